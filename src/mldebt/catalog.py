@@ -1,0 +1,83 @@
+"""Rule metadata, read from the rule docs (`rules/MLDnnn-name.md`): the single source of truth.
+
+Each doc starts with TOML front matter between `+++` lines (id, name, category, severity,
+confidence, status), then fixed headings. Installed wheels carry the docs as `mldebt/_rules`;
+a source checkout reads them from the repository's `rules/`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from mldebt.model import Confidence, RuleInfo, Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+HEADINGS = (
+    "What it does",
+    "Why is this bad?",
+    "Example",
+    "Use instead",
+    "Known limitations",
+    "Options",
+    "References",
+)
+CATEGORIES = (
+    "entanglement", "correction-cascade", "undeclared-consumer", "unstable-data-dependency",
+    "underutilized-data-dependency", "undeclared-data-dependency", "feedback-loop", "glue-code",
+    "pipeline-jungle", "dead-experimental-codepath", "abstraction-debt", "plain-old-data",
+    "multiple-language", "prototype", "configuration-debt", "fixed-threshold", "monitoring-debt",
+    "data-testing-debt", "reproducibility-debt", "data-leakage", "code-smell", "self-admitted-debt",
+)
+_FRONT = re.compile(r"\A\+\+\+\n(.*?)\n\+\+\+\n", re.S)
+
+
+def docs_dir() -> Path:
+    packaged = resources.files("mldebt") / "_rules"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def parse_doc(text: str, source: str = "") -> RuleInfo:
+    m = _FRONT.match(text)
+    if m is None:
+        raise ValueError(f"{source}: missing +++ front matter")
+    meta = tomllib.loads(m.group(1))
+    body = text[m.end() :].lstrip("\n")
+    what = section(body, "What it does")
+    summary = what.strip().split("\n\n")[0].replace("\n", " ").strip()
+    if meta["category"] not in CATEGORIES:
+        raise ValueError(f"{source}: unknown category {meta['category']!r}")
+    return RuleInfo(
+        id=meta["id"],
+        name=meta["name"],
+        category=meta["category"],
+        severity=Severity(meta["severity"]),
+        confidence=Confidence(meta["confidence"]),
+        status=meta["status"],
+        summary=summary,
+        doc=body,
+    )
+
+
+def section(body: str, heading: str) -> str:
+    """The text under `## heading`, up to the next `## `."""
+    m = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", body, re.S | re.M)
+    return m.group(1) if m else ""
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> dict[str, RuleInfo]:
+    out: dict[str, RuleInfo] = {}
+    for path in sorted(docs_dir().glob("MLD*.md")):
+        info = parse_doc(path.read_text(encoding="utf-8"), str(path))
+        out[info.id] = info
+    return out

@@ -1,0 +1,289 @@
+"""Facts -> the project graph (see facade.py for node and edge kinds and their direction).
+
+Lineage tokens recorded per function are expanded here across functions and files: a fit's
+`call:3` becomes the artifacts the called function reads, a `param:path` the arguments its callers pass.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from mldebt.graph.facade import ProjectGraph, Site
+from mldebt.graph.project import Binding, Project, Resolved, bound_lineage, weakest
+from mldebt.model import Resolution
+from mldebt.parse.facts import IO, FileFacts, ModelEvent, Span, Value
+
+_MAX_EXPANSION_DEPTH = 6
+
+
+@dataclass(frozen=True, slots=True)
+class IOSite:
+    """One read or write in the code, with every artifact it was resolved to."""
+
+    path: str
+    index: int
+    fact: IO
+    resolved: tuple[Resolved, ...]
+
+    @property
+    def site(self) -> Site:
+        s = self.fact.span
+        return Site(self.path, s.line, s.column, s.end_line, s.end_column)
+
+    def actor(self, r: Resolved) -> str:
+        """The file on whose behalf the I/O happens: the outermost caller that passed the path."""
+        return r.call_site[0] if r.call_site is not None else self.path
+
+    def actor_site(self, r: Resolved) -> Site:
+        if r.call_site is None:
+            return self.site
+        path, span = r.call_site
+        return Site(path, span.line, span.column, span.end_line, span.end_column)
+
+    @property
+    def resolution(self) -> Resolution:
+        if not self.resolved:
+            return Resolution.UNRESOLVED
+        return self.resolved[0].how  # sorted strongest first
+
+
+@dataclass(frozen=True, slots=True)
+class Base:
+    """A lineage token expanded to where the data really comes from."""
+
+    kind: str  # "read" | "pred" | "model"
+    node: str  # artifact or model node id
+    site: Site
+    how: str = ""  # for reads: how the artifact was resolved
+
+
+@dataclass
+class Built:
+    graph: ProjectGraph
+    project: Project
+    io_sites: list[IOSite] = field(default_factory=list)
+    resolution_counts: Counter[str] = field(default_factory=Counter)
+
+
+def artifact_id(name: str) -> str:
+    return f"artifact:{name}"
+
+
+def module_id(path: str) -> str:
+    return f"module:{path}"
+
+
+def function_id(path: str, qualname: str) -> str:
+    return f"function:{path}::{qualname}"
+
+
+def model_id(path: str, scoped_var: str) -> str:
+    return f"model:{path}::{scoped_var}"
+
+
+def _site(path: str, span: Span, note: str = "") -> Site:
+    return Site(path, span.line, span.column, span.end_line, span.end_column, note)
+
+
+def build(facts: Iterable[FileFacts]) -> Built:
+    project = Project(facts)
+    built = Built(ProjectGraph(), project)
+    g = built.graph
+    for f in project.files.values():
+        if f.kind not in ("python", "notebook"):
+            continue
+        g.add_node(module_id(f.path), "module", f.path, Site(f.path, 1, 1))
+        for fn in f.functions:
+            fid = g.add_node(function_id(f.path, fn.qualname), "function", f"{f.path}::{fn.qualname}", _site(f.path, fn.span))
+            g.add_edge(module_id(f.path), fid, "contains")
+    for f in project.files.values():
+        if f.kind not in ("python", "notebook"):
+            continue
+        for imp in f.imports:
+            target = project.find_module(imp.module, f.path)
+            if imp.name and imp.name != "*":
+                sub = project.find_module(f"{imp.module}.{imp.name}", f.path)
+                target = sub or target
+            if target is not None and target.path != f.path:
+                g.add_edge(module_id(f.path), module_id(target.path), "imports", Site(f.path, imp.line, 1))
+    for f in project.files.values():
+        for call in f.calls:
+            ref = project.resolve_callee(f, call.caller, call.callee)
+            if ref is not None:
+                g.add_edge(function_id(f.path, call.caller), function_id(ref.path, ref.qualname), "calls", _site(f.path, call.span))
+    _add_config(built)
+    _add_io(built)
+    _add_patterns(built)
+    _add_models(built)
+    return built
+
+
+def _add_config(built: Built) -> None:
+    g = built.graph
+    for path, d in built.project.declared_values():
+        node = g.add_node(artifact_id(path), "artifact", path, Site(path, 1, 1), declared=True)
+        key = g.add_node(f"config:{path}::{'.'.join(d.key)}", "config", f"{path}: {'.'.join(d.key)}", _site(path, d.span))
+        g.add_edge(node, key, "defines", _site(path, d.span))
+
+
+def _add_io(built: Built) -> None:
+    g, project = built.graph, built.project
+    for f in project.files.values():
+        for i, fact in enumerate(f.io):
+            resolved = tuple(project.resolve(fact.target, f.path, fact.function))
+            site = IOSite(f.path, i, fact, resolved)
+            if fact.kind != "config":
+                built.io_sites.append(site)
+                built.resolution_counts[str(site.resolution)] += 1
+            fid = function_id(f.path, fact.function)
+            for r in resolved:
+                node = g.add_node(artifact_id(r.artifact), "artifact", r.artifact, pattern="*" in r.artifact)
+                s = _site(f.path, fact.span, f"{fact.op}s `{r.artifact}` ({r.how})")
+                if fact.op == "read":
+                    g.add_edge(node, fid, "reads", s, resolution=str(r.how), api=fact.api)
+                else:
+                    g.add_edge(fid, node, "writes", s, resolution=str(r.how), api=fact.api)
+                for step in r.via:
+                    loc, _, key = step.partition(" ")
+                    cfg_path, _, _line = loc.rpartition(":")
+                    cfg = f"config:{cfg_path}::{key}"
+                    if cfg in g:
+                        g.add_edge(cfg, fid, "configures", s)
+
+
+def _add_patterns(built: Built) -> None:
+    g = built.graph
+    artifacts = g.nodes("artifact")
+    patterns = [a for a in artifacts if g.node(a).get("pattern")]
+    exact = [a for a in artifacts if not g.node(a).get("pattern")]
+    for p in patterns:
+        glob = g.label(p)
+        prefix = glob.split("*", 1)[0]
+        for e in exact:
+            name = g.label(e)
+            if name.startswith(prefix) and fnmatch.fnmatchcase(name, glob):
+                g.add_edge(e, p, "matches")
+
+
+class _Expander:
+    """Expands lineage tokens into Bases: artifacts read, models' predictions, model objects.
+
+    Context-sensitive by one call level: a `call:K` token expands the callee's returns with its
+    parameters bound to what call K passes, so `load(path)` called with two paths does not mix them.
+    """
+
+    def __init__(self, built: Built) -> None:
+        self.built = built
+        self.sites = {(s.path, s.index): s for s in built.io_sites}
+        self.memo: dict[tuple[str, str, str, tuple[str, int, int] | None], frozenset[Base]] = {}
+
+    def expand(
+        self, path: str, function: str, tokens: Iterable[str], depth: int = 0, binding: Binding | None = None
+    ) -> frozenset[Base]:
+        out: set[Base] = set()
+        for token in tokens:
+            out |= self.token(path, function, token, depth, binding)
+        return frozenset(out)
+
+    def token(self, path: str, function: str, token: str, depth: int, binding: Binding | None) -> frozenset[Base]:
+        key = (path, function, token, (binding[0], binding[1].span.line, binding[1].span.column) if binding else None)
+        if key in self.memo:
+            return self.memo[key]
+        if depth > _MAX_EXPANSION_DEPTH:
+            return frozenset()
+        self.memo[key] = frozenset()  # cycle guard
+        kind, _, rest = token.partition(":")
+        out: set[Base] = set()
+        project = self.built.project
+        if kind == "io":
+            site = self.sites.get((path, int(rest)))
+            if site is not None and site.fact.op == "read":
+                resolved = site.resolved
+                if binding is not None and _uses_params(site.fact.target):
+                    resolved = tuple(project.resolve(site.fact.target, path, function, binding=binding))
+                for r in resolved:
+                    out.add(Base("read", artifact_id(r.artifact), site.actor_site(r), str(r.how)))
+        elif kind in ("pred", "model"):
+            out.add(Base(kind, model_id(path, rest), Site(path, 0, 0)))
+        elif kind == "param":
+            fn = project.functions.get((path, function))
+            if fn is not None and rest in fn.params:
+                calls = [binding] if binding is not None else project.callers.get((path, function), [])
+                for caller_path, call in calls:
+                    lin = bound_lineage(fn, call, rest)
+                    if lin:
+                        out |= self.expand(caller_path, call.caller, lin, depth + 1)
+        elif kind == "call":
+            facts = project.files.get(path)
+            if facts is not None and rest.isdigit() and int(rest) < len(facts.calls):
+                call = facts.calls[int(rest)]
+                ref = project.resolve_callee(facts, function, call.callee)
+                fn = project.function(ref) if ref is not None else None
+                if ref is not None and fn is not None:
+                    out |= self.expand(ref.path, ref.qualname, fn.returns, depth + 1, (path, call))
+        result = frozenset(out)
+        self.memo[key] = result
+        return result
+
+
+def _uses_params(value: Value) -> bool:
+    return value.kind == "param" or any(_uses_params(p) for p in value.parts)
+
+
+def _add_models(built: Built) -> None:
+    g, project = built.graph, built.project
+    expander = _Expander(built)
+    for f in project.files.values():
+        for ev in f.models:
+            mid = g.add_node(model_id(f.path, ev.var), "model", _model_label(f.path, ev), _site(f.path, ev.span))
+            site = _site(f.path, ev.span)
+            if ev.event == "construct":
+                g.node(mid)  # the node's site is the construction
+            elif ev.event == "fit":
+                for base in expander.expand(f.path, ev.function, ev.lineage):
+                    if base.kind == "read" and _is_data(g, base.node):
+                        g.add_edge(base.node, mid, "trains-on", site, read_at=_where(base.site), resolution=base.how)
+                    elif base.kind == "pred" and base.node != mid:
+                        g.add_edge(base.node, mid, "feeds", site)
+            elif ev.event in ("use", "load"):
+                tokens = ev.lineage if ev.event == "use" else frozenset({f"io:{ev.io}"})
+                for base in expander.expand(f.path, ev.function, tokens):
+                    if base.kind == "read":
+                        g.add_edge(base.node, mid, "loads", base.site, resolution=base.how)
+                    elif base.kind == "model" and base.node != mid:
+                        g.add_edge(base.node, mid, "feeds", site)
+        for i, fact in enumerate(f.io):
+            if fact.op != "write" or not fact.lineage:
+                continue
+            sites = [s for s in built.io_sites if s.path == f.path and s.index == i] if fact.kind != "config" else []
+            if not sites:
+                continue
+            io_site = sites[0]
+            bases = expander.expand(f.path, fact.function, fact.lineage)
+            for r in io_site.resolved:
+                target = artifact_id(r.artifact)
+                for base in sorted(bases, key=lambda b: (b.kind, b.node)):
+                    how = weakest(r.how, Resolution(base.how)) if base.how else r.how
+                    if base.kind == "pred":
+                        g.add_edge(base.node, target, "predicts-into", io_site.site, resolution=str(r.how))
+                    elif base.kind == "model" and fact.kind == "model":
+                        g.add_edge(base.node, target, "saves", io_site.site, resolution=str(r.how))
+                    elif base.kind == "read" and base.node != target and _is_data(g, base.node):
+                        g.add_edge(base.node, target, "derives", io_site.site, read_at=_where(base.site), resolution=str(how))
+
+
+def _is_data(g: ProjectGraph, node: str) -> bool:
+    return node in g and not g.node(node).get("declared")
+
+
+def _where(site: Site) -> str:
+    return f"{site.path}:{site.line}:{site.column}"
+
+
+def _model_label(path: str, ev: ModelEvent) -> str:
+    scope, _, var = ev.var.rpartition("::")
+    api = ev.api.rsplit(".", 1)[-1] if ev.event == "construct" and ev.api else ""
+    return f"`{var}`{f' ({api})' if api else ''} in {path}"

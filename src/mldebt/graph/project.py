@@ -1,0 +1,387 @@
+"""The project index: all files' facts, looked up by module, function and config key.
+
+Resolves what one file could not: callees to project functions, imported constants, config
+keys, argparse defaults, function parameters bound at call sites. No networkx here.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from mldebt.model import Resolution
+from mldebt.parse.facts import Call, ConfigDef, FileFacts, Function, Span, Value
+
+# How much a resolution can be trusted, strongest first; a joined value is as weak as its weakest part.
+_STRENGTH = {
+    Resolution.EXACT: 5,
+    Resolution.IMPORTED: 4,
+    Resolution.CONFIG: 3,
+    Resolution.PARAMETER: 2,
+    Resolution.PATTERN: 1,
+    Resolution.UNRESOLVED: 0,
+}
+_MAX_ALTERNATIVES = 8
+_MAX_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    artifact: str  # normalised: POSIX path relative to the root, URL, table or hub id; may hold `*`
+    how: Resolution
+    via: tuple[str, ...] = ()  # human-readable steps, e.g. ("conf/config.yaml:3 data.train",)
+    # When the value came in through a parameter: the outermost call that passed it, and
+    # whether what it passed was written there as a literal.
+    call_site: tuple[str, Span] | None = None
+    passed_literal: bool = False
+
+
+# The call site that binds a function's parameters: (caller's path, the Call).
+Binding = tuple[str, Call]
+
+
+def weakest(a: Resolution, b: Resolution) -> Resolution:
+    return a if _STRENGTH[a] <= _STRENGTH[b] else b
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRef:
+    path: str
+    qualname: str
+
+
+class Project:
+    def __init__(self, facts: Iterable[FileFacts]) -> None:
+        self.files: dict[str, FileFacts] = {f.path: f for f in sorted(facts, key=lambda f: f.path)}
+        self.modules: dict[str, FileFacts] = {}
+        for f in self.files.values():
+            if f.module and f.kind in ("python", "notebook"):
+                self.modules.setdefault(f.module, f)
+        self._by_suffix: dict[str, list[str]] = defaultdict(list)
+        for name in self.modules:
+            parts = name.split(".")
+            for i in range(len(parts)):
+                self._by_suffix[".".join(parts[i:])].append(name)
+        self.functions: dict[tuple[str, str], Function] = {
+            (f.path, fn.qualname): fn for f in self.files.values() for fn in f.functions
+        }
+        self.config_files = {p: f for p, f in self.files.items() if f.kind == "config"}
+        self._config_defs: dict[str, dict[tuple[str, ...], ConfigDef]] = {
+            p: {d.key: d for d in f.config_defs} for p, f in self.config_files.items()
+        }
+        self._defs_by_key: dict[tuple[str, ...], list[tuple[str, ConfigDef]]] = defaultdict(list)
+        for p, defs in self._config_defs.items():
+            for key, d in defs.items():
+                self._defs_by_key[key].append((p, d))
+        self.cli_defs: dict[str, list[tuple[str, ConfigDef]]] = defaultdict(list)
+        for f in self.files.values():
+            for d in f.config_defs:
+                if d.source in ("argparse", "cli") and d.key:
+                    self.cli_defs[d.key[0]].append((f.path, d))
+        self.callers: dict[tuple[str, str], list[tuple[str, Call]]] = defaultdict(list)
+        for f in self.files.values():
+            for call in f.calls:
+                ref = self.resolve_callee(f, call.caller, call.callee)
+                if ref is not None:
+                    self.callers[(ref.path, ref.qualname)].append((f.path, call))
+
+    # ---------------------------------------------------------------- modules
+
+    def find_module(self, name: str, near: str = "") -> FileFacts | None:
+        if name in self.modules:
+            return self.modules[name]
+        candidates = self._by_suffix.get(name, [])
+        if not candidates:
+            return None
+        if len(candidates) > 1 and near:
+            here = posixpath.dirname(near)
+            same_dir = [c for c in candidates if posixpath.dirname(self.modules[c].path) == here]
+            if same_dir:
+                return self.modules[same_dir[0]]
+        return self.modules[sorted(candidates, key=lambda c: (c.count("."), c))[0]]
+
+    def split_qualified(self, dotted: str, near: str = "") -> tuple[FileFacts, str] | None:
+        """"pkg.mod.func" -> (facts of pkg/mod.py, "func"), trying the longest module prefix first."""
+        parts = dotted.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            mod = self.find_module(".".join(parts[:i]), near)
+            if mod is not None:
+                return mod, ".".join(parts[i:])
+        return None
+
+    def resolve_callee(self, facts: FileFacts, caller: str, callee: str, depth: int = 0) -> FunctionRef | None:
+        if depth > 3:
+            return None
+        if (facts.path, callee) in self.functions:
+            return FunctionRef(facts.path, callee)
+        if "." in caller and "." in callee and not callee.startswith("self."):
+            # a method called through its class name from a sibling method
+            pass
+        found = self.split_qualified(callee, facts.path)
+        if found is None:
+            return None
+        mod, rest = found
+        if (mod.path, rest) in self.functions:
+            return FunctionRef(mod.path, rest)
+        # re-exported through a package __init__: follow its `from x import rest`
+        for imp in mod.imports:
+            if imp.alias == rest.split(".")[0] and imp.name:
+                return self.resolve_callee(mod, "<module>", f"{imp.module}.{imp.name}", depth + 1)
+        return None
+
+    def function(self, ref: FunctionRef) -> Function | None:
+        return self.functions.get((ref.path, ref.qualname))
+
+
+    # ---------------------------------------------------------------- values
+
+    def resolve(
+        self, value: Value, path: str, function: str, depth: int = 0, binding: Binding | None = None
+    ) -> list[Resolved]:
+        """Every artifact a symbolic value may name, with how each was found.
+
+        `binding` is the call site of `function` when it is known (context-sensitive lineage):
+        then a parameter resolves to what that call passes, not to what every caller passes.
+        """
+        if depth > _MAX_DEPTH:
+            return []
+        kind = value.kind
+        if kind == "str":
+            text = value.text.strip()
+            return [Resolved(normalise(text, path), Resolution.EXACT)] if text else []
+        if kind == "join":
+            return self._resolve_join(value, path, function, depth, binding)
+        if kind == "ref":
+            return self._resolve_ref(value.text, path, depth)
+        if kind == "param":
+            return self._resolve_param(value.text, path, function, depth, binding)
+        if kind == "config":
+            return self._resolve_config(value, path, function, depth)
+        if kind == "argparse":
+            return self._resolve_cli(value.text, path, function, depth)
+        if kind == "env":
+            if value.parts and value.parts[0].kind != "unknown":
+                return [
+                    Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (f"${value.text} default", *r.via))
+                    for r in self.resolve(value.parts[0], path, function, depth + 1)
+                ]
+            return []
+        return []
+
+    def _resolve_join(
+        self, value: Value, path: str, function: str, depth: int, binding: Binding | None
+    ) -> list[Resolved]:
+        combos: list[Resolved] = [Resolved("", Resolution.EXACT)]
+        for part in value.parts:
+            if part.kind in ("str", "num"):
+                options = [Resolved(part.text, Resolution.EXACT)]
+            elif part.kind == "unknown":
+                options = [Resolved("*", Resolution.PATTERN)]
+            else:
+                options = [
+                    Resolved(r.artifact if r.artifact else "*", r.how, r.via, r.call_site, r.passed_literal)
+                    for r in self.resolve(part, path, function, depth + 1, binding)
+                ] or [Resolved("*", Resolution.PATTERN)]
+            new: list[Resolved] = []
+            for acc in combos:
+                for opt in options[:_MAX_ALTERNATIVES]:
+                    sep = value.text if acc.artifact else ""
+                    new.append(
+                        Resolved(
+                            acc.artifact + sep + opt.artifact,
+                            weakest(acc.how, opt.how),
+                            acc.via + opt.via,
+                            acc.call_site or opt.call_site,
+                            acc.passed_literal or opt.passed_literal,
+                        )
+                    )
+            combos = new[:_MAX_ALTERNATIVES]
+        out: list[Resolved] = []
+        for r in combos:
+            text, how = r.artifact, r.how
+            if text.strip("*/") == "":
+                continue
+            if "*" in text and how != Resolution.UNRESOLVED:
+                how = Resolution.PATTERN
+            out.append(Resolved(normalise(text, path), how, r.via, r.call_site, r.passed_literal))
+        return _dedupe(out)
+
+    def deref(self, dotted: str, path: str) -> tuple[FileFacts, Value] | None:
+        """An imported constant's value: `pkg.paths.DATA`, or `pkg.config.CFG.data.train` as a config key."""
+        found = self.split_qualified(dotted, path)
+        if found is None:
+            return None
+        mod, name = found
+        consts = dict(mod.constants)
+        head, _, rest = name.partition(".")
+        if name in consts:
+            return mod, consts[name]
+        if rest and head in consts and consts[head].kind == "config":
+            const = consts[head]
+            return mod, Value("config", parts=const.parts, keys=(*const.keys, *rest.split(".")))
+        return None
+
+    def _resolve_ref(self, dotted: str, path: str, depth: int) -> list[Resolved]:
+        found = self.deref(dotted, path)
+        if found is None:
+            return []
+        mod, value = found
+        name = dotted.rsplit(".", 1)[-1]
+        results = self.resolve(value, mod.path, "<module>", depth + 1)
+        return [
+            Resolved(r.artifact, weakest(r.how, Resolution.IMPORTED), (f"{mod.path}: {name}", *r.via)) for r in results
+        ]
+
+    def _resolve_param(
+        self, name: str, path: str, function: str, depth: int, binding: Binding | None = None
+    ) -> list[Resolved]:
+        fn = self.functions.get((path, function))
+        if fn is None or name not in fn.params:
+            return []
+        out: list[Resolved] = []
+        calls = [binding] if binding is not None else self.callers.get((path, function), [])[:_MAX_ALTERNATIVES]
+        passed = False
+        for caller_path, call in calls:
+            arg = bound_argument(fn, call, name)
+            if arg is None:
+                continue
+            passed = True
+            for r in self.resolve(arg, caller_path, call.caller, depth + 1):
+                out.append(
+                    Resolved(
+                        r.artifact,
+                        weakest(r.how, Resolution.PARAMETER),
+                        (f"{caller_path}:{call.span.line} passes {name}", *r.via),
+                        r.call_site or (caller_path, call.span),
+                        r.passed_literal if r.call_site else r.how is Resolution.EXACT,
+                    )
+                )
+        default = dict(fn.defaults).get(name)
+        if default is not None and not (binding is not None and passed):
+            for r in self.resolve(default, path, "<module>", depth + 1):
+                out.append(Resolved(r.artifact, weakest(r.how, Resolution.PARAMETER), (f"default of {name}", *r.via)))
+        return _dedupe(out)[:_MAX_ALTERNATIVES]
+
+    def config_files_named(self, value: Value, path: str, function: str, depth: int) -> list[str]:
+        files: list[str] = []
+        for r in self.resolve(value, path, function, depth + 1):
+            for candidate in (r.artifact, posixpath.normpath(posixpath.join(posixpath.dirname(path), r.artifact))):
+                if candidate in self.config_files and candidate not in files:
+                    files.append(candidate)
+            if "*" in r.artifact:
+                import fnmatch
+
+                files.extend(p for p in self.config_files if fnmatch.fnmatchcase(p, r.artifact) and p not in files)
+        return files
+
+    def _resolve_config(self, value: Value, path: str, function: str, depth: int) -> list[Resolved]:
+        if value.parts and value.parts[0].kind == "ref":  # CFG["data"] where CFG is imported
+            found = self.deref(value.parts[0].text, path)
+            if found is None or found[1].kind != "config":
+                return []
+            mod, const = found
+            merged = Value("config", parts=const.parts, keys=(*const.keys, *value.keys))
+            return self._resolve_config(merged, mod.path, "<module>", depth + 1)
+        keys = value.keys
+        if not keys:
+            return []
+        files = self.config_files_named(value.parts[0], path, function, depth) if value.parts else []
+        hits: list[tuple[str, ConfigDef]] = []
+        for f in files:
+            d = self._config_defs[f].get(keys)
+            if d is not None:
+                hits.append((f, d))
+        if not hits and not files:
+            # The file is not known (`OmegaConf.load(args.config)`): a key path defined in exactly one
+            # config file of the project is taken as that definition.
+            candidates = self._defs_by_key.get(keys, [])
+            if len(candidates) == 1:
+                hits = candidates
+        out: list[Resolved] = []
+        for f, d in hits:
+            for r in self.resolve(d.value, f, "<module>", depth + 1):
+                out.append(Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (f"{f}:{d.span.line} {'.'.join(keys)}", *r.via)))
+        if not out and len(value.parts) > 1:  # cfg.get("key", default)
+            for r in self.resolve(value.parts[1], path, function, depth + 1):
+                out.append(Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (f"default of {'.'.join(keys)}", *r.via)))
+        return _dedupe(out)
+
+    def _resolve_cli(self, dest: str, path: str, function: str, depth: int) -> list[Resolved]:
+        defs = self.cli_defs.get(dest, [])
+        local = [(p, d) for p, d in defs if p == path and d.source == "argparse"]
+        chosen = local or [(p, d) for p, d in defs if d.source == "argparse"][:1]
+        chosen += [(p, d) for p, d in defs if d.source == "cli" and (p, d) not in chosen]
+        out: list[Resolved] = []
+        for p, d in chosen[:_MAX_ALTERNATIVES]:
+            label = "default of --" if d.source == "argparse" else "--"
+            for r in self.resolve(d.value, p, "<module>", depth + 1):
+                out.append(Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (f"{p}:{d.span.line} {label}{dest}", *r.via)))
+        return _dedupe(out)
+
+    # ---------------------------------------------------------------- config
+
+    def declared_values(self) -> Iterator[tuple[str, ConfigDef]]:
+        """Every value the project declares in config files (where declared data lives)."""
+        for p, defs in self._config_defs.items():
+            for d in defs.values():
+                yield p, d
+
+    @property
+    def declaration_files(self) -> list[str]:
+        return [p for p, f in self.files.items() if f.declares_pipeline or f.kind == "config"]
+
+
+def normalise(text: str, path: str = "") -> str:
+    """One spelling per artifact: POSIX separators, no `./`, `..` folded; URLs and tables kept."""
+    text = text.strip()
+    if "://" in text or text.startswith(("s3:", "gs:", "hf:", "az:")):
+        return text.rstrip("/")
+    if text.startswith("@here/"):
+        base = posixpath.dirname(path)
+        text = posixpath.join(base, text[len("@here/") :]) if base else text[len("@here/") :]
+    if "\\" in text and not _is_windows_abs(text):
+        text = text.replace("\\", "/")
+    if _is_windows_abs(text):
+        return text
+    absolute = text.startswith("/")
+    text = posixpath.normpath(text) if text not in ("", ".") else text
+    if absolute and not text.startswith("/"):
+        text = "/" + text
+    return text
+
+
+def _is_windows_abs(text: str) -> bool:
+    return len(text) > 2 and text[1] == ":" and text[0].isalpha() and text[2] in "\\/"
+
+
+def _dedupe(items: list[Resolved]) -> list[Resolved]:
+    best: dict[str, Resolved] = {}
+    for r in items:
+        old = best.get(r.artifact)
+        if old is None or _STRENGTH[r.how] > _STRENGTH[old.how]:
+            best[r.artifact] = r
+    return sorted(best.values(), key=lambda r: (-_STRENGTH[r.how], r.artifact))
+
+
+def param_offset(fn: Function, call: Call) -> int:
+    """Positional arguments of a method call skip `self`/`cls`."""
+    return 1 if fn.params and fn.params[0] in ("self", "cls") and "." in fn.qualname else 0
+
+
+def bound_argument(fn: Function, call: Call, name: str) -> Value | None:
+    """The Value a call passes for parameter `name` of `fn`, if it passes one."""
+    kw = dict(call.kwargs).get(name)
+    if kw is not None:
+        return kw
+    index = fn.params.index(name) - param_offset(fn, call)
+    return call.args[index] if 0 <= index < len(call.args) else None
+
+
+def bound_lineage(fn: Function, call: Call, name: str) -> frozenset[str] | None:
+    kw = dict(call.kwarg_lineage).get(name)
+    if kw is not None:
+        return kw
+    index = fn.params.index(name) - param_offset(fn, call)
+    return call.arg_lineage[index] if 0 <= index < len(call.arg_lineage) else None

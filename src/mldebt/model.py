@@ -1,0 +1,138 @@
+"""The vocabulary every phase shares: findings, locations, errors and the report.
+
+Imports neither libcst nor networkx, so formatters and the API stay light.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Confidence(str, enum.Enum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def rank(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
+
+class Resolution(str, enum.Enum):
+    """How an artifact's identity was found from the code that touches it."""
+
+    EXACT = "exact"  # literal, or constants folded in the same file
+    IMPORTED = "imported"  # constant imported from another project module
+    CONFIG = "config"  # value of a config file key / argparse default
+    PARAMETER = "parameter"  # function parameter bound at a call site or by its default
+    PATTERN = "pattern"  # partly known: a glob with holes
+    UNRESOLVED = "unresolved"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A span in a scanned file. Lines and columns are 1-based; end_column is one past the end."""
+
+    path: str  # POSIX, relative to the scan root
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    cell: int | None = None  # notebook cell index, when the file is a notebook
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Related:
+    """One step of the evidence behind a finding."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    cell: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str  # MLDnnn
+    name: str  # kebab-case
+    category: str  # taxonomy slug
+    severity: Severity
+    confidence: Confidence
+    message: str
+    location: Location
+    related: tuple[Related, ...] = ()
+    fingerprint: str = ""
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.rule, self.message)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class FileError:
+    path: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """A rule's metadata, read from its doc in `rules/`."""
+
+    id: str
+    name: str
+    category: str
+    severity: Severity
+    confidence: Confidence
+    status: str  # preview | stable | deprecated
+    summary: str  # first paragraph of "What it does"
+    doc: str  # the whole Markdown body
+
+    @property
+    def pascal_name(self) -> str:
+        return "".join(part.capitalize() for part in self.name.split("-"))
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    files: int = 0
+    lines: int = 0
+    findings: int = 0
+    errors: int = 0
+    artifacts: int = 0
+    io_sites: int = 0  # reads and writes of data seen
+    resolved_io_sites: int = 0  # of which the artifact is known (exact, imported, config, parameter)
+    by_resolution: tuple[tuple[str, int], ...] = ()
+    by_rule: tuple[tuple[str, int], ...] = ()
+    cached_files: int = 0
+    duration_s: float = 0.0  # left out of JSON/SARIF so output stays byte-identical
+
+    @property
+    def resolution_rate(self) -> float:
+        return self.resolved_io_sites / self.io_sites if self.io_sites else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    version: str
+    root: str  # absolute POSIX path of the scan root
+    findings: tuple[Finding, ...]
+    errors: tuple[FileError, ...]
+    summary: Summary
+    rules: tuple[RuleInfo, ...] = field(default=())  # the rules that were enabled

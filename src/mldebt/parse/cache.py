@@ -1,0 +1,290 @@
+"""Content-hash cache of per-file facts, stored as JSON.
+
+Keyed on the file's bytes, kind, module and path (never on mtime, so it works in CI), plus
+`CACHE_VERSION`, which changes with mldebt, libcst and the shape of the fact classes. One JSON
+file per entry at `DIR/v1/ab/abcdef....json`, written atomically.
+
+No pickle: a cache directory committed to a hostile repository must not run code. The codec
+below only builds the fact classes of `facts.py` named in an allow-list, checks every field
+against the class's type hints, and treats anything unexpected as a miss.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.metadata
+import json
+import os
+import tempfile
+import types
+import typing
+from pathlib import Path
+
+from mldebt.parse import facts
+from mldebt.parse.facts import FileFacts
+
+__all__ = ["CACHE_VERSION", "Cache", "CodecError", "decode_facts", "encode_facts"]
+
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by mldebt.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+LAYOUT = "v1"
+
+# The classes the codec may build, by tag. Nothing else is ever instantiated from a cache file.
+_CLASSES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        facts.FileFacts,
+        facts.Import,
+        facts.Function,
+        facts.IO,
+        facts.ModelEvent,
+        facts.Call,
+        facts.ConfigDef,
+        facts.Span,
+        facts.Value,
+    )
+}
+_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()
+}
+_HINTS: dict[type, dict[str, object]] = {
+    cls: typing.get_type_hints(cls, vars(facts)) for cls in _CLASSES.values()
+}
+
+
+def _package_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except Exception:  # not installed (running from a source tree)
+        return "0+unknown"
+
+
+def _mldebt_version() -> str:
+    import mldebt
+
+    version = getattr(mldebt, "__version__", None)
+    return version if isinstance(version, str) else _package_version("mldebt")
+
+
+def _schema() -> str:
+    """The shape of the fact classes: editing `facts.py` invalidates old entries."""
+    text = ";".join(
+        f"{cls.__name__}({','.join(f'{k}:{v}' for k, v in _HINTS[cls].items())})" for cls in _CLASSES.values()
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+CACHE_VERSION = (
+    f"mldebt-cache:{LAYOUT}:mldebt={_mldebt_version()}"
+    f":libcst={_package_version('libcst')}:facts={_schema()}"
+)
+
+
+class CodecError(ValueError):
+    """A cache entry that is not a faithful encoding of facts."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Codec: dataclass -> {"$": "Name", field: value...}, tuple -> list,
+# frozenset -> {"$": "frozenset", "items": [...sorted...]}, scalars as they are.
+
+
+def _encode(obj: object) -> object:
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, tuple):
+        return [_encode(x) for x in obj]
+    if isinstance(obj, frozenset):
+        items = [_encode(x) for x in obj]
+        items.sort(key=lambda x: json.dumps(x, sort_keys=True))
+        return {"$": "frozenset", "items": items}
+    cls = type(obj)
+    if _CLASSES.get(cls.__name__) is cls:
+        out: dict[str, object] = {"$": cls.__name__}
+        for name in _FIELDS[cls]:
+            out[name] = _encode(getattr(obj, name))
+        return out
+    raise CodecError(f"cannot encode {cls.__name__}")
+
+
+def _decode(obj: object) -> object:
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, list):
+        return tuple(_decode(x) for x in obj)
+    if not isinstance(obj, dict):
+        raise CodecError(f"unexpected {type(obj).__name__}")
+    tag = obj.get("$")
+    if tag == "frozenset":
+        items = obj.get("items")
+        if set(obj) != {"$", "items"} or not isinstance(items, list):
+            raise CodecError("bad frozenset")
+        return frozenset(_decode(x) for x in items)
+    cls = _CLASSES.get(tag) if isinstance(tag, str) else None
+    if cls is None:
+        raise CodecError(f"unknown tag {tag!r}")
+    names = _FIELDS[cls]
+    if len(obj) != len(names) + 1 or any(name not in obj for name in names):
+        raise CodecError(f"fields of {tag} do not match")
+    hints = _HINTS[cls]
+    kwargs = {}
+    for name in names:
+        value = _decode(obj[name])
+        if not _conforms(value, hints[name]):
+            raise CodecError(f"{tag}.{name} has the wrong type")
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+def _conforms(value: object, hint: object) -> bool:
+    """Whether a decoded value matches a type hint of the forms `facts.py` uses."""
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if isinstance(hint, type) and hint in _FIELDS:
+        return type(value) is hint
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        return any(_conforms(value, arg) for arg in args)
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_conforms(v, args[0]) for v in value)
+        return len(value) == len(args) and all(_conforms(v, a) for v, a in zip(value, args))
+    if origin is frozenset:
+        return isinstance(value, frozenset) and all(_conforms(v, args[0]) for v in value)
+    return False
+
+
+def encode_facts(file_facts: FileFacts) -> str:
+    """Facts as compact, deterministic JSON."""
+    return json.dumps(_encode(file_facts), separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_facts(text: str | bytes) -> FileFacts:
+    """Facts back from `encode_facts`; raises CodecError for anything else."""
+    try:
+        obj = json.loads(text)
+    except Exception as exc:  # malformed JSON, absurd nesting...
+        raise CodecError(f"{type(exc).__name__}: {exc}") from None
+    return _decode_facts(obj)
+
+
+def _decode_facts(obj: object) -> FileFacts:
+    try:
+        result = _decode(obj)
+    except CodecError:
+        raise
+    except Exception as exc:  # RecursionError, a constructor rejecting a value...
+        raise CodecError(f"{type(exc).__name__}: {exc}") from None
+    if not isinstance(result, FileFacts):
+        raise CodecError("not a FileFacts")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Cache:
+    """Facts by content key. `Cache(None)` is a cache that never hits and never stores."""
+
+    def __init__(self, dir: Path | None) -> None:
+        self.dir = Path(dir) if dir is not None else None
+        self._ready = False  # CACHEDIR.TAG and .gitignore written
+        self._writable = True
+
+    @property
+    def enabled(self) -> bool:
+        return self.dir is not None
+
+    @staticmethod
+    def key(data: bytes, kind: str, module: str = "", path: str = "") -> str:
+        """sha256 over the cache version, the file's kind, module, path and bytes.
+
+        The path is part of the key because facts carry it and extractors may resolve relative
+        paths against it: identical files at two paths get two entries.
+        """
+        h = hashlib.sha256()
+        for text in (CACHE_VERSION, kind, module, path):
+            part = text.encode("utf-8", "surrogateescape")  # paths may hold undecodable bytes
+            h.update(len(part).to_bytes(8, "big"))
+            h.update(part)
+        h.update(data)
+        return h.hexdigest()
+
+    def _entry(self, key: str) -> Path | None:
+        if self.dir is None or len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
+            return None
+        return self.dir / LAYOUT / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> FileFacts | None:
+        entry = self._entry(key)
+        if entry is None:
+            return None
+        try:
+            raw = json.loads(entry.read_bytes())
+            if not isinstance(raw, dict) or raw.get("key") != key or raw.get("version") != CACHE_VERSION:
+                return None
+            return _decode_facts(raw.get("facts"))
+        except Exception:  # missing, unreadable, tampered: a miss
+            return None
+
+    def put(self, key: str, file_facts: FileFacts) -> None:
+        entry = self._entry(key)
+        if entry is None or not self._prepare():
+            return
+        assert self.dir is not None
+        payload = json.dumps(
+            {"version": CACHE_VERSION, "key": key, "facts": _encode(file_facts)},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        tmp = None
+        try:
+            if entry.parent.is_symlink() or entry.parent.parent.is_symlink():
+                return  # never write through links planted in the cache directory
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(payload)
+            os.replace(tmp, entry)
+            tmp = None
+        except (OSError, ValueError):
+            pass  # disk full, read-only...: this entry is simply not cached
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+    def _prepare(self) -> bool:
+        """Create the directory with its CACHEDIR.TAG and .gitignore; False when unwritable."""
+        if self._ready:
+            return True
+        if self.dir is None or not self._writable:
+            return False
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "*\n")):
+                target = self.dir / name
+                if not os.path.lexists(target):  # never write through a planted link
+                    target.write_text(text, encoding="utf-8")
+        except OSError:
+            self._writable = False  # unwritable: go on without storing (reads still work)
+            return False
+        self._ready = True
+        return True

@@ -1,0 +1,139 @@
+"""Frozen, picklable facts: everything the graph phase knows about one file.
+
+No CST node leaves the parse layer. Values that name artifacts stay symbolic (`Value`) where
+they depend on other files (imported constants, config keys, function parameters); the graph
+phase resolves them with the whole project in view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Lineage tokens (`Lineage` members) say where a value's data came from, inside one function:
+#   "io:N"        the result of the file's N-th IO fact (a read)
+#   "param:NAME"  a parameter of the enclosing function
+#   "call:K"      the return value of the file's K-th Call fact (a project function, resolved later)
+#   "pred:VAR"    the output of VAR.predict*/VAR(...) where VAR is a model of the same scope
+#   "model:VAR"   the model object VAR itself (for save/dump)
+Lineage = frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    line: int
+    column: int  # 1-based
+    end_line: int
+    end_column: int  # 1-based, one past the end
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A symbolic value, as far as one file can tell.
+
+    kind:
+      str      text is the literal
+      num      text is the literal number
+      join     parts joined by `text` ("/" for path joins, "" for concatenation)
+      ref      text is a dotted name to resolve: a qualified import ("pkg.paths.DATA")
+      param    text is the enclosing function's parameter name
+      config   parts[0] is the config file's Value; keys the key path
+      argparse text is the option's dest; parts[0] the default if any
+      env      text is the variable name; parts[0] the default if any
+      unknown  nothing known; text may hold a hint
+    """
+
+    kind: str
+    text: str = ""
+    parts: tuple[Value, ...] = ()
+    keys: tuple[str, ...] = ()
+
+
+UNKNOWN = Value("unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    module: str  # absolute dotted module, relative imports made absolute
+    name: str | None  # imported name for `from m import name`
+    alias: str  # the local name bound
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    qualname: str  # "<module>" for module-level code, "f", "Class.method", "f.<locals>.g" ...
+    params: tuple[str, ...]
+    defaults: tuple[tuple[str, Value], ...]
+    span: Span
+    returns: Lineage  # lineage of returned values
+    is_entry: bool = False  # module code under `if __name__ == "__main__"` or a CLI command
+
+
+@dataclass(frozen=True, slots=True)
+class IO:
+    """A read or write of data, a model file or a config file."""
+
+    op: str  # "read" | "write"
+    kind: str  # "data" | "model" | "config"
+    api: str  # qualified API ("pandas.read_csv", "open", "*.to_csv")
+    target: Value  # the path / URL / table / hub id
+    function: str  # enclosing Function.qualname
+    span: Span
+    lineage: Lineage = frozenset()  # for writes: where the written data came from
+    format: str = ""  # "url" | "table" | "hub" | "" (file)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEvent:
+    """Something done to a model object bound to `var` in `function`."""
+
+    event: str  # "construct" | "fit" | "predict" | "save" | "load"
+    var: str
+    function: str
+    span: Span
+    api: str = ""  # constructor or API qualified name
+    lineage: Lineage = frozenset()  # fit: training data; predict: inputs
+    io: int | None = None  # index into FileFacts.io for save/load
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call to a function that may belong to the project (resolved in the graph phase)."""
+
+    caller: str  # enclosing Function.qualname
+    callee: str  # dotted, qualified through imports where possible ("pkg.data.load", "helper")
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    arg_lineage: tuple[Lineage, ...]
+    kwarg_lineage: tuple[tuple[str, Lineage], ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigDef:
+    """A configuration key defined in a config file, argparse option, dataclass field..."""
+
+    source: str  # "yaml" | "json" | "toml" | "argparse" | ...
+    key: tuple[str, ...]
+    value: Value
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    path: str  # POSIX, relative to the scan root
+    kind: str  # "python" | "notebook" | "config" | "launcher"
+    module: str  # dotted module name for Python files, "" otherwise
+    lines: int
+    imports: tuple[Import, ...] = ()
+    constants: tuple[tuple[str, Value], ...] = ()  # module-level names -> values
+    functions: tuple[Function, ...] = ()
+    io: tuple[IO, ...] = ()
+    models: tuple[ModelEvent, ...] = ()
+    calls: tuple[Call, ...] = ()
+    config_defs: tuple[ConfigDef, ...] = ()
+    mentions: tuple[str, ...] = ()  # launchers: script paths they run (for pipeline declarations)
+    declares_pipeline: bool = False  # dvc.yaml, Makefile, kedro pipeline, ...
+    suppressions: tuple[tuple[int, tuple[str, ...]], ...] = ()  # `# mldebt: ignore[MLD201]`: line, codes
+    # notebooks: per line of the joined code, (cell index, line in cell, line in the raw .ipynb)
+    line_map: tuple[tuple[int, int, int], ...] = ()

@@ -1,0 +1,82 @@
+"""Jupyter notebooks -> FileFacts: code cells joined in stored order, never executed.
+
+IPython magics and shell lines become `pass` lines of the same indentation, so every line keeps
+its number; `line_map` maps each joined line back to (cell, line in cell, line in the .ipynb); cells are
+numbered from 1 over all cells, markdown included, as Jupyter front ends and nbQA show them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+from mldebt.parse.errors import FileSkipped
+from mldebt.parse.facts import FileFacts
+from mldebt.parse.python import python_facts
+
+# Cell magics whose body is still Python.
+_PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun", "%%debug", "%%autoreload")
+_ASSIGN_MAGIC = re.compile(r"^(\s*[\w.,\s]+=\s*)[!%]")
+
+
+def notebook_facts(rel: str, text: str, module: str) -> FileFacts:
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FileSkipped(f"broken notebook: invalid JSON ({exc.msg}, line {exc.lineno})") from None
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if cells is None and isinstance(nb, dict) and isinstance(nb.get("worksheets"), list):  # nbformat 3
+        cells = [c for ws in nb["worksheets"] if isinstance(ws, dict) for c in ws.get("cells", [])]
+    if not isinstance(cells, list):
+        raise FileSkipped("broken notebook: no `cells` list")
+    raw_lines = _source_lines(text)
+    lines: list[str] = []
+    line_map: list[tuple[int, int, int]] = []
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            raise FileSkipped(f"broken notebook: cell {index} is not an object")
+        raw_start = raw_lines[index] if index < len(raw_lines) else 0
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", cell.get("input", ""))
+        if isinstance(source, list):
+            if not all(isinstance(s, str) for s in source):
+                raise FileSkipped(f"broken notebook: cell {index} has a malformed source")
+            source = "".join(source)
+        if not isinstance(source, str):
+            raise FileSkipped(f"broken notebook: cell {index} has a malformed source")
+        cell_lines = _neutralise(source.splitlines())
+        for i, line in enumerate(cell_lines):
+            lines.append(line)
+            line_map.append((index + 1, i + 1, raw_start + 1 + i if raw_start else 0))
+    facts = python_facts(rel, "\n".join(lines) + "\n", module)
+    return replace(facts, kind="notebook", line_map=tuple(line_map), lines=len(lines))
+
+
+def _neutralise(lines: list[str]) -> list[str]:
+    if lines and lines[0].lstrip().startswith("%%"):
+        magic = lines[0].split()[0]
+        if magic not in _PYTHON_CELL_MAGICS:
+            return ["# " + line if line else "" for line in lines]  # a %%bash, %%sql ... cell
+        lines = ["pass", *lines[1:]]
+    out = []
+    for line in lines:
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        if stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
+            out.append(f"{indent}pass")
+        elif _ASSIGN_MAGIC.match(line):
+            out.append(_ASSIGN_MAGIC.match(line).group(1) + "None")  # type: ignore[union-attr]
+        else:
+            out.append(line)
+    return out
+
+
+def _source_lines(text: str) -> list[int]:
+    """0-based line of each cell's `"source"` key in the raw file (for SARIF regions)."""
+    out = []
+    for i, line in enumerate(text.splitlines()):
+        if line.lstrip().startswith('"source"'):
+            out.append(i + 1)
+    return out

@@ -1,0 +1,989 @@
+"""Python source -> FileFacts, in one LibCST traversal with positions only.
+
+Names are resolved here without LibCST's scope providers (about 13x the parse): imports give
+an alias table, module and local assignments give symbolic values, and a per-function
+environment gives each variable's lineage (where its data came from). Statements are visited in
+order, so a name means what it was last bound to above the use.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from mldebt.parse import apis
+from mldebt.parse.errors import FileSkipped
+from mldebt.parse.facts import (
+    UNKNOWN,
+    IO,
+    Call,
+    ConfigDef,
+    FileFacts,
+    Function,
+    Import,
+    Lineage,
+    ModelEvent,
+    Span,
+    Value,
+)
+
+MODULE_SCOPE = "<module>"
+_WRITE_MODES = ("w", "a", "x", "+")
+_EMPTY: Lineage = frozenset()
+
+
+def python_facts(rel: str, text: str, module: str) -> FileFacts:
+    """Extract the facts of one Python file. Raises FileSkipped on input we cannot analyse."""
+    try:
+        ast.parse(text)  # cheap syntax and nesting guard: LibCST's parser can crash on deep nesting
+    except SyntaxError as exc:
+        raise FileSkipped(f"syntax error: {exc.msg} (line {exc.lineno})") from None
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise FileSkipped(f"cannot parse: {type(exc).__name__}") from None
+    try:
+        tree = cst.parse_module(text)
+        visitor = _Extractor(rel, module)
+        MetadataWrapper(tree, unsafe_skip_copy=True).visit(visitor)
+    except cst.ParserSyntaxError as exc:
+        raise FileSkipped(f"syntax error: {exc.message} (line {exc.raw_line})") from None
+    except RecursionError:
+        raise FileSkipped("expression nested too deeply to analyse") from None
+    facts = visitor.facts(text.count("\n") + (0 if text.endswith("\n") or not text else 1))
+    if "mldebt" in text:
+        facts = replace(facts, suppressions=suppressions(text))
+    return facts
+
+
+_SUPPRESS = re.compile(r"#\s*mldebt:\s*ignore(?:\[([^\]]*)\])?", re.I)
+
+
+def suppressions(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """`# mldebt: ignore[MLD201, MLD3]` comments: (line, codes); no codes means every rule."""
+    out = []
+    for i, line in enumerate(text.splitlines(), 1):
+        m = _SUPPRESS.search(line)
+        if m:
+            codes = tuple(c.strip().upper() for c in (m.group(1) or "").split(",") if c.strip())
+            out.append((i, codes))
+    return tuple(out)
+
+
+def _package_of(rel: str, module: str) -> str:
+    if rel.endswith("__init__.py"):
+        return module
+    return module.rpartition(".")[0]
+
+
+@dataclass
+class _Scope:
+    qualname: str
+    params: tuple[str, ...] = ()
+    lineage: dict[str, Lineage] = field(default_factory=dict)
+    values: dict[str, Value] = field(default_factory=dict)
+    models: set[str] = field(default_factory=set)
+    returns: set[str] = field(default_factory=set)
+    reads_bound: dict[str, int] = field(default_factory=dict)  # var -> IO index that produced it
+    argparse_ns: set[str] = field(default_factory=set)
+    parsers: set[str] = field(default_factory=set)
+
+
+class _Extractor(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, rel: str, module: str) -> None:
+        super().__init__()
+        self.rel = rel
+        self.module = module
+        self.package = _package_of(rel, module)
+        self.aliases: dict[str, str] = {}
+        self.imports: list[Import] = []
+        self.constants: dict[str, Value] = {}
+        self.functions: list[Function] = []
+        self.io: list[IO] = []
+        self.models: list[ModelEvent] = []
+        self.calls: list[Call] = []
+        self.config_defs: list[ConfigDef] = []
+        self.model_classes: set[str] = set()
+        self.classes: list[str] = []
+        self.scopes: list[_Scope] = [_Scope(MODULE_SCOPE)]
+        self.call_tokens: dict[int, str] = {}  # id(Call node) -> lineage token of its result
+        self.comp_lineage: dict[int, Lineage] = {}  # id(comprehension) -> lineage of its elements
+        self.entry_depth = 0
+        self.module_span = Span(1, 1, 1, 1)
+
+    # ----------------------------------------------------------------- helpers
+
+    @property
+    def scope(self) -> _Scope:
+        return self.scopes[-1]
+
+    def span(self, node: cst.CSTNode) -> Span:
+        r = self.get_metadata(PositionProvider, node)
+        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+
+    def dotted(self, node: cst.BaseExpression) -> str | None:
+        """`pd.read_csv` -> "pandas.read_csv" through the alias table; None if not a name chain."""
+        parts: list[str] = []
+        while isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        if not isinstance(node, cst.Name):
+            return None
+        head = self.aliases.get(node.value, node.value) if node.value not in self._locals() else node.value
+        parts.append(head)
+        return ".".join(reversed(parts))
+
+    def _locals(self) -> dict[str, Lineage]:
+        # Local bindings shadow imports (a parameter called `json` is not the json module).
+        return self.scope.lineage if self.scope.qualname != MODULE_SCOPE else {}
+
+    def var_key(self, node: cst.BaseExpression) -> str | None:
+        """A variable or attribute chain as written (`df`, `self.model`)."""
+        parts: list[str] = []
+        while isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        if not isinstance(node, cst.Name):
+            return None
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+
+    def model_id(self, key: str) -> str:
+        """A model variable's identity: `self.x` is shared by the methods of one class."""
+        qualname = self.scope.qualname
+        if key.startswith("self.") and self.classes:
+            return f"{self.classes[-1]}::{key}"
+        return f"{qualname}::{key}"
+
+    def lookup_lineage(self, key: str) -> Lineage:
+        scope = self.scope
+        if key in scope.lineage:
+            return scope.lineage[key]
+        if key in scope.params:
+            return frozenset({f"param:{key}"})
+        if scope.qualname != MODULE_SCOPE and key in self.scopes[0].lineage:
+            return self.scopes[0].lineage[key]
+        return _EMPTY
+
+    def lineage(self, node: cst.CSTNode | None) -> Lineage:
+        """Where the data of an expression comes from: variables used and calls made in it."""
+        if node is None:
+            return _EMPTY
+        out: set[str] = set()
+        stack: list[cst.CSTNode] = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, cst.Call):
+                token = self.call_tokens.get(id(n))
+                if token:
+                    out.add(token)
+                    if token.startswith("io:"):
+                        continue  # a read's result is the artifact's data, not its path's
+                func = n.func
+                # a method call's receiver carries data (`df.dropna()`), its name does not;
+                # a prediction or transform carries the input's data, not the model itself
+                if isinstance(func, cst.Attribute) and not (
+                    token.startswith("pred:") if token else func.attr.value in _MODEL_OUTPUT_METHODS
+                ):
+                    stack.append(func.value)
+                stack.extend(a.value for a in n.args)
+                continue
+            if isinstance(n, (cst.Name, cst.Attribute)):
+                key = self.var_key(n)
+                if key is not None:
+                    found = self.lookup_lineage(key)
+                    if found:
+                        out |= found
+                        continue
+                    if isinstance(n, cst.Attribute):
+                        stack.append(n.value)
+                    continue
+            if isinstance(n, (cst.Lambda, cst.FunctionDef)):
+                continue
+            if id(n) in self.comp_lineage:
+                out |= self.comp_lineage[id(n)]
+                continue
+            stack.extend(n.children)
+        return frozenset(out)
+
+    # ------------------------------------------------------------ symbolic values
+
+    def value(self, node: cst.BaseExpression | None, depth: int = 0) -> Value:
+        if node is None or depth > 12:
+            return UNKNOWN
+        if isinstance(node, cst.SimpleString):
+            try:
+                v = node.evaluated_value
+            except Exception:  # noqa: BLE001 - odd escapes: give up on this value
+                return UNKNOWN
+            return Value("str", v) if isinstance(v, str) else UNKNOWN
+        if isinstance(node, cst.ConcatenatedString):
+            return _join("", (self.value(node.left, depth + 1), self.value(node.right, depth + 1)))
+        if isinstance(node, cst.FormattedString):
+            parts: list[Value] = []
+            for p in node.parts:
+                if isinstance(p, cst.FormattedStringText):
+                    parts.append(Value("str", p.value))
+                elif isinstance(p, cst.FormattedStringExpression):
+                    parts.append(self.value(p.expression, depth + 1))
+            return _join("", tuple(parts))
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return Value("num", node.value)
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False"):
+                return Value("bool", node.value.lower())
+            return self.name_value(node.value)
+        if isinstance(node, cst.Attribute):
+            return self.attribute_value(node, depth)
+        if isinstance(node, cst.Subscript):
+            base = self.value(node.value, depth + 1)
+            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                key = self.value(node.slice[0].slice.value, depth + 1)
+                if base.kind == "config" and key.kind in ("str", "num"):
+                    return Value("config", parts=base.parts, keys=(*base.keys, key.text))
+                if base.kind == "ref" and key.kind in ("str", "num"):  # an imported config mapping
+                    return Value("config", parts=(base,), keys=(key.text,))
+                if base.kind == "environ" and key.kind == "str":
+                    return Value("env", key.text)
+            return UNKNOWN
+        if isinstance(node, cst.BinaryOperation):
+            left = self.value(node.left, depth + 1)
+            right = self.value(node.right, depth + 1)
+            if isinstance(node.operator, cst.Divide) and not (left.kind == "num" or right.kind == "num"):
+                return _join("/", (left, right))
+            if isinstance(node.operator, cst.Add) and "num" not in (left.kind, right.kind):
+                return _join("", (left, right))
+            if isinstance(node.operator, cst.Modulo) and left.kind == "str":
+                return _percent(left.text)
+            return UNKNOWN
+        if isinstance(node, cst.Call):
+            return self.call_value(node, depth)
+        return UNKNOWN
+
+    def name_value(self, name: str) -> Value:
+        scope = self.scope
+        if name in scope.values:
+            return scope.values[name]
+        if name in scope.params and name not in scope.lineage:
+            return Value("param", name)
+        if name in self.constants:
+            return self.constants[name]
+        if name in self.aliases:
+            return Value("ref", self.aliases[name])
+        return UNKNOWN
+
+    def attribute_value(self, node: cst.Attribute, depth: int) -> Value:
+        base_node = node.value
+        attr = node.attr.value
+        key = self.var_key(node)
+        if key is not None and key in self.scope.values:
+            return self.scope.values[key]
+        base = self.value(base_node, depth + 1)
+        if base.kind == "config":
+            return Value("config", parts=base.parts, keys=(*base.keys, attr))
+        if base.kind == "argparse-ns":
+            return Value("argparse", attr)
+        if base.kind == "ref":
+            return Value("ref", f"{base.text}.{attr}")
+        dotted = self.dotted(node)
+        if dotted == "os.environ":
+            return Value("environ")
+        return UNKNOWN
+
+    def call_value(self, node: cst.Call, depth: int) -> Value:
+        func = node.func
+        name = self.dotted(func)
+        args = [a for a in node.args if a.keyword is None and not a.star]
+        if name in apis.PATH_JOIN:
+            if not args:
+                return UNKNOWN
+            return _join("/", tuple(self.value(a.value, depth + 1) for a in args))
+        if name in apis.PATH_IDENTITY and args:
+            return self.value(args[0].value, depth + 1)
+        if name in apis.ENV_GETTERS and args:
+            var = self.value(args[0].value, depth + 1)
+            default = self.value(args[1].value, depth + 1) if len(args) > 1 else UNKNOWN
+            return Value("env", var.text, (default,)) if var.kind == "str" else UNKNOWN
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in apis.PATH_IDENTITY_METHODS:
+                return self.value(func.value, depth + 1)
+            if method == "joinpath":
+                return _join("/", (self.value(func.value, depth + 1), *(self.value(a.value, depth + 1) for a in args)))
+            if method in ("glob", "rglob") and args:
+                return _join("/", (self.value(func.value, depth + 1), self.value(args[0].value, depth + 1)))
+            if method == "format":
+                base = self.value(func.value, depth + 1)
+                if base.kind == "str":
+                    return _format(base.text)
+            if method == "get" and args:
+                base = self.value(func.value, depth + 1)
+                key = self.value(args[0].value, depth + 1)
+                if base.kind == "config" and key.kind == "str":
+                    default = self.value(args[1].value, depth + 1) if len(args) > 1 else UNKNOWN
+                    return Value("config", parts=(base.parts[0], default) if base.parts else (), keys=(*base.keys, key.text))
+                if base.kind == "environ" and key.kind == "str":
+                    default = self.value(args[1].value, depth + 1) if len(args) > 1 else UNKNOWN
+                    return Value("env", key.text, (default,))
+        return UNKNOWN
+
+    # ------------------------------------------------------------------ imports
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = _name_of(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+                self.aliases[local] = full
+            else:
+                local = full.split(".")[0]
+                self.aliases[local] = local
+            self.imports.append(Import(full, None, local, self.span(node).line))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        base = _name_of(node.module) if node.module is not None else ""
+        if node.relative:
+            pkg = self.package.split(".") if self.package else []
+            up = len(node.relative) - 1
+            pkg = pkg[: len(pkg) - up] if up else pkg
+            base = ".".join([*pkg, base] if base else pkg)
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.append(Import(base, "*", "*", self.span(node).line))
+            return
+        for alias in node.names:
+            name = _name_of(alias.name)
+            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+            self.aliases[local] = f"{base}.{name}" if base else name
+            self.imports.append(Import(base, name, local, self.span(node).line))
+
+    # ---------------------------------------------------------- scopes & classes
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node.name.value)
+        for base in node.bases:
+            dotted = self.dotted(base.value)
+            if dotted and (dotted in apis.MODEL_BASES or dotted.split(".")[-1] in self.model_classes):
+                self.model_classes.add(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        params_nodes = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
+        for star in (node.params.star_arg, node.params.star_kwarg):
+            if isinstance(star, cst.Param):
+                params_nodes.append(star)
+        params = tuple(p.name.value for p in params_nodes)
+        defaults = tuple((p.name.value, self.value(p.default)) for p in params_nodes if p.default is not None)
+        outer = self.scope.qualname
+        prefix = "" if outer == MODULE_SCOPE else f"{outer}.<locals>."
+        if self.classes and (outer == MODULE_SCOPE or not outer.endswith(self.classes[-1])):
+            prefix = f"{prefix}{self.classes[-1]}." if outer == MODULE_SCOPE else prefix
+        qualname = f"{prefix}{node.name.value}"
+        scope = _Scope(qualname, params)
+        # Hydra: @hydra.main(config_path=..., config_name=...) binds the first parameter to a config file.
+        for deco in node.decorators:
+            if isinstance(deco.decorator, cst.Call) and self.dotted(deco.decorator.func) == apis.HYDRA_MAIN and params:
+                kw = {a.keyword.value: self.value(a.value) for a in deco.decorator.args if a.keyword}
+                cfg_path = kw.get("config_path", Value("str", "."))
+                cfg_name = kw.get("config_name", UNKNOWN)
+                if cfg_name.kind == "str" and not cfg_name.text.endswith((".yaml", ".yml")):
+                    cfg_name = Value("str", cfg_name.text + ".yaml")
+                scope.values[params[0]] = Value("config", parts=(_join("/", (Value("str", "@here"), cfg_path, cfg_name)),))
+        self.scopes.append(scope)
+        self._fn_spans = getattr(self, "_fn_spans", {})
+        self._fn_spans[qualname] = (self.span(node), defaults)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        scope = self.scopes.pop()
+        span, defaults = self._fn_spans[scope.qualname]
+        self.functions.append(Function(scope.qualname, scope.params, defaults, span, frozenset(scope.returns)))
+
+    def visit_If(self, node: cst.If) -> None:
+        if _is_main_guard(node.test):
+            self.entry_depth += 1
+
+    def leave_If(self, original_node: cst.If) -> None:
+        if _is_main_guard(original_node.test):
+            self.entry_depth -= 1
+
+    def visit_Return(self, node: cst.Return) -> None:
+        pass
+
+    def leave_Return(self, original_node: cst.Return) -> None:
+        self.scope.returns |= self.lineage(original_node.value)
+
+    # -------------------------------------------------------------- bindings
+
+    def bind(self, target: cst.BaseExpression, lineage: Lineage, value: Value, read: int | None = None) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                inner = el.value
+                if isinstance(inner, cst.StarredElement):
+                    inner = inner.value
+                self.bind(inner, lineage, UNKNOWN, read)
+            return
+        if isinstance(target, cst.StarredElement):
+            self.bind(target.value, lineage, UNKNOWN, read)
+            return
+        key = self.var_key(target)
+        if key is None:
+            if isinstance(target, cst.Subscript):  # df["col"] = ... mixes data into df
+                base = self.var_key(target.value)
+                if base is not None:
+                    scope = self.scope
+                    scope.lineage[base] = self.lookup_lineage(base) | lineage
+            return
+        scope = self.scope
+        scope.lineage[key] = lineage
+        if value.kind != "unknown":
+            scope.values[key] = value
+        else:
+            scope.values.pop(key, None)
+        if read is not None:
+            scope.reads_bound[key] = read
+        else:
+            scope.reads_bound.pop(key, None)
+        if scope.qualname == MODULE_SCOPE and isinstance(target, cst.Name):
+            if value.kind not in ("unknown", "handle", "argparse-ns", "environ"):
+                self.constants[key] = value
+            else:
+                self.constants.pop(key, None)
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        self._assign([t.target for t in original_node.targets], original_node.value)
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        if original_node.value is not None:
+            self._assign([original_node.target], original_node.value)
+
+    def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
+        key = self.var_key(original_node.target)
+        if key is not None:
+            self.scope.lineage[key] = self.lookup_lineage(key) | self.lineage(original_node.value)
+            self.scope.values.pop(key, None)
+
+    def _assign(self, targets: Sequence[cst.BaseExpression], value_node: cst.BaseExpression) -> None:
+        lineage = self.lineage(value_node)
+        value = self.value(value_node)
+        read = None
+        token = self.call_tokens.get(id(value_node)) if isinstance(value_node, cst.Call) else None
+        if token and token.startswith("io:"):
+            read = int(token[3:])
+        is_model = isinstance(value_node, cst.Call) and self._is_model_ctor(value_node)
+        is_ns = isinstance(value_node, cst.Call) and isinstance(value_node.func, cst.Attribute) and value_node.func.attr.value in apis.PARSE_ARGS
+        is_parser = isinstance(value_node, cst.Call) and self.dotted(value_node.func) == "argparse.ArgumentParser"
+        config_src = self._config_source(value_node)
+        for target in targets:
+            if config_src is not None:
+                self.bind(target, lineage, config_src, read)
+                continue
+            if is_ns:
+                self.bind(target, lineage, Value("argparse-ns"), None)
+                continue
+            self.bind(target, lineage, value, read)
+            key = self.var_key(target)
+            if key is None:
+                continue
+            if is_parser:
+                self.scope.parsers.add(key)
+            if is_model:
+                assert isinstance(value_node, cst.Call)
+                self.scope.models.add(key)
+                self.scope.lineage[key] = lineage | {f"model:{self.model_id(key)}"}
+                self.models.append(ModelEvent("construct", self.model_id(key), self.scope.qualname, self.span(value_node), self.dotted(value_node.func) or ""))
+            elif read is not None and self.io[read].kind == "model":
+                self._mark_model(key, read)
+
+    def _config_source(self, node: cst.BaseExpression) -> Value | None:
+        """`yaml.safe_load(open(p))`, `json.load(f)`, `OmegaConf.load(p)` -> a config Value of p."""
+        if not isinstance(node, cst.Call):
+            return None
+        token = self.call_tokens.get(id(node))
+        if token and token.startswith("io:"):
+            fact = self.io[int(token[3:])]
+            if fact.kind == "config" and fact.op == "read":
+                return Value("config", parts=(fact.target,))
+        return None
+
+    def _is_model_ctor(self, node: cst.Call) -> bool:
+        name = self.dotted(node.func)
+        if not name:
+            return False
+        last = name.rsplit(".", 1)[-1]
+        if last in self.model_classes:
+            return True
+        if not last[:1].isupper() or last in apis.NOT_MODELS:
+            return False
+        if name.startswith("sklearn.") and ("model_selection" in name or "preprocessing" in name and False):
+            return "SearchCV" in last
+        return name.startswith(apis.MODEL_PREFIXES) and ".utils." not in name and ".data." not in name
+
+    def _mark_model(self, key: str, read: int) -> None:
+        scope = self.scope
+        if key in scope.models:
+            return
+        scope.models.add(key)
+        scope.lineage[key] = scope.lineage.get(key, _EMPTY) | {f"model:{self.model_id(key)}"}
+        fact = self.io[read]
+        self.io[read] = _replace_io(fact, kind="model")
+        self.models.append(ModelEvent("load", self.model_id(key), scope.qualname, fact.span, fact.api, io=read))
+
+    def visit_For(self, node: cst.For) -> bool:
+        node.iter.visit(self)
+        self.bind(node.target, self.lineage(node.iter), self._element_value(node.iter))
+        node.body.visit(self)
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
+    def _element_value(self, node: cst.BaseExpression) -> Value:
+        if isinstance(node, cst.Call):
+            name = self.dotted(node.func)
+            args = [a for a in node.args if a.keyword is None]
+            if name in ("sorted", "list", "enumerate", "tqdm.tqdm", "tqdm") and args:
+                if name == "enumerate":
+                    return UNKNOWN
+                return self._element_value(args[0].value)
+            if name in apis.LISTDIR:
+                return UNKNOWN
+            if name in ("glob.glob", "glob.iglob") or (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("glob", "rglob", "iterdir")):
+                if isinstance(node.func, cst.Attribute) and node.func.attr.value == "iterdir":
+                    return _join("/", (self.value(node.func.value), UNKNOWN))
+                return self.value(node)
+        return UNKNOWN
+
+    def visit_With(self, node: cst.With) -> bool:
+        for item in node.items:
+            item.item.visit(self)
+            if item.asname is not None:
+                read = None
+                token = self.call_tokens.get(id(item.item)) if isinstance(item.item, cst.Call) else None
+                if token and token.startswith("io:"):
+                    read = int(token[3:])
+                target = item.asname.name
+                self.bind(target, self.lineage(item.item), self._handle_value(item.item), read)
+        node.body.visit(self)
+        return False
+
+    def _handle_value(self, node: cst.BaseExpression) -> Value:
+        """`open(p)` as a value: a handle on p, so `json.load(f)` can name p."""
+        if isinstance(node, cst.Call):
+            token = self.call_tokens.get(id(node))
+            if token and token.startswith("io:"):
+                return Value("handle", parts=(self.io[int(token[3:])].target,))
+        return self.value(node)
+
+    def _visit_comp(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> bool:
+        comp: cst.CompFor | None = node.for_in
+        saved = dict(self.scope.lineage), dict(self.scope.values)
+        while comp is not None:
+            comp.iter.visit(self)
+            self.bind(comp.target, self.lineage(comp.iter), self._element_value(comp.iter))
+            for cond in comp.ifs:
+                cond.visit(self)
+            comp = comp.inner_for_in
+        if isinstance(node, cst.DictComp):
+            node.key.visit(self)
+            node.value.visit(self)
+        else:
+            node.elt.visit(self)
+        elt_lineage = self.lineage(node.value if isinstance(node, cst.DictComp) else node.elt)
+        self.scope.lineage, self.scope.values = saved
+        if elt_lineage:
+            self.call_tokens.setdefault(id(node), "")
+            self.comp_lineage[id(node)] = elt_lineage
+        return False
+
+    def visit_ListComp(self, node: cst.ListComp) -> bool:
+        return self._visit_comp(node)
+
+    def visit_SetComp(self, node: cst.SetComp) -> bool:
+        return self._visit_comp(node)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
+        return self._visit_comp(node)
+
+    def visit_DictComp(self, node: cst.DictComp) -> bool:
+        return self._visit_comp(node)
+
+    # ------------------------------------------------------------------ calls
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        node = original_node
+        func = node.func
+        name = self.dotted(func)
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        receiver = self.var_key(func.value) if isinstance(func, cst.Attribute) else None
+        scope = self.scope
+
+        # argparse definitions: parser.add_argument("--lr", default=0.1)
+        if method == apis.ARGPARSE_ADD:
+            self._argparse_def(node)
+            return
+        spec = apis.CALLS.get(name or "")
+        if spec is not None and not (name == "open" and "open" in self._locals()):
+            self._io_call(node, spec, name or "")
+            return
+        if name is not None and name.split(".")[-1] in self.model_classes:
+            pass
+        if method is not None:
+            # model life cycle on a known or duck-typed model
+            if method in apis.FIT_METHODS and receiver is not None and node.args:
+                self._fit(receiver, node)
+                if method == "fit":
+                    return
+            if method in apis.PREDICT_METHODS and receiver is not None and node.args:
+                self._predict(receiver, node)
+                return
+            if method in apis.MODEL_SAVE_METHODS and receiver is not None and receiver in scope.models and method != "save_pretrained":
+                self._io_call(node, apis.IOSpec("write", kind="model", pos=0, kw="filepath"), f"*.{method}", data=receiver)
+                return
+            mspec = apis.METHODS.get(method)
+            if mspec is not None:
+                self._io_call(node, mspec, f"*.{method}", receiver_node=func.value)
+                return
+            spark = self._spark_io(func)
+            if spark is not None:
+                self._io_call(node, spark, f"*.{'read' if spark.op == 'read' else 'write'}.{method}", receiver_node=func.value)
+                return
+            if method == apis.PATH_OPEN and not node.args or (method == apis.PATH_OPEN and self._mode_arg(node, 0) is not None):
+                base = self.value(func.value)
+                if base.kind not in ("unknown", "config", "argparse-ns"):
+                    self._io_call(node, apis.IOSpec("read", pos=None, handle=True), "*.open", receiver_node=func.value)
+                    return
+            if method in ("append", "extend", "update", "insert", "add") and receiver is not None:
+                scope.lineage[receiver] = self.lookup_lineage(receiver) | self.lineage(node.args[-1].value if node.args else None)
+        if name in apis.TRAIN_FUNCTIONS:
+            idx = apis.TRAIN_FUNCTIONS[name]
+            data = node.args[idx].value if len(node.args) > idx else None
+            self.call_tokens[id(node)] = f"fitted:{id(node)}"
+            self._pending_train = (node, name, self.lineage(data))
+            return
+        # a call of a model object: torch modules, keras models
+        if receiver is None and isinstance(func, cst.Name) and func.value in scope.models and node.args:
+            self._predict(func.value, node)
+            return
+        if isinstance(func, cst.Attribute) and method == "forward" and receiver in scope.models:
+            self._predict(receiver, node)
+            return
+        if name is not None and not self._is_library(name):
+            self._project_call(node, name)
+
+    def _is_library(self, name: str) -> bool:
+        """Only calls that may reach project code are kept: not builtins, libraries or methods of locals."""
+        head = name.split(".")[0]
+        if head in _BUILTINS or head in _KNOWN_LIBRARIES:
+            return True
+        if head == "self":
+            return False
+        scope = self.scope
+        return "." in name and (head in scope.lineage or head in scope.params or head in scope.values)
+
+    def _project_call(self, node: cst.Call, name: str) -> None:
+        callee = name
+        if name.startswith("self.") and self.classes:
+            callee = f"{self.classes[-1]}.{name[5:]}"
+        elif "." not in name and name not in self.aliases:
+            callee = name
+        args: list[Value] = []
+        arg_lin: list[Lineage] = []
+        kwargs: list[tuple[str, Value]] = []
+        kw_lin: list[tuple[str, Lineage]] = []
+        for a in node.args:
+            if a.star:
+                continue
+            if a.keyword is None:
+                args.append(self.value(a.value))
+                arg_lin.append(self.lineage(a.value))
+            else:
+                kwargs.append((a.keyword.value, self.value(a.value)))
+                kw_lin.append((a.keyword.value, self.lineage(a.value)))
+        self.calls.append(
+            Call(self.scope.qualname, callee, tuple(args), tuple(kwargs), tuple(arg_lin), tuple(kw_lin), self.span(node))
+        )
+        self.call_tokens[id(node)] = f"call:{len(self.calls) - 1}"
+
+    def _spark_io(self, func: cst.Attribute) -> apis.IOSpec | None:
+        if func.attr.value not in apis.SPARK_FORMATS:
+            return None
+        inner = func.value
+        while isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in ("format", "option", "options", "mode", "partitionBy"):
+            inner = inner.func.value
+        if isinstance(inner, cst.Attribute) and inner.attr.value in ("read", "write", "readStream", "writeStream"):
+            op = "read" if inner.attr.value.startswith("read") else "write"
+            fmt = "table" if func.attr.value in ("table", "jdbc") else ""
+            return apis.IOSpec(op, pos=0, kw="path", format=fmt)
+        return None
+
+    def _mode_arg(self, node: cst.Call, pos: int) -> Value | None:
+        for a in node.args:
+            if a.keyword is not None and a.keyword.value == "mode":
+                return self.value(a.value)
+        positional = [a for a in node.args if a.keyword is None]
+        if len(positional) > pos:
+            return self.value(positional[pos].value)
+        return None
+
+    def _arg(self, node: cst.Call, pos: int | None, kw: str | None) -> cst.BaseExpression | None:
+        if kw is not None:
+            for a in node.args:
+                if a.keyword is not None and a.keyword.value == kw:
+                    return a.value
+        if pos is None:
+            return None
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        return positional[pos].value if len(positional) > pos else None
+
+    def _io_call(
+        self,
+        node: cst.Call,
+        spec: apis.IOSpec,
+        api: str,
+        *,
+        receiver_node: cst.BaseExpression | None = None,
+        data: str | None = None,
+    ) -> None:
+        op = spec.op
+        kind = spec.kind
+        if api in apis.MODE_CALLS or (api == "*.open"):
+            pos, _ = apis.MODE_CALLS.get(api, (0, "mode"))
+            mode = self._mode_arg(node, pos)
+            if mode is not None and mode.kind == "str" and any(c in mode.text for c in _WRITE_MODES):
+                op = "write"
+        if spec.pos is None and spec.kw is not None and api in ("xgboost.Booster", "lightgbm.Booster"):
+            path_node = self._arg(node, None, spec.kw)
+            if path_node is None:
+                return
+        elif spec.pos is None and receiver_node is not None and api in ("*.read_text", "*.read_bytes", "*.write_text", "*.write_bytes", "*.open"):
+            path_node = receiver_node
+        else:
+            path_node = self._arg(node, spec.pos, spec.kw)
+        if path_node is None:
+            return
+        target = self.value(path_node)
+        if target.kind == "handle":
+            # json.load(f) where f = open(p): the open() already recorded the read of p;
+            # this call only says what kind of file it is.
+            src = target.parts[0]
+            for i in range(len(self.io) - 1, -1, -1):
+                fact = self.io[i]
+                if fact.target == src and fact.function == self.scope.qualname and fact.api in ("open", "io.open", "codecs.open", "*.open"):
+                    upd = _replace_io(fact, kind=kind if fact.kind == "data" else fact.kind)
+                    if op == "write":
+                        upd = _replace_io(upd, lineage=upd.lineage | self._written_lineage(node, spec, receiver_node, data))
+                    self.io[i] = upd
+                    self.call_tokens[id(node)] = f"io:{i}"
+                    return
+            target = src
+        elif isinstance(path_node, cst.Call) and self.call_tokens.get(id(path_node), "").startswith("io:"):
+            # yaml.safe_load(open(p)): the inner open() is the read; refine its kind
+            i = int(self.call_tokens[id(path_node)][3:])
+            fact = self.io[i]
+            self.io[i] = _replace_io(fact, kind=kind if fact.kind == "data" else fact.kind)
+            self.call_tokens[id(node)] = f"io:{i}"
+            return
+        elif target.kind == "unknown" and spec.handle and isinstance(path_node, (cst.Name, cst.Attribute)):
+            key = self.var_key(path_node)
+            if key is not None and key in self.scope.reads_bound:
+                i = self.scope.reads_bound[key]
+                fact = self.io[i]
+                self.io[i] = _replace_io(fact, kind=kind if fact.kind == "data" else fact.kind)
+                self.call_tokens[id(node)] = f"io:{i}"
+                return
+        if target.kind == "str" and spec.format == "" and not target.text:
+            return
+        fmt = spec.format
+        if fmt == "hub" and target.kind == "str" and _looks_local(target.text):
+            fmt = ""
+        if target.kind == "str" and target.text.startswith(("http://", "https://", "ftp://")):
+            fmt = "url"
+        lineage = self._written_lineage(node, spec, receiver_node, data) if op == "write" else _EMPTY
+        if op == "write" and kind == "data" and self._is_model_object(node, spec, receiver_node):
+            kind = "model"
+        index = len(self.io)
+        self.io.append(IO(op, kind, api, target, self.scope.qualname, self.span(node), lineage, fmt))
+        self.call_tokens[id(node)] = f"io:{index}"
+
+    def _is_model_object(self, node: cst.Call, spec: apis.IOSpec, receiver_node: cst.BaseExpression | None) -> bool:
+        """`joblib.dump(model, p)`, `torch.save(model.state_dict(), p)`: the written object is a model."""
+        obj = receiver_node if spec.data_pos is None and spec.data_kw is None else self._arg(node, spec.data_pos, spec.data_kw)
+        while isinstance(obj, cst.Call) and isinstance(obj.func, cst.Attribute):
+            obj = obj.func.value
+        key = self.var_key(obj) if obj is not None else None
+        return key is not None and key in self.scope.models
+
+    def _written_lineage(
+        self, node: cst.Call, spec: apis.IOSpec, receiver_node: cst.BaseExpression | None, data: str | None
+    ) -> Lineage:
+        if data is not None:
+            return self.lookup_lineage(data) | {f"model:{self.model_id(data)}"}
+        if spec.data_pos is not None or spec.data_kw is not None:
+            return self.lineage(self._arg(node, spec.data_pos, spec.data_kw))
+        if receiver_node is not None:
+            return self.lineage(receiver_node)
+        return _EMPTY
+
+    def _use_model(self, receiver: str, node: cst.Call) -> None:
+        """First use of a model this scope did not make: record where the object came from."""
+        scope = self.scope
+        if receiver in scope.models:
+            return
+        came_from = self.lookup_lineage(receiver)
+        scope.models.add(receiver)
+        scope.lineage[receiver] = came_from | {f"model:{self.model_id(receiver)}"}
+        if came_from:
+            self.models.append(ModelEvent("use", self.model_id(receiver), scope.qualname, self.span(node), "", came_from))
+
+    def _fit(self, receiver: str, node: cst.Call) -> None:
+        scope = self.scope
+        self._use_model(receiver, node)
+        arg_lineage = frozenset().union(*(self.lineage(a.value) for a in node.args)) if node.args else _EMPTY
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else "fit"
+        self.models.append(ModelEvent("fit", self.model_id(receiver), scope.qualname, self.span(node), method, arg_lineage))
+        if method == "fit_predict":
+            self.call_tokens[id(node)] = f"pred:{self.model_id(receiver)}"
+
+    def _predict(self, receiver: str, node: cst.Call) -> None:
+        scope = self.scope
+        self._use_model(receiver, node)
+        arg_lineage = frozenset().union(*(self.lineage(a.value) for a in node.args)) if node.args else _EMPTY
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else "__call__"
+        self.models.append(ModelEvent("predict", self.model_id(receiver), scope.qualname, self.span(node), method, arg_lineage))
+        self.call_tokens[id(node)] = f"pred:{self.model_id(receiver)}"
+
+    def _argparse_def(self, node: cst.Call) -> None:
+        flags = [self.value(a.value) for a in node.args if a.keyword is None]
+        names = [f.text for f in flags if f.kind == "str"]
+        kw = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        dest_node = kw.get("dest")
+        dest = self.value(dest_node).text if dest_node is not None else ""
+        if not dest:
+            longs = [n for n in names if n.startswith("--")]
+            chosen = longs[0] if longs else (names[0] if names else "")
+            dest = chosen.lstrip("-").replace("-", "_")
+        if not dest:
+            return
+        default = self.value(kw.get("default")) if "default" in kw else UNKNOWN
+        if "action" in kw and "default" not in kw:
+            action = self.value(kw["action"])
+            if action.text == "store_true":
+                default = Value("bool", "false")
+            elif action.text == "store_false":
+                default = Value("bool", "true")
+        self.config_defs.append(ConfigDef("argparse", (dest,), default, self.span(node)))
+
+    # ---------------------------------------------------------------- output
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        pass
+
+    def facts(self, lines: int) -> FileFacts:
+        module_scope = self.scopes[0]
+        functions = sorted(self.functions, key=lambda f: (f.span.line, f.qualname))
+        functions.insert(0, Function(MODULE_SCOPE, (), (), Span(1, 1, max(lines, 1), 1), frozenset(module_scope.returns), True))
+        return FileFacts(
+            path=self.rel,
+            kind="python",
+            module=self.module,
+            lines=lines,
+            imports=tuple(self.imports),
+            constants=tuple(sorted(self.constants.items())),
+            functions=tuple(functions),
+            io=tuple(self.io),
+            models=tuple(self.models),
+            calls=tuple(self.calls),
+            config_defs=tuple(self.config_defs),
+        )
+
+
+# ----------------------------------------------------------------- value helpers
+
+
+def _join(sep: str, parts: tuple[Value, ...]) -> Value:
+    if all(p.kind == "str" for p in parts):
+        return Value("str", sep.join(p.text for p in parts))
+    if all(p.kind == "unknown" for p in parts):
+        return UNKNOWN
+    return Value("join", sep, parts)
+
+
+def _percent(template: str) -> Value:
+    pieces = re.split(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifrx]", template)
+    if len(pieces) == 1:
+        return Value("str", template)
+    parts: list[Value] = []
+    for i, piece in enumerate(pieces):
+        if i:
+            parts.append(UNKNOWN)
+        if piece:
+            parts.append(Value("str", piece))
+    return _join("", tuple(parts))
+
+
+def _format(template: str) -> Value:
+    pieces = re.split(r"\{[^{}]*\}", template)
+    if len(pieces) == 1:
+        return Value("str", template)
+    return _percent("%s".join(p.replace("%", "%%") for p in pieces)) if "%" not in template else Value("join", "", tuple(_interleave(pieces)))
+
+
+def _interleave(pieces: list[str]) -> list[Value]:
+    out: list[Value] = []
+    for i, piece in enumerate(pieces):
+        if i:
+            out.append(UNKNOWN)
+        if piece:
+            out.append(Value("str", piece))
+    return out
+
+
+def _looks_local(text: str) -> bool:
+    return text.startswith(("/", "./", "../", "~")) or text.count("/") > 1 or "\\" in text
+
+
+def _replace_io(fact: IO, **changes: object) -> IO:
+    return replace(fact, **changes)  # type: ignore[arg-type]
+
+
+def _name_of(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_name_of(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    return (
+        isinstance(test, cst.Comparison)
+        and isinstance(test.left, cst.Name)
+        and test.left.value == "__name__"
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].comparator, cst.SimpleString)
+        and "__main__" in test.comparisons[0].comparator.value
+    )
+
+
+_MODEL_OUTPUT_METHODS = frozenset(
+    {"transform", "fit_transform", "inverse_transform", "score", "evaluate", "apply", "predict", "predict_proba"}
+)
+_BUILTINS = frozenset(
+    "print len range str int float bool dict list set tuple sorted enumerate zip map filter min max sum abs "
+    "isinstance issubclass getattr setattr hasattr super type repr round any all iter next open vars id hash "
+    "format input reversed object Exception ValueError TypeError KeyError RuntimeError NotImplementedError "
+    "AssertionError".split()
+)
+_KNOWN_LIBRARIES = frozenset(
+    "os sys re json yaml math random time datetime pathlib glob shutil subprocess logging argparse typing "
+    "collections itertools functools numpy pandas torch tensorflow keras sklearn scipy matplotlib seaborn "
+    "xgboost lightgbm catboost transformers datasets tqdm pickle joblib requests urllib boto3 PIL cv2 "
+    "dataclasses abc copy warnings inspect contextlib hydra omegaconf wandb mlflow click tomllib tomli "
+    "statsmodels plotly polars dask pyspark h5py io csv string enum uuid hashlib tempfile threading "
+    "multiprocessing concurrent socket gc traceback unittest pytest".split()
+)

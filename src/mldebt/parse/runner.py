@@ -1,0 +1,238 @@
+"""Runs the extractor over discovered files: read, screen, cache lookup, parallel extraction.
+
+Owns the per-file error policy. A file that cannot be analysed becomes a `FileError` and the run
+goes on: too large, binary, undecodable, rejected by the extractor (`FileSkipped`), an
+exception inside the extractor, or a worker process killed while parsing it (LibCST's native
+parser can segfault on pathological input). Facts come back in input order; errors sorted.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import signal
+import tokenize
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from mldebt.config import Settings
+from mldebt.discover import SourceFile, module_name
+from mldebt.model import FileError
+from mldebt.parse.cache import Cache
+from mldebt.parse.errors import FileSkipped  # re-exported: extractors raise it, we catch it
+from mldebt.parse.facts import FileFacts
+
+__all__ = ["Collected", "Extract", "FileSkipped", "collect_facts"]
+
+Extract = Callable[[SourceFile, bytes, str], FileFacts]
+
+MIN_POOL_FILES = 8  # below this many files to parse, a pool costs more than it saves
+MAX_BATCH = 32  # files per task: few enough to balance load, enough to amortise IPC
+BINARY_PROBE = 8192
+CRASHED = "the parser crashed on this file (worker process died)"
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    facts: tuple[FileFacts, ...]  # in input order
+    errors: tuple[FileError, ...]  # sorted by path
+    cached: int  # files whose facts came from the cache
+
+
+# ---------------------------------------------------------------------------------------------
+# Worker side: module-level, so it works with the spawn and forkserver start methods.
+
+_Task = tuple[SourceFile, bytes, str]
+_Outcome = tuple[bool, "FileFacts | str"]  # (True, facts) or (False, error message)
+
+
+def _init_worker() -> None:
+    # Ctrl-C is the parent's to handle; workers would only print tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _extract_one(extract: Extract, task: _Task) -> _Outcome:
+    source, data, module = task
+    try:
+        result = extract(source, data, module)
+    except FileSkipped as exc:
+        return False, str(exc)
+    except (Exception, SystemExit) as exc:
+        return False, f"internal error while analysing this file: {type(exc).__name__}: {exc}"
+    if not isinstance(result, FileFacts):
+        return False, f"internal error while analysing this file: extractor returned {type(result).__name__}"
+    return True, result
+
+
+def _extract_batch(extract: Extract, batch: list[_Task]) -> list[_Outcome]:
+    return [_extract_one(extract, task) for task in batch]
+
+
+# ---------------------------------------------------------------------------------------------
+# Parent side
+
+
+def _screen(source: SourceFile, max_size: int) -> bytes | str:
+    """The file's bytes, or the message saying why it is not analysed."""
+    try:
+        with source.path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(max_size + 1) if size <= max_size else b""
+            size = max(size, len(data))  # the file may have grown since
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    if size > max_size:
+        return (
+            f"file is larger than the size limit ({size} bytes > {max_size}); "
+            "raise max-file-size to analyse it"
+        )
+    if b"\0" in data[:BINARY_PROBE]:
+        return "binary file, not analysed"
+    encoding = "utf-8"
+    cookie_error = None
+    if source.kind == "python":
+        try:  # honours a PEP 263 coding cookie and a UTF-8 BOM
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as exc:  # an unknown codec, or undecodable first lines
+            cookie_error = f"bad encoding declaration: {exc.msg}"
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        name = "UTF-8" if encoding.startswith("utf-8") else encoding
+        return f"not valid {name} (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+    return cookie_error or data
+
+
+def _module_for(source: SourceFile) -> str:
+    return module_name(source.rel) if source.kind in ("python", "notebook") else ""
+
+
+def _workers(settings: Settings) -> int:
+    return max(1, settings.jobs if settings.jobs is not None else (os.cpu_count() or 1))
+
+
+def _run_in_process(extract: Extract, tasks: list[_Task]) -> list[_Outcome]:
+    return _extract_batch(extract, tasks)
+
+
+def _run_in_pool(extract: Extract, tasks: list[_Task], workers: int) -> list[_Outcome]:
+    """Outcomes in task order. A worker's death costs only the file that killed it."""
+    size = max(1, min(MAX_BATCH, math.ceil(len(tasks) / (workers * 4))))
+    starts = list(range(0, len(tasks), size))
+    outcomes: list[_Outcome | None] = [None] * len(tasks)
+    unfinished: list[int] = []
+    with ProcessPoolExecutor(max_workers=min(workers, len(starts)), initializer=_init_worker) as pool:
+        futures: list[Future[list[_Outcome]] | None] = []
+        for start in starts:
+            try:
+                futures.append(pool.submit(_extract_batch, extract, tasks[start : start + size]))
+            except BrokenProcessPool:  # a worker already died: the rest waits for isolation
+                futures.extend([None] * (len(starts) - len(futures)))
+                break
+        for start, future in zip(starts, futures):
+            try:
+                if future is None:
+                    raise BrokenProcessPool
+                outcomes[start : start + size] = future.result()
+            except BrokenProcessPool:
+                unfinished.extend(range(start, min(start + size, len(tasks))))
+    if unfinished:
+        _isolate(extract, tasks, unfinished, outcomes)
+    assert all(o is not None for o in outcomes)
+    return outcomes  # type: ignore[return-value]
+
+
+def _isolate(
+    extract: Extract, tasks: list[_Task], indices: list[int], outcomes: list[_Outcome | None]
+) -> None:
+    """Re-run files one at a time in a single worker, replaced whenever a file kills it."""
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for i in indices:
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=1, initializer=_init_worker)
+            try:
+                outcomes[i] = pool.submit(_extract_one, extract, tasks[i]).result()
+            except BrokenProcessPool:
+                outcomes[i] = (False, CRASHED)
+                pool.shutdown(wait=True)
+                pool = None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+def collect_facts(
+    files: Sequence[SourceFile],
+    settings: Settings,
+    extract: Extract,
+    *,
+    root: Path | None = None,
+    cache: Cache | None = None,
+) -> Collected:
+    """Facts for `files`, from the cache or from `extract` run in worker processes.
+
+    `extract(source, data, module)` must be a module-level function (it is pickled to the
+    workers) and raises `FileSkipped` for input it refuses. `cache` defaults to
+    `settings.cache_dir` under `root` (the current directory when None), or no cache with
+    `settings.no_cache`. Empty files get empty facts without calling `extract`.
+    """
+    if cache is None:
+        if settings.no_cache:
+            cache = Cache(None)
+        else:
+            cache = Cache((root or Path.cwd()) / settings.cache_dir)
+
+    results: list[FileFacts | None] = [None] * len(files)
+    errors: list[FileError] = []
+    tasks: list[_Task] = []
+    task_slots: list[tuple[int, str]] = []  # (index in files, cache key)
+    cached = 0
+    for index, source in enumerate(files):
+        screened = _screen(source, settings.max_file_size)
+        if isinstance(screened, str):
+            errors.append(FileError(source.rel, screened))
+            continue
+        module = _module_for(source)
+        if not screened:
+            results[index] = FileFacts(path=source.rel, kind=source.kind, module=module, lines=0)
+            continue
+        key = cache.key(screened, source.kind, module, source.rel)
+        hit = cache.get(key)
+        if hit is not None and (hit.path, hit.kind, hit.module) == (source.rel, source.kind, module):
+            results[index] = hit
+            cached += 1
+            continue
+        tasks.append((source, screened, module))
+        task_slots.append((index, key))
+
+    outcomes: list[_Outcome] = []
+    if tasks:
+        workers = _workers(settings)
+        if workers == 1 or len(tasks) < MIN_POOL_FILES:
+            outcomes = _run_in_process(extract, tasks)
+        else:
+            try:
+                outcomes = _run_in_pool(extract, tasks, workers)
+            except (OSError, NotImplementedError, ImportError):  # no process support here
+                outcomes = _run_in_process(extract, tasks)
+    del tasks
+
+    for (index, key), (ok, value) in zip(task_slots, outcomes):
+        if ok:
+            assert isinstance(value, FileFacts)
+            results[index] = value
+            cache.put(key, value)
+        else:
+            assert isinstance(value, str)
+            errors.append(FileError(files[index].rel, value))
+
+    return Collected(
+        facts=tuple(f for f in results if f is not None),
+        errors=tuple(sorted(errors)),
+        cached=cached,
+    )

@@ -1,0 +1,208 @@
+"""SARIF 2.1.0 output shaped for GitHub code scanning (see the project's SARIF notes).
+
+One run; every enabled rule described; repository-relative URIs under `%SRCROOT%`;
+evidence as both `relatedLocations` and a code flow; file errors as tool notifications.
+No timestamps, so output is byte-identical across runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from mldebt.model import (
+    Confidence,
+    FileError,
+    Finding,
+    Location,
+    Related,
+    Report,
+    RuleInfo,
+    Severity,
+)
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/mldebt/mldebt"
+HELP_URI = INFORMATION_URI + "/blob/main/rules/{id}-{name}.md"
+FINGERPRINT_KEY = "mldebt/v1"
+SRCROOT = "%SRCROOT%"
+MAX_DESCRIPTION = 1024  # GitHub's limit for short/full descriptions
+
+_PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
+
+
+def to_sarif(report: Report) -> str:
+    """Serialise `report` as a SARIF 2.1.0 log with one run (indent 2, trailing newline)."""
+    rules = _rules(report)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "mldebt",
+                "version": report.version,
+                "semanticVersion": report.version,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(rule) for rule in rules],
+            }
+        },
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [_notification(e) for e in sorted(report.errors)],
+            }
+        ],
+        "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(report.root)}},
+        "columnKind": "unicodeCodePoints",
+        "results": [
+            _result(f, index[f.rule]) for f in sorted(report.findings, key=Finding.sort_key)
+        ],
+    }
+    doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _rules(report: Report) -> list[RuleInfo]:
+    """Enabled rules sorted by id, plus a stub for any rule that fired but was not listed."""
+    rules = {rule.id: rule for rule in report.rules}
+    for f in report.findings:
+        if f.rule not in rules:
+            rules[f.rule] = RuleInfo(
+                id=f.rule,
+                name=f.name,
+                category=f.category,
+                severity=f.severity,
+                confidence=f.confidence,
+                status="stable",
+                summary="",
+                doc="",
+            )
+    return [rules[key] for key in sorted(rules)]
+
+
+def _rule(rule: RuleInfo) -> dict[str, Any]:
+    summary = rule.summary.strip() or f"{rule.id} {rule.name}."
+    doc = rule.doc.strip() or summary
+    return {
+        "id": rule.id,
+        "name": rule.pascal_name,
+        "shortDescription": {"text": _truncate(summary)},
+        "fullDescription": {"text": _truncate(summary)},
+        "help": {"text": doc, "markdown": doc},
+        "helpUri": HELP_URI.format(id=rule.id, name=rule.name),
+        "defaultConfiguration": {"level": _level(rule.severity)},
+        "properties": {
+            "tags": [rule.category, "maintainability"],
+            "precision": _precision(rule.confidence),
+            "problem.severity": _PROBLEM_SEVERITY[_level(rule.severity)],
+        },
+    }
+
+
+def _result(f: Finding, rule_index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": f.rule,
+        "ruleIndex": rule_index,
+        "level": _level(f.severity),
+        "message": {"text": _sentence(f.message)},
+        "locations": [{"physicalLocation": _physical(f.location)}],
+    }
+    if f.related:
+        steps = [_related(r, i) for i, r in enumerate(f.related, start=1)]
+        result["relatedLocations"] = steps
+        result["codeFlows"] = [
+            {
+                "threadFlows": [
+                    {
+                        "locations": [
+                            {"location": {k: v for k, v in step.items() if k != "id"}}
+                            for step in steps
+                        ]
+                    }
+                ]
+            }
+        ]
+    if f.fingerprint:
+        result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
+    props: dict[str, Any] = {"category": f.category, "confidence": str(f.confidence)}
+    if f.location.cell is not None:
+        props["cell"] = f.location.cell
+    result["properties"] = props
+    return result
+
+
+def _physical(loc: Location) -> dict[str, Any]:
+    start_line, start_col = max(loc.line, 1), max(loc.column, 1)
+    end_line = max(loc.end_line, start_line)
+    end_col = max(loc.end_column, 1)
+    if end_line == start_line:
+        end_col = max(end_col, start_col)
+    return {
+        "artifactLocation": _artifact(loc.path),
+        "region": {
+            "startLine": start_line,
+            "startColumn": start_col,
+            "endLine": end_line,
+            "endColumn": end_col,
+        },
+    }
+
+
+def _related(r: Related, ident: int) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "physicalLocation": {
+            "artifactLocation": _artifact(r.path),
+            "region": {"startLine": max(r.line, 1), "startColumn": max(r.column, 1)},
+        },
+        "message": {"text": _sentence(r.message)},
+    }
+
+
+def _notification(e: FileError) -> dict[str, Any]:
+    return {
+        "level": "warning",
+        "message": {"text": _sentence(e.message)},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(e.path)}}],
+    }
+
+
+def _artifact(path: str) -> dict[str, str]:
+    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _root_uri(root: str) -> str:
+    """`file://` URI of the scan root, percent-encoded, ending in `/`."""
+    posix = root.replace("\\", "/")
+    if not posix.startswith("/"):
+        posix = "/" + posix  # e.g. a Windows drive path `C:/src`
+    uri = "file://" + quote(str(PurePosixPath(posix)), safe="/:")
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def _level(severity: Severity | str) -> str:
+    value = str(severity)
+    return value if value in _PROBLEM_SEVERITY else "warning"
+
+
+def _precision(confidence: Confidence | str) -> str:
+    value = str(confidence)
+    return value if value in ("high", "medium", "low") else "medium"
+
+
+def _sentence(text: str) -> str:
+    """The text as a sentence ending with a period (GitHub titles alerts by the first one)."""
+    text = text.strip()
+    return text if text.endswith(".") else text + "."
+
+
+def _truncate(text: str, limit: int = MAX_DESCRIPTION) -> str:
+    """At most `limit` characters, cut at a word boundary with an ellipsis when too long."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"

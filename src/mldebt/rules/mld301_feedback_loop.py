@@ -1,0 +1,96 @@
+"""MLD301 feedback-loop: a model's outputs flow back into its own training data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mldebt.graph.build import Built
+from mldebt.graph.facade import Edge, ProjectGraph, Site
+from mldebt.model import Confidence
+from mldebt.rules.base import Hit, Rule, is_test_path
+
+_LOOP_EDGES = ("trains-on", "predicts-into", "saves", "loads", "feeds", "derives", "matches")
+_STEP = {
+    "trains-on": "{t} is fit on `{s}`",
+    "predicts-into": "{s} writes its predictions to `{t}`",
+    "saves": "{s} is saved to `{t}`",
+    "loads": "{t} is loaded from `{s}`",
+    "feeds": "{s} feeds {t}",
+    "derives": "`{t}` is written from data read from `{s}`",
+    "matches": "`{s}` matches the glob `{t}`",
+}
+
+
+class FeedbackLoop(Rule):
+    id = "MLD301"
+    name = "feedback-loop"
+
+    def check(self, built: Built) -> Iterator[Hit]:
+        g = built.graph
+        seen: set[frozenset[str]] = set()
+        for cycle in g.cycles(_LOOP_EDGES, "model"):
+            nodes = frozenset(cycle)
+            if nodes in seen:
+                continue
+            edges = _edges(g, cycle)
+            kinds = {e.kind for e in edges}
+            if "trains-on" not in kinds or not kinds & {"predicts-into", "feeds"}:
+                continue
+            seen.add(nodes)
+            fit_edge = next(e for e in edges if e.kind == "trains-on")
+            fit = min(fit_edge.sites)
+            if is_test_path(fit.path):
+                continue
+            models = [n for n in cycle if g.kind(n) == "model"]
+            related = tuple(_step(g, e) for e in _from(edges, fit_edge))
+            path_text = " -> ".join(_short(g, n) for n in _order(cycle, fit_edge.target))
+            yield Hit(
+                site=fit,
+                message=(
+                    f"feedback loop: {g.label(fit_edge.target)} is trained on data that its own outputs "
+                    f"flow back into ({path_text})"
+                    + (f"; {len(models)} models are in the loop" if len(models) > 1 else "")
+                ),
+                related=related,
+                key="|".join(sorted(nodes)),
+                confidence=_confidence(edges),
+            )
+
+
+def _edges(g: ProjectGraph, cycle: list[str]) -> list[Edge]:
+    out = []
+    for a, b in zip(cycle, cycle[1:] + cycle[:1]):
+        choices = [g.edge(a, b, k) for k in _LOOP_EDGES]
+        out.append(next(e for e in choices if e is not None))
+    return out
+
+
+def _from(edges: list[Edge], first: Edge) -> list[Edge]:
+    i = edges.index(first)
+    return edges[i + 1 :] + edges[: i + 1]
+
+
+def _order(cycle: list[str], start: str) -> list[str]:
+    i = cycle.index(start)
+    return cycle[i:] + cycle[:i] + [start]
+
+
+def _short(g: ProjectGraph, node: str) -> str:
+    label = g.label(node)
+    return label if g.kind(node) == "model" else f"`{label}`"
+
+
+def _step(g: ProjectGraph, e: Edge) -> Site:
+    site = min(e.sites) if e.sites else (g.site(e.target) or g.site(e.source) or Site("", 1, 1))
+    note = _STEP[e.kind].format(s=g.label(e.source), t=g.label(e.target)).replace("``", "`")
+    return Site(site.path, site.line, site.column, site.end_line, site.end_column, note)
+
+
+def _confidence(edges: list[Edge]) -> Confidence:
+    hows = {str(e.attrs.get("resolution", "")) for e in edges}
+    kinds = {e.kind for e in edges}
+    if "matches" in kinds or "pattern" in hows:
+        return Confidence.LOW
+    if hows & {"config", "parameter"}:
+        return Confidence.MEDIUM
+    return Confidence.HIGH
