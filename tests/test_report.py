@@ -176,8 +176,8 @@ def test_json_contract() -> None:
         "end_column": 40,
         "cell": None,
         "related": [
-            {"path": "score.py", "line": 12, "column": 1, "message": EVIDENCE.related[0].message},
-            {"path": "train.py", "line": 10, "column": 5, "message": EVIDENCE.related[1].message},
+            {"path": "score.py", "line": 12, "column": 1, "message": EVIDENCE.related[0].message, "cell": None},
+            {"path": "train.py", "line": 10, "column": 5, "message": EVIDENCE.related[1].message, "cell": None},
         ],
         "fingerprint": "fp-loop",
     }

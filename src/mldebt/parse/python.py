@@ -834,6 +834,9 @@ class _Extractor(cst.CSTVisitor):
         scope = self.scope
         if receiver in scope.models:
             return
+        if receiver in scope.reads_bound:  # m = joblib.load(p); m.predict(...): p holds a model
+            self._mark_model(receiver, scope.reads_bound[receiver])
+            return
         came_from = self.lookup_lineage(receiver)
         scope.models.add(receiver)
         scope.lineage[receiver] = came_from | {f"model:{self.model_id(receiver)}"}

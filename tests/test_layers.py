@@ -1,0 +1,58 @@
+"""The package's own import layering: imports run one way, as ARCHITECTURE.md draws them."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "mldebt"
+RANK = {
+    "model": 0,
+    "config": 1,
+    "catalog": 1,
+    "discover": 2,
+    "parse": 3,
+    "graph": 4,
+    "rules": 5,
+    "report": 5,
+    "api": 6,
+    "cli": 7,
+    "__main__": 8,
+    "__init__": 0,
+}
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_imports_run_one_way() -> None:
+    bad = []
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC.parent).with_suffix("").as_posix().replace("/", ".")
+        here = layer(rel)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                if not name.startswith("mldebt.") and name != "mldebt":
+                    continue
+                there = layer(name) if name != "mldebt" else "__init__"
+                if there != here and RANK[there] >= RANK[here]:
+                    bad.append(f"{rel} imports {name}")
+    assert bad == []
+
+
+def test_networkx_only_in_graph_and_libcst_only_in_parse() -> None:
+    for path in sorted(SRC.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(SRC).as_posix()
+        if "import networkx" in text:
+            assert rel.startswith("graph/"), rel
+        if "import libcst" in text:
+            assert rel.startswith("parse/"), rel
