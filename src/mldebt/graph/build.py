@@ -258,10 +258,9 @@ def _add_models(built: Built) -> None:
         for i, fact in enumerate(f.io):
             if fact.op != "write" or not fact.lineage:
                 continue
-            sites = [s for s in built.io_sites if s.path == f.path and s.index == i] if fact.kind != "config" else []
-            if not sites:
+            io_site = expander.sites.get((f.path, i)) if fact.kind != "config" else None
+            if io_site is None:
                 continue
-            io_site = sites[0]
             bases = expander.expand(f.path, fact.function, fact.lineage)
             for r in io_site.resolved:
                 target = artifact_id(r.artifact)
