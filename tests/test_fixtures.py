@@ -56,48 +56,10 @@ DEMO_FINDINGS = {
 }
 
 # Projects whose exact-findings test fails because of an engine bug (not a fixture problem).
-KNOWN_FAILING: dict[str, str] = {
-    "MLD101-entangled-model-inputs/positive/glob-plus-tables": (
-        "MLD101 drops glob sources entirely; the doc says a glob counts once"
-    ),
-    "MLD101-entangled-model-inputs/positive/unresolved-read": (
-        "MLD101 drops unresolved reads; the doc says they count once"
-    ),
-    "MLD101-entangled-model-inputs/negative/layered-helpers": (
-        "parameters are bound one call level deep only: two nested helpers mix every caller's paths"
-    ),
-    "MLD201-undeclared-data-dependency/negative/object-store-uris": (
-        "s3:// and gs:// URIs are treated as relative undeclared paths; the doc leaves URLs to other rules"
-    ),
-    "MLD201-undeclared-data-dependency/negative/tooling-configs-only": (
-        "any config value with a data-like suffix (LICENSE.txt, docs/requirements.txt) makes the project "
-        "'declare its data', so every relative read is flagged"
-    ),
-    "MLD201-undeclared-data-dependency/negative/notebook-relative-paths": (
-        "paths in notebooks are not resolved against the notebook's directory: ../data/x.csv is not data/x.csv"
-    ),
-    "MLD301-feedback-loop/positive/helper-writer": (
-        "KeyError in graph build: predictions written through a helper in a file that sorts before the "
-        "caller reference a model node not created yet"
-    ),
-    "MLD301-feedback-loop/positive/pickle-handles": (
-        "pickle.dump(model, fh) into open(path, 'wb') is not recorded as saving the model"
-    ),
-    "MLD401-pipeline-jungle/negative/append-only-log": (
-        "files only appended to (mode='a') are reported as overwritten by several scripts"
-    ),
-    "MLD401-pipeline-jungle/negative/dvc-module-commands-src-layout": (
-        "`python -m pkg.mod` in dvc.yaml is matched as pkg/mod.py, never as src/pkg/mod.py"
-    ),
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 # Projects where one smell is reported more than once at the same place (same file, line, rule).
-KNOWN_DUPLICATES: dict[str, str] = {
-    "MLD301-feedback-loop/positive/two-models": (
-        "one loop is reported twice at the same fit: once through the click model, once through the "
-        "`derives` shortcut that skips it"
-    ),
-}
+KNOWN_DUPLICATES: dict[str, str] = {}
 
 
 def _holds_files(directory: Path) -> bool:

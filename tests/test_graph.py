@@ -168,10 +168,10 @@ def test_entanglement_counts_distinct_sources_on_a_hand_built_graph() -> None:
     for i, name in enumerate(["a.csv", "b.csv", "c.csv", "d/*.csv"]):
         g.add_node(f"artifact:{name}", "artifact", name, pattern="*" in name)
         g.add_edge(f"artifact:{name}", "model:t.py::<module>::m", "trains-on", fit, read_at=f"t.py:{i + 1}:5")
-    assert list(EntangledModelInputs({"max-sources": 4}).check(built)) == []  # the glob does not count
-    hits = list(EntangledModelInputs({"max-sources": 3}).check(built))
+    assert list(EntangledModelInputs({"max-sources": 5}).check(built)) == []
+    hits = list(EntangledModelInputs({"max-sources": 4}).check(built))  # the glob counts once
     assert [(h.site, [(s.line, s.note) for s in h.related]) for h in hits] == [
-        (fit, [(1, "reads `a.csv`"), (2, "reads `b.csv`"), (3, "reads `c.csv`")])
+        (fit, [(1, "reads `a.csv`"), (2, "reads `b.csv`"), (3, "reads `c.csv`"), (4, "reads `d/*.csv`")])
     ]
 
 

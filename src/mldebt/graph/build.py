@@ -72,6 +72,11 @@ def artifact_id(name: str) -> str:
     return f"artifact:{name}"
 
 
+def unresolved_id(site: IOSite) -> str:
+    """A read whose path could not be resolved is its own artifact: it is one source, of unknown identity."""
+    return f"artifact:?{site.path}:{site.fact.span.line}:{site.fact.span.column}"
+
+
 def module_id(path: str) -> str:
     return f"module:{path}"
 
@@ -139,6 +144,9 @@ def _add_io(built: Built) -> None:
                 built.io_sites.append(site)
                 built.resolution_counts[str(site.resolution)] += 1
             fid = function_id(f.path, fact.function)
+            if not resolved and fact.op == "read" and fact.kind != "config":
+                node = g.add_node(unresolved_id(site), "artifact", f"<unresolved path read at {f.path}:{fact.span.line}>", unresolved=True)
+                g.add_edge(node, fid, "reads", site.site, resolution=str(Resolution.UNRESOLVED), api=fact.api)
             for r in resolved:
                 node = g.add_node(artifact_id(r.artifact), "artifact", r.artifact, pattern="*" in r.artifact)
                 s = _site(f.path, fact.span, f"{fact.op}s `{r.artifact}` ({r.how})")
@@ -158,14 +166,16 @@ def _add_patterns(built: Built) -> None:
     g = built.graph
     artifacts = g.nodes("artifact")
     patterns = [a for a in artifacts if g.node(a).get("pattern")]
-    exact = [a for a in artifacts if not g.node(a).get("pattern")]
+    exact = [a for a in artifacts if not g.node(a).get("pattern") and not g.node(a).get("unresolved")]
     for p in patterns:
         glob = g.label(p)
         prefix = glob.split("*", 1)[0]
+        reads = [s for e in g.out_edges(p, ["reads"]) for s in e.sites]
+        site = min(reads) if reads else None
         for e in exact:
             name = g.label(e)
             if name.startswith(prefix) and fnmatch.fnmatchcase(name, glob):
-                g.add_edge(e, p, "matches")
+                g.add_edge(e, p, "matches", site)
 
 
 class _Expander:
@@ -178,7 +188,7 @@ class _Expander:
     def __init__(self, built: Built) -> None:
         self.built = built
         self.sites = {(s.path, s.index): s for s in built.io_sites}
-        self.memo: dict[tuple[str, str, str, tuple[str, int, int] | None], frozenset[Base]] = {}
+        self.memo: dict[tuple[str, str, str, tuple[tuple[str, int, int], ...]], frozenset[Base]] = {}
 
     def expand(
         self, path: str, function: str, tokens: Iterable[str], depth: int = 0, binding: Binding | None = None
@@ -189,7 +199,7 @@ class _Expander:
         return frozenset(out)
 
     def token(self, path: str, function: str, token: str, depth: int, binding: Binding | None) -> frozenset[Base]:
-        key = (path, function, token, (binding[0], binding[1].span.line, binding[1].span.column) if binding else None)
+        key = (path, function, token, binding.key if binding is not None else ())
         if key in self.memo:
             return self.memo[key]
         if depth > _MAX_EXPANSION_DEPTH:
@@ -206,16 +216,21 @@ class _Expander:
                     resolved = tuple(project.resolve(site.fact.target, path, function, binding=binding))
                 for r in resolved:
                     out.add(Base("read", artifact_id(r.artifact), site.actor_site(r), str(r.how)))
+                if not resolved:
+                    out.add(Base("read", unresolved_id(site), site.site, str(Resolution.UNRESOLVED)))
         elif kind in ("pred", "model"):
             out.add(Base(kind, model_id(path, rest), Site(path, 0, 0)))
         elif kind == "param":
             fn = project.functions.get((path, function))
             if fn is not None and rest in fn.params:
-                calls = [binding] if binding is not None else project.callers.get((path, function), [])
-                for caller_path, call in calls:
+                if binding is not None:
+                    calls = [(binding.path, binding.call, binding.outer)]
+                else:
+                    calls = [(p, c, None) for p, c in project.callers.get((path, function), [])]
+                for caller_path, call, outer in calls:
                     lin = bound_lineage(fn, call, rest)
                     if lin:
-                        out |= self.expand(caller_path, call.caller, lin, depth + 1)
+                        out |= self.expand(caller_path, call.caller, lin, depth + 1, outer)
         elif kind == "call":
             facts = project.files.get(path)
             if facts is not None and rest.isdigit() and int(rest) < len(facts.calls):
@@ -223,7 +238,7 @@ class _Expander:
                 ref = project.resolve_callee(facts, function, call.callee)
                 fn = project.function(ref) if ref is not None else None
                 if ref is not None and fn is not None:
-                    out |= self.expand(ref.path, ref.qualname, fn.returns, depth + 1, (path, call))
+                    out |= self.expand(ref.path, ref.qualname, fn.returns, depth + 1, Binding(path, call, binding))
         result = frozenset(out)
         self.memo[key] = result
         return result
@@ -236,9 +251,12 @@ def _uses_params(value: Value) -> bool:
 def _add_models(built: Built) -> None:
     g, project = built.graph, built.project
     expander = _Expander(built)
+    for f in project.files.values():  # every model node first: edges may point into later files
+        for ev in f.models:
+            g.add_node(model_id(f.path, ev.var), "model", _model_label(f.path, ev), _site(f.path, ev.span))
     for f in project.files.values():
         for ev in f.models:
-            mid = g.add_node(model_id(f.path, ev.var), "model", _model_label(f.path, ev), _site(f.path, ev.span))
+            mid = model_id(f.path, ev.var)
             site = _site(f.path, ev.span)
             if ev.event == "construct":
                 g.node(mid)  # the node's site is the construction

@@ -38,8 +38,22 @@ class Resolved:
     passed_literal: bool = False
 
 
-# The call site that binds a function's parameters: (caller's path, the Call).
-Binding = tuple[str, Call]
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """The call site that binds a function's parameters, and the binding of the caller's own."""
+
+    path: str  # the caller's file
+    call: Call
+    outer: Binding | None = None
+
+    @property
+    def key(self) -> tuple[tuple[str, int, int], ...]:
+        b: Binding | None = self
+        out = []
+        while b is not None:
+            out.append((b.path, b.call.span.line, b.call.span.column))
+            b = b.outer
+        return tuple(out)
 
 
 def weakest(a: Resolution, b: Resolution) -> Resolution:
@@ -241,14 +255,17 @@ class Project:
         if fn is None or name not in fn.params:
             return []
         out: list[Resolved] = []
-        calls = [binding] if binding is not None else self.callers.get((path, function), [])[:_MAX_ALTERNATIVES]
+        if binding is not None:
+            calls = [(binding.path, binding.call, binding.outer)]
+        else:
+            calls = [(p, c, None) for p, c in self.callers.get((path, function), [])[:_MAX_ALTERNATIVES]]
         passed = False
-        for caller_path, call in calls:
+        for caller_path, call, outer in calls:
             arg = bound_argument(fn, call, name)
             if arg is None:
                 continue
             passed = True
-            for r in self.resolve(arg, caller_path, call.caller, depth + 1):
+            for r in self.resolve(arg, caller_path, call.caller, depth + 1, outer):
                 out.append(
                     Resolved(
                         r.artifact,
@@ -345,6 +362,9 @@ def normalise(text: str, path: str = "") -> str:
         text = text.replace("\\", "/")
     if _is_windows_abs(text):
         return text
+    if path.endswith(".ipynb") and not text.startswith(("/", "~", "@")):
+        # Jupyter runs a notebook in its own directory: its relative paths start there.
+        text = posixpath.join(posixpath.dirname(path), text)
     absolute = text.startswith("/")
     text = posixpath.normpath(text) if text not in ("", ".") else text
     if absolute and not text.startswith("/"):

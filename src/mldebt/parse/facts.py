@@ -39,6 +39,7 @@ class Value:
       config   parts[0] is the config file's Value; keys the key path
       argparse text is the option's dest; parts[0] the default if any
       env      text is the variable name; parts[0] the default if any
+      handle   an open file: text is the index of the IO fact of its open(), parts[0] its path
       unknown  nothing known; text may hold a hint
     """
 
@@ -81,6 +82,7 @@ class IO:
     span: Span
     lineage: Lineage = frozenset()  # for writes: where the written data came from
     format: str = ""  # "url" | "table" | "hub" | "" (file)
+    append: bool = False  # a write that appends (mode "a") rather than replaces
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from mldebt.parse.facts import (
 
 MODULE_SCOPE = "<module>"
 _WRITE_MODES = ("w", "a", "x", "+")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _EMPTY: Lineage = frozenset()
 
 
@@ -576,7 +577,7 @@ class _Extractor(cst.CSTVisitor):
         if isinstance(node, cst.Call):
             token = self.call_tokens.get(id(node))
             if token and token.startswith("io:"):
-                return Value("handle", parts=(self.io[int(token[3:])].target,))
+                return Value("handle", token[3:], (self.io[int(token[3:])].target,))
         return self.value(node)
 
     def _visit_comp(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> bool:
@@ -751,11 +752,16 @@ class _Extractor(cst.CSTVisitor):
     ) -> None:
         op = spec.op
         kind = spec.kind
+        append = False
         if api in apis.MODE_CALLS or (api == "*.open"):
             pos, _ = apis.MODE_CALLS.get(api, (0, "mode"))
             mode = self._mode_arg(node, pos)
             if mode is not None and mode.kind == "str" and any(c in mode.text for c in _WRITE_MODES):
                 op = "write"
+                append = "a" in mode.text
+        elif op == "write":
+            mode_kw = self._arg(node, None, "mode")
+            append = mode_kw is not None and "a" in self.value(mode_kw).text
         if spec.pos is None and spec.kw is not None and api in ("xgboost.Booster", "lightgbm.Booster"):
             path_node = self._arg(node, None, spec.kw)
             if path_node is None:
@@ -767,47 +773,50 @@ class _Extractor(cst.CSTVisitor):
         if path_node is None:
             return
         target = self.value(path_node)
-        if target.kind == "handle":
-            # json.load(f) where f = open(p): the open() already recorded the read of p;
-            # this call only says what kind of file it is.
-            src = target.parts[0]
-            for i in range(len(self.io) - 1, -1, -1):
-                fact = self.io[i]
-                if fact.target == src and fact.function == self.scope.qualname and fact.api in ("open", "io.open", "codecs.open", "*.open"):
-                    upd = _replace_io(fact, kind=kind if fact.kind == "data" else fact.kind)
-                    if op == "write":
-                        upd = _replace_io(upd, lineage=upd.lineage | self._written_lineage(node, spec, receiver_node, data))
-                    self.io[i] = upd
-                    self.call_tokens[id(node)] = f"io:{i}"
-                    return
-            target = src
+        # json.load(f) / pickle.dump(m, f) where f = open(p), or yaml.safe_load(open(p)): the open()
+        # already recorded the I/O of p; this call says what kind of file it is and what is written.
+        opened: int | None = None
+        if target.kind == "handle" and target.text.isdigit():
+            opened = int(target.text)
         elif isinstance(path_node, cst.Call) and self.call_tokens.get(id(path_node), "").startswith("io:"):
-            # yaml.safe_load(open(p)): the inner open() is the read; refine its kind
-            i = int(self.call_tokens[id(path_node)][3:])
-            fact = self.io[i]
-            self.io[i] = _replace_io(fact, kind=kind if fact.kind == "data" else fact.kind)
-            self.call_tokens[id(node)] = f"io:{i}"
-            return
+            opened = int(self.call_tokens[id(path_node)][3:])
         elif target.kind == "unknown" and spec.handle and isinstance(path_node, (cst.Name, cst.Attribute)):
-            key = self.var_key(path_node)
-            if key is not None and key in self.scope.reads_bound:
-                i = self.scope.reads_bound[key]
-                fact = self.io[i]
-                self.io[i] = _replace_io(fact, kind=kind if fact.kind == "data" else fact.kind)
-                self.call_tokens[id(node)] = f"io:{i}"
-                return
+            opened = self.scope.reads_bound.get(self.var_key(path_node) or "")
+        if opened is not None and opened < len(self.io):
+            self._refine(opened, node, spec, kind, op, receiver_node, data)
+            return
         if target.kind == "str" and spec.format == "" and not target.text:
             return
         fmt = spec.format
         if fmt == "hub" and target.kind == "str" and _looks_local(target.text):
             fmt = ""
-        if target.kind == "str" and target.text.startswith(("http://", "https://", "ftp://")):
+        if target.kind == "str" and _URL.match(target.text) and fmt != "hub":
             fmt = "url"
         lineage = self._written_lineage(node, spec, receiver_node, data) if op == "write" else _EMPTY
         if op == "write" and kind == "data" and self._is_model_object(node, spec, receiver_node):
             kind = "model"
         index = len(self.io)
-        self.io.append(IO(op, kind, api, target, self.scope.qualname, self.span(node), lineage, fmt))
+        self.io.append(IO(op, kind, api, target, self.scope.qualname, self.span(node), lineage, fmt, append))
+        self.call_tokens[id(node)] = f"io:{index}"
+
+    def _refine(
+        self,
+        index: int,
+        node: cst.Call,
+        spec: apis.IOSpec,
+        kind: str,
+        op: str,
+        receiver_node: cst.BaseExpression | None,
+        data: str | None,
+    ) -> None:
+        fact = self.io[index]
+        new_kind = kind if fact.kind == "data" else fact.kind
+        lineage = fact.lineage
+        if op == "write" or fact.op == "write":
+            lineage = lineage | self._written_lineage(node, spec, receiver_node, data)
+            if self._is_model_object(node, spec, receiver_node):
+                new_kind = "model"
+        self.io[index] = _replace_io(fact, kind=new_kind, lineage=lineage)
         self.call_tokens[id(node)] = f"io:{index}"
 
     def _is_model_object(self, node: cst.Call, spec: apis.IOSpec, receiver_node: cst.BaseExpression | None) -> bool:

@@ -18,7 +18,7 @@ class EntangledModelInputs(Rule):
         g = built.graph
         limit = max(2, int(self.options["max-sources"]))
         for model in g.nodes("model"):
-            edges = [e for e in g.in_edges(model, ["trains-on"]) if not g.node(e.source).get("pattern")]
+            edges = g.in_edges(model, ["trains-on"])  # a glob or an unresolved read is one source each
             sources = sorted({e.source for e in edges})
             if len(sources) < limit:
                 continue

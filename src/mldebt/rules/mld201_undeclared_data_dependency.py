@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 from mldebt.graph.build import Built
 from mldebt.graph.facade import Site
-from mldebt.graph.project import normalise
+from mldebt.graph.project import Resolved, normalise
 from mldebt.model import Confidence, Resolution
+from mldebt.parse.facts import ConfigDef
 from mldebt.rules.base import Hit, Rule, is_test_path
 
 # Absolute paths that name the machine, not the project's data.
@@ -32,33 +33,40 @@ class UndeclaredDataDependency(Rule):
     def check(self, built: Built) -> Iterator[Hit]:
         declared = _declared_paths(built)
         declaration = _declaration_file(built)
+        seen: set[tuple[Site, str]] = set()
         for site in built.io_sites:
             fact = site.fact
             if fact.op != "read" or fact.format or is_test_path(site.path):
                 continue
             for r in site.resolved:
-                literal = r.how is Resolution.EXACT or (r.how is Resolution.PARAMETER and r.passed_literal)
-                if not literal or "*" in r.artifact or is_test_path(site.actor(r)):
-                    continue
                 path = r.artifact
                 where = site.actor_site(r)
-                if _PERSONAL.match(path):
+                if "*" in path or "://" in path or is_test_path(site.actor(r)) or (where, path) in seen:
+                    continue
+                origin = _origin(r)
+                if origin is None:
+                    continue  # declared in a config file, or not known from the code
+                if _is_absolute(path):
+                    if _PERSONAL.match(path):
+                        smell = "a path on one person's machine; nobody else can run this"
+                    elif not path.startswith(_SYSTEM + _PLATFORM):
+                        smell = "an absolute path; the data dependency is tied to one machine"
+                    else:
+                        continue
+                    seen.add((where, path))
                     yield Hit(
                         where,
-                        f"reads `{path}`, a path on one person's machine written into the code; "
-                        "nobody else can run this, and the dependency is declared nowhere",
+                        f"reads `{path}`{origin}, {smell}, and it is declared nowhere",
                         key=f"{fact.function}|{path}",
                         confidence=Confidence.HIGH,
                     )
-                elif _is_absolute(path) and not path.startswith(_SYSTEM + _PLATFORM):
-                    yield Hit(
-                        where,
-                        f"reads `{path}`, an absolute path written into the code; the data dependency is "
-                        "tied to one machine and declared nowhere",
-                        key=f"{fact.function}|{path}",
-                        confidence=Confidence.HIGH,
-                    )
-                elif declaration and not _is_absolute(path) and _looks_like_data(path) and not _is_declared(path, declared):
+                elif (
+                    declaration
+                    and r.how in (Resolution.EXACT, Resolution.PARAMETER)
+                    and _looks_like_data(path)
+                    and not _is_declared(path, declared)
+                ):
+                    seen.add((where, path))
                     decl_path, decl_line = declaration
                     yield Hit(
                         where,
@@ -70,6 +78,19 @@ class UndeclaredDataDependency(Rule):
                     )
 
 
+def _origin(r: Resolved) -> str | None:
+    """Where in the code the path is written, as a phrase for the message; None if not in code."""
+    if r.how is Resolution.EXACT:
+        return ""
+    if r.how is Resolution.PARAMETER and r.passed_literal:
+        return ""  # the literal is at the call site, where the finding is placed
+    if r.how is Resolution.IMPORTED and r.via:
+        return f" (the constant {r.via[0].replace(': ', ' `', 1)}`)" if ": " in r.via[0] else ""
+    if r.how is Resolution.PARAMETER and r.via and r.via[0].startswith("default of "):
+        return f" (the {r.via[0]})"
+    return None
+
+
 def _is_absolute(path: str) -> bool:
     return path.startswith(("/", "~")) or bool(re.match(r"^[A-Za-z]:[\\/]", path))
 
@@ -78,10 +99,28 @@ def _looks_like_data(path: str) -> bool:
     return bool(_DATA_SUFFIX.search(path)) or path.endswith("/")
 
 
+# Config files of tools, not of the project's data: their file names do not declare data.
+_TOOLING = re.compile(
+    r"(^|/)(pyproject\.toml|setup\.cfg|\.readthedocs\.ya?ml|\.pre-commit-config\.yaml|\.pre-commit-hooks\.yaml|"
+    r"mkdocs\.ya?ml|environment[^/]*\.ya?ml|codecov\.ya?ml|\.codecov\.ya?ml|\.gitlab-ci\.yml|docker-compose[^/]*\.ya?ml|"
+    r"package(-lock)?\.json|tsconfig\.json|\.?conda[^/]*\.ya?ml|meta\.yaml|\.?ruff\.toml|mypy\.ini|tox\.ini|"
+    r"\.?(jupyter|vscode|devcontainer)[^/]*\.json|renovate\.json|\.?dependabot\.ya?ml|citation\.cff)$"
+    r"|(^|/)(\.github|\.gitlab|\.circleci|docs?|\.vscode|\.devcontainer|\.dvc)/",
+    re.I,
+)
+_NOT_DATA = re.compile(r"(?i)(requirements|constraints|license|licence|readme|changelog|notice|authors)[^/]*$")
+
+
+def _project_values(built: Built) -> Iterator[tuple[str, ConfigDef]]:
+    for cfg_path, d in built.project.declared_values():
+        if d.value.kind == "str" and not _TOOLING.search(cfg_path) and not _NOT_DATA.search(d.value.text):
+            yield cfg_path, d
+
+
 def _declared_paths(built: Built) -> list[str]:
     out: list[str] = []
-    for cfg_path, d in built.project.declared_values():
-        if d.value.kind == "str" and ("/" in d.value.text or _DATA_SUFFIX.search(d.value.text)):
+    for cfg_path, d in _project_values(built):
+        if "/" in d.value.text or _DATA_SUFFIX.search(d.value.text):
             out.append(normalise(d.value.text))
             out.append(normalise(posixpath.join(posixpath.dirname(cfg_path), d.value.text)))
     return out
@@ -97,8 +136,8 @@ def _is_declared(path: str, declared: list[str]) -> bool:
 def _declaration_file(built: Built) -> tuple[str, int] | None:
     """The config file where the project declares data paths (the one declaring the most)."""
     counts: dict[str, tuple[int, int]] = {}
-    for cfg_path, d in built.project.declared_values():
-        if d.value.kind == "str" and _DATA_SUFFIX.search(d.value.text) and not _is_absolute(d.value.text):
+    for cfg_path, d in _project_values(built):
+        if _DATA_SUFFIX.search(d.value.text) and not _is_absolute(d.value.text) and "://" not in d.value.text:
             n, line = counts.get(cfg_path, (0, d.span.line))
             counts[cfg_path] = (n + 1, min(line, d.span.line))
     if not counts:

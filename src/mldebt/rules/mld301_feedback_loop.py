@@ -27,32 +27,34 @@ class FeedbackLoop(Rule):
 
     def check(self, built: Built) -> Iterator[Hit]:
         g = built.graph
-        seen: set[frozenset[str]] = set()
+        # One finding per fit, with the loop that makes the clearest evidence.
+        best: dict[tuple[str, Site], tuple[tuple[int, int], list[str], list[Edge], Edge]] = {}
         for cycle in g.cycles(_LOOP_EDGES, "model"):
-            nodes = frozenset(cycle)
-            if nodes in seen:
-                continue
             edges = _edges(g, cycle)
             kinds = {e.kind for e in edges}
             if "trains-on" not in kinds or not kinds & {"predicts-into", "feeds"}:
                 continue
-            seen.add(nodes)
             fit_edge = next(e for e in edges if e.kind == "trains-on")
             fit = min(fit_edge.sites)
             if is_test_path(fit.path):
                 continue
-            models = [n for n in cycle if g.kind(n) == "model"]
+            key = (fit_edge.target, fit)
+            # prefer the loop through the most trained models (hidden loops), then the shortest
+            rank = (-len({e.target for e in edges if e.kind == "trains-on"}), len(cycle))
+            if key not in best or (rank, cycle) < (best[key][0], best[key][1]):
+                best[key] = (rank, cycle, edges, fit_edge)
+        for (model, fit), (_, cycle, edges, fit_edge) in sorted(best.items(), key=lambda kv: kv[0][1]):
+            trained = sorted({e.target for e in edges if e.kind == "trains-on"})
             related = tuple(_step(g, e) for e in _from(edges, fit_edge))
-            path_text = " -> ".join(_short(g, n) for n in _order(cycle, fit_edge.target))
+            path_text = " -> ".join(_short(g, n) for n in _order(cycle, model))
             yield Hit(
                 site=fit,
                 message=(
-                    f"feedback loop: {g.label(fit_edge.target)} is trained on data that its own outputs "
-                    f"flow back into ({path_text})"
-                    + (f"; {len(models)} models are in the loop" if len(models) > 1 else "")
+                    f"feedback loop: {g.label(model)} is trained on data that its own outputs flow back into "
+                    f"({path_text})" + (f"; {len(trained)} models are trained in the loop" if len(trained) > 1 else "")
                 ),
                 related=related,
-                key="|".join(sorted(nodes)),
+                key="|".join(sorted(set(cycle))),
                 confidence=_confidence(edges),
             )
 

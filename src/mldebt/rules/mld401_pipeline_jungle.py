@@ -23,6 +23,7 @@ class Step:
 
     path: str
     site: Site
+    append: bool = False
 
 
 class PipelineJungle(Rule):
@@ -41,7 +42,8 @@ class PipelineJungle(Rule):
                 if r.how in _TRUSTED + (Resolution.PARAMETER,) and "*" not in r.artifact and not is_test_path(actor):
                     if r.how is Resolution.PARAMETER and r.call_site is None:
                         continue  # only a default value: nobody is known to pass this path
-                    (writes if site.fact.op == "write" else reads)[r.artifact].append(Step(actor, site.actor_site(r)))
+                    step = Step(actor, site.actor_site(r), site.fact.append)
+                    (writes if site.fact.op == "write" else reads)[r.artifact].append(step)
         yield from self._chains(built, writes, reads)
         yield from _multiple_writers(built, writes)
 
@@ -58,16 +60,13 @@ class PipelineJungle(Rule):
             return
         declared = _declarations(built)
         orchestrators: list[set[str]] | None = None
-        has_pred = {nxt for outs in steps.values() for (_, _, _, nxt) in outs}
         reported: set[tuple[str, int]] = set()  # (last module, line of its read): one finding per chain end
-        for start in sorted(steps):
-            if start in has_pred:
-                continue
+        for start in _starts(steps):
             chain = _longest(start, steps)
             modules = [start] + [s[3] for s in chain]
             if len(modules) < min_steps:
                 continue
-            if any(set(modules) <= mentioned for mentioned in declared):
+            if any(all(_mentioned(m, mentioned) for m in modules) for mentioned in declared):
                 continue
             if orchestrators is None:
                 orchestrators = _orchestrators(built)
@@ -92,6 +91,31 @@ class PipelineJungle(Rule):
                 related=tuple(related),
                 key="|".join(modules),
             )
+
+
+def _starts(steps: dict[str, list[tuple[str, Step, Step, str]]]) -> list[str]:
+    """Chain starts: scripts nobody feeds, then, for scripts only in cycles, the first of each cycle."""
+    has_pred = {nxt for outs in steps.values() for (_, _, _, nxt) in outs}
+    starts = [m for m in sorted(steps) if m not in has_pred]
+    reached = set(starts)
+    frontier = list(starts)
+    for candidate in sorted(steps):
+        while frontier:
+            node = frontier.pop()
+            for *_, nxt in steps.get(node, []):
+                if nxt not in reached:
+                    reached.add(nxt)
+                    frontier.append(nxt)
+        if candidate not in reached:
+            starts.append(candidate)
+            reached.add(candidate)
+            frontier.append(candidate)
+    return starts
+
+
+def _mentioned(module: str, mentioned: set[str]) -> bool:
+    """A pipeline file names a script by its path, or by `python -m` (which drops a `src/` layout)."""
+    return module in mentioned or any(module.endswith("/" + m) for m in mentioned)
 
 
 def _longest(start: str, steps: dict[str, list[tuple[str, Step, Step, str]]]) -> list[tuple[str, Step, Step, str]]:
@@ -153,7 +177,7 @@ def _orchestrators(built: Built) -> list[set[str]]:
 
 def _multiple_writers(built: Built, writes: dict[str, list[Step]]) -> Iterator[Hit]:
     for artifact in sorted(writes):
-        sites = sorted(set(writes[artifact]))
+        sites = sorted({s for s in writes[artifact] if not s.append})  # appends do not overwrite
         modules = sorted({s.path for s in sites})
         if len(modules) < 2 or built.graph.node(f"artifact:{artifact}").get("declared"):
             continue
