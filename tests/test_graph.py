@@ -180,3 +180,44 @@ def test_resolution_enum_strength_order() -> None:
 
     assert weakest(Resolution.EXACT, Resolution.CONFIG) is Resolution.CONFIG
     assert weakest(Resolution.PATTERN, Resolution.PARAMETER) is Resolution.PATTERN
+
+
+def test_values_returned_by_project_functions_resolve() -> None:
+    facts = [
+        py(
+            "cli.py",
+            """
+            import argparse
+            import yaml
+
+            def get_args():
+                p = argparse.ArgumentParser()
+                p.add_argument("--train", default="data/train.csv")
+                return p.parse_args()
+
+            def load_config(path="conf/c.yaml"):
+                with open(path) as f:
+                    return yaml.safe_load(f)
+            """,
+        ),
+        py(
+            "train.py",
+            """
+            import pandas as pd
+            from cli import get_args, load_config
+
+            args = get_args()
+            cfg = load_config()
+            a = pd.read_csv(args.train)
+            b = pd.read_csv(cfg["data"]["test"])
+            c = pd.read_csv(load_config().data.test)
+            """,
+        ),
+        config_facts("conf/c.yaml", "data:\n  test: data/test.csv\n"),
+    ]
+    built = build(facts)
+    assert resolutions(built, "train.py") == [
+        (7, "data/train.csv", "config"),
+        (8, "data/test.csv", "config"),
+        (9, "data/test.csv", "config"),
+    ]

@@ -293,7 +293,28 @@ class Project:
                 files.extend(p for p in self.config_files if fnmatch.fnmatchcase(p, r.artifact) and p not in files)
         return files
 
+    def returned(self, value: Value, path: str, function: str) -> tuple[FileFacts, Function] | None:
+        """The project function whose return value a `ret` Value stands for."""
+        facts = self.files.get(path)
+        if facts is None or not value.text.isdigit() or int(value.text) >= len(facts.calls):
+            return None
+        call = facts.calls[int(value.text)]
+        ref = self.resolve_callee(facts, call.caller, call.callee)
+        fn = self.function(ref) if ref is not None else None
+        return (self.files[ref.path], fn) if ref is not None and fn is not None else None
+
     def _resolve_config(self, value: Value, path: str, function: str, depth: int) -> list[Resolved]:
+        if value.parts and value.parts[0].kind == "ret":  # load_config()["data"], get_args().lr
+            found = self.returned(value.parts[0], path, function)
+            if found is None:
+                return []
+            facts, fn = found
+            if fn.value.kind == "argparse-ns" and len(value.keys) == 1:
+                return self._resolve_cli(value.keys[0], facts.path, fn.qualname, depth + 1)
+            if fn.value.kind == "config":
+                merged = Value("config", parts=fn.value.parts, keys=(*fn.value.keys, *value.keys))
+                return self._resolve_config(merged, facts.path, fn.qualname, depth + 1)
+            return []
         if value.parts and value.parts[0].kind == "ref":  # CFG["data"] where CFG is imported
             found = self.deref(value.parts[0].text, path)
             if found is None or found[1].kind != "config":

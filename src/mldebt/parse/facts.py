@@ -39,6 +39,8 @@ class Value:
       config   parts[0] is the config file's Value; keys the key path
       argparse text is the option's dest; parts[0] the default if any
       env      text is the variable name; parts[0] the default if any
+      ret      the value returned by the file's Call fact number `text` (a project function)
+      argparse-ns  the namespace `parse_args()` returns
       handle   an open file: text is the index of the IO fact of its open(), parts[0] its path
       unknown  nothing known; text may hold a hint
     """
@@ -68,6 +70,7 @@ class Function:
     span: Span
     returns: Lineage  # lineage of returned values
     is_entry: bool = False  # module code under `if __name__ == "__main__"` or a CLI command
+    value: Value = UNKNOWN  # what it returns, when that is a config mapping, a namespace or a path
 
 
 @dataclass(frozen=True, slots=True)

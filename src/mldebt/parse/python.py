@@ -89,8 +89,7 @@ class _Scope:
     models: set[str] = field(default_factory=set)
     returns: set[str] = field(default_factory=set)
     reads_bound: dict[str, int] = field(default_factory=dict)  # var -> IO index that produced it
-    argparse_ns: set[str] = field(default_factory=set)
-    parsers: set[str] = field(default_factory=set)
+    return_value: Value = UNKNOWN
 
 
 class _Extractor(cst.CSTVisitor):
@@ -247,7 +246,7 @@ class _Extractor(cst.CSTVisitor):
                 key = self.value(node.slice[0].slice.value, depth + 1)
                 if base.kind == "config" and key.kind in ("str", "num"):
                     return Value("config", parts=base.parts, keys=(*base.keys, key.text))
-                if base.kind == "ref" and key.kind in ("str", "num"):  # an imported config mapping
+                if base.kind in ("ref", "ret") and key.kind in ("str", "num"):  # an imported or returned mapping
                     return Value("config", parts=(base,), keys=(key.text,))
                 if base.kind == "environ" and key.kind == "str":
                     return Value("env", key.text)
@@ -289,6 +288,8 @@ class _Extractor(cst.CSTVisitor):
             return Value("config", parts=base.parts, keys=(*base.keys, attr))
         if base.kind == "argparse-ns":
             return Value("argparse", attr)
+        if base.kind == "ret":  # get_args().lr, load_config().data: resolved through the callee
+            return Value("config", parts=(base,), keys=(attr,))
         if base.kind == "ref":
             return Value("ref", f"{base.text}.{attr}")
         dotted = self.dotted(node)
@@ -297,7 +298,16 @@ class _Extractor(cst.CSTVisitor):
         return UNKNOWN
 
     def call_value(self, node: cst.Call, depth: int) -> Value:
+        token = self.call_tokens.get(id(node), "")
+        if token.startswith("io:"):
+            fact = self.io[int(token[3:])]
+            if fact.kind == "config" and fact.op == "read":  # yaml.safe_load(open(p)), OmegaConf.load(p)
+                return Value("config", parts=(fact.target,))
+        elif token.startswith("call:"):  # a project function: its return value is resolved later
+            return Value("ret", token[5:])
         func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in apis.PARSE_ARGS:
+            return Value("argparse-ns")
         name = self.dotted(func)
         args = [a for a in node.args if a.keyword is None and not a.star]
         if name in apis.PATH_JOIN:
@@ -403,7 +413,9 @@ class _Extractor(cst.CSTVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         scope = self.scopes.pop()
         span, defaults = self._fn_spans[scope.qualname]
-        self.functions.append(Function(scope.qualname, scope.params, defaults, span, frozenset(scope.returns)))
+        self.functions.append(
+            Function(scope.qualname, scope.params, defaults, span, frozenset(scope.returns), value=scope.return_value)
+        )
 
     def visit_If(self, node: cst.If) -> None:
         if _is_main_guard(node.test):
@@ -417,7 +429,12 @@ class _Extractor(cst.CSTVisitor):
         pass
 
     def leave_Return(self, original_node: cst.Return) -> None:
-        self.scope.returns |= self.lineage(original_node.value)
+        scope = self.scope
+        scope.returns |= self.lineage(original_node.value)
+        if scope.return_value.kind == "unknown" and original_node.value is not None:
+            value = self.value(original_node.value)
+            if value.kind in ("config", "argparse-ns", "str", "join", "ref", "param"):
+                scope.return_value = value
 
     # -------------------------------------------------------------- bindings
 
@@ -451,7 +468,7 @@ class _Extractor(cst.CSTVisitor):
         else:
             scope.reads_bound.pop(key, None)
         if scope.qualname == MODULE_SCOPE and isinstance(target, cst.Name):
-            if value.kind not in ("unknown", "handle", "argparse-ns", "environ"):
+            if value.kind not in ("unknown", "handle", "argparse-ns", "environ", "param"):
                 self.constants[key] = value
             else:
                 self.constants.pop(key, None)
@@ -477,22 +494,11 @@ class _Extractor(cst.CSTVisitor):
         if token and token.startswith("io:"):
             read = int(token[3:])
         is_model = isinstance(value_node, cst.Call) and self._is_model_ctor(value_node)
-        is_ns = isinstance(value_node, cst.Call) and isinstance(value_node.func, cst.Attribute) and value_node.func.attr.value in apis.PARSE_ARGS
-        is_parser = isinstance(value_node, cst.Call) and self.dotted(value_node.func) == "argparse.ArgumentParser"
-        config_src = self._config_source(value_node)
         for target in targets:
-            if config_src is not None:
-                self.bind(target, lineage, config_src, read)
-                continue
-            if is_ns:
-                self.bind(target, lineage, Value("argparse-ns"), None)
-                continue
             self.bind(target, lineage, value, read)
             key = self.var_key(target)
             if key is None:
                 continue
-            if is_parser:
-                self.scope.parsers.add(key)
             if is_model:
                 assert isinstance(value_node, cst.Call)
                 self.scope.models.add(key)
@@ -500,17 +506,6 @@ class _Extractor(cst.CSTVisitor):
                 self.models.append(ModelEvent("construct", self.model_id(key), self.scope.qualname, self.span(value_node), self.dotted(value_node.func) or ""))
             elif read is not None and self.io[read].kind == "model":
                 self._mark_model(key, read)
-
-    def _config_source(self, node: cst.BaseExpression) -> Value | None:
-        """`yaml.safe_load(open(p))`, `json.load(f)`, `OmegaConf.load(p)` -> a config Value of p."""
-        if not isinstance(node, cst.Call):
-            return None
-        token = self.call_tokens.get(id(node))
-        if token and token.startswith("io:"):
-            fact = self.io[int(token[3:])]
-            if fact.kind == "config" and fact.op == "read":
-                return Value("config", parts=(fact.target,))
-        return None
 
     def _is_model_ctor(self, node: cst.Call) -> bool:
         name = self.dotted(node.func)
