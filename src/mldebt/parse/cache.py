@@ -5,8 +5,9 @@ Keyed on the file's bytes, kind, module and path (never on mtime, so it works in
 file per entry at `DIR/v1/ab/abcdef....json`, written atomically.
 
 No pickle: a cache directory committed to a hostile repository must not run code. The codec
-below only builds the fact classes of `facts.py` named in an allow-list, checks every field
-against the class's type hints, and treats anything unexpected as a miss.
+below only builds the fact classes of `facts.py` named in an allow-list, checks every value
+against the classes' type hints (decoders compiled once from them), and treats anything
+unexpected as a miss.
 """
 
 from __future__ import annotations
@@ -89,8 +90,103 @@ class CodecError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Codec: dataclass -> {"$": "Name", field: value...}, tuple -> list,
-# frozenset -> {"$": "frozenset", "items": [...sorted...]}, scalars as they are.
+# Codec. The fact classes' type hints are the schema: a dataclass is a JSON list of its fields
+# in order (no names, no tags), a tuple a list, a frozenset a sorted list. Decoders are compiled
+# once per type hint, so decoding checks every value's type at the speed of a few comparisons;
+# CACHE_VERSION carries a hash of the schema, so a reordered field can never be misread.
+
+_Decoder = typing.Callable[[object], object]
+_Encoder = typing.Callable[[object], object]
+
+
+def _fail(what: str) -> typing.NoReturn:
+    raise CodecError(what)
+
+
+def _scalar(kind: type) -> _Decoder:
+    def decode(v: object) -> object:
+        if type(v) is not kind:
+            _fail(f"expected {kind.__name__}")
+        return v
+
+    return decode
+
+
+def _compile(hint: object, cache: dict[object, _Decoder]) -> _Decoder:
+    if hint in cache:
+        return cache[hint]
+    if hint is type(None):
+        def dec_none(v: object) -> object:
+            if v is not None:
+                _fail("expected null")
+            return None
+        cache[hint] = dec_none
+        return dec_none
+    if hint in (str, int, bool, float):
+        dec = _scalar(hint)  # type: ignore[arg-type]
+        cache[hint] = dec
+        return dec
+    if isinstance(hint, type) and hint in _FIELDS:
+        cls = hint
+        names = _FIELDS[cls]
+        n = len(names)
+        field_decoders: list[_Decoder] = []
+
+        def dec_class(v: object) -> object:
+            if type(v) is not list or len(v) != n:
+                _fail(f"bad {cls.__name__}")
+            return cls(*[d(x) for d, x in zip(field_decoders, v)])
+
+        cache[hint] = dec_class  # before compiling fields: Value holds Values
+        field_decoders.extend(_compile(_HINTS[cls][name], cache) for name in names)
+        return dec_class
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = [_compile(a, cache) for a in args]
+
+        def dec_union(v: object) -> object:
+            for option in options:
+                try:
+                    return option(v)
+                except CodecError:
+                    continue
+            _fail("no union member matches")
+
+        cache[hint] = dec_union
+        return dec_union
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _compile(args[0], cache)
+
+        def dec_tuple(v: object) -> object:
+            if type(v) is not list:
+                _fail("expected a list")
+            return tuple([item(x) for x in v])
+
+        cache[hint] = dec_tuple
+        return dec_tuple
+    if origin is tuple:
+        items = [_compile(a, cache) for a in args]
+
+        def dec_fixed(v: object) -> object:
+            if type(v) is not list or len(v) != len(items):
+                _fail("bad fixed tuple")
+            return tuple([d(x) for d, x in zip(items, v)])
+
+        cache[hint] = dec_fixed
+        return dec_fixed
+    if origin is frozenset and args == (str,):
+        def dec_strings(v: object) -> object:
+            if type(v) is not list or not all(type(x) is str for x in v):
+                _fail("expected a list of strings")
+            return frozenset(v)
+
+        cache[hint] = dec_strings
+        return dec_strings
+    raise TypeError(f"the cache codec cannot handle {hint!r}")
+
+
+_DECODE_FACTS = _compile(FileFacts, {})
 
 
 def _encode(obj: object) -> object:
@@ -99,74 +195,22 @@ def _encode(obj: object) -> object:
     if isinstance(obj, tuple):
         return [_encode(x) for x in obj]
     if isinstance(obj, frozenset):
-        items = [_encode(x) for x in obj]
-        items.sort(key=lambda x: json.dumps(x, sort_keys=True))
-        return {"$": "frozenset", "items": items}
+        return sorted(obj)  # only frozenset[str] in the facts
     cls = type(obj)
-    if _CLASSES.get(cls.__name__) is cls:
-        out: dict[str, object] = {"$": cls.__name__}
-        for name in _FIELDS[cls]:
-            out[name] = _encode(getattr(obj, name))
-        return out
+    if cls in _FIELDS:
+        return [_encode(getattr(obj, name)) for name in _FIELDS[cls]]
     raise CodecError(f"cannot encode {cls.__name__}")
 
 
-def _decode(obj: object) -> object:
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    if isinstance(obj, list):
-        return tuple(_decode(x) for x in obj)
-    if not isinstance(obj, dict):
-        raise CodecError(f"unexpected {type(obj).__name__}")
-    tag = obj.get("$")
-    if tag == "frozenset":
-        items = obj.get("items")
-        if set(obj) != {"$", "items"} or not isinstance(items, list):
-            raise CodecError("bad frozenset")
-        return frozenset(_decode(x) for x in items)
-    cls = _CLASSES.get(tag) if isinstance(tag, str) else None
-    if cls is None:
-        raise CodecError(f"unknown tag {tag!r}")
-    names = _FIELDS[cls]
-    if len(obj) != len(names) + 1 or any(name not in obj for name in names):
-        raise CodecError(f"fields of {tag} do not match")
-    hints = _HINTS[cls]
-    kwargs = {}
-    for name in names:
-        value = _decode(obj[name])
-        if not _conforms(value, hints[name]):
-            raise CodecError(f"{tag}.{name} has the wrong type")
-        kwargs[name] = value
-    return cls(**kwargs)
-
-
-def _conforms(value: object, hint: object) -> bool:
-    """Whether a decoded value matches a type hint of the forms `facts.py` uses."""
-    if hint is type(None):
-        return value is None
-    if hint is bool:
-        return isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is str:
-        return isinstance(value, str)
-    if isinstance(hint, type) and hint in _FIELDS:
-        return type(value) is hint
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (types.UnionType, typing.Union):
-        return any(_conforms(value, arg) for arg in args)
-    if origin is tuple:
-        if not isinstance(value, tuple):
-            return False
-        if len(args) == 2 and args[1] is Ellipsis:
-            return all(_conforms(v, args[0]) for v in value)
-        return len(value) == len(args) and all(_conforms(v, a) for v, a in zip(value, args))
-    if origin is frozenset:
-        return isinstance(value, frozenset) and all(_conforms(v, args[0]) for v in value)
-    return False
+def _decode_facts(obj: object) -> FileFacts:
+    try:
+        result = _DECODE_FACTS(obj)
+    except CodecError:
+        raise
+    except Exception as exc:  # RecursionError, a constructor rejecting a value...
+        raise CodecError(f"{type(exc).__name__}: {exc}") from None
+    assert isinstance(result, FileFacts)
+    return result
 
 
 def encode_facts(file_facts: FileFacts) -> str:
@@ -181,18 +225,6 @@ def decode_facts(text: str | bytes) -> FileFacts:
     except Exception as exc:  # malformed JSON, absurd nesting...
         raise CodecError(f"{type(exc).__name__}: {exc}") from None
     return _decode_facts(obj)
-
-
-def _decode_facts(obj: object) -> FileFacts:
-    try:
-        result = _decode(obj)
-    except CodecError:
-        raise
-    except Exception as exc:  # RecursionError, a constructor rejecting a value...
-        raise CodecError(f"{type(exc).__name__}: {exc}") from None
-    if not isinstance(result, FileFacts):
-        raise CodecError("not a FileFacts")
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
