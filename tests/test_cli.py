@@ -92,15 +92,33 @@ def test_json_and_sarif_outputs(demo: Path, tmp_path: Path) -> None:
     assert list(data) == ["version", "root", "summary", "findings", "errors"]
     first = data["findings"][0]
     assert list(first) == [
-        "rule", "name", "category", "severity", "confidence", "message", "path", "line", "column",
-        "end_line", "end_column", "cell", "related", "fingerprint",
+        "rule",
+        "name",
+        "category",
+        "severity",
+        "confidence",
+        "message",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "cell",
+        "related",
+        "fingerprint",
     ]
     nb = [f for f in data["findings"] for r in f["related"] if r["path"].endswith(".ipynb")]
-    assert nb and all(r["cell"] == 4 for f in nb for r in f["related"] if r["path"].endswith(".ipynb") and r["line"] == 3)
+    assert nb and all(
+        r["cell"] == 4 for f in nb for r in f["related"] if r["path"].endswith(".ipynb") and r["line"] == 3
+    )
 
 
 def test_two_runs_are_byte_identical(demo: Path) -> None:
-    outs = [run("check", str(demo), "--output-format", fmt, *extra)[1] for fmt in ("json", "sarif") for extra in ((), ("--no-cache",))]
+    outs = [
+        run("check", str(demo), "--output-format", fmt, *extra)[1]
+        for fmt in ("json", "sarif")
+        for extra in ((), ("--no-cache",))
+    ]
     assert outs[0] == outs[1]  # cached and uncached JSON
     assert outs[2] == outs[3]  # cached and uncached SARIF
 

@@ -142,9 +142,7 @@ def test_missing_path_and_unknown_explicit_file(tmp_path: Path) -> None:
     assert [(f.rel, f.kind) for f in found.files] == [("deploy", "launcher"), ("script", "python")]
     assert found.errors == (
         FileError(missing, f"no such file or directory: {missing}"),
-        FileError(
-            str(tmp_path / "notes.txt"), "not a file mldebt analyses (Python, notebook, config or launcher)"
-        ),
+        FileError(str(tmp_path / "notes.txt"), "not a file mldebt analyses (Python, notebook, config or launcher)"),
     )
 
 

@@ -125,7 +125,7 @@ def markers(root: Path) -> set[tuple[str, int, str]]:
     return expected(root) | _notebook_markers(root)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _scan(root: Path) -> Report:
     return scan(root)
 

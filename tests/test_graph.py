@@ -133,7 +133,13 @@ def test_feedback_loop_on_a_hand_built_graph() -> None:
     g.add_edge("artifact:events.csv", "model:train.py::<module>::m", "trains-on", fit, resolution="exact")
     g.add_edge("model:train.py::<module>::m", "artifact:m.pkl", "saves", Site("train.py", 7, 1), resolution="exact")
     g.add_edge("artifact:m.pkl", "model:serve.py::<module>::m", "loads", Site("serve.py", 3, 5), resolution="exact")
-    g.add_edge("model:serve.py::<module>::m", "artifact:events.csv", "predicts-into", Site("serve.py", 9, 1), resolution="config")
+    g.add_edge(
+        "model:serve.py::<module>::m",
+        "artifact:events.csv",
+        "predicts-into",
+        Site("serve.py", 9, 1),
+        resolution="config",
+    )
     hits = list(FeedbackLoop().check(built))
     assert len(hits) == 1
     hit = hits[0]

@@ -76,11 +76,7 @@ def test_yaml_python_tags_are_not_constructed(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(os, "system", spy)
     monkeypatch.setattr(subprocess, "Popen", spy)
-    text = (
-        'cmd: !!python/object/apply:os.system ["echo pwned"]\n'
-        "fn: !!python/name:os.system run\n"
-        "n: !!int '7'\n"
-    )
+    text = "cmd: !!python/object/apply:os.system [\"echo pwned\"]\nfn: !!python/name:os.system run\nn: !!int '7'\n"
     assert defs(config_facts("evil.yaml", text)) == [
         ("yaml", ("cmd", "0"), "str", "echo pwned", 1),
         ("yaml", ("fn",), "str", "run", 2),
@@ -297,8 +293,14 @@ def test_launcher_commands_and_runners() -> None:
     )
     facts = launcher_facts("run.sh", text)
     assert facts.mentions == (
-        "acc.py", "ddp.py", "dist/train.py", "nb/in.ipynb", "notebooks/eda.ipynb",
-        "scripts/report.sh", "src/x.py", "tools/clean.py",
+        "acc.py",
+        "ddp.py",
+        "dist/train.py",
+        "nb/in.ipynb",
+        "notebooks/eda.ipynb",
+        "scripts/report.sh",
+        "src/x.py",
+        "tools/clean.py",
     )
     assert defs(facts) == [("cli", ("bs",), "num", "64", 1), ("cli", ("alpha",), "num", "0.6", 7)]
 
@@ -318,8 +320,7 @@ def test_github_workflow_is_a_launcher() -> None:
         "          python -m src.evaluate\n"
         '      - run: "./scripts/deploy.sh"\n'
     )
-    for facts in (launcher_facts(".github/workflows/ci.yml", text),
-                  config_facts(".github/workflows/ci.yml", text)):
+    for facts in (launcher_facts(".github/workflows/ci.yml", text), config_facts(".github/workflows/ci.yml", text)):
         assert facts.kind == "launcher" and facts.declares_pipeline
         assert facts.mentions == ("scripts/deploy.sh", "src/evaluate.py", "src/train.py")
         assert defs(facts) == [("cli", ("epochs",), "num", "1", 10)]

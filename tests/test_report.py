@@ -26,9 +26,7 @@ from mldebt.report import FORMATS, render, to_json, to_sarif, to_text
 ANSI = re.compile(r"\x1b\[")
 
 
-def _rule(
-    id_: str, name: str, category: str, severity: Severity, confidence: Confidence
-) -> RuleInfo:
+def _rule(id_: str, name: str, category: str, severity: Severity, confidence: Confidence) -> RuleInfo:
     summary = f"Finds {name.replace('-', ' ')}."
     return RuleInfo(
         id=id_,
@@ -129,9 +127,7 @@ def make_report(**changes: Any) -> Report:
     return Report(**fields)
 
 
-EMPTY = Report(
-    version="0.1.0", root="/src", findings=(), errors=(), summary=Summary(files=3, lines=40)
-)
+EMPTY = Report(version="0.1.0", root="/src", findings=(), errors=(), summary=Summary(files=3, lines=40))
 
 
 # -- JSON --------------------------------------------------------------------------------------
@@ -188,9 +184,7 @@ def test_json_contract() -> None:
 def test_json_is_stable_and_excludes_timing() -> None:
     out = to_json(make_report())
     assert "duration_s" not in out and "cached_files" not in out
-    other = make_report(
-        summary=Summary(**{**_summary_fields(), "duration_s": 9.9, "cached_files": 0})
-    )
+    other = make_report(summary=Summary(**{**_summary_fields(), "duration_s": 9.9, "cached_files": 0}))
     assert to_json(other) == out
     assert out.endswith("}\n")
     assert out == to_json(make_report(findings=tuple(reversed(make_report().findings))))
@@ -236,9 +230,7 @@ def _walk_keys(node: Any) -> set[str]:
     return set()
 
 
-@pytest.mark.parametrize(
-    "report", [make_report(), EMPTY, make_report(rules=())], ids=["full", "empty", "no-rules"]
-)
+@pytest.mark.parametrize("report", [make_report(), EMPTY, make_report(rules=())], ids=["full", "empty", "no-rules"])
 def test_sarif_validates_against_schema(report: Report, sarif_validator: Any) -> None:
     doc = json.loads(to_sarif(report))
     errors = sorted(sarif_validator.iter_errors(doc), key=lambda e: list(e.path))
@@ -273,10 +265,7 @@ def test_sarif_github_shape() -> None:
         assert len(r["properties"]["tags"]) <= 20
     leak = rules[3]
     assert leak["name"] == "FitBeforeSplit"
-    assert (
-        leak["helpUri"]
-        == "https://github.com/mldebt/mldebt/blob/main/rules/MLD801-fit-before-split.md"
-    )
+    assert leak["helpUri"] == "https://github.com/mldebt/mldebt/blob/main/rules/MLD801-fit-before-split.md"
     assert leak["defaultConfiguration"] == {"level": "error"}
     assert leak["properties"] == {
         "tags": ["data-leakage", "maintainability"],
@@ -314,9 +303,7 @@ def test_sarif_github_shape() -> None:
     assert related[0]["physicalLocation"]["region"] == {"startLine": 12, "startColumn": 1}
     assert related[0]["message"]["text"].endswith(".")
     steps = loop["codeFlows"][0]["threadFlows"][0]["locations"]
-    assert [s["location"]["physicalLocation"] for s in steps] == [
-        r["physicalLocation"] for r in related
-    ]
+    assert [s["location"]["physicalLocation"] for s in steps] == [r["physicalLocation"] for r in related]
     assert [s["location"]["message"] for s in steps] == [r["message"] for r in related]
 
     notifications = run["invocations"][0]["toolExecutionNotifications"]
@@ -326,11 +313,7 @@ def test_sarif_github_shape() -> None:
             "level": "warning",
             "message": {"text": ERROR.message + "."},
             "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": "legacy/old.py", "uriBaseId": "%SRCROOT%"}
-                    }
-                }
+                {"physicalLocation": {"artifactLocation": {"uri": "legacy/old.py", "uriBaseId": "%SRCROOT%"}}}
             ],
         }
     ]
@@ -398,9 +381,7 @@ def test_text_statistics_table() -> None:
 def test_text_color() -> None:
     out = to_text(make_report(), color=True, statistics=True)
     assert ANSI.search(out)
-    assert re.sub(r"\x1b\[[0-9;]*m", "", out) == to_text(
-        make_report(), color=False, statistics=True
-    )
+    assert re.sub(r"\x1b\[[0-9;]*m", "", out) == to_text(make_report(), color=False, statistics=True)
 
 
 def test_text_empty_report() -> None:

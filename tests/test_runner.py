@@ -198,8 +198,16 @@ def every_fact() -> FileFacts:
         ),
         io=(
             IO("read", "data", "pandas.read_csv", path, "f", span),
-            IO("write", "model", "joblib.dump", Value("env", "OUT", (Value("str", "m.pkl"),)), "f", span,
-               frozenset({"model:clf"}), ""),
+            IO(
+                "write",
+                "model",
+                "joblib.dump",
+                Value("env", "OUT", (Value("str", "m.pkl"),)),
+                "f",
+                span,
+                frozenset({"model:clf"}),
+                "",
+            ),
             IO("read", "data", "pandas.read_sql", Value("str", "t"), "f", span, format="table"),
         ),
         models=(
@@ -207,8 +215,15 @@ def every_fact() -> FileFacts:
             ModelEvent("save", "clf", "f", span, "joblib.dump", frozenset(), 1),
         ),
         calls=(
-            Call("f", "pkg.data.load", (Value("param", "x"),), (("n", Value("num", "1.5")),),
-                 (frozenset({"param:x"}),), (("n", frozenset()),), span),
+            Call(
+                "f",
+                "pkg.data.load",
+                (Value("param", "x"),),
+                (("n", Value("num", "1.5")),),
+                (frozenset({"param:x"}),),
+                (("n", frozenset()),),
+                span,
+            ),
         ),
         config_defs=(ConfigDef("argparse", ("lr",), Value("argparse", "lr", (Value("num", "0.1"),)), span),),
         mentions=("train.py", "é ünïcode"),
@@ -309,9 +324,7 @@ def test_dead_worker_costs_one_file(tmp_path: Path, killer: str) -> None:
     result = run(tmp_path, files, jobs=2, no_cache=True)
     assert result.errors == (FileError("m05.py", CRASHED),)
     assert CRASHED == "the parser crashed on this file (worker process died)"
-    assert result.facts == tuple(
-        expected(rel, text, rel[:-3]) for rel, text in contents.items() if rel != "m05.py"
-    )
+    assert result.facts == tuple(expected(rel, text, rel[:-3]) for rel, text in contents.items() if rel != "m05.py")
     assert CALLS == []  # everything ran in worker processes
 
 

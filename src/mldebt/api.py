@@ -20,7 +20,7 @@ from mldebt.parse.runner import collect_facts
 from mldebt.rules import REGISTRY
 from mldebt.rules.engine import enabled_rules, known_options, run_rules
 
-__all__ = ["analyze", "build_project", "settings_for", "Report"]
+__all__ = ["Report", "analyze", "build_project", "settings_for"]
 
 
 def settings_for(root: Path, overrides: Mapping[str, object] | None = None) -> Settings:

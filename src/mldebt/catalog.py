@@ -30,11 +30,28 @@ HEADINGS = (
     "References",
 )
 CATEGORIES = (
-    "entanglement", "correction-cascade", "undeclared-consumer", "unstable-data-dependency",
-    "underutilized-data-dependency", "undeclared-data-dependency", "feedback-loop", "glue-code",
-    "pipeline-jungle", "dead-experimental-codepath", "abstraction-debt", "plain-old-data",
-    "multiple-language", "prototype", "configuration-debt", "fixed-threshold", "monitoring-debt",
-    "data-testing-debt", "reproducibility-debt", "data-leakage", "code-smell", "self-admitted-debt",
+    "entanglement",
+    "correction-cascade",
+    "undeclared-consumer",
+    "unstable-data-dependency",
+    "underutilized-data-dependency",
+    "undeclared-data-dependency",
+    "feedback-loop",
+    "glue-code",
+    "pipeline-jungle",
+    "dead-experimental-codepath",
+    "abstraction-debt",
+    "plain-old-data",
+    "multiple-language",
+    "prototype",
+    "configuration-debt",
+    "fixed-threshold",
+    "monitoring-debt",
+    "data-testing-debt",
+    "reproducibility-debt",
+    "data-leakage",
+    "code-smell",
+    "self-admitted-debt",
 )
 _FRONT = re.compile(r"\A\+\+\+\n(.*?)\n\+\+\+\n", re.S)
 

@@ -34,10 +34,12 @@ def _guard(func: F) -> F:
             sys.exit(2)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
+        except Exception as exc:
             if verbose:
                 traceback.print_exc()
-            click.echo(f"mldebt: internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", err=True)
+            click.echo(
+                f"mldebt: internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", err=True
+            )
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
@@ -55,8 +57,16 @@ def _codes(value: str | None) -> list[str] | None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--output-format", type=click.Choice(["text", "json", "sarif"]), default=None, help="Report format (default: text).")
-@click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the report to a file.")
+@click.option(
+    "--output-format", type=click.Choice(["text", "json", "sarif"]), default=None, help="Report format (default: text)."
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the report to a file.",
+)
 @click.option("--select", default=None, help="Comma-separated rule codes or prefixes to enable.")
 @click.option("--extend-select", default=None, help="Codes or prefixes to enable on top of the selection.")
 @click.option("--ignore", default=None, help="Codes or prefixes to disable.")
@@ -64,7 +74,12 @@ def _codes(value: str | None) -> list[str] | None:
 @click.option("--statistics", is_flag=True, help="Show counts per rule.")
 @click.option("--no-cache", is_flag=True, default=None, help="Neither read nor write the facts cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
-@click.option("--root", type=click.Path(file_okay=False, exists=True), default=None, help="Project root (default: nearest pyproject.toml).")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Project root (default: nearest pyproject.toml).",
+)
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal).")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @_guard
@@ -101,7 +116,9 @@ def check(
     settings = settings_for(root_path, overrides)
     report = analyze(paths, settings, root=root_path)
     fmt = settings.output_format
-    use_color = color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    use_color = (
+        color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    )
     text = render(report, fmt, color=bool(use_color) and fmt == "text", statistics=statistics)
     if output_file:
         Path(output_file).write_text(text, encoding="utf-8")
@@ -123,8 +140,15 @@ def rules(output_format: str) -> None:
     infos = sorted(load_rules().values(), key=lambda r: r.id)
     if output_format == "json":
         rows = [
-            {"id": r.id, "name": r.name, "category": r.category, "severity": str(r.severity),
-             "confidence": str(r.confidence), "status": r.status, "summary": r.summary}
+            {
+                "id": r.id,
+                "name": r.name,
+                "category": r.category,
+                "severity": str(r.severity),
+                "confidence": str(r.confidence),
+                "status": r.status,
+                "summary": r.summary,
+            }
             for r in infos
         ]
         click.echo(json.dumps(rows, indent=2))
@@ -148,7 +172,9 @@ def explain(code: str) -> None:
         click.echo(f"mldebt: error: unknown rule {code!r}; `mldebt rules` lists them", err=True)
         sys.exit(2)
     click.echo(f"# {info.id} {info.name}\n")
-    click.echo(f"category: {info.category} | severity: {info.severity} | confidence: {info.confidence} | status: {info.status}\n")
+    click.echo(
+        f"category: {info.category} | severity: {info.severity} | confidence: {info.confidence} | status: {info.status}\n"
+    )
     click.echo(info.doc.split("\n", 1)[1] if info.doc.startswith("# ") else info.doc)
 
 
@@ -160,7 +186,9 @@ def explain(code: str) -> None:
 @click.option("--root", type=click.Path(file_okay=False, exists=True), default=None)
 @click.option("-v", "--verbose", is_flag=True)
 @_guard
-def graph(paths: Sequence[str], fmt: str, output_file: str | None, no_cache: bool | None, root: str | None, verbose: bool) -> None:
+def graph(
+    paths: Sequence[str], fmt: str, output_file: str | None, no_cache: bool | None, root: str | None, verbose: bool
+) -> None:
     """Export the project graph of PATHS (modules, functions, artifacts, config keys, models)."""
     from mldebt.api import build_project, settings_for
     from mldebt.discover import find_project_root

@@ -224,24 +224,25 @@ def _parse_per_file_ignores(
         pairs = []
         for item in value:
             if isinstance(item, str) and ":" in item:
-                glob, _, codes = item.rpartition(":")
-                pairs.append((glob, codes))
+                glob, _, joined = item.rpartition(":")
+                pairs.append((glob, joined))
             elif isinstance(item, (list, tuple)) and len(item) == 2:
                 pairs.append((item[0], item[1]))
             else:
                 raise where.error(f"{where.key(key)} entries must look like 'GLOB:CODE,CODE'")
     else:
         raise where.error(f"{where.key(key)} must be a table of glob = [codes]")
-    out = []
-    for glob, codes in pairs:
-        if not isinstance(glob, str):
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for pattern, raw in pairs:
+        if not isinstance(pattern, str):
             raise where.error(f"{where.key(key)} keys must be strings")
-        if isinstance(codes, str):
-            codes = [c.strip() for c in codes.split(",") if c.strip()] if where.file is None else None
+        codes: object = raw
+        if isinstance(raw, str):
+            codes = [c.strip() for c in raw.split(",") if c.strip()] if where.file is None else None
         if not isinstance(codes, (list, tuple)) or not all(isinstance(c, str) for c in codes):
-            raise where.error(f"{where.key(key)} value for '{glob}' must be a list of strings")
+            raise where.error(f"{where.key(key)} value for '{pattern}' must be a list of strings")
         _check_codes(key, codes, known, where)
-        out.append((glob, tuple(codes)))
+        out.append((pattern, tuple(codes)))
     return tuple(out)
 
 

@@ -284,9 +284,7 @@ def _parents_below(path: Path, top: Path) -> Iterable[Path]:
     return reversed(chain)
 
 
-def discover(
-    paths: Sequence[str | os.PathLike[str]], root: Path, settings: Settings | None = None
-) -> Discovery:
+def discover(paths: Sequence[str | os.PathLike[str]], root: Path, settings: Settings | None = None) -> Discovery:
     """The files to analyse under `paths` (files or directories), relative to `root`."""
     settings = settings or Settings()
     root = Path(os.path.abspath(root))

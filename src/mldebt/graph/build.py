@@ -102,7 +102,9 @@ def build(facts: Iterable[FileFacts]) -> Built:
             continue
         g.add_node(module_id(f.path), "module", f.path, Site(f.path, 1, 1))
         for fn in f.functions:
-            fid = g.add_node(function_id(f.path, fn.qualname), "function", f"{f.path}::{fn.qualname}", _site(f.path, fn.span))
+            fid = g.add_node(
+                function_id(f.path, fn.qualname), "function", f"{f.path}::{fn.qualname}", _site(f.path, fn.span)
+            )
             g.add_edge(module_id(f.path), fid, "contains")
     for f in project.files.values():
         if f.kind not in ("python", "notebook"):
@@ -118,7 +120,12 @@ def build(facts: Iterable[FileFacts]) -> Built:
         for call in f.calls:
             ref = project.resolve_callee(f, call.caller, call.callee)
             if ref is not None:
-                g.add_edge(function_id(f.path, call.caller), function_id(ref.path, ref.qualname), "calls", _site(f.path, call.span))
+                g.add_edge(
+                    function_id(f.path, call.caller),
+                    function_id(ref.path, ref.qualname),
+                    "calls",
+                    _site(f.path, call.span),
+                )
     _add_config(built)
     _add_io(built)
     _add_patterns(built)
@@ -130,7 +137,9 @@ def _add_config(built: Built) -> None:
     g = built.graph
     for path, d in built.project.declared_values():
         node = g.add_node(artifact_id(path), "artifact", path, Site(path, 1, 1), declared=True)
-        key = g.add_node(f"config:{path}::{'.'.join(d.key)}", "config", f"{path}: {'.'.join(d.key)}", _site(path, d.span))
+        key = g.add_node(
+            f"config:{path}::{'.'.join(d.key)}", "config", f"{path}: {'.'.join(d.key)}", _site(path, d.span)
+        )
         g.add_edge(node, key, "defines", _site(path, d.span))
 
 
@@ -145,7 +154,12 @@ def _add_io(built: Built) -> None:
                 built.resolution_counts[str(site.resolution)] += 1
             fid = function_id(f.path, fact.function)
             if not resolved and fact.op == "read" and fact.kind != "config":
-                node = g.add_node(unresolved_id(site), "artifact", f"<unresolved path read at {f.path}:{fact.span.line}>", unresolved=True)
+                node = g.add_node(
+                    unresolved_id(site),
+                    "artifact",
+                    f"<unresolved path read at {f.path}:{fact.span.line}>",
+                    unresolved=True,
+                )
                 g.add_edge(node, fid, "reads", site.site, resolution=str(Resolution.UNRESOLVED), api=fact.api)
             for r in resolved:
                 node = g.add_node(artifact_id(r.artifact), "artifact", r.artifact, pattern="*" in r.artifact)
@@ -289,7 +303,9 @@ def _add_models(built: Built) -> None:
                     elif base.kind == "model" and fact.kind == "model":
                         g.add_edge(base.node, target, "saves", io_site.site, resolution=str(r.how))
                     elif base.kind == "read" and base.node != target and _is_data(g, base.node):
-                        g.add_edge(base.node, target, "derives", io_site.site, read_at=_where(base.site), resolution=str(how))
+                        g.add_edge(
+                            base.node, target, "derives", io_site.site, read_at=_where(base.site), resolution=str(how)
+                        )
 
 
 def _is_data(g: ProjectGraph, node: str) -> bool:
@@ -301,6 +317,6 @@ def _where(site: Site) -> str:
 
 
 def _model_label(path: str, ev: ModelEvent) -> str:
-    scope, _, var = ev.var.rpartition("::")
+    _scope, _, var = ev.var.rpartition("::")
     api = ev.api.rsplit(".", 1)[-1] if ev.event == "construct" and ev.api else ""
     return f"`{var}`{f' ({api})' if api else ''} in {path}"

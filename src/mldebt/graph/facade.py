@@ -35,8 +35,20 @@ import networkx as nx
 
 NODE_KINDS = ("module", "function", "artifact", "config", "model")
 EDGE_KINDS = (
-    "contains", "imports", "calls", "reads", "writes", "matches", "defines", "configures",
-    "trains-on", "predicts-into", "saves", "loads", "feeds", "derives",
+    "contains",
+    "imports",
+    "calls",
+    "reads",
+    "writes",
+    "matches",
+    "defines",
+    "configures",
+    "trains-on",
+    "predicts-into",
+    "saves",
+    "loads",
+    "feeds",
+    "derives",
 )
 # Edges along which data (not code structure) moves: the dataflow view rules walk.
 DATAFLOW = frozenset({"reads", "writes", "matches", "trains-on", "predicts-into", "saves", "loads", "feeds", "derives"})
@@ -98,7 +110,7 @@ class ProjectGraph:
         return node in self._g
 
     def __len__(self) -> int:
-        return self._g.number_of_nodes()
+        return int(self._g.number_of_nodes())
 
     def node(self, node: str) -> dict[str, Any]:
         return dict(self._g.nodes[node])
@@ -121,12 +133,20 @@ class ProjectGraph:
 
     def out_edges(self, node: str, kinds: Iterable[str] | None = None) -> list[Edge]:
         wanted = set(kinds) if kinds is not None else None
-        out = [self._edge(u, v, k, d) for u, v, k, d in self._g.out_edges(node, keys=True, data=True) if wanted is None or k in wanted]
+        out = [
+            self._edge(u, v, k, d)
+            for u, v, k, d in self._g.out_edges(node, keys=True, data=True)
+            if wanted is None or k in wanted
+        ]
         return sorted(out, key=lambda e: (e.kind, e.target))
 
     def in_edges(self, node: str, kinds: Iterable[str] | None = None) -> list[Edge]:
         wanted = set(kinds) if kinds is not None else None
-        out = [self._edge(u, v, k, d) for u, v, k, d in self._g.in_edges(node, keys=True, data=True) if wanted is None or k in wanted]
+        out = [
+            self._edge(u, v, k, d)
+            for u, v, k, d in self._g.in_edges(node, keys=True, data=True)
+            if wanted is None or k in wanted
+        ]
         return sorted(out, key=lambda e: (e.kind, e.source))
 
     def edges(self, kinds: Iterable[str] | None = None) -> Iterator[Edge]:

@@ -117,7 +117,7 @@ class Project:
         return self.modules[sorted(candidates, key=lambda c: (c.count("."), c))[0]]
 
     def split_qualified(self, dotted: str, near: str = "") -> tuple[FileFacts, str] | None:
-        """"pkg.mod.func" -> (facts of pkg/mod.py, "func"), trying the longest module prefix first."""
+        """ "pkg.mod.func" -> (facts of pkg/mod.py, "func"), trying the longest module prefix first."""
         parts = dotted.split(".")
         for i in range(len(parts) - 1, 0, -1):
             mod = self.find_module(".".join(parts[:i]), near)
@@ -147,7 +147,6 @@ class Project:
 
     def function(self, ref: FunctionRef) -> Function | None:
         return self.functions.get((ref.path, ref.qualname))
-
 
     # ---------------------------------------------------------------- values
 
@@ -305,10 +304,10 @@ class Project:
 
     def _resolve_config(self, value: Value, path: str, function: str, depth: int) -> list[Resolved]:
         if value.parts and value.parts[0].kind == "ret":  # load_config()["data"], get_args().lr
-            found = self.returned(value.parts[0], path, function)
-            if found is None:
+            returned = self.returned(value.parts[0], path, function)
+            if returned is None:
                 return []
-            facts, fn = found
+            facts, fn = returned
             if fn.value.kind == "argparse-ns" and len(value.keys) == 1:
                 return self._resolve_cli(value.keys[0], facts.path, fn.qualname, depth + 1)
             if fn.value.kind == "config":
@@ -340,10 +339,16 @@ class Project:
         out: list[Resolved] = []
         for f, d in hits:
             for r in self.resolve(d.value, f, "<module>", depth + 1):
-                out.append(Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (f"{f}:{d.span.line} {'.'.join(keys)}", *r.via)))
+                out.append(
+                    Resolved(
+                        r.artifact, weakest(r.how, Resolution.CONFIG), (f"{f}:{d.span.line} {'.'.join(keys)}", *r.via)
+                    )
+                )
         if not out and len(value.parts) > 1:  # cfg.get("key", default)
             for r in self.resolve(value.parts[1], path, function, depth + 1):
-                out.append(Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (f"default of {'.'.join(keys)}", *r.via)))
+                out.append(
+                    Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (f"default of {'.'.join(keys)}", *r.via))
+                )
         return _dedupe(out)
 
     def _resolve_cli(self, dest: str, path: str, function: str, depth: int) -> list[Resolved]:
@@ -355,7 +360,11 @@ class Project:
         for p, d in chosen[:_MAX_ALTERNATIVES]:
             label = "default of --" if d.source == "argparse" else "--"
             for r in self.resolve(d.value, p, "<module>", depth + 1):
-                out.append(Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (f"{p}:{d.span.line} {label}{dest}", *r.via)))
+                out.append(
+                    Resolved(
+                        r.artifact, weakest(r.how, Resolution.CONFIG), (f"{p}:{d.span.line} {label}{dest}", *r.via)
+                    )
+                )
         return _dedupe(out)
 
     # ---------------------------------------------------------------- config

@@ -32,14 +32,26 @@ _PANDAS_READERS = (
 )
 
 CALLS: dict[str, IOSpec] = {
-    **_many(" ".join(f"pandas.{n}" for n in _PANDAS_READERS.split()), IOSpec("read", kw="filepath_or_buffer", handle=True)),
-    **_many(" ".join(f"polars.{n}" for n in "read_csv read_parquet read_json read_ipc read_excel scan_csv scan_parquet".split()), IOSpec("read", kw="source", handle=True)),
-    **_many(" ".join(f"dask.dataframe.{n}" for n in "read_csv read_parquet read_json".split()), IOSpec("read", kw="urlpath")),
+    **_many(
+        " ".join(f"pandas.{n}" for n in _PANDAS_READERS.split()), IOSpec("read", kw="filepath_or_buffer", handle=True)
+    ),
+    **_many(
+        " ".join(
+            f"polars.{n}"
+            for n in ["read_csv", "read_parquet", "read_json", "read_ipc", "read_excel", "scan_csv", "scan_parquet"]
+        ),
+        IOSpec("read", kw="source", handle=True),
+    ),
+    **_many(
+        " ".join(f"dask.dataframe.{n}" for n in ["read_csv", "read_parquet", "read_json"]), IOSpec("read", kw="urlpath")
+    ),
     "pandas.read_sql_table": IOSpec("read", kw="table_name", format="table"),
     "pandas.read_sql": IOSpec("read", kw="sql", format="table"),
     "pandas.read_sql_query": IOSpec("read", kw="sql", format="table"),
     "pandas.read_gbq": IOSpec("read", kw="query", format="table"),
-    **_many("numpy.load numpy.loadtxt numpy.genfromtxt numpy.fromfile numpy.memmap", IOSpec("read", kw="file", handle=True)),
+    **_many(
+        "numpy.load numpy.loadtxt numpy.genfromtxt numpy.fromfile numpy.memmap", IOSpec("read", kw="file", handle=True)
+    ),
     "numpy.save": IOSpec("write", kw="file", data_pos=1, data_kw="arr"),
     **_many("numpy.savez numpy.savez_compressed", IOSpec("write", kw="file", data_pos=1)),
     "numpy.savetxt": IOSpec("write", kw="fname", data_pos=1, data_kw="X"),
@@ -78,7 +90,9 @@ CALLS: dict[str, IOSpec] = {
     "datasets.load_from_disk": IOSpec("read", kw="dataset_path"),
     "huggingface_hub.hf_hub_download": IOSpec("read", kw="repo_id", format="hub"),
     "huggingface_hub.snapshot_download": IOSpec("read", kw="repo_id", format="hub"),
-    **_many("PIL.Image.open imageio.imread imageio.v2.imread imageio.v3.imread cv2.imread skimage.io.imread", IOSpec("read")),
+    **_many(
+        "PIL.Image.open imageio.imread imageio.v2.imread imageio.v3.imread cv2.imread skimage.io.imread", IOSpec("read")
+    ),
     "cv2.imwrite": IOSpec("write", kw="filename", data_pos=1),
     "scipy.io.loadmat": IOSpec("read", kw="file_name"),
     "scipy.io.savemat": IOSpec("write", kw="file_name", data_pos=1),
@@ -123,7 +137,7 @@ METHODS: dict[str, IOSpec] = {
 }
 
 # Spark-style readers and writers: `spark.read.parquet(p)`, `df.write.parquet(p)`.
-SPARK_FORMATS = frozenset("csv parquet json orc text table load jdbc".split())
+SPARK_FORMATS = frozenset(["csv", "parquet", "json", "orc", "text", "table", "load", "jdbc"])
 
 # Methods of a path object that open it (`Path(p).open("w")`).
 PATH_OPEN = "open"
@@ -151,16 +165,35 @@ MODEL_PREFIXES = (
 # sklearn classes that are not models (splitters, cross-validation helpers, data containers).
 NOT_MODELS = frozenset(
     {
-        "KFold", "StratifiedKFold", "GroupKFold", "RepeatedKFold", "ShuffleSplit", "StratifiedShuffleSplit",
-        "TimeSeriesSplit", "LeaveOneOut", "GroupShuffleSplit", "DMatrix", "Dataset", "Pool", "Trainer",
-        "TrainingArguments", "DataLoader", "Sequential",
+        "KFold",
+        "StratifiedKFold",
+        "GroupKFold",
+        "RepeatedKFold",
+        "ShuffleSplit",
+        "StratifiedShuffleSplit",
+        "TimeSeriesSplit",
+        "LeaveOneOut",
+        "GroupShuffleSplit",
+        "DMatrix",
+        "Dataset",
+        "Pool",
+        "Trainer",
+        "TrainingArguments",
+        "DataLoader",
+        "Sequential",
     }
 )
 # Base classes that make a project class a model.
 MODEL_BASES = frozenset(
     {
-        "torch.nn.Module", "nn.Module", "tensorflow.keras.Model", "keras.Model", "lightning.LightningModule",
-        "pytorch_lightning.LightningModule", "sklearn.base.BaseEstimator", "transformers.PreTrainedModel",
+        "torch.nn.Module",
+        "nn.Module",
+        "tensorflow.keras.Model",
+        "keras.Model",
+        "lightning.LightningModule",
+        "pytorch_lightning.LightningModule",
+        "sklearn.base.BaseEstimator",
+        "transformers.PreTrainedModel",
     }
 )
 
@@ -172,13 +205,26 @@ HYDRA_MAIN = "hydra.main"
 # Calls that pass a path through unchanged: the first argument is the path.
 PATH_IDENTITY = frozenset(
     {
-        "str", "os.fspath", "os.path.abspath", "os.path.expanduser", "os.path.normpath", "os.path.realpath",
-        "os.path.expandvars", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "sorted",
-        "glob.glob", "glob.iglob", "tensorflow.io.gfile.glob",
+        "str",
+        "os.fspath",
+        "os.path.abspath",
+        "os.path.expanduser",
+        "os.path.normpath",
+        "os.path.realpath",
+        "os.path.expandvars",
+        "pathlib.Path",
+        "pathlib.PurePath",
+        "pathlib.PosixPath",
+        "sorted",
+        "glob.glob",
+        "glob.iglob",
+        "tensorflow.io.gfile.glob",
     }
 )
 PATH_IDENTITY_METHODS = frozenset({"resolve", "absolute", "expanduser", "as_posix"})
-PATH_JOIN = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "tensorflow.io.gfile.join"})
+PATH_JOIN = frozenset(
+    {"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "tensorflow.io.gfile.join"}
+)
 ENV_GETTERS = frozenset({"os.getenv", "os.environ.get"})
 # Calls whose result is a sequence of paths: elements are `base/<unknown>`.
 LISTDIR = frozenset({"os.listdir", "os.scandir"})

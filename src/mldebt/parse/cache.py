@@ -52,9 +52,7 @@ _CLASSES: dict[str, type] = {
 _FIELDS: dict[type, tuple[str, ...]] = {
     cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()
 }
-_HINTS: dict[type, dict[str, object]] = {
-    cls: typing.get_type_hints(cls, vars(facts)) for cls in _CLASSES.values()
-}
+_HINTS: dict[type, dict[str, object]] = {cls: typing.get_type_hints(cls, vars(facts)) for cls in _CLASSES.values()}
 
 
 def _package_version(name: str) -> str:
@@ -80,8 +78,7 @@ def _schema() -> str:
 
 
 CACHE_VERSION = (
-    f"mldebt-cache:{LAYOUT}:mldebt={_mldebt_version()}"
-    f":libcst={_package_version('libcst')}:facts={_schema()}"
+    f"mldebt-cache:{LAYOUT}:mldebt={_mldebt_version()}:libcst={_package_version('libcst')}:facts={_schema()}"
 )
 
 
@@ -116,14 +113,16 @@ def _compile(hint: object, cache: dict[object, _Decoder]) -> _Decoder:
     if hint in cache:
         return cache[hint]
     if hint is type(None):
+
         def dec_none(v: object) -> object:
             if v is not None:
                 _fail("expected null")
             return None
+
         cache[hint] = dec_none
         return dec_none
     if hint in (str, int, bool, float):
-        dec = _scalar(hint)  # type: ignore[arg-type]
+        dec = _scalar(hint)
         cache[hint] = dec
         return dec
     if isinstance(hint, type) and hint in _FIELDS:
@@ -135,7 +134,7 @@ def _compile(hint: object, cache: dict[object, _Decoder]) -> _Decoder:
         def dec_class(v: object) -> object:
             if type(v) is not list or len(v) != n:
                 _fail(f"bad {cls.__name__}")
-            return cls(*[d(x) for d, x in zip(field_decoders, v)])
+            return cls(*[d(x) for d, x in zip(field_decoders, v, strict=False)])
 
         cache[hint] = dec_class  # before compiling fields: Value holds Values
         field_decoders.extend(_compile(_HINTS[cls][name], cache) for name in names)
@@ -171,11 +170,12 @@ def _compile(hint: object, cache: dict[object, _Decoder]) -> _Decoder:
         def dec_fixed(v: object) -> object:
             if type(v) is not list or len(v) != len(items):
                 _fail("bad fixed tuple")
-            return tuple([d(x) for d, x in zip(items, v)])
+            return tuple([d(x) for d, x in zip(items, v, strict=False)])
 
         cache[hint] = dec_fixed
         return dec_fixed
     if origin is frozenset and args == (str,):
+
         def dec_strings(v: object) -> object:
             if type(v) is not list or not all(type(x) is str for x in v):
                 _fail("expected a list of strings")

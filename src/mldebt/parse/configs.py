@@ -21,13 +21,13 @@ import bisect
 import json
 import posixpath
 import re
-import tomllib
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
 from datetime import date, time
 from itertools import islice
 from typing import Any
 
+import tomllib
 import yaml
 
 from mldebt.parse.errors import FileSkipped
@@ -68,8 +68,9 @@ def config_facts(rel: str, text: str) -> FileFacts:
             scan = _Scanner("shell").scan(d.value.text)
             mentions |= scan.mentions
             cli += [replace(c, span=d.span) for c in scan.defs]  # positions: the cmd's
-    return replace(facts, config_defs=(defs + tuple(cli))[:MAX_DEFS],
-                   mentions=tuple(sorted(mentions)), declares_pipeline=True)
+    return replace(
+        facts, config_defs=(defs + tuple(cli))[:MAX_DEFS], mentions=tuple(sorted(mentions)), declares_pipeline=True
+    )
 
 
 def launcher_facts(rel: str, text: str) -> FileFacts:
@@ -87,8 +88,15 @@ def launcher_facts(rel: str, text: str) -> FileFacts:
         declares = bool(scan.mentions)
     else:
         declares = len(scan.mentions) >= 2
-    return FileFacts(rel, "launcher", "", _nlines(text), config_defs=tuple(scan.defs[:MAX_DEFS]),
-                     mentions=tuple(sorted(scan.mentions)), declares_pipeline=declares)
+    return FileFacts(
+        rel,
+        "launcher",
+        "",
+        _nlines(text),
+        config_defs=tuple(scan.defs[:MAX_DEFS]),
+        mentions=tuple(sorted(scan.mentions)),
+        declares_pipeline=declares,
+    )
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -151,10 +159,17 @@ def _yaml_defs(text: str) -> Iterator[ConfigDef]:
     except yaml.YAMLError as e:
         raise FileSkipped(_yaml_error(e, text)) from None
     return (
-        ConfigDef("yaml", path, _yaml_value(node), Span(
-            node.start_mark.line + 1, node.start_mark.column + 1,
-            node.end_mark.line + 1, node.end_mark.column + 1))
-        for doc in docs if doc is not None for path, node in _yaml_leaves(doc)
+        ConfigDef(
+            "yaml",
+            path,
+            _yaml_value(node),
+            Span(
+                node.start_mark.line + 1, node.start_mark.column + 1, node.end_mark.line + 1, node.end_mark.column + 1
+            ),
+        )
+        for doc in docs
+        if doc is not None
+        for path, node in _yaml_leaves(doc)
     )
 
 
@@ -184,9 +199,9 @@ def _yaml_leaves(root: yaml.Node) -> Iterator[tuple[Path, yaml.Node]]:
             continue
         above = above | {id(node)}
         if isinstance(node, yaml.SequenceNode):
-            kids = [(path + (str(i),), n) for i, n in enumerate(node.value)]
+            kids = [((*path, str(i)), n) for i, n in enumerate(node.value)]
         elif isinstance(node, yaml.MappingNode):
-            kids = [(path + (k,), v) for k, v in _yaml_pairs(node, frozenset())]
+            kids = [((*path, k), v) for k, v in _yaml_pairs(node, frozenset())]
         else:
             continue
         stack.extend((p, n, above) for p, n in reversed(kids))
@@ -211,14 +226,18 @@ def _yaml_pairs(node: yaml.MappingNode, seen: frozenset[int]) -> list[tuple[str,
 
 def _templated(node: yaml.Node) -> bool:
     """`key: {{ var }}`: a Jinja placeholder that happens to be a valid flow mapping."""
-    return isinstance(node, yaml.MappingNode) and node.flow_style is True and bool(node.value) and all(
-        isinstance(k, yaml.MappingNode) for k, _ in node.value)
+    return (
+        isinstance(node, yaml.MappingNode)
+        and node.flow_style is True
+        and bool(node.value)
+        and all(isinstance(k, yaml.MappingNode) for k, _ in node.value)
+    )
 
 
 def _yaml_value(node: yaml.Node) -> Value:
     if not isinstance(node, yaml.ScalarNode):  # a templated value: keep its source text
         start, end = node.start_mark, node.end_mark
-        return Value("unknown", start.buffer[start.pointer:end.pointer] if start.buffer else "")
+        return Value("unknown", start.buffer[start.pointer : end.pointer] if start.buffer else "")
     tag, text = node.tag, node.value
     try:
         if tag == _T + "bool":
@@ -240,8 +259,7 @@ def _yaml_value(node: yaml.Node) -> Value:
 
 _JSON_WS = re.compile(r"[ \t\n\r]*")
 _JSON_ATOM = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|NaN|-?Infinity")
-_JSON_CONST = {"true": Value("bool", "true"), "false": Value("bool", "false"),
-               "null": Value("unknown", "null")}
+_JSON_CONST = {"true": Value("bool", "true"), "false": Value("bool", "false"), "null": Value("unknown", "null")}
 
 
 def _json_defs(text: str) -> Iterator[ConfigDef]:
@@ -259,6 +277,7 @@ def _json_defs(text: str) -> Iterator[ConfigDef]:
     def ws(i: int) -> int:
         m = _JSON_WS.match(text, i)
         return m.end() if m else i
+
     scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
     def node(i: int, path: Path) -> Generator[ConfigDef, None, int]:
@@ -276,7 +295,7 @@ def _json_defs(text: str) -> Iterator[ConfigDef]:
                     i = ws(i) + 1  # past ':'
                 else:
                     key, n = str(n), n + 1
-                i = yield from node(i, path + (key,))
+                i = yield from node(i, (*path, key))
                 i = ws(i)
                 if text[i] == close:
                     return i + 1
@@ -288,8 +307,7 @@ def _json_defs(text: str) -> Iterator[ConfigDef]:
             atom = _JSON_ATOM.match(text, i)
             assert atom is not None  # the text is valid JSON
             j, t = atom.end(), atom.group()
-            value = _JSON_CONST.get(t) or Value(
-                "num", repr(int(t) if re.fullmatch(r"-?\d+", t) else float(t)))
+            value = _JSON_CONST.get(t) or Value("num", repr(int(t) if re.fullmatch(r"-?\d+", t) else float(t)))
         if path:
             yield ConfigDef("json", path, value, _span(where, i, j))
         return j
@@ -336,9 +354,9 @@ def _py_leaves(obj: Any) -> Iterator[tuple[Path, Any]]:
     while stack:
         path, o = stack.pop()
         if isinstance(o, dict):
-            stack.extend((path + (str(k),), v) for k, v in reversed(o.items()))
+            stack.extend(((*path, str(k)), v) for k, v in reversed(o.items()))
         elif isinstance(o, list):
-            stack.extend((path + (str(i),), v) for i, v in reversed(list(enumerate(o))))
+            stack.extend(((*path, str(i)), v) for i, v in reversed(list(enumerate(o))))
         elif path:
             yield path, o
 
@@ -381,7 +399,7 @@ def _toml_spans(text: str) -> dict[Path, Span]:
             table = path
             spans.setdefault(table, Span(n, m.start(2) + 1, n, m.end(2) + 1))
         elif m := _TASSIGN.match(line):
-            rest = line[m.end():]
+            rest = line[m.end() :]
             lit = _TSTR.match(rest)
             size = len(rest.split("#")[0].rstrip())
             if lit and lit.group() in ('"""', "'''"):
@@ -410,18 +428,91 @@ _MAKE_RULE = re.compile(r"[^\t#=:][^#=:]*::?(?!=)")
 _DQ = re.compile(r'"((?:[^"\\]|\\.)*)"?', re.S)
 _SQ = re.compile(r"'([^']*)'?")
 _SCRIPTS = (".py", ".ipynb", ".sh", ".bash", ".R")
-_WRAPPERS = frozenset("time nohup exec sudo env nice command srun xvfb-run if then else elif "
-                      "while until do ! {".split())
+_WRAPPERS = frozenset(
+    [
+        "time",
+        "nohup",
+        "exec",
+        "sudo",
+        "env",
+        "nice",
+        "command",
+        "srun",
+        "xvfb-run",
+        "if",
+        "then",
+        "else",
+        "elif",
+        "while",
+        "until",
+        "do",
+        "!",
+        "{",
+    ]
+)
 _CMD_KEYS = frozenset({"run", "cmd", "command", "script", "shell", "notebook"})
-_RUNNERS = frozenset({("accelerate", "launch"), ("uv", "run"), ("poetry", "run"), ("pipenv", "run"),
-                      ("pdm", "run"), ("rye", "run"), ("hatch", "run")})
-_LAUNCH_MODULES = frozenset({"torch.distributed.launch", "torch.distributed.run",
-                             "accelerate.commands.launch", "deepspeed.launcher.runner"})
+_RUNNERS = frozenset(
+    {
+        ("accelerate", "launch"),
+        ("uv", "run"),
+        ("poetry", "run"),
+        ("pipenv", "run"),
+        ("pdm", "run"),
+        ("rye", "run"),
+        ("hatch", "run"),
+    }
+)
+_LAUNCH_MODULES = frozenset(
+    {"torch.distributed.launch", "torch.distributed.run", "accelerate.commands.launch", "deepspeed.launcher.runner"}
+)
 _TOOL_MODULES = frozenset(
-    "pip venv virtualenv ensurepip pytest unittest doctest http json site timeit cProfile pdb "
-    "build twine black ruff isort flake8 pylint mypy coverage jupyter notebook nbconvert "
-    "ipykernel papermill spacy nltk tensorboard streamlit uvicorn gunicorn mlflow dvc wandb "
-    "pre_commit tox nox setuptools pipx poetry torch tensorflow".split())
+    [
+        "pip",
+        "venv",
+        "virtualenv",
+        "ensurepip",
+        "pytest",
+        "unittest",
+        "doctest",
+        "http",
+        "json",
+        "site",
+        "timeit",
+        "cProfile",
+        "pdb",
+        "build",
+        "twine",
+        "black",
+        "ruff",
+        "isort",
+        "flake8",
+        "pylint",
+        "mypy",
+        "coverage",
+        "jupyter",
+        "notebook",
+        "nbconvert",
+        "ipykernel",
+        "papermill",
+        "spacy",
+        "nltk",
+        "tensorboard",
+        "streamlit",
+        "uvicorn",
+        "gunicorn",
+        "mlflow",
+        "dvc",
+        "wandb",
+        "pre_commit",
+        "tox",
+        "nox",
+        "setuptools",
+        "pipx",
+        "poetry",
+        "torch",
+        "tensorflow",
+    ]
+)
 
 
 def _mode(name: str) -> str:
@@ -530,7 +621,7 @@ def _balanced(s: str, i: int) -> int:
 def _norm(path: str) -> str | None:
     """Repo-relative POSIX path of a mentioned script, None when not a plain relative path."""
     if m := _VAR_DIR.match(path):  # "$(ROOT)/src/train.py" -> "src/train.py"
-        path = path[m.end():]
+        path = path[m.end() :]
     if not path or any(c in path for c in "$`{}*?<>|~\\"):
         return None
     path = posixpath.normpath(path)
@@ -565,9 +656,9 @@ class _Scanner:
                 semi = line.find(";", m.end())  # "target: prereqs ; recipe"
                 if semi < 0:
                     continue
-                line = " " * (semi + 1) + line[semi + 1:]
+                line = " " * (semi + 1) + line[semi + 1 :]
             seg: list[Word] = []
-            for w in _words(line, self.mode in ("shell", "make")) + [None]:
+            for w in [*_words(line, self.mode in ("shell", "make")), None]:
                 if w is not None:
                     seg.append(w)
                 elif seg:
@@ -599,18 +690,20 @@ class _Scanner:
             elif base in ("torchrun", "deepspeed") or (base, nxt) in _RUNNERS:
                 self.launched(seg, j + 1)
             elif base in ("bash", "sh", "zsh", "source", ".", "sbatch", "qsub"):
-                script = next((w for w in texts[j + 1:] if not w.startswith("-")), "")
+                script = next((w for w in texts[j + 1 :] if not w.startswith("-")), "")
                 self.mention(script if script.endswith((".sh", ".bash")) else "")
             elif base == "papermill":
                 self.papermill(seg, j + 1)
             elif base.startswith("jupyter"):
-                self.mention(next((w for w in texts[j + 1:] if w.endswith(".ipynb")), ""))
-            elif j == i and (key is None or key in _CMD_KEYS) and (
-                t.endswith(_SCRIPTS) or (t.startswith("./") and self.mode != "yaml")
+                self.mention(next((w for w in texts[j + 1 :] if w.endswith(".ipynb")), ""))
+            elif (
+                j == i
+                and (key is None or key in _CMD_KEYS)
+                and (t.endswith(_SCRIPTS) or (t.startswith("./") and self.mode != "yaml"))
             ):  # direct execution: "./run.sh", "scripts/x.py" (Snakefile `script:`)
                 self.mention(t)
                 if t.endswith(".py"):
-                    self.flags(seg[j + 1:])
+                    self.flags(seg[j + 1 :])
             else:
                 continue
             return
@@ -687,5 +780,4 @@ class _Scanner:
             if texts[j] in ("-p", "--parameters", "-r", "--parameters_raw"):
                 raw = texts[j] in ("-r", "--parameters_raw")
                 value = Value("str", texts[j + 2]) if raw else _cli_value(texts[j + 2])
-                self.defs.append(ConfigDef("cli", (texts[j + 1],), value,
-                                           _span(self.where, seg[j][1], seg[j + 2][2])))
+                self.defs.append(ConfigDef("cli", (texts[j + 1],), value, _span(self.where, seg[j][1], seg[j + 2][2])))

@@ -69,7 +69,7 @@ class Function:
     defaults: tuple[tuple[str, Value], ...]
     span: Span
     returns: Lineage  # lineage of returned values
-    is_entry: bool = False  # module code under `if __name__ == "__main__"` or a CLI command
+    is_entry: bool = False  # top-level code of a module (where a script starts)
     value: Value = UNKNOWN  # what it returns, when that is a config mapping, a namespace or a path
 
 

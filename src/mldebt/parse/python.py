@@ -19,8 +19,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from mldebt.parse import apis
 from mldebt.parse.errors import FileSkipped
 from mldebt.parse.facts import (
-    UNKNOWN,
     IO,
+    UNKNOWN,
     Call,
     ConfigDef,
     FileFacts,
@@ -33,6 +33,7 @@ from mldebt.parse.facts import (
 )
 
 MODULE_SCOPE = "<module>"
+_NO_SPAN = Span(1, 1, 1, 1)
 _WRITE_MODES = ("w", "a", "x", "+")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _EMPTY: Lineage = frozenset()
@@ -90,6 +91,8 @@ class _Scope:
     returns: set[str] = field(default_factory=set)
     reads_bound: dict[str, int] = field(default_factory=dict)  # var -> IO index that produced it
     return_value: Value = UNKNOWN
+    span: Span = _NO_SPAN
+    defaults: tuple[tuple[str, Value], ...] = ()
 
 
 class _Extractor(cst.CSTVisitor):
@@ -113,8 +116,6 @@ class _Extractor(cst.CSTVisitor):
         self.scopes: list[_Scope] = [_Scope(MODULE_SCOPE)]
         self.call_tokens: dict[int, str] = {}  # id(Call node) -> lineage token of its result
         self.comp_lineage: dict[int, Lineage] = {}  # id(comprehension) -> lineage of its elements
-        self.entry_depth = 0
-        self.module_span = Span(1, 1, 1, 1)
 
     # ----------------------------------------------------------------- helpers
 
@@ -219,7 +220,7 @@ class _Extractor(cst.CSTVisitor):
         if isinstance(node, cst.SimpleString):
             try:
                 v = node.evaluated_value
-            except Exception:  # noqa: BLE001 - odd escapes: give up on this value
+            except Exception:
                 return UNKNOWN
             return Value("str", v) if isinstance(v, str) else UNKNOWN
         if isinstance(node, cst.ConcatenatedString):
@@ -337,7 +338,9 @@ class _Extractor(cst.CSTVisitor):
                 key = self.value(args[0].value, depth + 1)
                 if base.kind == "config" and key.kind == "str":
                     default = self.value(args[1].value, depth + 1) if len(args) > 1 else UNKNOWN
-                    return Value("config", parts=(base.parts[0], default) if base.parts else (), keys=(*base.keys, key.text))
+                    return Value(
+                        "config", parts=(base.parts[0], default) if base.parts else (), keys=(*base.keys, key.text)
+                    )
                 if base.kind == "environ" and key.kind == "str":
                     default = self.value(args[1].value, depth + 1) if len(args) > 1 else UNKNOWN
                     return Value("env", key.text, (default,))
@@ -405,28 +408,18 @@ class _Extractor(cst.CSTVisitor):
                 cfg_name = kw.get("config_name", UNKNOWN)
                 if cfg_name.kind == "str" and not cfg_name.text.endswith((".yaml", ".yml")):
                     cfg_name = Value("str", cfg_name.text + ".yaml")
-                scope.values[params[0]] = Value("config", parts=(_join("/", (Value("str", "@here"), cfg_path, cfg_name)),))
+                scope.values[params[0]] = Value(
+                    "config", parts=(_join("/", (Value("str", "@here"), cfg_path, cfg_name)),)
+                )
+        scope.span, scope.defaults = self.span(node), defaults
         self.scopes.append(scope)
-        self._fn_spans = getattr(self, "_fn_spans", {})
-        self._fn_spans[qualname] = (self.span(node), defaults)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         scope = self.scopes.pop()
-        span, defaults = self._fn_spans[scope.qualname]
+        span, defaults = scope.span, scope.defaults
         self.functions.append(
             Function(scope.qualname, scope.params, defaults, span, frozenset(scope.returns), value=scope.return_value)
         )
-
-    def visit_If(self, node: cst.If) -> None:
-        if _is_main_guard(node.test):
-            self.entry_depth += 1
-
-    def leave_If(self, original_node: cst.If) -> None:
-        if _is_main_guard(original_node.test):
-            self.entry_depth -= 1
-
-    def visit_Return(self, node: cst.Return) -> None:
-        pass
 
     def leave_Return(self, original_node: cst.Return) -> None:
         scope = self.scope
@@ -503,7 +496,15 @@ class _Extractor(cst.CSTVisitor):
                 assert isinstance(value_node, cst.Call)
                 self.scope.models.add(key)
                 self.scope.lineage[key] = lineage | {f"model:{self.model_id(key)}"}
-                self.models.append(ModelEvent("construct", self.model_id(key), self.scope.qualname, self.span(value_node), self.dotted(value_node.func) or ""))
+                self.models.append(
+                    ModelEvent(
+                        "construct",
+                        self.model_id(key),
+                        self.scope.qualname,
+                        self.span(value_node),
+                        self.dotted(value_node.func) or "",
+                    )
+                )
             elif read is not None and self.io[read].kind == "model":
                 self._mark_model(key, read)
 
@@ -516,7 +517,7 @@ class _Extractor(cst.CSTVisitor):
             return True
         if not last[:1].isupper() or last in apis.NOT_MODELS:
             return False
-        if name.startswith("sklearn.") and ("model_selection" in name or "preprocessing" in name and False):
+        if name.startswith("sklearn.") and ("model_selection" in name or (False)):
             return "SearchCV" in last
         return name.startswith(apis.MODEL_PREFIXES) and ".utils." not in name and ".data." not in name
 
@@ -548,7 +549,9 @@ class _Extractor(cst.CSTVisitor):
                 return self._element_value(args[0].value)
             if name in apis.LISTDIR:
                 return UNKNOWN
-            if name in ("glob.glob", "glob.iglob") or (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("glob", "rglob", "iterdir")):
+            if name in ("glob.glob", "glob.iglob") or (
+                isinstance(node.func, cst.Attribute) and node.func.attr.value in ("glob", "rglob", "iterdir")
+            ):
                 if isinstance(node.func, cst.Attribute) and node.func.attr.value == "iterdir":
                     return _join("/", (self.value(node.func.value), UNKNOWN))
                 return self.value(node)
@@ -629,6 +632,7 @@ class _Extractor(cst.CSTVisitor):
         if name is not None and name.split(".")[-1] in self.model_classes:
             pass
         if method is not None:
+            assert isinstance(func, cst.Attribute)
             # model life cycle on a known or duck-typed model
             if method in apis.FIT_METHODS and receiver is not None and node.args:
                 self._fit(receiver, node)
@@ -637,8 +641,15 @@ class _Extractor(cst.CSTVisitor):
             if method in apis.PREDICT_METHODS and receiver is not None and node.args:
                 self._predict(receiver, node)
                 return
-            if method in apis.MODEL_SAVE_METHODS and receiver is not None and receiver in scope.models and method != "save_pretrained":
-                self._io_call(node, apis.IOSpec("write", kind="model", pos=0, kw="filepath"), f"*.{method}", data=receiver)
+            if (
+                method in apis.MODEL_SAVE_METHODS
+                and receiver is not None
+                and receiver in scope.models
+                and method != "save_pretrained"
+            ):
+                self._io_call(
+                    node, apis.IOSpec("write", kind="model", pos=0, kw="filepath"), f"*.{method}", data=receiver
+                )
                 return
             mspec = apis.METHODS.get(method)
             if mspec is not None:
@@ -646,15 +657,19 @@ class _Extractor(cst.CSTVisitor):
                 return
             spark = self._spark_io(func)
             if spark is not None:
-                self._io_call(node, spark, f"*.{'read' if spark.op == 'read' else 'write'}.{method}", receiver_node=func.value)
+                self._io_call(
+                    node, spark, f"*.{'read' if spark.op == 'read' else 'write'}.{method}", receiver_node=func.value
+                )
                 return
-            if method == apis.PATH_OPEN and not node.args or (method == apis.PATH_OPEN and self._mode_arg(node, 0) is not None):
+            if method == apis.PATH_OPEN and (not node.args or self._mode_arg(node, 0) is not None):
                 base = self.value(func.value)
                 if base.kind not in ("unknown", "config", "argparse-ns"):
                     self._io_call(node, apis.IOSpec("read", pos=None, handle=True), "*.open", receiver_node=func.value)
                     return
             if method in ("append", "extend", "update", "insert", "add") and receiver is not None:
-                scope.lineage[receiver] = self.lookup_lineage(receiver) | self.lineage(node.args[-1].value if node.args else None)
+                scope.lineage[receiver] = self.lookup_lineage(receiver) | self.lineage(
+                    node.args[-1].value if node.args else None
+                )
         if name in apis.TRAIN_FUNCTIONS:
             idx = apis.TRAIN_FUNCTIONS[name]
             data = node.args[idx].value if len(node.args) > idx else None
@@ -701,7 +716,9 @@ class _Extractor(cst.CSTVisitor):
                 kwargs.append((a.keyword.value, self.value(a.value)))
                 kw_lin.append((a.keyword.value, self.lineage(a.value)))
         self.calls.append(
-            Call(self.scope.qualname, callee, tuple(args), tuple(kwargs), tuple(arg_lin), tuple(kw_lin), self.span(node))
+            Call(
+                self.scope.qualname, callee, tuple(args), tuple(kwargs), tuple(arg_lin), tuple(kw_lin), self.span(node)
+            )
         )
         self.call_tokens[id(node)] = f"call:{len(self.calls) - 1}"
 
@@ -709,7 +726,11 @@ class _Extractor(cst.CSTVisitor):
         if func.attr.value not in apis.SPARK_FORMATS:
             return None
         inner = func.value
-        while isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in ("format", "option", "options", "mode", "partitionBy"):
+        while (
+            isinstance(inner, cst.Call)
+            and isinstance(inner.func, cst.Attribute)
+            and inner.func.attr.value in ("format", "option", "options", "mode", "partitionBy")
+        ):
             inner = inner.func.value
         if isinstance(inner, cst.Attribute) and inner.attr.value in ("read", "write", "readStream", "writeStream"):
             op = "read" if inner.attr.value.startswith("read") else "write"
@@ -761,7 +782,11 @@ class _Extractor(cst.CSTVisitor):
             path_node = self._arg(node, None, spec.kw)
             if path_node is None:
                 return
-        elif spec.pos is None and receiver_node is not None and api in ("*.read_text", "*.read_bytes", "*.write_text", "*.write_bytes", "*.open"):
+        elif (
+            spec.pos is None
+            and receiver_node is not None
+            and api in ("*.read_text", "*.read_bytes", "*.write_text", "*.write_bytes", "*.open")
+        ):
             path_node = receiver_node
         else:
             path_node = self._arg(node, spec.pos, spec.kw)
@@ -816,7 +841,11 @@ class _Extractor(cst.CSTVisitor):
 
     def _is_model_object(self, node: cst.Call, spec: apis.IOSpec, receiver_node: cst.BaseExpression | None) -> bool:
         """`joblib.dump(model, p)`, `torch.save(model.state_dict(), p)`: the written object is a model."""
-        obj = receiver_node if spec.data_pos is None and spec.data_kw is None else self._arg(node, spec.data_pos, spec.data_kw)
+        obj = (
+            receiver_node
+            if spec.data_pos is None and spec.data_kw is None
+            else self._arg(node, spec.data_pos, spec.data_kw)
+        )
         while isinstance(obj, cst.Call) and isinstance(obj.func, cst.Attribute):
             obj = obj.func.value
         key = self.var_key(obj) if obj is not None else None
@@ -845,14 +874,18 @@ class _Extractor(cst.CSTVisitor):
         scope.models.add(receiver)
         scope.lineage[receiver] = came_from | {f"model:{self.model_id(receiver)}"}
         if came_from:
-            self.models.append(ModelEvent("use", self.model_id(receiver), scope.qualname, self.span(node), "", came_from))
+            self.models.append(
+                ModelEvent("use", self.model_id(receiver), scope.qualname, self.span(node), "", came_from)
+            )
 
     def _fit(self, receiver: str, node: cst.Call) -> None:
         scope = self.scope
         self._use_model(receiver, node)
         arg_lineage = frozenset().union(*(self.lineage(a.value) for a in node.args)) if node.args else _EMPTY
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else "fit"
-        self.models.append(ModelEvent("fit", self.model_id(receiver), scope.qualname, self.span(node), method, arg_lineage))
+        self.models.append(
+            ModelEvent("fit", self.model_id(receiver), scope.qualname, self.span(node), method, arg_lineage)
+        )
         if method == "fit_predict":
             self.call_tokens[id(node)] = f"pred:{self.model_id(receiver)}"
 
@@ -861,7 +894,9 @@ class _Extractor(cst.CSTVisitor):
         self._use_model(receiver, node)
         arg_lineage = frozenset().union(*(self.lineage(a.value) for a in node.args)) if node.args else _EMPTY
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else "__call__"
-        self.models.append(ModelEvent("predict", self.model_id(receiver), scope.qualname, self.span(node), method, arg_lineage))
+        self.models.append(
+            ModelEvent("predict", self.model_id(receiver), scope.qualname, self.span(node), method, arg_lineage)
+        )
         self.call_tokens[id(node)] = f"pred:{self.model_id(receiver)}"
 
     def _argparse_def(self, node: cst.Call) -> None:
@@ -887,13 +922,12 @@ class _Extractor(cst.CSTVisitor):
 
     # ---------------------------------------------------------------- output
 
-    def leave_Module(self, original_node: cst.Module) -> None:
-        pass
-
     def facts(self, lines: int) -> FileFacts:
         module_scope = self.scopes[0]
         functions = sorted(self.functions, key=lambda f: (f.span.line, f.qualname))
-        functions.insert(0, Function(MODULE_SCOPE, (), (), Span(1, 1, max(lines, 1), 1), frozenset(module_scope.returns), True))
+        functions.insert(
+            0, Function(MODULE_SCOPE, (), (), Span(1, 1, max(lines, 1), 1), frozenset(module_scope.returns), True)
+        )
         return FileFacts(
             path=self.rel,
             kind="python",
@@ -937,7 +971,11 @@ def _format(template: str) -> Value:
     pieces = re.split(r"\{[^{}]*\}", template)
     if len(pieces) == 1:
         return Value("str", template)
-    return _percent("%s".join(p.replace("%", "%%") for p in pieces)) if "%" not in template else Value("join", "", tuple(_interleave(pieces)))
+    return (
+        _percent("%s".join(p.replace("%", "%%") for p in pieces))
+        if "%" not in template
+        else Value("join", "", tuple(_interleave(pieces)))
+    )
 
 
 def _interleave(pieces: list[str]) -> list[Value]:
@@ -966,31 +1004,137 @@ def _name_of(node: cst.BaseExpression) -> str:
     return ""
 
 
-def _is_main_guard(test: cst.BaseExpression) -> bool:
-    return (
-        isinstance(test, cst.Comparison)
-        and isinstance(test.left, cst.Name)
-        and test.left.value == "__name__"
-        and len(test.comparisons) == 1
-        and isinstance(test.comparisons[0].comparator, cst.SimpleString)
-        and "__main__" in test.comparisons[0].comparator.value
-    )
-
-
 _MODEL_OUTPUT_METHODS = frozenset(
     {"transform", "fit_transform", "inverse_transform", "score", "evaluate", "apply", "predict", "predict_proba"}
 )
 _BUILTINS = frozenset(
-    "print len range str int float bool dict list set tuple sorted enumerate zip map filter min max sum abs "
-    "isinstance issubclass getattr setattr hasattr super type repr round any all iter next open vars id hash "
-    "format input reversed object Exception ValueError TypeError KeyError RuntimeError NotImplementedError "
-    "AssertionError".split()
+    [
+        "print",
+        "len",
+        "range",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "dict",
+        "list",
+        "set",
+        "tuple",
+        "sorted",
+        "enumerate",
+        "zip",
+        "map",
+        "filter",
+        "min",
+        "max",
+        "sum",
+        "abs",
+        "isinstance",
+        "issubclass",
+        "getattr",
+        "setattr",
+        "hasattr",
+        "super",
+        "type",
+        "repr",
+        "round",
+        "any",
+        "all",
+        "iter",
+        "next",
+        "open",
+        "vars",
+        "id",
+        "hash",
+        "format",
+        "input",
+        "reversed",
+        "object",
+        "Exception",
+        "ValueError",
+        "TypeError",
+        "KeyError",
+        "RuntimeError",
+        "NotImplementedError",
+        "AssertionError",
+    ]
 )
 _KNOWN_LIBRARIES = frozenset(
-    "os sys re json yaml math random time datetime pathlib glob shutil subprocess logging argparse typing "
-    "collections itertools functools numpy pandas torch tensorflow keras sklearn scipy matplotlib seaborn "
-    "xgboost lightgbm catboost transformers datasets tqdm pickle joblib requests urllib boto3 PIL cv2 "
-    "dataclasses abc copy warnings inspect contextlib hydra omegaconf wandb mlflow click tomllib tomli "
-    "statsmodels plotly polars dask pyspark h5py io csv string enum uuid hashlib tempfile threading "
-    "multiprocessing concurrent socket gc traceback unittest pytest".split()
+    [
+        "os",
+        "sys",
+        "re",
+        "json",
+        "yaml",
+        "math",
+        "random",
+        "time",
+        "datetime",
+        "pathlib",
+        "glob",
+        "shutil",
+        "subprocess",
+        "logging",
+        "argparse",
+        "typing",
+        "collections",
+        "itertools",
+        "functools",
+        "numpy",
+        "pandas",
+        "torch",
+        "tensorflow",
+        "keras",
+        "sklearn",
+        "scipy",
+        "matplotlib",
+        "seaborn",
+        "xgboost",
+        "lightgbm",
+        "catboost",
+        "transformers",
+        "datasets",
+        "tqdm",
+        "pickle",
+        "joblib",
+        "requests",
+        "urllib",
+        "boto3",
+        "PIL",
+        "cv2",
+        "dataclasses",
+        "abc",
+        "copy",
+        "warnings",
+        "inspect",
+        "contextlib",
+        "hydra",
+        "omegaconf",
+        "wandb",
+        "mlflow",
+        "click",
+        "tomllib",
+        "tomli",
+        "statsmodels",
+        "plotly",
+        "polars",
+        "dask",
+        "pyspark",
+        "h5py",
+        "io",
+        "csv",
+        "string",
+        "enum",
+        "uuid",
+        "hashlib",
+        "tempfile",
+        "threading",
+        "multiprocessing",
+        "concurrent",
+        "socket",
+        "gc",
+        "traceback",
+        "unittest",
+        "pytest",
+    ]
 )

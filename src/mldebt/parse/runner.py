@@ -86,10 +86,7 @@ def _screen(source: SourceFile, max_size: int) -> bytes | str:
     except OSError as exc:
         return f"cannot read file: {exc.strerror or exc}"
     if size > max_size:
-        return (
-            f"file is larger than the size limit ({size} bytes > {max_size}); "
-            "raise max-file-size to analyse it"
-        )
+        return f"file is larger than the size limit ({size} bytes > {max_size}); raise max-file-size to analyse it"
     if b"\0" in data[:BINARY_PROBE]:
         return "binary file, not analysed"
     encoding = "utf-8"
@@ -133,7 +130,7 @@ def _run_in_pool(extract: Extract, tasks: list[_Task], workers: int) -> list[_Ou
             except BrokenProcessPool:  # a worker already died: the rest waits for isolation
                 futures.extend([None] * (len(starts) - len(futures)))
                 break
-        for start, future in zip(starts, futures):
+        for start, future in zip(starts, futures, strict=False):
             try:
                 if future is None:
                     raise BrokenProcessPool
@@ -146,9 +143,7 @@ def _run_in_pool(extract: Extract, tasks: list[_Task], workers: int) -> list[_Ou
     return outcomes  # type: ignore[return-value]
 
 
-def _isolate(
-    extract: Extract, tasks: list[_Task], indices: list[int], outcomes: list[_Outcome | None]
-) -> None:
+def _isolate(extract: Extract, tasks: list[_Task], indices: list[int], outcomes: list[_Outcome | None]) -> None:
     """Re-run files one at a time in a single worker, replaced whenever a file kills it."""
     pool: ProcessPoolExecutor | None = None
     try:
@@ -222,7 +217,7 @@ def collect_facts(
                 outcomes = _run_in_process(extract, tasks)
     del tasks
 
-    for (index, key), (ok, value) in zip(task_slots, outcomes):
+    for (index, key), (ok, value) in zip(task_slots, outcomes, strict=False):
         if ok:
             assert isinstance(value, FileFacts)
             results[index] = value

@@ -55,9 +55,7 @@ def to_sarif(report: Report) -> str:
         ],
         "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(report.root)}},
         "columnKind": "unicodeCodePoints",
-        "results": [
-            _result(f, index[f.rule]) for f in sorted(report.findings, key=Finding.sort_key)
-        ],
+        "results": [_result(f, index[f.rule]) for f in sorted(report.findings, key=Finding.sort_key)],
     }
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -114,12 +112,7 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         result["codeFlows"] = [
             {
                 "threadFlows": [
-                    {
-                        "locations": [
-                            {"location": {k: v for k, v in step.items() if k != "id"}}
-                            for step in steps
-                        ]
-                    }
+                    {"locations": [{"location": {k: v for k, v in step.items() if k != "id"}} for step in steps]}
                 ]
             }
         ]

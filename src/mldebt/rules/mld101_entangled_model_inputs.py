@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
 from mldebt.graph.build import Built
 from mldebt.graph.facade import Site
@@ -12,7 +13,7 @@ from mldebt.rules.base import Hit, Rule, is_test_path
 class EntangledModelInputs(Rule):
     id = "MLD101"
     name = "entangled-model-inputs"
-    OPTIONS = {"max-sources": (int, 4)}
+    OPTIONS: ClassVar[Mapping[str, tuple[type, Any]]] = {"max-sources": (int, 4)}
 
     def check(self, built: Built) -> Iterator[Hit]:
         g = built.graph

@@ -127,10 +127,7 @@ def _declared_paths(built: Built) -> list[str]:
 
 
 def _is_declared(path: str, declared: list[str]) -> bool:
-    for d in declared:
-        if path == d or fnmatch.fnmatchcase(path, d) or path.startswith(d.rstrip("/") + "/"):
-            return True
-    return False
+    return any(path == d or fnmatch.fnmatchcase(path, d) or path.startswith(d.rstrip("/") + "/") for d in declared)
 
 
 def _declaration_file(built: Built) -> tuple[str, int] | None:

@@ -61,7 +61,7 @@ class FeedbackLoop(Rule):
 
 def _edges(g: ProjectGraph, cycle: list[str]) -> list[Edge]:
     out = []
-    for a, b in zip(cycle, cycle[1:] + cycle[:1]):
+    for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=False):
         choices = [g.edge(a, b, k) for k in _LOOP_EDGES]
         out.append(next(e for e in choices if e is not None))
     return out

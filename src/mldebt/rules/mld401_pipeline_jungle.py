@@ -4,9 +4,9 @@ and files written by several scripts."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from mldebt.graph.build import Built
 from mldebt.graph.facade import Site
@@ -29,7 +29,7 @@ class Step:
 class PipelineJungle(Rule):
     id = "MLD401"
     name = "pipeline-jungle"
-    OPTIONS = {"min-steps": (int, 3)}
+    OPTIONS: ClassVar[Mapping[str, tuple[type, Any]]] = {"min-steps": (int, 3)}
 
     def check(self, built: Built) -> Iterator[Hit]:
         writes: dict[str, list[Step]] = defaultdict(list)
@@ -39,7 +39,7 @@ class PipelineJungle(Rule):
                 continue
             for r in site.resolved:
                 actor = site.actor(r)
-                if r.how in _TRUSTED + (Resolution.PARAMETER,) and "*" not in r.artifact and not is_test_path(actor):
+                if r.how in (*_TRUSTED, Resolution.PARAMETER) and "*" not in r.artifact and not is_test_path(actor):
                     if r.how is Resolution.PARAMETER and r.call_site is None:
                         continue  # only a default value: nobody is known to pass this path
                     step = Step(actor, site.actor_site(r), site.fact.append)
@@ -184,7 +184,9 @@ def _multiple_writers(built: Built, writes: dict[str, list[Step]]) -> Iterator[H
         first = sites[0]
         others = [s for s in sites if s.path != first.path]
         anchor = others[0]
-        related = tuple(Site(s.path, s.site.line, s.site.column, note=f"also writes `{artifact}`") for s in sites if s is not anchor)
+        related = tuple(
+            Site(s.path, s.site.line, s.site.column, note=f"also writes `{artifact}`") for s in sites if s is not anchor
+        )
         yield Hit(
             site=anchor.site,
             message=(
