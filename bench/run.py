@@ -161,7 +161,7 @@ def _print(r: dict, show_errors: int) -> None:
     row("lines", f"{r['lines']:,}")
     row("cold scan", f"{r['cold_s']:.2f} s  ({r['cold_lines_per_s']:,.0f} lines/s; process {r['cold_process_s']:.2f} s)")
     row("warm scan", f"{r['warm_s']:.2f} s  ({r['warm_lines_per_s']:,.0f} lines/s; process {r['warm_process_s']:.2f} s;"
-        f" {r['warm_cached_files']} files from cache)")
+        f" {r['warm_cached_files']} cache hits, all file kinds)")
     if r["runs"] > 1:
         row("cold runs", ", ".join(f"{v:.2f}" for v in r["cold_s_all"]))
         row("warm runs", ", ".join(f"{v:.2f}" for v in r["warm_s_all"]))

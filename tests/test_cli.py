@@ -181,3 +181,19 @@ def test_api_report_summary(demo: Path) -> None:
     report = analyze([str(demo)], root=demo)
     assert report.summary.files == 10
     assert dict(report.summary.by_rule) == {"MLD101": 1, "MLD201": 3, "MLD301": 1, "MLD401": 2}
+
+
+def test_only_reports_findings_in_the_given_files_but_sees_the_whole_project(demo: Path) -> None:
+    code, out, _ = run(
+        "check", "--no-cache", "--root", str(demo), "--only", str(demo / "score.py"), str(demo / "train.py")
+    )
+    assert code == 1
+    lines = [line for line in out.splitlines() if ": MLD" in line and not line.startswith("  ")]
+    assert [line.split(" [")[0] for line in lines] == [
+        "score.py:8:9: MLD401",  # the chain runs through pipeline/ files that were not given
+        "train.py:11:11: MLD201",
+        "train.py:16:1: MLD101",
+        "train.py:16:1: MLD301",
+    ]
+    code, out, _ = run("check", "--no-cache", "--root", str(demo), "--only", str(demo / "src" / "churn"))
+    assert code == 0 and "All checks passed!" in out

@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +19,7 @@ import click
 
 from mldebt import __version__
 from mldebt.config import ConfigError
+from mldebt.model import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,6 +84,11 @@ def _codes(value: str | None) -> list[str] | None:
     help="Project root (default: nearest pyproject.toml).",
 )
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal).")
+@click.option(
+    "--only",
+    is_flag=True,
+    help="Analyse the whole project, but report only findings located in PATHS (for hooks on staged files).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @_guard
 def check(
@@ -96,6 +104,7 @@ def check(
     jobs: int | None,
     root: str | None,
     color: bool | None,
+    only: bool,
     verbose: bool,
 ) -> None:
     """Analyse PATHS (default: the current directory) and report ML technical debt."""
@@ -114,7 +123,10 @@ def check(
         "output-format": output_format,
     }
     settings = settings_for(root_path, overrides)
-    report = analyze(paths, settings, root=root_path)
+    if only:
+        report = only_in(analyze([str(root_path)], settings, root=root_path), paths, root_path)
+    else:
+        report = analyze(paths, settings, root=root_path)
     fmt = settings.output_format
     use_color = (
         color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
@@ -126,6 +138,25 @@ def check(
         click.echo(text, nl=False)
     if report.findings and not exit_zero:
         sys.exit(1)
+
+
+def only_in(report: Report, paths: Sequence[str], root: Path) -> Report:
+    """The report cut down to findings located in `paths` (files or directories under root)."""
+    wanted = []
+    for p in paths:
+        rel = os.path.relpath(os.path.abspath(p), root).replace(os.sep, "/")
+        wanted.append("" if rel == "." else rel)
+
+    def keep(path: str) -> bool:
+        return any(w == "" or path == w or path.startswith(w.rstrip("/") + "/") for w in wanted)
+
+    findings = tuple(f for f in report.findings if keep(f.location.path))
+    errors = tuple(e for e in report.errors if keep(e.path))
+    by_rule = Counter(f.rule for f in findings)
+    summary = replace(
+        report.summary, findings=len(findings), errors=len(errors), by_rule=tuple(sorted(by_rule.items()))
+    )
+    return replace(report, findings=findings, errors=errors, summary=summary)
 
 
 @main.command()
