@@ -255,3 +255,55 @@ def test_broken_notebooks_are_skipped(text: str, message: str) -> None:
     with pytest.raises(FileSkipped) as info:
         notebook_facts("nb.ipynb", text, "nb")
     assert message in str(info.value)
+
+
+POSITIONS_SNIPPET = """
+import pandas as pd
+from sklearn.linear_model import Ridge
+
+@decorator(arg=f(1))
+def load(path, café="é"):
+    names = [pd.read_csv(p).dropna() for p in glob.glob(f"data/{café}*.csv")]
+    return g(h(x))(y), f"{pd.read_json('ü.json')}"
+
+with open("résumé.txt") as fh:  # non-ASCII before the calls on this line
+    é = Ridge(); é.fit(pd.read_csv("ñ.csv"), fh)
+"""
+
+
+def test_ast_positions_equal_libcst_positions() -> None:
+    """The fast path (positions from `ast`) gives the same facts as LibCST's PositionProvider."""
+    import ast
+
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+
+    from mldebt.parse import python as P
+    from mldebt.parse.positions import AstPositions
+
+    text = textwrap.dedent(POSITIONS_SNIPPET)
+    tree = cst.parse_module(text)
+    fast = P._Extractor("a.py", "a", AstPositions(ast.parse(text), text))
+    tree.visit(fast)
+    fast.check_positions()
+    slow = P._ExtractorWithPositions("a.py", "a", None)
+    MetadataWrapper(tree, unsafe_skip_copy=True).visit(slow)
+    assert fast.facts(11) == slow.facts(11)
+    read = next(io for io in fast.facts(11).io if io.target == Value("str", "ñ.csv"))
+    assert (read.span.line, read.span.column) == (11, 24)  # characters, not UTF-8 bytes (26)
+
+
+def test_positions_that_disagree_fall_back_to_libcst() -> None:
+    import ast
+
+    import libcst as cst
+
+    from mldebt.parse import python as P
+    from mldebt.parse.positions import AstPositions, PositionMismatch
+
+    text = "import pandas as pd\ndf = pd.read_csv('a.csv')\n"
+    other = "import pandas as pd\nx = 1\n"  # an ast of another text: the call cannot be matched
+    visitor = P._Extractor("a.py", "a", AstPositions(ast.parse(other), other))
+    with pytest.raises(PositionMismatch):
+        cst.parse_module(text).visit(visitor)
+    assert [io.span.line for io in python_facts("a.py", text, "a").io] == [2]

@@ -31,6 +31,7 @@ from mldebt.parse.facts import (
     Span,
     Value,
 )
+from mldebt.parse.positions import AstPositions, PositionMismatch
 
 MODULE_SCOPE = "<module>"
 _NO_SPAN = Span(1, 1, 1, 1)
@@ -41,16 +42,28 @@ _EMPTY: Lineage = frozenset()
 
 def python_facts(rel: str, text: str, module: str) -> FileFacts:
     """Extract the facts of one Python file. Raises FileSkipped on input we cannot analyse."""
+    positions: AstPositions | None = None
     try:
-        ast.parse(text)  # cheap syntax and nesting guard: LibCST's parser can crash on deep nesting
+        # CPython's parser first: cheap, refuses the deep nesting that crashes LibCST's native
+        # parser, and its positions spare us LibCST's PositionProvider (see positions.py).
+        positions = AstPositions(ast.parse(text), text)
     except SyntaxError as exc:
-        raise FileSkipped(f"syntax error: {exc.msg} (line {exc.lineno})") from None
+        if "too many nested" in str(exc.msg):
+            raise FileSkipped(f"syntax error: {exc.msg} (line {exc.lineno})") from None
+        # newer syntax than this interpreter knows: LibCST decides, with its own positions
     except (RecursionError, MemoryError, ValueError) as exc:
         raise FileSkipped(f"cannot parse: {type(exc).__name__}") from None
     try:
         tree = cst.parse_module(text)
-        visitor = _Extractor(rel, module)
-        MetadataWrapper(tree, unsafe_skip_copy=True).visit(visitor)
+        try:
+            if positions is None:
+                raise PositionMismatch("no ast")
+            visitor = _Extractor(rel, module, positions)
+            tree.visit(visitor)
+            visitor.check_positions()
+        except PositionMismatch:
+            visitor = _ExtractorWithPositions(rel, module, None)
+            MetadataWrapper(tree, unsafe_skip_copy=True).visit(visitor)
     except cst.ParserSyntaxError as exc:
         raise FileSkipped(f"syntax error: {exc.message} (line {exc.raw_line})") from None
     except RecursionError:
@@ -96,10 +109,13 @@ class _Scope:
 
 
 class _Extractor(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, rel: str, module: str) -> None:
+    def __init__(self, rel: str, module: str, positions: AstPositions | None) -> None:
         super().__init__()
+        self.positions = positions
+        self.seen_calls = 0
+        self.seen_functions = 0
+        self.seen_imports = 0
+        self.node_index: dict[int, int] = {}  # id(node) -> its rank among nodes of its kind
         self.rel = rel
         self.module = module
         self.package = _package_of(rel, module)
@@ -116,6 +132,7 @@ class _Extractor(cst.CSTVisitor):
         self.scopes: list[_Scope] = [_Scope(MODULE_SCOPE)]
         self.call_tokens: dict[int, str] = {}  # id(Call node) -> lineage token of its result
         self.comp_lineage: dict[int, Lineage] = {}  # id(comprehension) -> lineage of its elements
+        self.comp_saved: list[tuple[dict[str, Lineage], dict[str, Value]]] = []
 
     # ----------------------------------------------------------------- helpers
 
@@ -124,8 +141,21 @@ class _Extractor(cst.CSTVisitor):
         return self.scopes[-1]
 
     def span(self, node: cst.CSTNode) -> Span:
-        r = self.get_metadata(PositionProvider, node)
-        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+        assert self.positions is not None
+        index = self.node_index[id(node)]
+        if isinstance(node, cst.Call):
+            return self.positions.call(index, _last_name(node.func))
+        if isinstance(node, cst.FunctionDef):
+            return self.positions.function(index, node.name.value)
+        return self.positions.import_(index)
+
+    def check_positions(self) -> None:
+        if self.positions is not None:
+            self.positions.check_counts(self.seen_calls, self.seen_functions, self.seen_imports)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.node_index[id(node)] = self.seen_calls
+        self.seen_calls += 1
 
     def dotted(self, node: cst.BaseExpression) -> str | None:
         """`pd.read_csv` -> "pandas.read_csv" through the alias table; None if not a name chain."""
@@ -349,6 +379,8 @@ class _Extractor(cst.CSTVisitor):
     # ------------------------------------------------------------------ imports
 
     def visit_Import(self, node: cst.Import) -> None:
+        self.node_index[id(node)] = self.seen_imports
+        self.seen_imports += 1
         for alias in node.names:
             full = _name_of(alias.name)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -360,6 +392,8 @@ class _Extractor(cst.CSTVisitor):
             self.imports.append(Import(full, None, local, self.span(node).line))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.node_index[id(node)] = self.seen_imports
+        self.seen_imports += 1
         base = _name_of(node.module) if node.module is not None else ""
         if node.relative:
             pkg = self.package.split(".") if self.package else []
@@ -388,6 +422,8 @@ class _Extractor(cst.CSTVisitor):
         self.classes.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.node_index[id(node)] = self.seen_functions
+        self.seen_functions += 1
         params_nodes = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
         for star in (node.params.star_arg, node.params.star_kwarg):
             if isinstance(star, cst.Param):
@@ -517,7 +553,7 @@ class _Extractor(cst.CSTVisitor):
             return True
         if not last[:1].isupper() or last in apis.NOT_MODELS:
             return False
-        if name.startswith("sklearn.") and ("model_selection" in name or (False)):
+        if name.startswith("sklearn.model_selection"):
             return "SearchCV" in last
         return name.startswith(apis.MODEL_PREFIXES) and ".utils." not in name and ".data." not in name
 
@@ -531,13 +567,9 @@ class _Extractor(cst.CSTVisitor):
         self.io[read] = _replace_io(fact, kind="model")
         self.models.append(ModelEvent("load", self.model_id(key), scope.qualname, fact.span, fact.api, io=read))
 
-    def visit_For(self, node: cst.For) -> bool:
-        node.iter.visit(self)
+    def visit_For_body(self, node: cst.For) -> None:
+        # the iterable has been visited (source order): bind the loop target before the body
         self.bind(node.target, self.lineage(node.iter), self._element_value(node.iter))
-        node.body.visit(self)
-        if node.orelse is not None:
-            node.orelse.visit(self)
-        return False
 
     def _element_value(self, node: cst.BaseExpression) -> Value:
         if isinstance(node, cst.Call):
@@ -557,18 +589,14 @@ class _Extractor(cst.CSTVisitor):
                 return self.value(node)
         return UNKNOWN
 
-    def visit_With(self, node: cst.With) -> bool:
+    def visit_With_body(self, node: cst.With) -> None:
         for item in node.items:
-            item.item.visit(self)
             if item.asname is not None:
                 read = None
                 token = self.call_tokens.get(id(item.item)) if isinstance(item.item, cst.Call) else None
                 if token and token.startswith("io:"):
                     read = int(token[3:])
-                target = item.asname.name
-                self.bind(target, self.lineage(item.item), self._handle_value(item.item), read)
-        node.body.visit(self)
-        return False
+                self.bind(item.asname.name, self.lineage(item.item), self._handle_value(item.item), read)
 
     def _handle_value(self, node: cst.BaseExpression) -> Value:
         """`open(p)` as a value: a handle on p, so `json.load(f)` can name p."""
@@ -578,38 +606,45 @@ class _Extractor(cst.CSTVisitor):
                 return Value("handle", token[3:], (self.io[int(token[3:])].target,))
         return self.value(node)
 
-    def _visit_comp(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> bool:
+    def _enter_comp(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
+        """Bind the comprehension's targets before its element is visited (it comes first in the
+        source). The iterables are not visited yet, so calls in them add no lineage token."""
+        scope = self.scope
+        self.comp_saved.append((dict(scope.lineage), dict(scope.values)))
         comp: cst.CompFor | None = node.for_in
-        saved = dict(self.scope.lineage), dict(self.scope.values)
         while comp is not None:
-            comp.iter.visit(self)
             self.bind(comp.target, self.lineage(comp.iter), self._element_value(comp.iter))
-            for cond in comp.ifs:
-                cond.visit(self)
             comp = comp.inner_for_in
-        if isinstance(node, cst.DictComp):
-            node.key.visit(self)
-            node.value.visit(self)
-        else:
-            node.elt.visit(self)
+
+    def _leave_comp(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
         elt_lineage = self.lineage(node.value if isinstance(node, cst.DictComp) else node.elt)
-        self.scope.lineage, self.scope.values = saved
+        self.scope.lineage, self.scope.values = self.comp_saved.pop()
         if elt_lineage:
-            self.call_tokens.setdefault(id(node), "")
             self.comp_lineage[id(node)] = elt_lineage
-        return False
 
-    def visit_ListComp(self, node: cst.ListComp) -> bool:
-        return self._visit_comp(node)
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._enter_comp(node)
 
-    def visit_SetComp(self, node: cst.SetComp) -> bool:
-        return self._visit_comp(node)
+    def leave_ListComp(self, original_node: cst.ListComp) -> None:
+        self._leave_comp(original_node)
 
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
-        return self._visit_comp(node)
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._enter_comp(node)
 
-    def visit_DictComp(self, node: cst.DictComp) -> bool:
-        return self._visit_comp(node)
+    def leave_SetComp(self, original_node: cst.SetComp) -> None:
+        self._leave_comp(original_node)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._enter_comp(node)
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self._leave_comp(original_node)
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._enter_comp(node)
+
+    def leave_DictComp(self, original_node: cst.DictComp) -> None:
+        self._leave_comp(original_node)
 
     # ------------------------------------------------------------------ calls
 
@@ -941,6 +976,27 @@ class _Extractor(cst.CSTVisitor):
             calls=tuple(self.calls),
             config_defs=tuple(self.config_defs),
         )
+
+
+class _ExtractorWithPositions(_Extractor):
+    """The same extraction with LibCST's own positions: for files the two parsers see differently."""
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def span(self, node: cst.CSTNode) -> Span:
+        r = self.get_metadata(PositionProvider, node)
+        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+
+    def check_positions(self) -> None:
+        pass
+
+
+def _last_name(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return ""
 
 
 # ----------------------------------------------------------------- value helpers
