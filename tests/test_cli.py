@@ -197,3 +197,8 @@ def test_only_reports_findings_in_the_given_files_but_sees_the_whole_project(dem
     ]
     code, out, _ = run("check", "--no-cache", "--root", str(demo), "--only", str(demo / "src" / "churn"))
     assert code == 0 and "All checks passed!" in out
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("check", str(tmp_path / "nope"))
+    assert code == 2 and "no such file or directory" in err

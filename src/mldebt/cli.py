@@ -113,6 +113,9 @@ def check(
     from mldebt.report import render
 
     paths = list(paths) or ["."]
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise click.BadParameter(f"no such file or directory: {', '.join(missing)}", param_hint="PATHS")
     root_path = Path(os.path.abspath(root)) if root else find_project_root(paths)
     overrides = {
         "select": _codes(select),
