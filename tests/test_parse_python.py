@@ -307,3 +307,36 @@ def test_positions_that_disagree_fall_back_to_libcst() -> None:
     with pytest.raises(PositionMismatch):
         cst.parse_module(text).visit(visitor)
     assert [io.span.line for io in python_facts("a.py", text, "a").io] == [2]
+
+
+def test_percent_formatting_file_relative_paths_and_driver_scripts() -> None:
+    f = facts(
+        """
+        import os, subprocess
+        from pathlib import Path
+        import pandas as pd
+        import ray
+
+        ROOT = "data"
+        RAW = "%s/raw" % ROOT
+        OUT = "%s/%s.csv" % (ROOT, "out")
+        HERE = os.path.dirname(__file__)
+        a = pd.read_csv(os.path.join(HERE, "input.txt"))
+        b = pd.read_csv(Path(__file__).parent / "lookup.csv")
+        c = ray.data.read_csv("/home/alice/x.csv")
+        os.system("python prepare.py --fast")
+        subprocess.run(["python", "-m", "pkg.train", "--epochs", "3"], check=True)
+        """,
+        rel="scripts/run_all.py",
+        module="scripts.run_all",
+    )
+    consts = dict(f.constants)
+    assert consts["RAW"] == Value("str", "data/raw")
+    assert consts["OUT"] == Value("str", "data/out.csv")
+    assert [io.target for io in f.io] == [
+        Value("str", "scripts/input.txt"),
+        Value("str", "scripts/lookup.csv"),
+        Value("str", "/home/alice/x.csv"),
+    ]
+    assert f.mentions == ("pkg/train.py", "prepare.py")
+    assert f.declares_pipeline

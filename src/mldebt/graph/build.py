@@ -7,9 +7,10 @@ Lineage tokens recorded per function are expanded here across functions and file
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mldebt.graph.facade import ProjectGraph, Site
 from mldebt.graph.project import Binding, Project, Resolved, bound_lineage, weakest
@@ -148,6 +149,8 @@ def _add_io(built: Built) -> None:
     for f in project.files.values():
         for i, fact in enumerate(f.io):
             resolved = tuple(project.resolve(fact.target, f.path, fact.function))
+            if fact.format in ("hub", "table", "url") and f.path.endswith(".ipynb"):
+                resolved = tuple(_unanchor(r, f.path) for r in resolved)
             site = IOSite(f.path, i, fact, resolved)
             if fact.kind != "config":
                 built.io_sites.append(site)
@@ -306,6 +309,14 @@ def _add_models(built: Built) -> None:
                         g.add_edge(
                             base.node, target, "derives", io_site.site, read_at=_where(base.site), resolution=str(how)
                         )
+
+
+def _unanchor(r: Resolved, notebook: str) -> Resolved:
+    """A hub id or table name read in a notebook is not a path relative to the notebook."""
+    here = posixpath.dirname(notebook)
+    if here and r.artifact.startswith(here + "/"):
+        return replace(r, artifact=r.artifact[len(here) + 1 :])
+    return r
 
 
 def _is_data(g: ProjectGraph, node: str) -> bool:

@@ -258,12 +258,12 @@ class Project:
             calls = [(binding.path, binding.call, binding.outer)]
         else:
             calls = [(p, c, None) for p, c in self.callers.get((path, function), [])[:_MAX_ALTERNATIVES]]
-        passed = False
+        passed = 0
         for caller_path, call, outer in calls:
             arg = bound_argument(fn, call, name)
             if arg is None:
                 continue
-            passed = True
+            passed += 1
             for r in self.resolve(arg, caller_path, call.caller, depth + 1, outer):
                 out.append(
                     Resolved(
@@ -275,7 +275,8 @@ class Project:
                     )
                 )
         default = dict(fn.defaults).get(name)
-        if default is not None and not (binding is not None and passed):
+        # the default counts when some call (or an unknown one: no caller seen) leaves it out
+        if default is not None and not (calls and passed == len(calls)):
             for r in self.resolve(default, path, "<module>", depth + 1):
                 out.append(Resolved(r.artifact, weakest(r.how, Resolution.PARAMETER), (f"default of {name}", *r.via)))
         return _dedupe(out)[:_MAX_ALTERNATIVES]

@@ -86,6 +86,13 @@ CALLS: dict[str, IOSpec] = {
     "urllib.request.urlretrieve": IOSpec("read", kw="url", format="url"),
     "wget.download": IOSpec("read", kw="url", format="url"),
     "gdown.download": IOSpec("read", kw="url", format="url"),
+    **_many(
+        " ".join(
+            f"ray.data.{n}"
+            for n in ["read_csv", "read_parquet", "read_json", "read_text", "read_images", "read_numpy", "read_binary_files"]
+        ),
+        IOSpec("read", kw="paths"),
+    ),
     "datasets.load_dataset": IOSpec("read", kw="path", format="hub"),
     "datasets.load_from_disk": IOSpec("read", kw="dataset_path"),
     "huggingface_hub.hf_hub_download": IOSpec("read", kw="repo_id", format="hub"),
@@ -226,5 +233,17 @@ PATH_JOIN = frozenset(
     {"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "tensorflow.io.gfile.join"}
 )
 ENV_GETTERS = frozenset({"os.getenv", "os.environ.get"})
+# Calls that run a command line: a Python driver script declares the pipeline it runs.
+COMMAND_RUNNERS = frozenset(
+    {
+        "os.system",
+        "os.popen",
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.Popen",
+    }
+)
 # Calls whose result is a sequence of paths: elements are `base/<unknown>`.
 LISTDIR = frozenset({"os.listdir", "os.scandir"})

@@ -99,6 +99,11 @@ def launcher_facts(rel: str, text: str) -> FileFacts:
     )
 
 
+def command_mentions(command: str) -> tuple[str, ...]:
+    """Scripts a shell command line runs (`python prepare.py && python train.py`)."""
+    return tuple(sorted(_Scanner("shell").scan(command).mentions))
+
+
 # --------------------------------------------------------------------------- shared helpers
 
 

@@ -9,6 +9,7 @@ order, so a name means what it was last bound to above the use.
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from mldebt.parse import apis
+from mldebt.parse.configs import command_mentions
 from mldebt.parse.errors import FileSkipped
 from mldebt.parse.facts import (
     IO,
@@ -43,13 +45,15 @@ _EMPTY: Lineage = frozenset()
 def python_facts(rel: str, text: str, module: str) -> FileFacts:
     """Extract the facts of one Python file. Raises FileSkipped on input we cannot analyse."""
     positions: AstPositions | None = None
+    ast_error: str | None = None
     try:
         # CPython's parser first: cheap, refuses the deep nesting that crashes LibCST's native
         # parser, and its positions spare us LibCST's PositionProvider (see positions.py).
         positions = AstPositions(ast.parse(text), text)
     except SyntaxError as exc:
+        ast_error = f"syntax error: {exc.msg} (line {exc.lineno})"
         if "too many nested" in str(exc.msg):
-            raise FileSkipped(f"syntax error: {exc.msg} (line {exc.lineno})") from None
+            raise FileSkipped(ast_error) from None
         # newer syntax than this interpreter knows: LibCST decides, with its own positions
     except (RecursionError, MemoryError, ValueError) as exc:
         raise FileSkipped(f"cannot parse: {type(exc).__name__}") from None
@@ -64,8 +68,8 @@ def python_facts(rel: str, text: str, module: str) -> FileFacts:
         except PositionMismatch:
             visitor = _ExtractorWithPositions(rel, module, None)
             MetadataWrapper(tree, unsafe_skip_copy=True).visit(visitor)
-    except cst.ParserSyntaxError as exc:
-        raise FileSkipped(f"syntax error: {exc.message} (line {exc.raw_line})") from None
+    except cst.ParserSyntaxError as exc:  # CPython's message, when it has one, is the clearer
+        raise FileSkipped(ast_error or f"syntax error: {exc.message} (line {exc.raw_line})") from None
     except RecursionError:
         raise FileSkipped("expression nested too deeply to analyse") from None
     facts = visitor.facts(text.count("\n") + (0 if text.endswith("\n") or not text else 1))
@@ -127,6 +131,7 @@ class _Extractor(cst.CSTVisitor):
         self.models: list[ModelEvent] = []
         self.calls: list[Call] = []
         self.config_defs: list[ConfigDef] = []
+        self.mentions: set[str] = set()
         self.model_classes: set[str] = set()
         self.classes: list[str] = []
         self.scopes: list[_Scope] = [_Scope(MODULE_SCOPE)]
@@ -268,6 +273,8 @@ class _Extractor(cst.CSTVisitor):
         if isinstance(node, cst.Name):
             if node.value in ("True", "False"):
                 return Value("bool", node.value.lower())
+            if node.value == "__file__" and node.value not in self.scope.values:
+                return Value("str", self.rel)  # paths are root-relative: so is this file's
             return self.name_value(node.value)
         if isinstance(node, cst.Attribute):
             return self.attribute_value(node, depth)
@@ -290,7 +297,9 @@ class _Extractor(cst.CSTVisitor):
             if isinstance(node.operator, cst.Add) and "num" not in (left.kind, right.kind):
                 return _join("", (left, right))
             if isinstance(node.operator, cst.Modulo) and left.kind == "str":
-                return _percent(left.text)
+                args = node.right.elements if isinstance(node.right, cst.Tuple) else None
+                values = [self.value(e.value, depth + 1) for e in args] if args is not None else [right]
+                return _percent(left.text, values)
             return UNKNOWN
         if isinstance(node, cst.Call):
             return self.call_value(node, depth)
@@ -321,6 +330,8 @@ class _Extractor(cst.CSTVisitor):
             return Value("argparse", attr)
         if base.kind == "ret":  # get_args().lr, load_config().data: resolved through the callee
             return Value("config", parts=(base,), keys=(attr,))
+        if attr == "parent" and base.kind == "str":  # Path(__file__).parent
+            return Value("str", posixpath.dirname(base.text) or ".")
         if base.kind == "ref":
             return Value("ref", f"{base.text}.{attr}")
         dotted = self.dotted(node)
@@ -347,6 +358,9 @@ class _Extractor(cst.CSTVisitor):
             return _join("/", tuple(self.value(a.value, depth + 1) for a in args))
         if name in apis.PATH_IDENTITY and args:
             return self.value(args[0].value, depth + 1)
+        if name == "os.path.dirname" and args:
+            inner = self.value(args[0].value, depth + 1)
+            return Value("str", posixpath.dirname(inner.text) or ".") if inner.kind == "str" else UNKNOWN
         if name in apis.ENV_GETTERS and args:
             var = self.value(args[0].value, depth + 1)
             default = self.value(args[1].value, depth + 1) if len(args) > 1 else UNKNOWN
@@ -656,6 +670,8 @@ class _Extractor(cst.CSTVisitor):
         receiver = self.var_key(func.value) if isinstance(func, cst.Attribute) else None
         scope = self.scope
 
+        if name in apis.COMMAND_RUNNERS and node.args:
+            self._command(node.args[0].value)
         # argparse definitions: parser.add_argument("--lr", default=0.1)
         if method == apis.ARGPARSE_ADD:
             self._argparse_def(node)
@@ -934,6 +950,22 @@ class _Extractor(cst.CSTVisitor):
         )
         self.call_tokens[id(node)] = f"pred:{self.model_id(receiver)}"
 
+    def _command(self, arg: cst.BaseExpression) -> None:
+        """`os.system("python prepare.py")`, `subprocess.run(["python", "train.py"])`: scripts run."""
+        if isinstance(arg, (cst.List, cst.Tuple)):
+            words = [
+                "python"
+                if self.dotted(e.value) == "sys.executable"
+                else (v.text if (v := self.value(e.value)).kind == "str" else "ARG")
+                for e in arg.elements
+            ]
+            command = " ".join(words)
+        else:
+            value = self.value(arg)
+            command = value.text if value.kind == "str" else ""
+        if command:
+            self.mentions.update(command_mentions(command))
+
     def _argparse_def(self, node: cst.Call) -> None:
         flags = [self.value(a.value) for a in node.args if a.keyword is None]
         names = [f.text for f in flags if f.kind == "str"]
@@ -975,6 +1007,8 @@ class _Extractor(cst.CSTVisitor):
             models=tuple(self.models),
             calls=tuple(self.calls),
             config_defs=tuple(self.config_defs),
+            mentions=tuple(sorted(self.mentions)),
+            declares_pipeline=len(self.mentions) >= 2,  # a driver script running the steps
         )
 
 
@@ -1010,14 +1044,18 @@ def _join(sep: str, parts: tuple[Value, ...]) -> Value:
     return Value("join", sep, parts)
 
 
-def _percent(template: str) -> Value:
+def _percent(template: str, args: Sequence[Value] = ()) -> Value:
+    """`"%s/data" % ROOT`: the holes take the arguments' values where they are known."""
     pieces = re.split(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifrx]", template)
     if len(pieces) == 1:
         return Value("str", template)
     parts: list[Value] = []
     for i, piece in enumerate(pieces):
         if i:
-            parts.append(UNKNOWN)
+            arg = args[i - 1] if len(args) == len(pieces) - 1 else UNKNOWN
+            parts.append(
+                arg if arg.kind in ("str", "num", "join", "ref", "param", "config", "argparse", "env") else UNKNOWN
+            )
         if piece:
             parts.append(Value("str", piece))
     return _join("", tuple(parts))

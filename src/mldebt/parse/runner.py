@@ -76,8 +76,13 @@ def _extract_batch(extract: Extract, batch: list[_Task]) -> list[_Outcome]:
 # Parent side
 
 
+NOTEBOOK_SIZE_FACTOR = 25  # a notebook's size is mostly outputs and images, not code
+
+
 def _screen(source: SourceFile, max_size: int) -> bytes | str:
     """The file's bytes, or the message saying why it is not analysed."""
+    if source.kind == "notebook":
+        max_size *= NOTEBOOK_SIZE_FACTOR
     try:
         with source.path.open("rb") as fh:
             size = os.fstat(fh.fileno()).st_size

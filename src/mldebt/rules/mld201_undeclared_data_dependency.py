@@ -44,7 +44,7 @@ class UndeclaredDataDependency(Rule):
                 if "*" in path or "://" in path or is_test_path(site.actor(r)) or (where, path) in seen:
                     continue
                 origin = _origin(r)
-                if origin is None:
+                if origin is None and _cli_default(r) is None:
                     continue  # declared in a config file, or not known from the code
                 if _is_absolute(path):
                     if _PERSONAL.match(path):
@@ -54,6 +54,17 @@ class UndeclaredDataDependency(Rule):
                     else:
                         continue
                     seen.add((where, path))
+                    cli = _cli_default(r)
+                    if cli is not None:  # declared as an option, but its default only works on one machine
+                        option, default_site = cli
+                        yield Hit(
+                            where,
+                            f"reads `{path}`, the default of `{option}`: {smell} unless the option is given",
+                            related=(default_site,),
+                            key=f"{fact.function}|{path}",
+                            confidence=Confidence.MEDIUM,
+                        )
+                        continue
                     yield Hit(
                         where,
                         f"reads `{path}`{origin}, {smell}, and it is declared nowhere",
@@ -76,6 +87,15 @@ class UndeclaredDataDependency(Rule):
                         key=f"{fact.function}|{path}",
                         confidence=Confidence.MEDIUM,
                     )
+
+
+def _cli_default(r: Resolved) -> tuple[str, Site] | None:
+    """(`--option`, where its default is set) when the path is an argparse default."""
+    if r.how is not Resolution.CONFIG or not r.via or " default of --" not in r.via[0]:
+        return None
+    loc, _, option = r.via[0].partition(" default of ")
+    path, _, line = loc.rpartition(":")
+    return option, Site(path, int(line) if line.isdigit() else 1, 1, note=f"the default of `{option}`")
 
 
 def _origin(r: Resolved) -> str | None:

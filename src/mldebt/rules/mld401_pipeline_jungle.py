@@ -45,7 +45,7 @@ class PipelineJungle(Rule):
                     step = Step(actor, site.actor_site(r), site.fact.append)
                     (writes if site.fact.op == "write" else reads)[r.artifact].append(step)
         yield from self._chains(built, writes, reads)
-        yield from _multiple_writers(built, writes)
+        yield from _multiple_writers(built, writes, reads)
 
     def _chains(self, built: Built, writes: dict[str, list[Step]], reads: dict[str, list[Step]]) -> Iterator[Hit]:
         min_steps = max(2, int(self.options["min-steps"]))
@@ -175,8 +175,10 @@ def _orchestrators(built: Built) -> list[set[str]]:
     return out
 
 
-def _multiple_writers(built: Built, writes: dict[str, list[Step]]) -> Iterator[Hit]:
+def _multiple_writers(built: Built, writes: dict[str, list[Step]], reads: dict[str, list[Step]]) -> Iterator[Hit]:
     for artifact in sorted(writes):
+        if not reads.get(artifact):
+            continue  # an output nobody in the project reads (a default name of unrelated tools)
         sites = sorted({s for s in writes[artifact] if not s.append})  # appends do not overwrite
         modules = sorted({s.path for s in sites})
         if len(modules) < 2 or built.graph.node(f"artifact:{artifact}").get("declared"):
