@@ -91,9 +91,10 @@ class UndeclaredDataDependency(Rule):
 
 def _cli_default(r: Resolved) -> tuple[str, Site] | None:
     """(`--option`, where its default is set) when the path is an argparse default."""
-    if r.how is not Resolution.CONFIG or not r.via or " default of --" not in r.via[0]:
+    step = next((v for v in r.via if " default of --" in v), None)
+    if r.how not in (Resolution.CONFIG, Resolution.PARAMETER) or step is None:
         return None
-    loc, _, option = r.via[0].partition(" default of ")
+    loc, _, option = step.partition(" default of ")
     path, _, line = loc.rpartition(":")
     return option, Site(path, int(line) if line.isdigit() else 1, 1, note=f"the default of `{option}`")
 

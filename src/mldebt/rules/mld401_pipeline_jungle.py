@@ -177,8 +177,10 @@ def _orchestrators(built: Built) -> list[set[str]]:
 
 def _multiple_writers(built: Built, writes: dict[str, list[Step]], reads: dict[str, list[Step]]) -> Iterator[Hit]:
     for artifact in sorted(writes):
-        if not reads.get(artifact):
-            continue  # an output nobody in the project reads (a default name of unrelated tools)
+        if not reads.get(artifact) or "/" not in artifact:
+            # an output nobody reads, or a bare file name (`pytorch_model.bin`, `model.pkl`) that
+            # unrelated tools write into whatever directory they run in
+            continue
         sites = sorted({s for s in writes[artifact] if not s.append})  # appends do not overwrite
         modules = sorted({s.path for s in sites})
         if len(modules) < 2 or built.graph.node(f"artifact:{artifact}").get("declared"):
