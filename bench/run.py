@@ -56,6 +56,7 @@ def _worker(path: str, root: str, cache_dir: str, jobs: int | None) -> None:
     import resource
 
     from mldebt.api import analyze, settings_for
+    from mldebt.report import render
 
     overrides: dict[str, object] = {"cache-dir": cache_dir}
     if jobs is not None:
@@ -64,21 +65,12 @@ def _worker(path: str, root: str, cache_dir: str, jobs: int | None) -> None:
     started = time.perf_counter()
     report = analyze([path], settings, root=root)
     wall = time.perf_counter() - started
-    s = report.summary
+    doc = json.loads(render(report, "json"))  # the summary as the JSON report states it
     out = {
         "wall_s": wall,
-        "files": s.files,
-        "lines": s.lines,
-        "findings": s.findings,
-        "errors": s.errors,
-        "artifacts": s.artifacts,
-        "io_sites": s.io_sites,
-        "resolved_io_sites": s.resolved_io_sites,
-        "resolution_rate": s.resolution_rate,
-        "by_resolution": dict(s.by_resolution),
-        "by_rule": dict(s.by_rule),
-        "cached_files": s.cached_files,
-        "error_list": [{"path": e.path, "message": e.message} for e in report.errors],
+        **doc["summary"],
+        "cached_files": report.summary.cached_files,
+        "error_list": doc["errors"],
         "rss_self_mib": _maxrss_mib(resource.RUSAGE_SELF),
         "rss_workers_mib": _maxrss_mib(resource.RUSAGE_CHILDREN),
     }
@@ -146,7 +138,8 @@ def _report(runs: list[tuple[dict, dict]], args: argparse.Namespace) -> dict:
         "errors": first["errors"],
         "error_list": first["error_list"],
         "warm_matches_cold": all(
-            (w["findings"], w["by_rule"], w["io_sites"], w["errors"]) == (c["findings"], c["by_rule"], c["io_sites"], c["errors"])
+            (w["findings"], w["by_rule"], w["io_sites"], w["errors"])
+            == (c["findings"], c["by_rule"], c["io_sites"], c["errors"])
             for c, w in runs
         ),
     }
@@ -159,14 +152,25 @@ def _print(r: dict, show_errors: int) -> None:
     print(f"mldebt bench: {r['path']} (root {r['root']}, jobs {r['jobs']}, runs {r['runs']}, Python {r['python']})")
     row("files", r["files"])
     row("lines", f"{r['lines']:,}")
-    row("cold scan", f"{r['cold_s']:.2f} s  ({r['cold_lines_per_s']:,.0f} lines/s; process {r['cold_process_s']:.2f} s)")
-    row("warm scan", f"{r['warm_s']:.2f} s  ({r['warm_lines_per_s']:,.0f} lines/s; process {r['warm_process_s']:.2f} s;"
-        f" {r['warm_cached_files']} cache hits, all file kinds)")
+    row(
+        "cold scan", f"{r['cold_s']:.2f} s  ({r['cold_lines_per_s']:,.0f} lines/s; process {r['cold_process_s']:.2f} s)"
+    )
+    row(
+        "warm scan",
+        f"{r['warm_s']:.2f} s  ({r['warm_lines_per_s']:,.0f} lines/s; process {r['warm_process_s']:.2f} s;"
+        f" {r['warm_cached_files']} cache hits, all file kinds)",
+    )
     if r["runs"] > 1:
         row("cold runs", ", ".join(f"{v:.2f}" for v in r["cold_s_all"]))
         row("warm runs", ", ".join(f"{v:.2f}" for v in r["warm_s_all"]))
-    row("peak RSS cold", f"{r['cold_rss_mib']:.0f} MiB main, {r['cold_worker_rss_mib']:.0f} MiB largest child (parse worker or git)")
-    row("peak RSS warm", f"{r['warm_rss_mib']:.0f} MiB main, {r['warm_worker_rss_mib']:.0f} MiB largest child (parse worker or git)")
+    row(
+        "peak RSS cold",
+        f"{r['cold_rss_mib']:.0f} MiB main, {r['cold_worker_rss_mib']:.0f} MiB largest child (parse worker or git)",
+    )
+    row(
+        "peak RSS warm",
+        f"{r['warm_rss_mib']:.0f} MiB main, {r['warm_worker_rss_mib']:.0f} MiB largest child (parse worker or git)",
+    )
     rate = r["resolution_rate"]
     row("I/O sites", f"{r['io_sites']} ({r['resolved_io_sites']} resolved, {rate:.1%})")
     row("by resolution", ", ".join(f"{k} {v}" for k, v in sorted(r["by_resolution"].items())) or "-")
@@ -209,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     if not os.path.exists(args.path):
         parser.error(f"no such path: {args.path}")
     args.path = os.path.abspath(args.path)
-    args.root = os.path.abspath(args.root) if args.root else (args.path if os.path.isdir(args.path) else os.path.dirname(args.path))
+    args.root = (
+        os.path.abspath(args.root)
+        if args.root
+        else (args.path if os.path.isdir(args.path) else os.path.dirname(args.path))
+    )
 
     runs = []
     for _ in range(args.runs):

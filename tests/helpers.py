@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -12,22 +13,38 @@ _EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)\s*$")
 _SKIP_DIRS = {".mldebt_cache", "__pycache__"}
 
 
+def _marks(text: str) -> list[tuple[int, str]]:
+    out = []
+    for i, line in enumerate(text.splitlines(), 1):
+        m = _EXPECT.search(line)
+        if m:
+            out.extend((i, code) for code in m.group(1).replace(" ", "").split(",") if code)
+    return out
+
+
 def expected(root: Path) -> set[tuple[str, int, str]]:
-    """(path, line, rule) for every `# expect: MLDnnn` marker under root."""
+    """(path, line, rule) for every `# expect: MLDnnn` marker under root.
+
+    In notebooks, markers are read from code cells, at their line within the cell: that is the
+    line findings in notebooks report (the cell is reported apart).
+    """
     out: set[tuple[str, int, str]] = set()
     for path in sorted(root.rglob("*")):
         if not path.is_file() or _SKIP_DIRS & set(path.parts) or path.suffix == ".txt":
             continue
+        rel = path.relative_to(root).as_posix()
         try:
             text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
+            if path.suffix == ".ipynb":
+                cells = json.loads(text).get("cells", [])
+                sources = [c.get("source", "") for c in cells if c.get("cell_type") == "code"]
+                texts = ["".join(src) if isinstance(src, list) else src for src in sources]
+            else:
+                texts = [text]
+        except (UnicodeDecodeError, OSError, ValueError, AttributeError):
             continue
-        for i, line in enumerate(text.splitlines(), 1):
-            m = _EXPECT.search(line)
-            if m:
-                for code in m.group(1).replace(" ", "").split(","):
-                    if code:
-                        out.add((path.relative_to(root).as_posix(), i, code))
+        for t in texts:
+            out.update((rel, line, code) for line, code in _marks(t))
     return out
 
 

@@ -27,13 +27,12 @@ entry is removed (and the snapshot regenerated).
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 from pathlib import Path
 
 import pytest
-from helpers import _EXPECT, _SKIP_DIRS, actual, expected, scan
+from helpers import actual, expected, scan
 
 from mldebt.model import Report
 from mldebt.report import render
@@ -98,31 +97,10 @@ def _params(projects: list[Path], known: dict[str, str]) -> list[object]:
     return out
 
 
-def _notebook_markers(root: Path) -> set[tuple[str, int, str]]:
-    """Markers inside notebook code cells, at their line within the cell (as findings report it)."""
-    out: set[tuple[str, int, str]] = set()
-    for path in sorted(root.rglob("*.ipynb")):
-        if _SKIP_DIRS & set(path.parts):
-            continue
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        for cell in nb.get("cells", []):
-            if cell.get("cell_type") != "code":
-                continue
-            source = cell.get("source", "")
-            text = "".join(source) if isinstance(source, list) else source
-            for i, line in enumerate(text.splitlines(), 1):
-                m = _EXPECT.search(line)
-                if m:
-                    for code in m.group(1).replace(" ", "").split(","):
-                        if code:
-                            out.add((path.relative_to(root).as_posix(), i, code))
-    return out
-
-
 def markers(root: Path) -> set[tuple[str, int, str]]:
     if root == FIXTURES / "demo":
-        return expected(root) | _notebook_markers(root) | DEMO_FINDINGS
-    return expected(root) | _notebook_markers(root)
+        return expected(root) | DEMO_FINDINGS
+    return expected(root)
 
 
 @functools.cache

@@ -89,7 +89,15 @@ CALLS: dict[str, IOSpec] = {
     **_many(
         " ".join(
             f"ray.data.{n}"
-            for n in ["read_csv", "read_parquet", "read_json", "read_text", "read_images", "read_numpy", "read_binary_files"]
+            for n in [
+                "read_csv",
+                "read_parquet",
+                "read_json",
+                "read_text",
+                "read_images",
+                "read_numpy",
+                "read_binary_files",
+            ]
         ),
         IOSpec("read", kw="paths"),
     ),
