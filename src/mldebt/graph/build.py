@@ -117,16 +117,9 @@ def build(facts: Iterable[FileFacts]) -> Built:
                 target = sub or target
             if target is not None and target.path != f.path:
                 g.add_edge(module_id(f.path), module_id(target.path), "imports", Site(f.path, imp.line, 1))
-    for f in project.files.values():
-        for call in f.calls:
-            ref = project.resolve_callee(f, call.caller, call.callee)
-            if ref is not None:
-                g.add_edge(
-                    function_id(f.path, call.caller),
-                    function_id(ref.path, ref.qualname),
-                    "calls",
-                    _site(f.path, call.span),
-                )
+    for (path, index), ref in sorted(project.callees.items()):
+        call = project.files[path].calls[index]
+        g.add_edge(function_id(path, call.caller), function_id(ref.path, ref.qualname), "calls", _site(path, call.span))
     _add_config(built)
     _add_io(built)
     _add_patterns(built)
@@ -249,12 +242,11 @@ class _Expander:
                     if lin:
                         out |= self.expand(caller_path, call.caller, lin, depth + 1, outer)
         elif kind == "call":
-            facts = project.files.get(path)
-            if facts is not None and rest.isdigit() and int(rest) < len(facts.calls):
-                call = facts.calls[int(rest)]
-                ref = project.resolve_callee(facts, function, call.callee)
-                fn = project.function(ref) if ref is not None else None
-                if ref is not None and fn is not None:
+            ref = project.callees.get((path, int(rest))) if rest.isdigit() else None
+            if ref is not None:
+                call = project.files[path].calls[int(rest)]
+                fn = project.function(ref)
+                if fn is not None:
                     out |= self.expand(ref.path, ref.qualname, fn.returns, depth + 1, Binding(path, call, binding))
         result = frozenset(out)
         self.memo[key] = result

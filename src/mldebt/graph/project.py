@@ -95,11 +95,13 @@ class Project:
                 if d.source in ("argparse", "cli") and d.key:
                     self.cli_defs[d.key[0]].append((f.path, d))
         self.callers: dict[tuple[str, str], list[tuple[str, Call]]] = defaultdict(list)
+        self.callees: dict[tuple[str, int], FunctionRef] = {}  # (path, index of the Call fact) -> callee
         for f in self.files.values():
-            for call in f.calls:
+            for i, call in enumerate(f.calls):
                 ref = self.resolve_callee(f, call.caller, call.callee)
                 if ref is not None:
                     self.callers[(ref.path, ref.qualname)].append((f.path, call))
+                    self.callees[(f.path, i)] = ref
 
     # ---------------------------------------------------------------- modules
 
@@ -298,8 +300,7 @@ class Project:
         facts = self.files.get(path)
         if facts is None or not value.text.isdigit() or int(value.text) >= len(facts.calls):
             return None
-        call = facts.calls[int(value.text)]
-        ref = self.resolve_callee(facts, call.caller, call.callee)
+        ref = self.callees.get((path, int(value.text)))
         fn = self.function(ref) if ref is not None else None
         return (self.files[ref.path], fn) if ref is not None and fn is not None else None
 
