@@ -227,3 +227,26 @@ def test_values_returned_by_project_functions_resolve() -> None:
         (8, "data/test.csv", "config"),
         (9, "data/test.csv", "config"),
     ]
+
+
+def test_sys_argv_resolves_through_the_launchers_that_run_the_script() -> None:
+    facts = [
+        py(
+            "src/prepare.py",
+            """
+            import sys
+            import pandas as pd
+            raw = pd.read_csv(sys.argv[1])
+            raw.to_parquet(sys.argv[2])
+            """,
+        ),
+        config_facts(
+            "dvc.yaml",
+            "stages:\n  prepare:\n    cmd: python src/prepare.py --seed 3 data/raw.csv data/clean.parquet\n",
+        ),
+    ]
+    built = build(facts)
+    assert resolutions(built, "src/prepare.py") == [
+        (4, "data/raw.csv", "config"),
+        (5, "data/clean.parquet", "config"),
+    ]

@@ -90,10 +90,13 @@ class Project:
             for key, d in defs.items():
                 self._defs_by_key[key].append((p, d))
         self.cli_defs: dict[str, list[tuple[str, ConfigDef]]] = defaultdict(list)
+        self.argv_defs: dict[str, list[tuple[str, ConfigDef]]] = defaultdict(list)  # index -> defs
         for f in self.files.values():
             for d in f.config_defs:
                 if d.source in ("argparse", "cli") and d.key:
                     self.cli_defs[d.key[0]].append((f.path, d))
+                elif d.source == "argv" and len(d.key) == 2:
+                    self.argv_defs[d.key[1]].append((f.path, d))
         self.callers: dict[tuple[str, str], list[tuple[str, Call]]] = defaultdict(list)
         self.callees: dict[tuple[str, int], FunctionRef] = {}  # (path, index of the Call fact) -> callee
         for f in self.files.values():
@@ -176,6 +179,8 @@ class Project:
             return self._resolve_config(value, path, function, depth)
         if kind == "argparse":
             return self._resolve_cli(value.text, path, function, depth)
+        if kind == "argv":
+            return self._resolve_argv(value.text, path, depth)
         if kind == "env":
             if value.parts and value.parts[0].kind != "unknown":
                 return [
@@ -351,6 +356,20 @@ class Project:
                 out.append(
                     Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (f"default of {'.'.join(keys)}", *r.via))
                 )
+        return _dedupe(out)
+
+    def _resolve_argv(self, index: str, path: str, depth: int) -> list[Resolved]:
+        """`sys.argv[i]` of a script: what the launchers that run it (dvc.yaml, Makefile...) pass."""
+        out: list[Resolved] = []
+        for p, d in self.argv_defs.get(index, []):
+            script = d.key[0]
+            if path == script or path.endswith("/" + script):
+                for r in self.resolve(d.value, p, "<module>", depth + 1):
+                    out.append(
+                        Resolved(
+                            r.artifact, weakest(r.how, Resolution.CONFIG), (f"{p}:{d.span.line} argv[{index}]", *r.via)
+                        )
+                    )
         return _dedupe(out)
 
     def _resolve_cli(self, dest: str, path: str, function: str, depth: int) -> list[Resolved]:

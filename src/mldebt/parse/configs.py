@@ -753,7 +753,26 @@ class _Scanner:
             return None
         self.mention(path)
         self.flags(seg[rest:])
+        self.positionals(_norm(path) or "", seg[rest:])
         return None
+
+    def positionals(self, script: str, ws: list[Word]) -> None:
+        """`python prepare.py data/raw.csv out/`: `sys.argv[1]`, `sys.argv[2]` of that script."""
+        if not script:
+            return
+        k, index = 0, 0
+        while k < len(ws):
+            t, start, end = ws[k]
+            if t.startswith("-"):
+                takes_value = t.startswith("--") and "=" not in t and k + 1 < len(ws) and _is_arg(ws[k + 1][0])
+                k += 2 if takes_value else 1
+                continue
+            if _HYDRA.fullmatch(t) or "{" in t or "$" in t:  # Hydra overrides, templates: not paths
+                k += 1
+                continue
+            index += 1
+            self.defs.append(ConfigDef("argv", (script, str(index)), _cli_value(t), _span(self.where, start, end)))
+            k += 1
 
     def flags(self, ws: list[Word]) -> None:
         """`--name value`, `--name=value`, `--switch` (true), Hydra `a.b=value` -> cli ConfigDefs."""

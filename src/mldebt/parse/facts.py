@@ -39,6 +39,7 @@ class Value:
       config   parts[0] is the config file's Value; keys the key path
       argparse text is the option's dest; parts[0] the default if any
       env      text is the variable name; parts[0] the default if any
+      argv     text is the index in sys.argv (positional arguments launchers pass)
       ret      the value returned by the file's Call fact number `text` (a project function)
       argparse-ns  the namespace `parse_args()` returns
       handle   an open file: text is the index of the IO fact of its open(), parts[0] its path

@@ -282,6 +282,8 @@ class _Extractor(cst.CSTVisitor):
             base = self.value(node.value, depth + 1)
             if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
                 key = self.value(node.slice[0].slice.value, depth + 1)
+                if key.kind == "num" and key.text.isdigit() and self.dotted(node.value) == "sys.argv":
+                    return Value("argv", key.text)  # bound by the launchers that run this script
                 if base.kind == "config" and key.kind in ("str", "num"):
                     return Value("config", parts=base.parts, keys=(*base.keys, key.text))
                 if base.kind in ("ref", "ret") and key.kind in ("str", "num"):  # an imported or returned mapping
