@@ -202,3 +202,22 @@ def test_only_reports_findings_in_the_given_files_but_sees_the_whole_project(dem
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run("check", str(tmp_path / "nope"))
     assert code == 2 and "no such file or directory" in err
+
+
+def test_sarif_points_notebook_evidence_at_the_raw_ipynb_line(demo: Path) -> None:
+    code, out, _ = run("check", str(demo), "--no-cache", "--output-format", "sarif")
+    assert code == 1
+    raw = (demo / "notebooks" / "explore.ipynb").read_text().splitlines()
+    regions = [
+        (loc["physicalLocation"]["region"]["startLine"], loc["message"]["text"])
+        for result in json.loads(out)["runs"][0]["results"]
+        for loc in result.get("relatedLocations", [])
+        if loc["physicalLocation"]["artifactLocation"]["uri"].endswith(".ipynb")
+    ]
+    assert regions
+    for line, message in regions:
+        source_line = raw[line - 1]
+        if "writes" in message:
+            assert "to_parquet" in source_line
+        else:
+            assert "read_parquet" in source_line

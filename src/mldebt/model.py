@@ -55,6 +55,7 @@ class Location:
     end_line: int
     end_column: int
     cell: int | None = None  # notebook cell index, when the file is a notebook
+    raw_line: int | None = None  # notebooks: the line of the .ipynb file holding this source line
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -66,6 +67,7 @@ class Related:
     column: int
     message: str
     cell: int | None = None
+    raw_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

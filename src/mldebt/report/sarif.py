@@ -126,6 +126,8 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
 
 
 def _physical(loc: Location) -> dict[str, Any]:
+    if loc.raw_line is not None:  # a notebook: the line of the .ipynb that holds the source line
+        return {"artifactLocation": _artifact(loc.path), "region": {"startLine": loc.raw_line}}
     start_line, start_col = max(loc.line, 1), max(loc.column, 1)
     end_line = max(loc.end_line, start_line)
     end_col = max(loc.end_column, 1)
@@ -147,7 +149,11 @@ def _related(r: Related, ident: int) -> dict[str, Any]:
         "id": ident,
         "physicalLocation": {
             "artifactLocation": _artifact(r.path),
-            "region": {"startLine": max(r.line, 1), "startColumn": max(r.column, 1)},
+            "region": (
+                {"startLine": r.raw_line}
+                if r.raw_line is not None
+                else {"startLine": max(r.line, 1), "startColumn": max(r.column, 1)}
+            ),
         },
         "message": {"text": _sentence(r.message)},
     }

@@ -81,13 +81,14 @@ def _location(site: Site, files: Mapping[str, FileFacts]) -> Location:
         cell_end, line_end = _cell(facts, end_line)
         if cell_end != cell:
             line_end, end_col = line, site.column + 1
-        return Location(site.path, line, site.column, line_end, end_col, cell)
+        raw = facts.line_map[site.line - 1][2] if 1 <= site.line <= len(facts.line_map) else 0
+        return Location(site.path, line, site.column, line_end, end_col, cell, raw or None)
     return Location(site.path, site.line, site.column, end_line, end_col)
 
 
 def _related(site: Site, files: Mapping[str, FileFacts]) -> Related:
     loc = _location(site, files)
-    return Related(loc.path, loc.line, loc.column, site.note, loc.cell)
+    return Related(loc.path, loc.line, loc.column, site.note, loc.cell, loc.raw_line)
 
 
 def _cell(facts: FileFacts, line: int) -> tuple[int, int]:
