@@ -340,3 +340,22 @@ def test_percent_formatting_file_relative_paths_and_driver_scripts() -> None:
     ]
     assert f.mentions == ("pkg/train.py", "prepare.py")
     assert f.declares_pipeline
+
+
+def test_notebook_shell_continuations_and_a_broken_cell() -> None:
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": ["import pandas as pd\n", "!saved_model_cli show --dir x \\\n", "    --all\n"],
+            },
+            {"cell_type": "code", "source": ["print 'python 2 cell'\n"]},
+            {"cell_type": "code", "source": ["df = pd.read_csv('a.csv')\n"]},
+        ],
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+    }
+    f = notebook_facts("nb.ipynb", json.dumps(nb), "nb")
+    assert [(io.target.text, io.span.line) for io in f.io] == [("a.csv", 5)]
+    assert f.line_map[4][:2] == (3, 1)

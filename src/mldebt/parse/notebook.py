@@ -17,6 +17,7 @@ from mldebt.parse.python import python_facts
 
 # Cell magics whose body is still Python.
 _PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun", "%%debug", "%%autoreload")
+_MAX_BAD_CELLS = 20
 _ASSIGN_MAGIC = re.compile(r"^(\s*[\w.,\s]+=\s*)[!%]")
 
 
@@ -50,7 +51,22 @@ def notebook_facts(rel: str, text: str, module: str) -> FileFacts:
         for i, line in enumerate(cell_lines):
             lines.append(line)
             line_map.append((index + 1, i + 1, raw_start + 1 + i if raw_start else 0))
-    facts = python_facts(rel, "\n".join(lines) + "\n", module)
+    # A cell that is not Python (a Python 2 cell, a half-written one) costs that cell, not the
+    # notebook: it is blanked and the rest is analysed.
+    for _ in range(_MAX_BAD_CELLS):
+        try:
+            facts = python_facts(rel, "\n".join(lines) + "\n", module)
+            break
+        except FileSkipped as exc:
+            if exc.line is None or not 1 <= exc.line <= len(lines):
+                raise
+            bad = line_map[exc.line - 1][0]
+            lines = [
+                ("# " + line if line else "") if cell == bad else line
+                for line, (cell, _, _) in zip(lines, line_map, strict=True)
+            ]
+    else:
+        raise FileSkipped(f"broken notebook: more than {_MAX_BAD_CELLS} cells are not valid Python")
     return replace(facts, kind="notebook", line_map=tuple(line_map), lines=len(lines))
 
 
@@ -61,11 +77,16 @@ def _neutralise(lines: list[str]) -> list[str]:
             return ["# " + line if line else "" for line in lines]  # a %%bash, %%sql ... cell
         lines = ["pass", *lines[1:]]
     out = []
+    continued = False  # inside a shell or magic line continued with a backslash
     for line in lines:
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
-        if stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
+        if continued:
+            out.append("")
+            continued = line.endswith("\\")
+        elif stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
             out.append(f"{indent}pass")
+            continued = line.endswith("\\")
         elif _ASSIGN_MAGIC.match(line):
             out.append(_ASSIGN_MAGIC.match(line).group(1) + "None")  # type: ignore[union-attr]
         else:

@@ -46,14 +46,15 @@ def python_facts(rel: str, text: str, module: str) -> FileFacts:
     """Extract the facts of one Python file. Raises FileSkipped on input we cannot analyse."""
     positions: AstPositions | None = None
     ast_error: str | None = None
+    ast_line: int | None = None
     try:
         # CPython's parser first: cheap, refuses the deep nesting that crashes LibCST's native
         # parser, and its positions spare us LibCST's PositionProvider (see positions.py).
         positions = AstPositions(ast.parse(text), text)
     except SyntaxError as exc:
-        ast_error = f"syntax error: {exc.msg} (line {exc.lineno})"
+        ast_error, ast_line = f"syntax error: {exc.msg} (line {exc.lineno})", exc.lineno
         if "too many nested" in str(exc.msg):
-            raise FileSkipped(ast_error) from None
+            raise FileSkipped(ast_error, ast_line) from None
         # newer syntax than this interpreter knows: LibCST decides, with its own positions
     except (RecursionError, MemoryError, ValueError) as exc:
         raise FileSkipped(f"cannot parse: {type(exc).__name__}") from None
@@ -69,7 +70,9 @@ def python_facts(rel: str, text: str, module: str) -> FileFacts:
             visitor = _ExtractorWithPositions(rel, module, None)
             MetadataWrapper(tree, unsafe_skip_copy=True).visit(visitor)
     except cst.ParserSyntaxError as exc:  # CPython's message, when it has one, is the clearer
-        raise FileSkipped(ast_error or f"syntax error: {exc.message} (line {exc.raw_line})") from None
+        if ast_error:
+            raise FileSkipped(ast_error, ast_line) from None
+        raise FileSkipped(f"syntax error: {exc.message} (line {exc.raw_line})", exc.raw_line) from None
     except RecursionError:
         raise FileSkipped("expression nested too deeply to analyse") from None
     facts = visitor.facts(text.count("\n") + (0 if text.endswith("\n") or not text else 1))
