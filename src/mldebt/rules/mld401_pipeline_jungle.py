@@ -13,7 +13,7 @@ from mldebt.graph.facade import Site
 from mldebt.model import Confidence, Resolution
 from mldebt.rules.base import Hit, Rule, is_test_path
 
-_TRUSTED = (Resolution.EXACT, Resolution.IMPORTED, Resolution.CONFIG)
+_TRUSTED = (Resolution.EXACT, Resolution.IMPORTED, Resolution.CONFIG, Resolution.PARAMETER)
 _MAX_CHAIN = 12
 
 
@@ -39,7 +39,7 @@ class PipelineJungle(Rule):
                 continue
             for r in site.resolved:
                 actor = site.actor(r)
-                if r.how in (*_TRUSTED, Resolution.PARAMETER) and "*" not in r.artifact and not is_test_path(actor):
+                if r.how in _TRUSTED and "*" not in r.artifact and not is_test_path(actor):
                     if r.how is Resolution.PARAMETER and r.call_site is None:
                         continue  # only a default value: nobody is known to pass this path
                     step = Step(actor, site.actor_site(r), site.fact.append)
