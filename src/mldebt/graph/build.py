@@ -320,6 +320,6 @@ def _where(site: Site) -> str:
 
 
 def _model_label(path: str, ev: ModelEvent) -> str:
-    _scope, _, var = ev.var.rpartition("::")
+    var = ev.var.rpartition("::")[2]
     api = ev.api.rsplit(".", 1)[-1] if ev.event == "construct" and ev.api else ""
     return f"`{var}`{f' ({api})' if api else ''} in {path}"

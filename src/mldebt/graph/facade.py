@@ -33,7 +33,6 @@ from typing import Any
 
 import networkx as nx
 
-NODE_KINDS = ("module", "function", "artifact", "config", "model")
 EDGE_KINDS = (
     "contains",
     "imports",
@@ -50,8 +49,6 @@ EDGE_KINDS = (
     "feeds",
     "derives",
 )
-# Edges along which data (not code structure) moves: the dataflow view rules walk.
-DATAFLOW = frozenset({"reads", "writes", "matches", "trains-on", "predicts-into", "saves", "loads", "feeds", "derives"})
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -184,14 +181,6 @@ class ProjectGraph:
                     if len(found) >= limit:
                         return found
         return found
-
-    def shortest_path(self, source: str, target: str, kinds: Iterable[str]) -> list[str] | None:
-        wanted = set(kinds)
-        view = nx.subgraph_view(self._g, filter_edge=lambda u, v, k: k in wanted)
-        try:
-            return list(nx.shortest_path(view, source, target))
-        except (nx.NetworkXNoPath, nx.NodeNotFound):
-            return None
 
     # ------------------------------------------------------------- export
 

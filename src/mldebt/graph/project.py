@@ -6,6 +6,7 @@ keys, argparse defaults, function parameters bound at call sites. No networkx he
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -135,9 +136,6 @@ class Project:
             return None
         if (facts.path, callee) in self.functions:
             return FunctionRef(facts.path, callee)
-        if "." in caller and "." in callee and not callee.startswith("self."):
-            # a method called through its class name from a sibling method
-            pass
         found = self.split_qualified(callee, facts.path)
         if found is None:
             return None
@@ -295,8 +293,6 @@ class Project:
                 if candidate in self.config_files and candidate not in files:
                     files.append(candidate)
             if "*" in r.artifact:
-                import fnmatch
-
                 files.extend(p for p in self.config_files if fnmatch.fnmatchcase(p, r.artifact) and p not in files)
         return files
 
@@ -395,10 +391,6 @@ class Project:
         for p, defs in self._config_defs.items():
             for d in defs.values():
                 yield p, d
-
-    @property
-    def declaration_files(self) -> list[str]:
-        return [p for p, f in self.files.items() if f.declares_pipeline or f.kind == "config"]
 
 
 def normalise(text: str, path: str = "") -> str:

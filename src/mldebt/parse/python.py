@@ -685,8 +685,6 @@ class _Extractor(cst.CSTVisitor):
         if spec is not None and not (name == "open" and "open" in self._locals()):
             self._io_call(node, spec, name or "")
             return
-        if name is not None and name.split(".")[-1] in self.model_classes:
-            pass
         if method is not None:
             assert isinstance(func, cst.Attribute)
             # model life cycle on a known or duck-typed model
@@ -756,8 +754,6 @@ class _Extractor(cst.CSTVisitor):
         callee = name
         if name.startswith("self.") and self.classes:
             callee = f"{self.classes[-1]}.{name[5:]}"
-        elif "." not in name and name not in self.aliases:
-            callee = name
         args: list[Value] = []
         arg_lin: list[Lineage] = []
         kwargs: list[tuple[str, Value]] = []
