@@ -165,10 +165,8 @@ def _add_io(built: Built) -> None:
                 else:
                     g.add_edge(fid, node, "writes", s, resolution=str(r.how), api=fact.api)
                 for step in r.via:
-                    loc, _, key = step.partition(" ")
-                    cfg_path, _, _line = loc.rpartition(":")
-                    cfg = f"config:{cfg_path}::{key}"
-                    if cfg in g:
+                    cfg = f"config:{step.path}::{step.name}"
+                    if step.kind == "config-key" and cfg in g:
                         g.add_edge(cfg, fid, "configures", s)
 
 

@@ -29,10 +29,35 @@ _MAX_DEPTH = 8
 
 
 @dataclass(frozen=True, slots=True)
+class Via:
+    """One step of how a value was resolved, for rules and evidence (never parsed back from text)."""
+
+    kind: str  # constant | passes | param-default | config-key | config-default | cli-default | cli-flag | argv | env-default
+    path: str = ""
+    line: int = 0
+    name: str = ""  # the constant, parameter, key (dotted), option dest, argv index or variable
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line} " if self.line else (f"{self.path}: " if self.path else "")
+        label = {
+            "constant": self.name,
+            "passes": f"passes {self.name}",
+            "param-default": f"default of {self.name}",
+            "config-key": self.name,
+            "config-default": f"default of {self.name}",
+            "cli-default": f"default of --{self.name}",
+            "cli-flag": f"--{self.name}",
+            "argv": f"argv[{self.name}]",
+            "env-default": f"${self.name} default",
+        }[self.kind]
+        return where + label
+
+
+@dataclass(frozen=True, slots=True)
 class Resolved:
     artifact: str  # normalised: POSIX path relative to the root, URL, table or hub id; may hold `*`
     how: Resolution
-    via: tuple[str, ...] = ()  # human-readable steps, e.g. ("conf/config.yaml:3 data.train",)
+    via: tuple[Via, ...] = ()  # how, outermost step first
     # When the value came in through a parameter: the outermost call that passed it, and
     # whether what it passed was written there as a literal.
     call_site: tuple[str, Span] | None = None
@@ -182,7 +207,9 @@ class Project:
         if kind == "env":
             if value.parts and value.parts[0].kind != "unknown":
                 return [
-                    Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (f"${value.text} default", *r.via))
+                    Resolved(
+                        r.artifact, weakest(r.how, Resolution.CONFIG), (Via("env-default", name=value.text), *r.via)
+                    )
                     for r in self.resolve(value.parts[0], path, function, depth + 1)
                 ]
             return []
@@ -249,7 +276,8 @@ class Project:
         name = dotted.rsplit(".", 1)[-1]
         results = self.resolve(value, mod.path, "<module>", depth + 1)
         return [
-            Resolved(r.artifact, weakest(r.how, Resolution.IMPORTED), (f"{mod.path}: {name}", *r.via)) for r in results
+            Resolved(r.artifact, weakest(r.how, Resolution.IMPORTED), (Via("constant", mod.path, name=name), *r.via))
+            for r in results
         ]
 
     def _resolve_param(
@@ -274,7 +302,7 @@ class Project:
                     Resolved(
                         r.artifact,
                         weakest(r.how, Resolution.PARAMETER),
-                        (f"{caller_path}:{call.span.line} passes {name}", *r.via),
+                        (Via("passes", caller_path, call.span.line, name), *r.via),
                         r.call_site or (caller_path, call.span),
                         r.passed_literal if r.call_site else r.how is Resolution.EXACT,
                     )
@@ -283,7 +311,11 @@ class Project:
         # the default counts when some call (or an unknown one: no caller seen) leaves it out
         if default is not None and not (calls and passed == len(calls)):
             for r in self.resolve(default, path, "<module>", depth + 1):
-                out.append(Resolved(r.artifact, weakest(r.how, Resolution.PARAMETER), (f"default of {name}", *r.via)))
+                out.append(
+                    Resolved(
+                        r.artifact, weakest(r.how, Resolution.PARAMETER), (Via("param-default", name=name), *r.via)
+                    )
+                )
         return _dedupe(out)[:_MAX_ALTERNATIVES]
 
     def config_files_named(self, value: Value, path: str, function: str, depth: int) -> list[str]:
@@ -344,13 +376,19 @@ class Project:
             for r in self.resolve(d.value, f, "<module>", depth + 1):
                 out.append(
                     Resolved(
-                        r.artifact, weakest(r.how, Resolution.CONFIG), (f"{f}:{d.span.line} {'.'.join(keys)}", *r.via)
+                        r.artifact,
+                        weakest(r.how, Resolution.CONFIG),
+                        (Via("config-key", f, d.span.line, ".".join(keys)), *r.via),
                     )
                 )
         if not out and len(value.parts) > 1:  # cfg.get("key", default)
             for r in self.resolve(value.parts[1], path, function, depth + 1):
                 out.append(
-                    Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (f"default of {'.'.join(keys)}", *r.via))
+                    Resolved(
+                        r.artifact,
+                        weakest(r.how, Resolution.CONFIG),
+                        (Via("config-default", name=".".join(keys)), *r.via),
+                    )
                 )
         return _dedupe(out)
 
@@ -363,7 +401,7 @@ class Project:
                 for r in self.resolve(d.value, p, "<module>", depth + 1):
                     out.append(
                         Resolved(
-                            r.artifact, weakest(r.how, Resolution.CONFIG), (f"{p}:{d.span.line} argv[{index}]", *r.via)
+                            r.artifact, weakest(r.how, Resolution.CONFIG), (Via("argv", p, d.span.line, index), *r.via)
                         )
                     )
         return _dedupe(out)
@@ -375,12 +413,10 @@ class Project:
         chosen += [(p, d) for p, d in defs if d.source == "cli" and (p, d) not in chosen]
         out: list[Resolved] = []
         for p, d in chosen[:_MAX_ALTERNATIVES]:
-            label = "default of --" if d.source == "argparse" else "--"
+            kind = "cli-default" if d.source == "argparse" else "cli-flag"
             for r in self.resolve(d.value, p, "<module>", depth + 1):
                 out.append(
-                    Resolved(
-                        r.artifact, weakest(r.how, Resolution.CONFIG), (f"{p}:{d.span.line} {label}{dest}", *r.via)
-                    )
+                    Resolved(r.artifact, weakest(r.how, Resolution.CONFIG), (Via(kind, p, d.span.line, dest), *r.via))
                 )
         return _dedupe(out)
 

@@ -91,12 +91,11 @@ class UndeclaredDataDependency(Rule):
 
 def _cli_default(r: Resolved) -> tuple[str, Site] | None:
     """(`--option`, where its default is set) when the path is an argparse default."""
-    step = next((v for v in r.via if " default of --" in v), None)
+    step = next((v for v in r.via if v.kind == "cli-default"), None)
     if r.how not in (Resolution.CONFIG, Resolution.PARAMETER) or step is None:
         return None
-    loc, _, option = step.partition(" default of ")
-    path, _, line = loc.rpartition(":")
-    return option, Site(path, int(line) if line.isdigit() else 1, 1, note=f"the default of `{option}`")
+    option = f"--{step.name}"
+    return option, Site(step.path, step.line or 1, 1, note=f"the default of `{option}`")
 
 
 def _origin(r: Resolved) -> str | None:
@@ -105,10 +104,11 @@ def _origin(r: Resolved) -> str | None:
         return ""
     if r.how is Resolution.PARAMETER and r.passed_literal:
         return ""  # the literal is at the call site, where the finding is placed
-    if r.how is Resolution.IMPORTED and r.via:
-        return f" (the constant {r.via[0].replace(': ', ' `', 1)}`)" if ": " in r.via[0] else ""
-    if r.how is Resolution.PARAMETER and r.via and r.via[0].startswith("default of "):
-        return f" (the {r.via[0]})"
+    first = r.via[0] if r.via else None
+    if r.how is Resolution.IMPORTED and first is not None and first.kind == "constant":
+        return f" (the constant `{first.name}` of `{first.path}`)"
+    if r.how is Resolution.PARAMETER and first is not None and first.kind == "param-default":
+        return f" (the default of `{first.name}`)"
     return None
 
 
