@@ -64,6 +64,7 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 )
 
 JSON_DATA_SIZE = 1 << 20  # a .json file bigger than this is data, not configuration
+EDITOR_DIRS = frozenset({".vscode", ".devcontainer", ".idea"})
 NON_CONFIG_JSON = frozenset({"package.json", "package-lock.json", "tsconfig.json"})
 CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".toml"})
 LAUNCHER_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile", "Snakefile"})
@@ -97,6 +98,8 @@ def classify(rel: str) -> str | None:
         return "launcher"
     if suffix in (".yml", ".yaml") and parts[-3:-1] == [".github", "workflows"]:
         return "launcher"
+    if suffix == ".json" and any(p in EDITOR_DIRS for p in parts[:-1]):
+        return None  # editor and dev-container settings: JSON with comments, not project config
     if suffix in CONFIG_SUFFIXES and name not in NON_CONFIG_JSON:
         return "config"
     return None

@@ -32,7 +32,7 @@ class UndeclaredDataDependency(Rule):
 
     def check(self, built: Built) -> Iterator[Hit]:
         declared = _declared_paths(built)
-        declaration = _declaration_file(built)
+        declarations = _Declarations(built)
         seen: set[tuple[Site, str]] = set()
         for site in built.io_sites:
             fact = site.fact
@@ -72,7 +72,7 @@ class UndeclaredDataDependency(Rule):
                         confidence=Confidence.HIGH,
                     )
                 elif (
-                    declaration
+                    (declaration := declarations.for_file(site.actor(r))) is not None
                     and r.how in (Resolution.EXACT, Resolution.PARAMETER)
                     and _looks_like_data(path)
                     and not _is_declared(path, declared)
@@ -151,14 +151,47 @@ def _is_declared(path: str, declared: list[str]) -> bool:
     return any(path == d or fnmatch.fnmatchcase(path, d) or path.startswith(d.rstrip("/") + "/") for d in declared)
 
 
-def _declaration_file(built: Built) -> tuple[str, int] | None:
-    """The config file where the project declares data paths (the one declaring the most)."""
-    counts: dict[str, tuple[int, int]] = {}
-    for cfg_path, d in _project_values(built):
-        if _DATA_SUFFIX.search(d.value.text) and not _is_absolute(d.value.text) and "://" not in d.value.text:
-            n, line = counts.get(cfg_path, (0, d.span.line))
-            counts[cfg_path] = (n + 1, min(line, d.span.line))
-    if not counts:
-        return None
-    best = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))[0]
-    return best[0], best[1][1]
+class _Declarations:
+    """Which config file declares the data a given file reads.
+
+    A config counts for a file when that file, or a project module it imports, reads it (the
+    script's own configuration), or when it is a pipeline's parameters (`dvc.yaml`,
+    `params.yaml`, Kedro's `catalog.yml`). Config templates a library ships, which users load by
+    paths of their own, declare nothing about the code beside them. Of the candidates, the one
+    declaring the most data paths is named.
+    """
+
+    def __init__(self, built: Built) -> None:
+        self.built = built
+        self.counts: dict[str, tuple[int, int]] = {}  # config file -> (data paths declared, first line)
+        for cfg_path, d in _project_values(built):
+            text = d.value.text
+            if _DATA_SUFFIX.search(text) and not _is_absolute(text) and "://" not in text:
+                n, line = self.counts.get(cfg_path, (0, d.span.line))
+                self.counts[cfg_path] = (n + 1, min(line, d.span.line))
+        self.pipeline = [p for p in self.counts if p.rsplit("/", 1)[-1] in _PIPELINE_CONFIGS]
+        self.memo: dict[str, tuple[str, int] | None] = {}
+
+    def for_file(self, path: str) -> tuple[str, int] | None:
+        if path not in self.memo:
+            candidates = set(self.pipeline) | (self._read_by(path) & set(self.counts))
+            best = sorted(candidates, key=lambda p: (-self.counts[p][0], p))
+            self.memo[path] = (best[0], self.counts[best[0]][1]) if best else None
+        return self.memo[path]
+
+    def _read_by(self, path: str) -> set[str]:
+        """Config files read by `path` or by the project modules it imports (two levels)."""
+        g = self.built.graph
+        modules = {f"module:{path}"}
+        for _ in range(2):
+            modules |= {e.target for m in modules if m in g for e in g.out_edges(m, ["imports"])}
+        out: set[str] = set()
+        for m in modules:
+            if m not in g:
+                continue
+            for fn in g.out_edges(m, ["contains"]):
+                out |= {g.label(e.source) for e in g.in_edges(fn.target, ["reads"]) if g.node(e.source).get("declared")}
+        return out
+
+
+_PIPELINE_CONFIGS = ("dvc.yaml", "params.yaml", "catalog.yml", "catalog.yaml")
