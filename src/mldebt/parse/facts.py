@@ -126,6 +126,49 @@ class ConfigDef:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """One step of a file rule's evidence: a place in the same file and what happens there."""
+
+    span: Span
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Smell:
+    """A file rule's finding, found by a detector in the parse phase (see parse/detectors).
+
+    Detectors report everything they see; the rule class in `mldebt.rules` applies its options
+    (`data` holds the measured knobs, e.g. ("statements", "212")), so cached facts do not depend
+    on the user's settings.
+    """
+
+    rule: str  # "MLD811"
+    span: Span
+    message: str
+    key: str = ""  # stable identity within the file (no line numbers), for the fingerprint
+    related: tuple[Evidence, ...] = ()
+    confidence: str = ""  # "" = the rule's default; else "high" | "medium" | "low"
+    data: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUse:
+    """A configuration key read or defined in code, for the configuration-debt graph rules.
+
+    source: "argparse" | "click" | "config" (a YAML/JSON/TOML file's mapping) | "hydra" |
+    "env" | "dataclass" | "settings" ...; op: "read" | "define".
+    """
+
+    source: str
+    op: str
+    key: tuple[str, ...]
+    span: Span
+    file: Value = UNKNOWN  # the config file, for source "config"
+    function: str = ""  # enclosing Function.qualname
+    default: Value = UNKNOWN  # for definitions with a default
+
+
+@dataclass(frozen=True, slots=True)
 class FileFacts:
     path: str  # POSIX, relative to the scan root
     kind: str  # "python" | "notebook" | "config" | "launcher"
@@ -143,3 +186,5 @@ class FileFacts:
     suppressions: tuple[tuple[int, tuple[str, ...]], ...] = ()  # `# mldebt: ignore[MLD201]`: line, codes
     # notebooks: per line of the joined code, (cell index, line in cell, line in the raw .ipynb)
     line_map: tuple[tuple[int, int, int], ...] = ()
+    smells: tuple[Smell, ...] = ()  # file rules' findings (parse/detectors)
+    key_uses: tuple[KeyUse, ...] = ()  # configuration keys read/defined in code

@@ -19,6 +19,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from mldebt.parse import apis
 from mldebt.parse.configs import command_mentions
+from mldebt.parse.detectors import run_detectors
 from mldebt.parse.errors import FileSkipped
 from mldebt.parse.facts import (
     IO,
@@ -45,12 +46,14 @@ _EMPTY: Lineage = frozenset()
 def python_facts(rel: str, text: str, module: str) -> FileFacts:
     """Extract the facts of one Python file. Raises FileSkipped on input we cannot analyse."""
     positions: AstPositions | None = None
+    tree_ast: ast.Module | None = None
     ast_error: str | None = None
     ast_line: int | None = None
     try:
         # CPython's parser first: cheap, refuses the deep nesting that crashes LibCST's native
         # parser, and its positions spare us LibCST's PositionProvider (see positions.py).
-        positions = AstPositions(ast.parse(text), text)
+        tree_ast = ast.parse(text)
+        positions = AstPositions(tree_ast, text)
     except SyntaxError as exc:
         ast_error, ast_line = f"syntax error: {exc.msg} (line {exc.lineno})", exc.lineno
         if "too many nested" in str(exc.msg):
@@ -78,6 +81,9 @@ def python_facts(rel: str, text: str, module: str) -> FileFacts:
     facts = visitor.facts(text.count("\n") + (0 if text.endswith("\n") or not text else 1))
     if "mldebt" in text:
         facts = replace(facts, suppressions=suppressions(text))
+    if tree_ast is not None:
+        smells, key_uses = run_detectors(rel, module, text, tree_ast)
+        facts = replace(facts, smells=smells, key_uses=key_uses)
     return facts
 
 

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from mldebt.graph.build import Built
 from mldebt.graph.facade import Site
 from mldebt.model import Confidence
+from mldebt.parse.facts import Smell, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,39 @@ class Rule:
 
     def check(self, built: Built) -> Iterator[Hit]:
         raise NotImplementedError
+
+
+class FileRule(Rule):
+    """A rule whose findings its detector found in the parse phase (`parse/detectors`).
+
+    `check` turns the file's `Smell`s of this rule into hits; `accept` is where options apply,
+    from the measured knobs the detector put in `Smell.data`.
+    """
+
+    def accept(self, smell: Smell) -> bool:
+        return True
+
+    def check(self, built: Built) -> Iterator[Hit]:
+        for path in sorted(built.project.files):
+            facts = built.project.files[path]
+            for smell in facts.smells:
+                if smell.rule != self.id or not self.accept(smell):
+                    continue
+                yield Hit(
+                    site=_site(path, smell.span),
+                    message=smell.message,
+                    related=tuple(_site(path, e.span, e.note) for e in smell.related),
+                    key=smell.key,
+                    confidence=Confidence(smell.confidence) if smell.confidence else None,
+                )
+
+
+def _site(path: str, span: Span, note: str = "") -> Site:
+    return Site(path, span.line, span.column, span.end_line, span.end_column, note)
+
+
+def data(smell: Smell, key: str, default: str = "") -> str:
+    return dict(smell.data).get(key, default)
 
 
 def is_test_path(path: str) -> bool:

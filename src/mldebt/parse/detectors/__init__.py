@@ -1,0 +1,57 @@
+"""File rules' detectors: functions over one file's `ast` tree that report smells.
+
+A detector takes a `FileContext` and yields `Smell`s (a file rule's findings) and `KeyUse`s
+(configuration keys, joined across files by the graph rules). Each area module lists its
+detectors in `DETECTORS`; all of them share the file's one `ast` parse. A detector that raises
+costs its own findings in that file, never the file's other facts (with MLDEBT_STRICT=1, as in
+the tests, it raises).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Callable, Iterable
+
+from mldebt.parse.detectors import (
+    antipatterns,
+    configuration,
+    datadeps,
+    external,
+    frameworks,
+    habits,
+    leakage,
+    pandas_numpy,
+)
+from mldebt.parse.detectors.context import FileContext
+from mldebt.parse.facts import KeyUse, Smell
+
+Detector = Callable[[FileContext], Iterable[Smell | KeyUse]]
+
+AREAS = (datadeps, antipatterns, habits, configuration, external, pandas_numpy, frameworks, leakage)
+
+
+def detectors() -> tuple[Detector, ...]:
+    return tuple(d for area in AREAS for d in area.DETECTORS)
+
+
+def run_detectors(rel: str, module: str, text: str, tree: ast.Module) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...]]:
+    ctx = FileContext(rel, module, text, tree, notebook=rel.endswith(".ipynb"))
+    smells: list[Smell] = []
+    uses: list[KeyUse] = []
+    strict = os.environ.get("MLDEBT_STRICT") == "1"
+    for detect in detectors():
+        try:
+            found = list(detect(ctx))
+        except Exception:
+            if strict:
+                raise
+            continue
+        for item in found:
+            if isinstance(item, Smell):
+                smells.append(item)
+            else:
+                uses.append(item)
+    smells.sort(key=lambda s: (s.span.line, s.span.column, s.rule, s.message))
+    uses.sort(key=lambda u: (u.span.line, u.span.column, u.source, u.op, u.key))
+    return tuple(smells), tuple(uses)

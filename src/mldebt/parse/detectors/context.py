@@ -1,0 +1,207 @@
+"""What every detector sees of one file: the `ast` tree the extractor already parsed, names
+resolved through the file's imports, scopes, comments, and the value kinds of `types.py`.
+
+File rules run on CPython's `ast` rather than a second LibCST traversal: the extractor parses
+every file with `ast` anyway (a syntax and nesting guard, and its positions), and walking that
+tree costs a small fraction of a LibCST visit (see ARCHITECTURE.md). Everything here is lazy, so
+a detector that bails out early (no pandas imported) costs nothing more.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from collections.abc import Iterator
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from mldebt.parse.facts import Evidence, Smell, Span
+
+if TYPE_CHECKING:
+    from mldebt.parse.detectors.types import Types
+
+Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class FileContext:
+    def __init__(self, rel: str, module: str, text: str, tree: ast.Module, notebook: bool = False) -> None:
+        self.rel = rel
+        self.module = module
+        self.text = text
+        self.tree = tree
+        self.notebook = notebook
+
+    # ------------------------------------------------------------------ names
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Local name -> qualified name, for every import anywhere in the file."""
+        out: dict[str, str] = {}
+        package = self.module.rsplit(".", 1)[0] if "." in self.module else ""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.asname:
+                        out[a.asname] = a.name
+                    else:
+                        head = a.name.split(".")[0]
+                        out[head] = head
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".") if package else []
+                    parts = parts[: max(len(parts) - (node.level - 1), 0)]
+                    base = ".".join([*parts, base] if base else parts)
+                for a in node.names:
+                    if a.name != "*":
+                        out[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+        return out
+
+    @cached_property
+    def imported_roots(self) -> frozenset[str]:
+        return frozenset(q.split(".")[0] for q in self.aliases.values())
+
+    def imports_any(self, *roots: str) -> bool:
+        """Does the file import any of these top-level packages? (The cheap bail-out.)"""
+        return any(r in self.imported_roots for r in roots)
+
+    def dotted(self, node: ast.expr) -> str | None:
+        """`a.b.c` as written, or None for anything that is not a plain dotted name."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+
+    def qualify(self, node: ast.expr) -> str | None:
+        """The qualified name of a dotted expression, its head resolved through the imports:
+        `pd.read_csv` -> "pandas.read_csv". A head that is not imported stays as written."""
+        dotted = self.dotted(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        target = self.aliases.get(head)
+        if target is None:
+            return dotted
+        return f"{target}.{rest}" if rest else target
+
+    def call_name(self, node: ast.AST) -> str | None:
+        """The qualified name of the function a call calls."""
+        if isinstance(node, ast.Call):
+            return self.qualify(node.func)
+        return None
+
+    # ----------------------------------------------------------------- scopes
+
+    @cached_property
+    def parents(self) -> dict[int, ast.AST]:
+        out: dict[int, ast.AST] = {}
+        for node in ast.walk(self.tree):
+            for child in ast.iter_child_nodes(node):
+                out[id(child)] = node
+        return out
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self.parents.get(id(node))
+
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        current = self.parents.get(id(node))
+        while current is not None:
+            yield current
+            current = self.parents.get(id(current))
+
+    def scope_of(self, node: ast.AST) -> Scope:
+        """The innermost function (or lambda, class body, module) that holds the node."""
+        for a in self.ancestors(node):
+            if isinstance(a, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
+                return a
+        return self.tree
+
+    @cached_property
+    def functions(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        return [n for n in ast.walk(self.tree) if isinstance(n, FUNCTIONS)]
+
+    def walk_scope(self, scope: ast.AST) -> Iterator[ast.AST]:
+        """Nodes of one scope in source order, not descending into nested functions or classes."""
+        body: list[ast.AST] = list(getattr(scope, "body", []))
+        if isinstance(scope, ast.Lambda):
+            body = [scope.body]
+        stack = list(reversed(body))
+        while stack:
+            node = stack.pop()
+            yield node
+            if isinstance(node, (*FUNCTIONS, ast.ClassDef, ast.Lambda)):
+                # decorators and defaults run in this scope; the body does not
+                inner: list[ast.AST] = list(getattr(node, "decorator_list", []))
+                if isinstance(node, (*FUNCTIONS, ast.Lambda)):
+                    inner += [d for d in node.args.defaults + node.args.kw_defaults if d is not None]
+                stack.extend(reversed(inner))
+                continue
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+    # --------------------------------------------------------------- comments
+
+    @cached_property
+    def comments(self) -> list[tuple[int, int, str]]:
+        """(line, 1-based column, text) of every comment."""
+        out: list[tuple[int, int, str]] = []
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO(self.text).readline):
+                if tok.type == tokenize.COMMENT:
+                    out.append((tok.start[0], tok.start[1] + 1, tok.string))
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            pass
+        return out
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+    # ------------------------------------------------------------------ types
+
+    @cached_property
+    def types(self) -> Types:
+        from mldebt.parse.detectors.types import Types
+
+        return Types(self)
+
+    # ----------------------------------------------------------------- output
+
+    @staticmethod
+    def span(node: ast.AST) -> Span:
+        line = getattr(node, "lineno", 1)
+        col = getattr(node, "col_offset", 0) + 1
+        end_line = getattr(node, "end_lineno", None) or line
+        end_col = (getattr(node, "end_col_offset", None) or col - 1) + 1
+        return Span(line, col, end_line, end_col)
+
+    def smell(
+        self,
+        rule: str,
+        node: ast.AST,
+        message: str,
+        key: str = "",
+        related: tuple[tuple[ast.AST | Span, str], ...] = (),
+        confidence: str = "",
+        data: tuple[tuple[str, str], ...] = (),
+    ) -> Smell:
+        return Smell(
+            rule=rule,
+            span=self.span(node),
+            message=message,
+            key=key,
+            related=tuple(Evidence(n if isinstance(n, Span) else self.span(n), note) for n, note in related),
+            confidence=confidence,
+            data=data,
+        )
+
+    def source(self, node: ast.AST) -> str:
+        """The node's source text, shortened for messages."""
+        text = ast.get_source_segment(self.text, node) or ast.unparse(node)
+        text = " ".join(text.split())
+        return text if len(text) <= 60 else text[:57] + "..."
