@@ -27,12 +27,21 @@ def error(tmp_path: Path, toml: str | None, overrides: dict[str, object] | None 
     return str(info.value)
 
 
+def test_default_selection_leaves_out_opt_in_rules() -> None:
+    s = Settings()
+    assert s.is_enabled("MLD201") and not s.is_enabled("MLD701", default=False)
+    assert Settings(extend_select=("MLD701",)).is_enabled("MLD701", default=False)
+    assert Settings(select=("MLD",)).is_enabled("MLD701", default=False)  # explicit select: all
+    assert Settings(select=("ALL",)).is_enabled("MLD706", default=False)
+    assert not Settings(ignore=("MLD2",)).is_enabled("MLD201")
+
+
 def test_defaults_without_pyproject(tmp_path: Path) -> None:
     assert load(tmp_path, None) == Settings()
     assert load(tmp_path, "[project]\nname = 'x'\n") == Settings()
     s = Settings()
     assert (s.select, s.ignore, s.max_file_size, s.cache_dir, s.output_format) == (
-        ("MLD",),
+        None,
         (),
         2_000_000,
         ".mldebt_cache",

@@ -1,7 +1,8 @@
 """Every fixture project: exact findings against `# expect:` markers, and a text-report snapshot.
 
 Projects are `fixtures/MLD*/{positive,negative}/<case>/` (any directory there that holds files
-directly; `positive/` or `negative/` itself counts when it holds files) and `fixtures/demo`.
+directly; `positive/` or `negative/` itself counts when it holds files), `fixtures/demo`, and
+`fixtures/good-practice` (a project that follows good practice: it must get no finding).
 Each is scanned as its own root with its own `pyproject.toml`, if it has one.
 
 Markers: a line that must produce a finding ends with `# expect: MLDnnn` (several codes are
@@ -77,11 +78,12 @@ def _projects() -> list[Path]:
             else:
                 out.extend(d for d in sorted(base.iterdir()) if d.is_dir() and _holds_files(d))
     out.append(FIXTURES / "demo")
+    out.append(FIXTURES / "good-practice")  # issue 3's acceptance project: no finding at all
     return out
 
 
 PROJECTS = _projects()
-RULE_PROJECTS = [p for p in PROJECTS if p != FIXTURES / "demo"]
+RULE_PROJECTS = [p for p in PROJECTS if p not in (FIXTURES / "demo", FIXTURES / "good-practice")]
 
 
 def _id(project: Path) -> str:
@@ -105,6 +107,10 @@ def markers(root: Path) -> set[tuple[str, int, str]]:
 
 @functools.cache
 def _scan(root: Path) -> Report:
+    # A rule's own fixtures run with the rule selected, even if it is opt-in (`default = false`);
+    # every other rule runs as a user would see it, with the default selection.
+    if root.relative_to(FIXTURES).parts[0].startswith("MLD"):
+        return scan(root, **{"extend-select": [_rule_of(root)]})
     return scan(root)
 
 

@@ -62,4 +62,4 @@ def test_doc_examples_run(doc: Path, heading: str, tmp_path: Path) -> None:
         assert any(rule == info.id for _, _, rule in want), "the Example must show the rule firing"
     else:
         assert not want
-    assert actual(scan(tmp_path)) == want
+    assert actual(scan(tmp_path, **{"extend-select": [info.id]})) == want

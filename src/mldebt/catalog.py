@@ -82,6 +82,7 @@ def parse_doc(text: str, source: str = "") -> RuleInfo:
         status=meta["status"],
         summary=summary,
         doc=body,
+        default=bool(meta.get("default", True)),
     )
 
 

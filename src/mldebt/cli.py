@@ -181,6 +181,7 @@ def rules(output_format: str) -> None:
                 "severity": str(r.severity),
                 "confidence": str(r.confidence),
                 "status": r.status,
+                "default": r.default,
                 "summary": r.summary,
             }
             for r in infos
@@ -188,7 +189,10 @@ def rules(output_format: str) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     for r in infos:
-        click.echo(f"{r.id}  {r.name:<30} {r.category:<28} {r.severity!s:<8} {r.confidence!s:<7} {r.status}")
+        opt_in = "" if r.default else "  (opt-in)"
+        click.echo(
+            f"{r.id}  {r.name:<34} {r.category:<29} {r.severity!s:<8} {r.confidence!s:<7} {r.status}{opt_in}"
+        )
 
 
 @main.command()

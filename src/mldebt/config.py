@@ -84,7 +84,7 @@ def _prefix_len(selector: str, code: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    select: tuple[str, ...] = ("MLD",)
+    select: tuple[str, ...] | None = None  # None: the default set (rules whose doc says default)
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, codes)
@@ -98,9 +98,14 @@ class Settings:
     # [tool.mldebt.rules.MLD101] max-sources = 4  ->  (("MLD101", (("max-sources", 4),)),)
     rule_options: RuleOptions = ()
 
-    def is_enabled(self, code: str) -> bool:
-        """Ruff semantics: the most specific matching selector wins; on a tie `ignore` wins."""
-        best_select = max((_prefix_len(s, code) for s in (*self.select, *self.extend_select)), default=-1)
+    def is_enabled(self, code: str, default: bool = True) -> bool:
+        """Ruff semantics: the most specific matching selector wins; on a tie `ignore` wins.
+
+        With no `select`, the default set is selected: every rule whose doc does not say
+        `default = false` (opt-in rules, noisy by nature, need `select` or `extend-select`).
+        """
+        select = self.select if self.select is not None else (("MLD",) if default else ())
+        best_select = max((_prefix_len(s, code) for s in (*select, *self.extend_select)), default=-1)
         if best_select < 0:
             return False
         best_ignore = max((_prefix_len(s, code) for s in self.ignore), default=-1)

@@ -105,6 +105,7 @@ class RuleInfo:
     status: str  # preview | stable | deprecated
     summary: str  # first paragraph of "What it does"
     doc: str  # the whole Markdown body
+    default: bool = True  # in the default selection (false: opt-in with `select`/`extend-select`)
 
     @property
     def pascal_name(self) -> str:

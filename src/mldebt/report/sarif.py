@@ -89,7 +89,7 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
         "fullDescription": {"text": _truncate(summary)},
         "help": {"text": doc, "markdown": doc},
         "helpUri": HELP_URI.format(id=rule.id, name=rule.name),
-        "defaultConfiguration": {"level": _level(rule.severity)},
+        "defaultConfiguration": {"level": _level(rule.severity), "enabled": rule.default},
         "properties": {
             "tags": [rule.category, "maintainability"],
             "precision": _precision(rule.confidence),

@@ -24,9 +24,10 @@ def known_options() -> dict[str, dict[str, type]]:
 
 
 def enabled_rules(settings: object) -> list[Rule]:
+    infos = load_rules()
     out: list[Rule] = []
     for cls in REGISTRY:
-        if settings.is_enabled(cls.id):  # type: ignore[attr-defined]
+        if settings.is_enabled(cls.id, infos[cls.id].default):  # type: ignore[attr-defined]
             out.append(cls(settings.options(cls.id)))  # type: ignore[attr-defined]
     return out
 
