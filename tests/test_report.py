@@ -266,7 +266,7 @@ def test_sarif_github_shape() -> None:
     leak = rules[3]
     assert leak["name"] == "FitBeforeSplit"
     assert leak["helpUri"] == "https://github.com/mldebt/mldebt/blob/main/rules/MLD801-fit-before-split.md"
-    assert leak["defaultConfiguration"] == {"level": "error"}
+    assert leak["defaultConfiguration"] == {"level": "error", "enabled": True}
     assert leak["properties"] == {
         "tags": ["data-leakage", "maintainability"],
         "precision": "medium",
@@ -274,7 +274,7 @@ def test_sarif_github_shape() -> None:
     }
     assert rules[2]["properties"]["problem.severity"] == "recommendation"
     assert rules[2]["properties"]["precision"] == "low"
-    assert rules[2]["defaultConfiguration"] == {"level": "note"}
+    assert rules[2]["defaultConfiguration"] == {"level": "note", "enabled": True}
 
     results = run["results"]
     assert [r["ruleId"] for r in results] == ["MLD701", "MLD201", "MLD801", "MLD301"]
