@@ -26,12 +26,21 @@ FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 class FileContext:
-    def __init__(self, rel: str, module: str, text: str, tree: ast.Module, notebook: bool = False) -> None:
+    def __init__(
+        self,
+        rel: str,
+        module: str,
+        text: str,
+        tree: ast.Module,
+        notebook: bool = False,
+        cell_starts: tuple[int, ...] = (),
+    ) -> None:
         self.rel = rel
         self.module = module
         self.text = text
         self.tree = tree
         self.notebook = notebook
+        self.cell_starts = cell_starts  # notebooks: the joined line where each code cell begins
 
     # ------------------------------------------------------------------ names
 
@@ -200,8 +209,26 @@ class FileContext:
             data=data,
         )
 
+    def segment(self, node: ast.AST) -> str:
+        """The node's exact source text (from the cached lines: `ast.get_source_segment`
+        re-splits the whole file on every call, quadratic on big files)."""
+        line = getattr(node, "lineno", None)
+        end_line = getattr(node, "end_lineno", None)
+        col = getattr(node, "col_offset", None)
+        end_col = getattr(node, "end_col_offset", None)
+        if line is None or end_line is None or col is None or end_col is None:
+            return ast.unparse(node)
+        lines = self.lines[line - 1 : end_line]
+        if not lines:
+            return ast.unparse(node)
+        # ast offsets are UTF-8 byte offsets
+        if len(lines) == 1:
+            return lines[0].encode()[col:end_col].decode(errors="replace")
+        first = lines[0].encode()[col:].decode(errors="replace")
+        last = lines[-1].encode()[:end_col].decode(errors="replace")
+        return "\n".join([first, *lines[1:-1], last])
+
     def source(self, node: ast.AST) -> str:
         """The node's source text, shortened for messages."""
-        text = ast.get_source_segment(self.text, node) or ast.unparse(node)
-        text = " ".join(text.split())
+        text = " ".join(self.segment(node).split())
         return text if len(text) <= 60 else text[:57] + "..."
