@@ -167,19 +167,17 @@ class Types:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         # scope node id -> name -> sorted [(line, col), kind or None]
+        # Everything is computed on demand: a file whose detectors ask nothing pays nothing, and
+        # one that asks about one function binds that function's scope (and the module's) only.
         self._bindings: dict[int, dict[str, list[tuple[tuple[int, int], str | None]]]] = {}
         self._module_classes = self._torch_classes()
-        self._returns: dict[str, str] = {}
-        # until the return kinds settle: a function may return what another returns
-        for _ in range(4):
-            self._bindings = {}
-            self._bind_scope(ctx.tree)
-            for fn in ctx.functions:
-                self._bind_scope(fn)
-            returns = self._return_kinds()
-            if returns == self._returns:
-                break
-            self._returns = returns
+        self._returns: dict[str, str | None] = {}
+        self._top_functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        for stmt in ctx.tree.body:
+            if isinstance(stmt, FUNCTIONS):
+                self._top_functions[stmt.name] = stmt
+                if ctx.module:
+                    self._top_functions[f"{ctx.module}.{stmt.name}"] = stmt
 
     # ------------------------------------------------------------ public API
 
@@ -192,7 +190,29 @@ class Types:
 
     def returns(self, function: str) -> str | None:
         """The kind a function of this file returns (by its name), if every return agrees."""
-        return self._returns.get(function)
+        fn = self._top_functions.get(function)
+        if fn is None:
+            return None
+        key = fn.name
+        if key not in self._returns:
+            self._returns[key] = None  # recursion (direct or mutual) gives up
+            annotated = self._annotation(fn.returns)
+            if annotated:
+                self._returns[key] = annotated
+            else:
+                kinds = {
+                    self._infer(r.value, fn, (r.lineno, r.col_offset)) if r.value is not None else None
+                    for r in self.ctx.walk_scope(fn)
+                    if isinstance(r, ast.Return)
+                }
+                self._returns[key] = next(iter(kinds)) if len(kinds) == 1 else None
+        return self._returns[key]
+
+    def _table(self, scope: ast.AST) -> dict[str, list[tuple[tuple[int, int], str | None]]]:
+        table = self._bindings.get(id(scope))
+        if table is None:
+            table = self._bind_scope(scope)
+        return table
 
     # ------------------------------------------------------------ inference
 
@@ -254,8 +274,8 @@ class Types:
                 return kind
             if name in self._module_classes:
                 return TORCH_MODULE
-            if name in self._returns:
-                return self._returns[name]
+            if name in self._top_functions:
+                return self.returns(name)
         if isinstance(node.func, ast.Attribute):
             method = node.func.attr
             receiver = self._infer(node.func.value, scope, at, depth + 1)
@@ -356,7 +376,7 @@ class Types:
                 kind
                 for fn in cls.body
                 if isinstance(fn, FUNCTIONS)
-                for _, kind in self._bindings.get(id(fn), {}).get(name, [])
+                for _, kind in self._table(fn).get(name, [])
             }
             if len(kinds) == 1:
                 return next(iter(kinds))
@@ -364,7 +384,7 @@ class Types:
         if scope is not self.ctx.tree:
             chain.append(self.ctx.tree)
         for i, s in enumerate(chain):
-            entries = self._bindings.get(id(s), {}).get(name)
+            entries = self._table(s).get(name)
             if not entries:
                 continue
             if i == 0:
@@ -378,9 +398,9 @@ class Types:
             return entries[-1][1]  # a module name seen from a function: its last binding
         return None
 
-    def _bind_scope(self, scope: ast.AST) -> None:
+    def _bind_scope(self, scope: ast.AST) -> dict[str, list[tuple[tuple[int, int], str | None]]]:
         table: dict[str, list[tuple[tuple[int, int], str | None]]] = {}
-        self._bindings[id(scope)] = table
+        self._bindings[id(scope)] = table  # visible while it fills: lookups see what is bound so far
         if isinstance(scope, FUNCTIONS):
             args = scope.args
             for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
@@ -404,6 +424,7 @@ class Types:
                     self._bind_target(table, target, None, None, scope, _end(target))
         for entries in table.values():
             entries.sort(key=lambda e: e[0])
+        return table
 
     def _bind_target(
         self,
@@ -451,28 +472,6 @@ class Types:
             "torch.nn.Module": TORCH_MODULE,
             "torch.utils.data.DataLoader": LOADER,
         }.get(name or "")
-
-    def _return_kinds(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for fn in self.ctx.functions:
-            if not isinstance(self.ctx.scope_of(fn), ast.Module):
-                continue  # methods and nested functions are not called by bare name
-            kinds = {
-                self._infer(r.value, fn, (r.lineno, r.col_offset)) if r.value is not None else None
-                for r in self.ctx.walk_scope(fn)
-                if isinstance(r, ast.Return)
-            }
-            annotated = self._annotation(fn.returns)
-            if annotated:
-                kinds = {annotated}
-            if len(kinds) == 1 and None not in kinds:
-                kind = next(iter(kinds))
-                assert kind is not None
-                out[fn.name] = kind
-                if self.ctx.module:
-                    out[f"{self.ctx.module}.{fn.name}"] = kind
-        return out
-
 
 def _end(node: ast.AST) -> tuple[int, int]:
     return (getattr(node, "end_lineno", None) or 0, getattr(node, "end_col_offset", None) or 0)
