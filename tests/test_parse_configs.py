@@ -198,7 +198,9 @@ def test_dvc_yaml_two_stages() -> None:
         ("yaml", ("stages", "train", "cmd", "1"), "str", "bash scripts/post.sh", 8),
         ("yaml", ("stages", "train", "outs", "0"), "str", "model.pkl", 9),
         ("cli", ("split",), "num", "0.2", 3),
+        ("declared", ("deps", "prepare", "0"), "str", "src/prepare.py", 4),
         ("cli", ("epochs",), "num", "3", 7),
+        ("declared", ("outs", "train", "0"), "str", "model.pkl", 9),
     ]
 
 

@@ -76,7 +76,7 @@ GIT_TIMEOUT_S = 60
 class SourceFile:
     path: Path  # absolute (symlinks not resolved, so it matches `rel`)
     rel: str  # POSIX, relative to the project root
-    kind: str  # "python" | "notebook" | "config" | "launcher"
+    kind: str  # "python" | "notebook" | "config" | "launcher" | "requirements"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +98,8 @@ def classify(rel: str) -> str | None:
         return "launcher"
     if suffix in (".yml", ".yaml") and parts[-3:-1] == [".github", "workflows"]:
         return "launcher"
+    if suffix == ".txt" and (name.lower().startswith("requirements") or parts[-2:-1] == ["requirements"]):
+        return "requirements"  # pip requirements: dependency declarations (MLD705)
     if suffix == ".json" and any(p in EDITOR_DIRS for p in parts[:-1]):
         return None  # editor and dev-container settings: JSON with comments, not project config
     if suffix in CONFIG_SUFFIXES and name not in NON_CONFIG_JSON:

@@ -10,9 +10,10 @@ import fnmatch
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mldebt.model import Resolution
+from mldebt.parse.configs import HydraTree, TreeDef, hydra_tree
 from mldebt.parse.facts import Call, ConfigDef, FileFacts, Function, Span, Value
 
 # How much a resolution can be trusted, strongest first; a joined value is as weak as its weakest part.
@@ -26,6 +27,10 @@ _STRENGTH = {
 }
 _MAX_ALTERNATIVES = 8
 _MAX_DEPTH = 8
+_NOT_KEYS = frozenset({"declared", "directive"})  # config_defs that are declarations, not config keys
+_KEDRO_NODE = frozenset(
+    {"kedro.pipeline.node", "kedro.pipeline.Node", "kedro.pipeline.node.node", "kedro.pipeline.node.Node"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +114,19 @@ class Project:
         }
         self.config_files = {p: f for p, f in self.files.items() if f.kind == "config"}
         self._config_defs: dict[str, dict[tuple[str, ...], ConfigDef]] = {
-            p: {d.key: d for d in f.config_defs} for p, f in self.config_files.items()
+            p: {d.key: d for d in f.config_defs if d.source not in _NOT_KEYS} for p, f in self.config_files.items()
         }
+        # Declarations (parse/configs.py): paths pipelines declare (`*.dvc` outs, dvc.yaml deps/outs/params
+        # files), and per script the primary configs of its `@hydra.main` functions.
+        self.declared: list[tuple[str, ConfigDef]] = [
+            (f.path, d) for f in self.files.values() for d in f.config_defs if d.source == "declared"
+        ]
+        self.hydra_primaries: dict[str, set[str]] = defaultdict(set)
+        for f in self.files.values():
+            for u in f.key_uses:
+                if u.source == "hydra" and u.file.kind == "str":
+                    self.hydra_primaries[f.path].add(normalise(u.file.text, f.path))
+        self._trees: dict[str, HydraTree | None] = {}
         self._defs_by_key: dict[tuple[str, ...], list[tuple[str, ConfigDef]]] = defaultdict(list)
         for p, defs in self._config_defs.items():
             for key, d in defs.items():
@@ -131,6 +147,25 @@ class Project:
                 if ref is not None:
                     self.callers[(ref.path, ref.qualname)].append((f.path, call))
                     self.callees[(f.path, i)] = ref
+        self._kedro_pipelines()
+
+    def _kedro_pipelines(self) -> None:
+        """A file building Kedro `node(func, inputs, outputs)`s declares a pipeline of the files of those functions."""
+        for path, f in list(self.files.items()):
+            steps: set[str] = set()
+            for call in f.calls:
+                if call.callee not in _KEDRO_NODE:
+                    continue
+                func = dict(call.kwargs).get("func") or (call.args[0] if call.args else None)
+                ref = (
+                    self.resolve_callee(f, call.caller, func.text) if func is not None and func.kind == "ref" else None
+                )
+                steps.add(ref.path if ref is not None else path)
+            if steps:
+                new = replace(f, declares_pipeline=True, mentions=tuple(sorted(set(f.mentions) | steps)))
+                self.files[path] = new
+                if self.modules.get(f.module) is f:
+                    self.modules[f.module] = new
 
     # ---------------------------------------------------------------- modules
 
@@ -363,7 +398,10 @@ class Project:
         hits: list[tuple[str, ConfigDef]] = []
         for f in files:
             d = self._config_defs[f].get(keys)
-            if d is not None:
+            composed = self.tree_def(f, keys)  # Hydra: the value in effect, maybe from a group file
+            if composed is not None:
+                hits.append((composed.file, replace(composed.d, key=keys)))
+            elif d is not None:
                 hits.append((f, d))
         if not hits and not files:
             # The file is not known (`OmegaConf.load(args.config)`): a key path defined in exactly one
@@ -421,6 +459,20 @@ class Project:
         return _dedupe(out)
 
     # ---------------------------------------------------------------- config
+
+    def hydra_tree(self, primary: str) -> HydraTree | None:
+        """The Hydra tree composed from `primary`'s `defaults:` list (None without one); memoised."""
+        if primary not in self._trees:
+            configs = {p: f.config_defs for p, f in self.config_files.items()}
+            self._trees[primary] = hydra_tree(primary, configs) if primary in configs else None
+        return self._trees[primary]
+
+    def tree_def(self, primary: str, keys: tuple[str, ...]) -> TreeDef | None:
+        """The definition in effect of a composed key of `primary`'s Hydra tree (`model.depth`)."""
+        if not any(k[:1] == ("defaults",) for k in self._config_defs.get(primary, {})):
+            return None
+        tree = self.hydra_tree(primary)
+        return tree.lookup(keys) if tree is not None else None
 
     def declared_values(self) -> Iterator[tuple[str, ConfigDef]]:
         """Every value the project declares in config files (where declared data lives)."""

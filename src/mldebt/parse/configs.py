@@ -1,18 +1,29 @@
-"""Facts from configuration files and launchers (pure text -> `FileFacts`, no file I/O).
+"""Facts from configuration files and launchers (pure text -> `FileFacts`, no file I/O), and
+what config files declare across the project (pure facts -> declarations, no file I/O).
 
 This module owns:
 
 * `config_facts`: YAML / JSON / TOML files. One `ConfigDef` per scalar leaf, keyed by the path
-  of mapping keys (list items by index: "0", "1", ...), with the span of the value. `dvc.yaml`
-  also declares a pipeline and mentions the scripts its stages' `cmd` run.
-* `launcher_facts`: shell scripts, Makefiles, Snakefiles, CI workflows and `*.dvc` stage files,
-  read as text. The scripts they run (`mentions`), whether they declare a pipeline, and the
-  options they pass to Python scripts (`ConfigDef(source="cli")`, argparse dest spelling).
+  of mapping keys (list items by index: "0", "1", ...), with the span of the value. A Hydra
+  `# @package X` header is one `ConfigDef("directive", ("@package",), X)`. `dvc.yaml` also declares
+  a pipeline, mentions the scripts its stages' `cmd` run (`foreach`/`matrix` stages expanded where
+  their items are written in the file; `wdir` honoured) and declares the paths its stages
+  depend on and produce (`ConfigDef("declared", ...)`, see below). A W&B sweep file (`program:`
+  with `parameters:`) is a launcher: it runs its program with one `--name` flag per parameter.
+* `launcher_facts`: shell scripts, Makefiles, Snakefiles, CI workflows (GitHub, GitLab) and
+  `*.dvc` files, read as text. The scripts they run (`mentions`), whether they declare a
+  pipeline, and the options they pass to Python scripts (`ConfigDef(source="cli")`, argparse
+  dest spelling). `*.dvc` files declare their `outs` paths.
+* Declarations across files: `ConfigDef(source="declared", key=(section, stage, index))` holds a
+  path relative to the scan root that a pipeline declares (DVC `deps`/`outs`/`metrics`/`plots`,
+  a stage's params files: section "params"); `hydra_tree` composes a Hydra config tree from its
+  primary config's `defaults:` list; `kedro_conf_kind` tells Kedro catalog and parameters files.
 
 Nothing is executed or imported from the input: YAML is only *composed* with PyYAML's
 SafeLoader (nodes with marks, no Python object is built whatever the tags), JSON is validated by
 `json` and re-scanned for positions, TOML goes through `tomllib`. Unreadable input raises
-`FileSkipped("invalid FORMAT: problem (line N)")`.
+`FileSkipped("invalid FORMAT: problem (line N)")`; a template that cannot be expanded is kept
+as written, never an error.
 """
 
 from __future__ import annotations
@@ -21,10 +32,10 @@ import bisect
 import json
 import posixpath
 import re
-from collections.abc import Callable, Generator, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, time
-from itertools import islice
+from itertools import islice, product
 from typing import Any
 
 import tomllib
@@ -33,7 +44,15 @@ import yaml
 from mldebt.parse.errors import FileSkipped
 from mldebt.parse.facts import ConfigDef, FileFacts, Span, Value
 
-__all__ = ["MAX_DEFS", "config_facts", "launcher_facts"]
+__all__ = [
+    "MAX_DEFS",
+    "HydraTree",
+    "TreeDef",
+    "config_facts",
+    "hydra_tree",
+    "kedro_conf_kind",
+    "launcher_facts",
+]
 
 MAX_DEFS = 20_000  # config_defs kept per file: the first ones, in document order
 _MAX_VISITS = 200_000  # YAML nodes walked per document (aliases can expand exponentially)
@@ -58,19 +77,19 @@ def config_facts(rel: str, text: str) -> FileFacts:
         defs = tuple(islice(parse[ext](text), MAX_DEFS))
     except RecursionError:
         raise FileSkipped(f"invalid {fmt}: nested too deeply") from None
-    if name != "dvc.yaml":
+    if fmt != "YAML":
         return replace(facts, config_defs=defs)
-    mentions: set[str] = set()
-    cli: list[ConfigDef] = []
-    for d in defs:  # stages.NAME.cmd (str or list), stages.NAME.do.cmd (foreach)
-        k = d.key
-        if len(k) >= 3 and k[0] == "stages" and "cmd" in k[2:4] and d.value.kind == "str":
-            scan = _Scanner("shell").scan(d.value.text)
-            mentions |= scan.mentions
-            cli += [replace(c, span=d.span) for c in scan.defs]  # positions: the cmd's
-    return replace(
-        facts, config_defs=(defs + tuple(cli))[:MAX_DEFS], mentions=tuple(sorted(mentions)), declares_pipeline=True
-    )
+    if name == "dvc.yaml":
+        return _dvc_facts(rel, text, facts, defs)
+    sweep = _sweep_facts(rel, defs)
+    if sweep is not None:
+        return replace(sweep, lines=facts.lines)
+    if package := _PACKAGE.search(_header(text)):
+        line = text.count("\n", 0, package.start(1)) + 1
+        col = package.start(1) - (text.rfind("\n", 0, package.start(1)) + 1) + 1
+        span = Span(line, col, line, col + len(package[1]))
+        defs = (*defs[: MAX_DEFS - 1], ConfigDef("directive", ("@package",), Value("str", package[1]), span))
+    return replace(facts, config_defs=defs)
 
 
 def launcher_facts(rel: str, text: str) -> FileFacts:
@@ -78,6 +97,7 @@ def launcher_facts(rel: str, text: str) -> FileFacts:
 
     Makefiles declare a pipeline when they run a script, Snakefiles always, `*.dvc` stage files
     when their `cmd` runs a script; shell scripts and CI workflows when they run two or more.
+    A `*.dvc` file also declares the paths of its `outs` (relative to its directory).
     """
     name = posixpath.basename(rel)
     mode = _mode(name)
@@ -88,12 +108,13 @@ def launcher_facts(rel: str, text: str) -> FileFacts:
         declares = bool(scan.mentions)
     else:
         declares = len(scan.mentions) >= 2
+    declared = _dvc_file_outs(rel, text) if name.endswith(".dvc") else []
     return FileFacts(
         rel,
         "launcher",
         "",
         _nlines(text),
-        config_defs=tuple(scan.defs[:MAX_DEFS]),
+        config_defs=tuple((scan.defs + declared)[:MAX_DEFS]),
         mentions=tuple(sorted(scan.mentions)),
         declares_pipeline=declares,
     )
@@ -112,7 +133,10 @@ def _nlines(text: str) -> int:
 
 
 def _is_workflow(rel: str) -> bool:
-    return "/.github/workflows/" in "/" + rel and rel.endswith((".yml", ".yaml"))
+    """GitHub Actions workflows and GitLab CI pipelines: YAML whose steps are shell commands."""
+    return ("/.github/workflows/" in "/" + rel and rel.endswith((".yml", ".yaml"))) or posixpath.basename(
+        rel
+    ) == ".gitlab-ci.yml"
 
 
 def _locator(starts: list[int], lines: list[int]) -> Where:
@@ -805,3 +829,467 @@ class _Scanner:
                 raw = texts[j] in ("-r", "--parameters_raw")
                 value = Value("str", texts[j + 2]) if raw else _cli_value(texts[j + 2])
                 self.defs.append(ConfigDef("cli", (texts[j + 1],), value, _span(self.where, seg[j][1], seg[j + 2][2])))
+
+
+# --------------------------------------------------------------------------- DVC
+
+_DVC_PATHS = ("deps", "outs", "metrics", "plots")
+_TEMPLATE = re.compile(r"\$\{\s*([\w.-]+)\s*\}")
+_MAX_EXPANSIONS = 100  # stages one foreach / matrix expands to
+
+
+def _join(*parts: str) -> str:
+    """Paths joined and normalised ("" for the root); URLs and absolute paths kept as written."""
+    last = parts[-1]
+    if "://" in last or last.startswith("/"):
+        return last
+    joined = posixpath.normpath(posixpath.join(*[p for p in parts if p] or ["."]))
+    return "" if joined == "." else joined
+
+
+def _plain(node: yaml.Node | None, budget: list[int]) -> Any:
+    """A composed YAML node as dicts, lists and scalar texts (None for null); bounded by `budget`."""
+    budget[0] -= 1
+    if node is None or budget[0] < 0:
+        return None
+    if isinstance(node, yaml.ScalarNode):
+        return None if node.tag == _T + "null" else node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(n, budget) for n in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return {k: _plain(v, budget) for k, v in _yaml_pairs(node, frozenset())}
+    return None
+
+
+def _first_spans(defs: Sequence[ConfigDef]) -> dict[Path, Span]:
+    """Key path (and every prefix of it) -> the span of the first definition below it."""
+    spans: dict[Path, Span] = {}
+    for d in defs:
+        for n in range(1, len(d.key) + 1):
+            spans.setdefault(d.key[:n], d.span)
+    return spans
+
+
+def _subst(obj: Any, ctx: Mapping[str, Any]) -> Any:
+    """`${item}`, `${item.a}`, `${key}` replaced in every string (keys too); others left as written."""
+
+    def one(m: re.Match[str]) -> str:
+        value: Any = ctx
+        for part in m[1].split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value if isinstance(value, str) else m[0]
+
+    if isinstance(obj, str):
+        return _TEMPLATE.sub(one, obj)
+    if isinstance(obj, list):
+        return [_subst(o, ctx) for o in obj]
+    if isinstance(obj, dict):
+        return {_subst(k, ctx): _subst(v, ctx) for k, v in obj.items()}
+    return obj
+
+
+def _dvc_stages(name: str, body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], Path]]:
+    """(label, stage, key path of its template) per stage; `foreach`/`matrix` written in the file expanded."""
+    if "foreach" in body and isinstance(body.get("do"), dict):
+        items = body["foreach"]
+        pairs: list[tuple[str, Any]] = []
+        if isinstance(items, list):
+            pairs = [(str(i), item) for i, item in enumerate(items)]
+        elif isinstance(items, dict):
+            pairs = list(items.items())
+        if not pairs:  # `foreach: ${vars}`: the items live elsewhere; the template is kept as written
+            yield name, body["do"], ("stages", name, "do")
+        for label, item in pairs[:_MAX_EXPANSIONS]:
+            ctx = {"item": item, "key": label} if isinstance(items, dict) else {"item": item}
+            shown = item if isinstance(item, str) else label
+            yield f"{name}@{shown}", _subst(body["do"], ctx), ("stages", name, "do")
+    elif isinstance(body.get("matrix"), dict):
+        axes = [(k, v if isinstance(v, list) else [v]) for k, v in body["matrix"].items()]
+        rest = {k: v for k, v in body.items() if k != "matrix"}
+        for combo in islice(product(*(v for _, v in axes)), _MAX_EXPANSIONS):
+            item = {k: c for (k, _), c in zip(axes, combo, strict=True)}
+            label = "-".join(c if isinstance(c, str) else str(i) for i, c in enumerate(combo))
+            yield f"{name}@{label}", _subst(rest, {"item": item}), ("stages", name)
+    else:
+        yield name, body, ("stages", name)
+
+
+def _entry_path(entry: Any) -> str | None:
+    """A DVC path entry: `data/x.csv` or `model.pkl: {cache: false}`."""
+    if isinstance(entry, str):
+        return entry or None
+    if isinstance(entry, dict) and len(entry) == 1:
+        (key,) = entry
+        return key if isinstance(key, str) and key else None
+    return None
+
+
+def _dvc_facts(rel: str, text: str, facts: FileFacts, defs: tuple[ConfigDef, ...]) -> FileFacts:
+    """`dvc.yaml`: the scripts its stages run, the options they pass, the paths they declare."""
+    base = posixpath.dirname(rel)
+    spans = _first_spans(defs)
+    try:
+        doc = _plain(next(iter(yaml.compose_all(text, Loader=yaml.SafeLoader)), None), [_MAX_VISITS])
+    except (yaml.YAMLError, RecursionError):
+        doc = None
+    mentions: set[str] = set()
+    extra: list[ConfigDef] = []
+
+    def span(key: Path) -> Span:
+        for n in range(len(key), 0, -1):
+            if key[:n] in spans:
+                return spans[key[:n]]
+        return Span(1, 1, 1, 1)
+
+    def declare(section: str, label: str, i: int, path: str, key: Path) -> None:
+        extra.append(ConfigDef("declared", (section, label, str(i)), Value("str", path), span(key)))
+
+    stages = doc.get("stages") if isinstance(doc, dict) else None
+    for name, body in (stages if isinstance(stages, dict) else {}).items():
+        if not isinstance(body, dict):
+            continue
+        for label, stage, tkey in _dvc_stages(name, body):
+            wdir = stage.get("wdir")
+            here = _join(base, wdir if isinstance(wdir, str) and "${" not in wdir else ".")
+            cmds = stage.get("cmd")
+            for i, cmd in enumerate(cmds if isinstance(cmds, list) else [cmds]):
+                if not isinstance(cmd, str):
+                    continue
+                where = span((*tkey, "cmd", str(i)) if isinstance(cmds, list) else (*tkey, "cmd"))
+                scan = _Scanner("shell").scan(cmd)
+                mentions |= {_join(here, m) for m in scan.mentions}
+                for c in scan.defs:  # positions: the cmd's; scripts and paths from the root, not the wdir
+                    value = c.value
+                    if here != base and value.kind == "str" and ("/" in value.text or value.text.startswith(".")):
+                        value = Value("str", _join(here, value.text))
+                    key = (_join(here, c.key[0]), c.key[1]) if c.source == "argv" else c.key
+                    extra.append(replace(c, key=key, value=value, span=where))
+            for section in _DVC_PATHS:
+                entries = stage.get(section)
+                for i, entry in enumerate(entries if isinstance(entries, list) else []):
+                    if (path := _entry_path(entry)) is not None:
+                        declare(section, label, i, _join(here, path), (*tkey, section, str(i)))
+            params = stage.get("params")
+            for i, entry in enumerate(params if isinstance(params, list) else []):
+                files = ["params.yaml"] if isinstance(entry, str) else list(entry) if isinstance(entry, dict) else []
+                for file in files:
+                    if isinstance(file, str) and file:
+                        declare("params", label, i, _join(here, file), (*tkey, "params", str(i)))
+    for section in ("metrics", "plots"):  # top-level (DVC 3): paths, or plot ids mapped to their definitions
+        entries = doc.get(section) if isinstance(doc, dict) else None
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            path = _entry_path(entry)
+            if path is not None and (isinstance(entry, str) or "/" in path or "." in path):
+                declare(section, "", i, _join(base, path), (section, str(i)))
+    artifacts = doc.get("artifacts") if isinstance(doc, dict) else None
+    for i, (name, body) in enumerate((artifacts if isinstance(artifacts, dict) else {}).items()):
+        if isinstance(body, dict) and isinstance(body.get("path"), str):
+            declare("artifacts", str(name), i, _join(base, body["path"]), ("artifacts", str(name), "path"))
+    if doc is None:  # not composable as one document: the flat definitions' commands, as before
+        for d in defs:
+            k = d.key
+            if len(k) >= 3 and k[0] == "stages" and "cmd" in k[2:4] and d.value.kind == "str":
+                scan = _Scanner("shell").scan(d.value.text)
+                mentions |= scan.mentions
+                extra += [replace(c, span=d.span) for c in scan.defs]
+    return replace(
+        facts,
+        config_defs=(defs + tuple(extra))[:MAX_DEFS],
+        mentions=tuple(sorted(m for m in mentions if m)),
+        declares_pipeline=True,
+    )
+
+
+def _dvc_file_outs(rel: str, text: str) -> list[ConfigDef]:
+    """`data/raw.csv.dvc`: its `outs` paths, relative to its directory (a broken file declares nothing)."""
+    try:
+        defs = list(islice(_yaml_defs(text), MAX_DEFS))
+    except (FileSkipped, RecursionError):
+        return []
+    base = posixpath.dirname(rel)
+    return [
+        ConfigDef("declared", ("outs", "", d.key[1]), Value("str", _join(base, d.value.text)), d.span)
+        for d in defs
+        if len(d.key) == 3 and d.key[0] == "outs" and d.key[2] == "path" and d.value.kind == "str" and d.value.text
+    ]
+
+
+# --------------------------------------------------------------------------- W&B sweeps
+
+_SWEEP_KEYS = frozenset({"method", "metric", "command", "early_terminate"})
+_SWEEP_ARGS = ("${args}", "${args_no_hyphens}", "${args_json}", "${args_json_file}")
+
+
+def _sweep_facts(rel: str, defs: tuple[ConfigDef, ...]) -> FileFacts | None:
+    """A W&B sweep (`program:` + `parameters:`): a launcher running the program with one flag per parameter.
+
+    The command is `command:` (default `${env} ${interpreter} ${program} ${args}`): `${args}`
+    passes `--name=value`, `${args_no_hyphens}` passes `name=value` (Hydra overrides), JSON
+    forms pass no flag. A parameter's values (`value`, `values`) are the flag's values; a
+    distribution's value is unknown.
+    """
+    by_key = {d.key: d for d in defs}
+    program = by_key.get(("program",))
+    if (
+        program is None
+        or program.value.kind != "str"
+        or not any(len(k) >= 3 and k[0] == "parameters" for k in by_key)
+        or not any(k[0] in _SWEEP_KEYS for k in by_key)
+    ):
+        return None
+    command = [d.value.text for d in defs if len(d.key) == 2 and d.key[0] == "command" and d.value.kind == "str"]
+    words = command or ["${env}", "${interpreter}", "${program}", "${args}"]
+    parts: list[str] = []
+    for w in words:
+        if w == "${program}":
+            parts.append(program.value.text)
+        elif w == "${interpreter}":
+            parts.append("python")
+        elif w != "${env}" and w not in _SWEEP_ARGS:
+            parts.append(w)
+    scan = _Scanner("shell").scan(" ".join(_shell_quote(p) for p in parts))
+    where = program.span
+    out = [replace(c, span=where) for c in scan.defs]
+    style = "--" if "${args}" in words else "" if "${args_no_hyphens}" in words else None
+    if style is not None:
+        names: dict[str, list[ConfigDef]] = {}
+        for d in defs:
+            if len(d.key) >= 3 and d.key[0] == "parameters":
+                names.setdefault(d.key[1], []).append(d)
+        for name, pdefs in names.items():
+            key: Path = (name.replace("-", "_"),) if style == "--" else tuple(name.split("."))
+            given = [d for d in pdefs if d.key[2:] == ("value",) or (len(d.key) == 4 and d.key[2] == "values")]
+            if given:
+                out += [ConfigDef("cli", key, d.value, d.span) for d in given]
+            else:  # a distribution, nested parameters: the flag is passed, its value unknown
+                out.append(ConfigDef("cli", key, Value("unknown", "sweep"), pdefs[0].span))
+    return FileFacts(rel, "launcher", "", 0, config_defs=tuple(out[:MAX_DEFS]), mentions=tuple(sorted(scan.mentions)))
+
+
+def _shell_quote(word: str) -> str:
+    return word if re.fullmatch(r"[\w@%+=:,./${}-]+", word) else "'" + word.replace("'", "'\"'\"'") + "'"
+
+
+# --------------------------------------------------------------------------- Hydra config trees
+
+_PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.M)
+_MAX_TREE_DEPTH = 8
+_MAX_INTERPOLATION = 5
+
+
+def _header(text: str) -> str:
+    """The leading comment and blank lines of a file (where Hydra reads `# @package`)."""
+    end = 0
+    for line in text.splitlines(keepends=True):
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        end += len(line)
+    return text[:end]
+
+
+@dataclass(frozen=True, slots=True)
+class TreeDef:
+    """One key of a composed Hydra config: the composed key path and where it is defined."""
+
+    key: Path  # composed: ("model", "depth") for `depth` in conf/model/resnet.yaml
+    file: str  # the config file that defines it
+    d: ConfigDef  # the definition there: its own key and span; `${a.b}` interpolations resolved where possible
+    selected: bool  # picked by the defaults lists; False: an option of a group the defaults do not pick
+
+
+@dataclass(frozen=True, slots=True)
+class HydraTree:
+    """A Hydra config tree composed from its primary config's `defaults:` list.
+
+    `defs` maps each composed key to its definitions, the one in effect first (the last merged
+    of the picked options), then other picked files defining it, then the options a command line
+    could pick instead (`model=vgg`). `files` are the primary and every group option reached.
+    """
+
+    primary: str
+    root: str  # the config directory (`conf/`), "" for the scan root
+    files: tuple[str, ...]
+    groups: tuple[tuple[str, tuple[str, ...]], ...]  # group path ("model", "db/backup") -> option names
+    defs: Mapping[Path, tuple[TreeDef, ...]]
+
+    def lookup(self, key: Path) -> TreeDef | None:
+        found = self.defs.get(key)
+        return found[0] if found else None
+
+
+def _defaults(defs: Sequence[ConfigDef]) -> list[tuple[str, str, tuple[str, ...], bool]]:
+    """Entries of a `defaults:` list: ("self", "", (), _), ("config", name, (), _) or ("group", name@pkg, chosen options, picks known)."""
+    entries: dict[str, tuple[str, str, list[str], bool]] = {}
+    for d in defs:
+        k = d.key
+        if len(k) < 2 or k[0] != "defaults":
+            continue
+        text = d.value.text if d.value.kind in ("str", "num", "bool") else None
+        if len(k) == 2 and text is not None:
+            if text == "_self_":
+                entries.setdefault(k[1], ("self", "", [], True))
+            elif "/" in text.strip("/"):  # `- /db/mysql`: a group and its option
+                group, _, option = text.rpartition("/")
+                entries.setdefault(k[1], ("group", group, [option], "${" not in text))
+            else:
+                entries.setdefault(k[1], ("config", text.lstrip("/"), [], True))
+        elif len(k) in (3, 4):
+            group = re.sub(r"^(?:(?:override|optional)\s+)+", "", k[2]).strip()
+            kind, name, chosen, known = entries.setdefault(k[1], ("group", group, [], True))
+            if text is not None:
+                chosen.append(text)
+                known = known and "${" not in text
+            entries[k[1]] = (kind, name, chosen, known)
+    ordered = sorted(entries.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0)
+    return [(kind, name, tuple(chosen), known) for _, (kind, name, chosen, known) in ordered]
+
+
+def _package(spec: str, group: Path, parent: Path, relative: bool) -> Path:
+    """A package spec (`_global_`, `_group_`, `_here_`, `a.b`) as a key path."""
+    head, _, rest = spec.partition(".")
+    tail = tuple(rest.split(".")) if rest else ()
+    if head == "_global_":
+        return tail
+    if head == "_group_":
+        return group + tail
+    if head == "_here_":
+        return parent + tail
+    return (parent if relative else ()) + tuple(spec.split("."))
+
+
+def hydra_tree(primary: str, configs: Mapping[str, Sequence[ConfigDef]]) -> HydraTree | None:
+    """The Hydra tree whose primary config is `primary`, from every config file's definitions.
+
+    None when `primary` holds no `defaults:` list. Groups are directories below the primary's
+    directory; a group's options are its YAML files. Relative groups in a group file's defaults
+    are below that file's group, `/group` from the root. `_self_` orders a file's own keys among
+    its defaults (last when absent, as in Hydra 1.1). Packages: the group path by default, a
+    `# @package` header (`_global_`, `_group_`, a dotted path), or `group@pkg` in the defaults
+    list (relative to the including config). Interpolations `${a.b}`, `${.x}` between keys of the
+    tree are resolved; resolvers (`${oc.env:X}`) and anything unresolvable stay as written.
+    """
+    own = configs.get(primary)
+    if own is None or not any(d.key[:1] == ("defaults",) for d in own):
+        return None
+    root = posixpath.dirname(primary)
+    picked: list[TreeDef] = []
+    others: list[TreeDef] = []
+    files: set[str] = set()
+    groups: dict[str, set[str]] = {}
+    seen: set[tuple[str, Path, bool]] = set()
+
+    def options(group: str) -> dict[str, str]:
+        where = _join(root, group)
+        return {
+            posixpath.splitext(posixpath.basename(p))[0]: p
+            for p in sorted(configs)
+            if posixpath.dirname(p) == where and p.endswith((".yaml", ".yml"))
+        }
+
+    def place(file: str, package: Path, group: str, selected: bool, depth: int) -> None:
+        if depth > _MAX_TREE_DEPTH or (file, package, selected) in seen:
+            return
+        seen.add((file, package, selected))
+        files.add(file)
+        fdefs = configs[file]
+        entries = _defaults(fdefs)
+        if not any(kind == "self" for kind, *_ in entries):
+            entries.append(("self", "", (), True))
+        gkeys = tuple(group.split("/")) if group else ()
+        for kind, name, chosen, known in entries:
+            if kind == "self":
+                target = picked if selected else others
+                target += [
+                    TreeDef(package + d.key, file, d, selected)
+                    for d in fdefs
+                    if d.source != "directive" and d.key[:1] != ("defaults",)
+                ]
+            elif kind == "config":  # a config of the same group, merged at this package
+                found = options(group).get(name.removesuffix(".yaml").removesuffix(".yml"))
+                if found is not None:
+                    place(found, package, group, selected, depth + 1)
+            else:
+                gname, _, pkg = name.partition("@")
+                sub = gname.strip("/") if gname.startswith("/") or not group else f"{group}/{gname}"
+                opts = options(sub)
+                if not sub or "${" in sub:
+                    continue
+                groups.setdefault(sub, set()).update(opts)
+                skeys = tuple(sub.split("/"))
+                for option, path in opts.items():
+                    directive = next((d.value.text for d in configs[path] if d.source == "directive"), None)
+                    if pkg:
+                        where = _package(pkg, skeys, package, relative=True)
+                    elif directive is not None:
+                        where = _package(directive, skeys, package, relative=False)
+                    else:
+                        where = package + skeys[len(gkeys) :] if depth and skeys[: len(gkeys)] == gkeys else skeys
+                    place(path, where, sub, selected and known and option in chosen, depth + 1)
+
+    place(primary, (), "", True, 0)
+    effective: dict[Path, TreeDef] = {}
+    for t in picked:  # later merges win
+        effective[t.key] = t
+    values = {".".join(k): t.d.value for k, t in effective.items()}
+
+    def interpolate(t: TreeDef) -> TreeDef:
+        value = t.d.value
+        for _ in range(_MAX_INTERPOLATION):
+            if value.kind != "str" or "${" not in value.text:
+                break
+            whole = _TEMPLATE.fullmatch(value.text.strip())
+
+            def one(m: re.Match[str]) -> str:
+                ref = _interpolation_key(m[1], t.key)
+                found = values.get(ref) if ref is not None else None
+                return found.text if found is not None and found.kind in ("str", "num", "bool") else m[0]
+
+            if whole is not None:  # `${a.b}` alone takes the referenced value, of whatever kind
+                ref = _interpolation_key(whole[1], t.key)
+                found = values.get(ref) if ref is not None else None
+                new = found if found is not None and found.kind != "unknown" else value
+            else:
+                new = Value("str", _TEMPLATE.sub(one, value.text))
+            if new == value:
+                break
+            value = new
+        return t if value == t.d.value else replace(t, d=replace(t.d, value=value))
+
+    by_key: dict[Path, list[TreeDef]] = {}
+    for t in [effective[k] for k in effective] + [t for t in reversed(picked) if effective[t.key] is not t] + others:
+        by_key.setdefault(t.key, []).append(interpolate(t))
+    return HydraTree(
+        primary,
+        root,
+        tuple(sorted(files)),
+        tuple(sorted((g, tuple(sorted(o))) for g, o in groups.items())),
+        {k: tuple(v) for k, v in by_key.items()},
+    )
+
+
+def _interpolation_key(ref: str, key: Path) -> str | None:
+    """The dotted absolute key an interpolation names (`a.b`, `.sibling`, `..uncle`); None for resolvers."""
+    if ":" in ref:
+        return None
+    if not ref.startswith("."):
+        return ref
+    dots = len(ref) - len(ref.lstrip("."))
+    base = key[: len(key) - dots]
+    return ".".join((*base, ref[dots:])) if ref[dots:] else None
+
+
+# --------------------------------------------------------------------------- Kedro
+
+
+def kedro_conf_kind(rel: str) -> str | None:
+    """ "catalog" or "parameters" for Kedro's `conf/<env>/` files (`catalog*.yml`, `catalog/*.yml`,
+    `**/catalog*`; the same for parameters), else None."""
+    parts = rel.split("/")
+    if not rel.endswith((".yml", ".yaml", ".json")) or "conf" not in parts[:-2]:
+        return None
+    below = parts[parts.index("conf") + 2 :]
+    names = [*below[:-1], posixpath.splitext(below[-1])[0]]
+    for kind in ("catalog", "parameters"):
+        if any(n.startswith(kind) for n in names):
+            return kind
+    return None

@@ -14,6 +14,7 @@ from mldebt.parse.errors import FileSkipped
 from mldebt.parse.facts import FileFacts
 from mldebt.parse.notebook import notebook_facts
 from mldebt.parse.python import python_facts
+from mldebt.parse.requirements import requirements_facts, with_conda_smells
 
 
 def extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
@@ -23,7 +24,9 @@ def extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
     if source.kind == "notebook":
         return notebook_facts(source.rel, text, module)
     if source.kind == "config":
-        return config_facts(source.rel, text)
+        return with_conda_smells(config_facts(source.rel, text), text)
+    if source.kind == "requirements":
+        return requirements_facts(source.rel, text)
     if source.kind == "launcher":
         return launcher_facts(source.rel, text)
     raise FileSkipped(f"unknown file kind {source.kind!r}")

@@ -53,9 +53,10 @@ def notebook_facts(rel: str, text: str, module: str) -> FileFacts:
             line_map.append((index + 1, i + 1, raw_start + 1 + i if raw_start else 0))
     # A cell that is not Python (a Python 2 cell, a half-written one) costs that cell, not the
     # notebook: it is blanked and the rest is analysed.
+    starts = tuple(i + 1 for i, (_, in_cell, _) in enumerate(line_map) if in_cell == 1)  # for detectors
     for _ in range(_MAX_BAD_CELLS):
         try:
-            facts = python_facts(rel, "\n".join(lines) + "\n", module)
+            facts = python_facts(rel, "\n".join(lines) + "\n", module, starts)
             break
         except FileSkipped as exc:
             if exc.line is None or not 1 <= exc.line <= len(lines):

@@ -43,7 +43,7 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _EMPTY: Lineage = frozenset()
 
 
-def python_facts(rel: str, text: str, module: str) -> FileFacts:
+def python_facts(rel: str, text: str, module: str, cell_starts: tuple[int, ...] = ()) -> FileFacts:
     """Extract the facts of one Python file. Raises FileSkipped on input we cannot analyse."""
     positions: AstPositions | None = None
     tree_ast: ast.Module | None = None
@@ -82,7 +82,7 @@ def python_facts(rel: str, text: str, module: str) -> FileFacts:
     if "mldebt" in text:
         facts = replace(facts, suppressions=suppressions(text))
     if tree_ast is not None:
-        smells, key_uses = run_detectors(rel, module, text, tree_ast)
+        smells, key_uses = run_detectors(rel, module, text, tree_ast, cell_starts)
         facts = replace(facts, smells=smells, key_uses=key_uses)
     return facts
 

@@ -11,6 +11,7 @@ from mldebt.graph.build import Built
 from mldebt.graph.facade import Site
 from mldebt.graph.project import Resolved, normalise
 from mldebt.model import Confidence, Resolution
+from mldebt.parse.configs import kedro_conf_kind
 from mldebt.parse.facts import ConfigDef
 from mldebt.rules.base import Hit, Rule, is_test_path
 
@@ -75,6 +76,7 @@ class UndeclaredDataDependency(Rule):
                     (declaration := declarations.for_file(site.actor(r))) is not None
                     and r.how in (Resolution.EXACT, Resolution.PARAMETER)
                     and _looks_like_data(path)
+                    and not _NOT_DATA.search(path)  # `setup.py` reading `requirements.txt`
                     and not _is_declared(path, declared)
                 ):
                     seen.add((where, path))
@@ -138,12 +140,40 @@ def _project_values(built: Built) -> Iterator[tuple[str, ConfigDef]]:
             yield cfg_path, d
 
 
+def _tree_values(built: Built) -> Iterator[tuple[str, ConfigDef]]:
+    """Values of the Hydra trees' files, interpolations between keys of the tree resolved."""
+    project = built.project
+    primaries = {p for ps in project.hydra_primaries.values() for p in ps}
+    for primary in sorted(primaries):
+        tree = project.hydra_tree(primary)
+        for defs in tree.defs.values() if tree is not None else ():
+            for t in defs:
+                if t.d.value.kind == "str" and not _NOT_DATA.search(t.d.value.text):
+                    yield t.file, t.d
+
+
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{[^}]*\}")
+
+
+def _as_glob(text: str) -> str | None:
+    """A templated path (`data/${item}.csv`, Kedro's `data/{name}.csv`) as a glob; None if too vague."""
+    glob = _PLACEHOLDER.sub("*", text)
+    if glob != text and len(re.sub(r"[*/.]", "", glob)) < 3:
+        return None  # `${oc.env:DATA}/` would declare everything
+    return glob
+
+
 def _declared_paths(built: Built) -> list[str]:
     out: list[str] = []
-    for cfg_path, d in _project_values(built):
-        if "/" in d.value.text or _DATA_SUFFIX.search(d.value.text):
-            out.append(normalise(d.value.text))
-            out.append(normalise(posixpath.join(posixpath.dirname(cfg_path), d.value.text)))
+    for cfg_path, d in [*_project_values(built), *_tree_values(built)]:
+        text = _as_glob(d.value.text)
+        if text is not None and ("/" in text or _DATA_SUFFIX.search(text)):
+            out.append(normalise(text))
+            out.append(normalise(posixpath.join(posixpath.dirname(cfg_path), text)))
+    for _, d in built.project.declared:  # DVC: already relative to the root
+        text = _as_glob(d.value.text)
+        if text is not None:
+            out.append(normalise(text))
     return out
 
 
@@ -155,21 +185,27 @@ class _Declarations:
     """Which config file declares the data a given file reads.
 
     A config counts for a file when that file, or a project module it imports, reads it (the
-    script's own configuration), or when it is a pipeline's parameters (`dvc.yaml`,
-    `params.yaml`, Kedro's `catalog.yml`). Config templates a library ships, which users load by
-    paths of their own, declare nothing about the code beside them. Of the candidates, the one
-    declaring the most data paths is named.
+    script's own configuration, a `@hydra.main` config tree), or when it is a pipeline's
+    parameters (`dvc.yaml`, `params.yaml` and the params files dvc.yaml stages name, Kedro's
+    `conf/<env>/catalog*.yml`, `catalog/*.yml`, `parameters*.yml`). Config templates a library
+    ships, which users load by paths of their own, declare nothing about the code beside them. Of
+    the candidates, the one declaring the most data paths is named.
     """
 
     def __init__(self, built: Built) -> None:
         self.built = built
         self.counts: dict[str, tuple[int, int]] = {}  # config file -> (data paths declared, first line)
-        for cfg_path, d in _project_values(built):
+        for cfg_path, d in [*_project_values(built), *_tree_values(built)]:
             text = d.value.text
             if _DATA_SUFFIX.search(text) and not _is_absolute(text) and "://" not in text:
                 n, line = self.counts.get(cfg_path, (0, d.span.line))
                 self.counts[cfg_path] = (n + 1, min(line, d.span.line))
-        self.pipeline = [p for p in self.counts if p.rsplit("/", 1)[-1] in _PIPELINE_CONFIGS]
+        params_files = {normalise(d.value.text) for _, d in built.project.declared if d.key[:1] == ("params",)}
+        self.pipeline = [
+            p
+            for p in self.counts
+            if p.rsplit("/", 1)[-1] in _PIPELINE_CONFIGS or kedro_conf_kind(p) is not None or p in params_files
+        ]
         self.memo: dict[str, tuple[str, int] | None] = {}
 
     def for_file(self, path: str) -> tuple[str, int] | None:
@@ -181,12 +217,15 @@ class _Declarations:
 
     def _read_by(self, path: str) -> set[str]:
         """Config files read by `path` or by the project modules it imports (two levels)."""
-        g = self.built.graph
+        g, project = self.built.graph, self.built.project
         modules = {f"module:{path}"}
         for _ in range(2):
             modules |= {e.target for m in modules if m in g for e in g.out_edges(m, ["imports"])}
         out: set[str] = set()
         for m in modules:
+            for primary in project.hydra_primaries.get(m.removeprefix("module:"), ()):
+                tree = project.hydra_tree(primary)
+                out |= set(tree.files) if tree is not None else {primary}
             if m not in g:
                 continue
             for fn in g.out_edges(m, ["contains"]):
