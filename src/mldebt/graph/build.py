@@ -272,14 +272,14 @@ def _add_models(built: Built) -> None:
                     if base.kind == "read" and _is_data(g, base.node):
                         g.add_edge(base.node, mid, "trains-on", site, read_at=_where(base.site), resolution=base.how)
                     elif base.kind == "pred" and base.node != mid:
-                        g.add_edge(base.node, mid, "feeds", site)
+                        g.add_edge(base.node, mid, "feeds", site, carries="predictions")
             elif ev.event in ("use", "load"):
                 tokens = ev.lineage if ev.event == "use" else frozenset({f"io:{ev.io}"})
                 for base in expander.expand(f.path, ev.function, tokens):
                     if base.kind == "read":
                         g.add_edge(base.node, mid, "loads", base.site, resolution=base.how)
                     elif base.kind == "model" and base.node != mid:
-                        g.add_edge(base.node, mid, "feeds", site)
+                        g.add_edge(base.node, mid, "feeds", site, carries="object")
         for i, fact in enumerate(f.io):
             if fact.op != "write" or not fact.lineage:
                 continue

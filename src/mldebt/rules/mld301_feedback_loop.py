@@ -43,6 +43,13 @@ class FeedbackLoop(Rule):
             rank = (-len({e.target for e in edges if e.kind == "trains-on"}), len(cycle))
             if key not in best or (rank, cycle) < (best[key][0], best[key][1]):
                 best[key] = (rank, cycle, edges, fit_edge)
+        # A loop through two models often has a shortcut: data of one model's outputs written on
+        # into the other model's inputs (`derives`) closes a smaller cycle over the same nodes.
+        # The smaller cycle is the same loop seen partly: one finding, with the whole cycle.
+        node_sets = {key: frozenset(entry[1]) for key, entry in best.items()}
+        for key, nodes in list(node_sets.items()):
+            if any(nodes < other for k, other in node_sets.items() if k != key):
+                del best[key]
         for (model, fit), (_, cycle, edges, fit_edge) in sorted(best.items(), key=lambda kv: kv[0][1]):
             trained = sorted({e.target for e in edges if e.kind == "trains-on"})
             related = tuple(_step(g, e) for e in _from(edges, fit_edge))
