@@ -1,10 +1,1129 @@
-"""Detectors of this area (see parse/detectors/__init__.py)."""
+"""Detectors of Sculley §3 data dependencies: MLD202 unstable sources (unversioned URLs, moving
+`latest` paths, bucket prefixes, SQL tables with no snapshot, unpinned hub revisions) and MLD203
+underutilised data (loads never used, engineered columns no one reads).
+
+Both work on what one file shows: a path or query is followed through literals, f-strings,
+concatenation, `%`/`.format`, path joins and names bound in the same scope, the module, or a
+parameter's default. Anything else is a dynamic form, and gives no finding.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import ast
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
-from mldebt.parse.detectors.context import FileContext
+from mldebt.parse.detectors.context import FUNCTIONS, FileContext
 from mldebt.parse.facts import KeyUse, Smell
 
-DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = ()
+HOLE = "\x00"  # a part of a string the file does not show
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def is_test_file(rel: str) -> bool:
+    """Test code reads fixtures and scratch data by design."""
+    parts = rel.split("/")
+    name = parts[-1]
+    return (
+        name.startswith("test_")
+        or name.endswith(("_test.py", "_tests.py"))
+        or name == "conftest.py"
+        or any(p in ("tests", "test", "testing") for p in parts[:-1])
+    )
+
+
+@dataclass
+class Text:
+    """A string as far as the file shows it; holes are HOLE, `holes` their source text."""
+
+    text: str
+    holes: list[str]
+
+
+class Strings:
+    """Resolves string expressions within one file: literals and the names bound to them."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        # scope id -> name -> [(line, value)]
+        self.bindings: dict[int, dict[str, list[tuple[int, ast.expr]]]] = {}
+        for node in ctx.walk():
+            value: ast.expr | None = None
+            targets: list[ast.expr] = []
+            if isinstance(node, ast.Assign):
+                value, targets = node.value, node.targets
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                value, targets = node.value, [node.target]
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.NamedExpr)):
+                # bound to something that is not a plain value: shadows any literal
+                for bound in _bound_names(node):
+                    self._add(ctx.scope_of(node), bound, node.lineno, None)
+                continue
+            if value is None:
+                continue
+            scope = ctx.scope_of(node)
+            line = getattr(node, "lineno", 0)
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    self._add(scope, t.id, line, value)
+                elif isinstance(t, (ast.Tuple, ast.List)):
+                    for elt in t.elts:
+                        if isinstance(elt, ast.Name):
+                            self._add(scope, elt.id, line, None)
+
+    def _add(self, scope: ast.AST, name: str, line: int, value: ast.expr | None) -> None:
+        expr: ast.expr = value if value is not None else ast.Constant(value=None)
+        self.bindings.setdefault(id(scope), {}).setdefault(name, []).append((line, expr))
+
+    def binding(self, name: str, at: ast.AST) -> ast.expr | None:
+        """The expression last bound to `name` before `at`, in its scope, the module, or a default."""
+        line = getattr(at, "lineno", 0)
+        scope = self.ctx.scope_of(at)
+        chain: list[ast.AST] = [scope, *(a for a in self.ctx.ancestors(scope) if isinstance(a, FUNCTIONS))]
+        for i, s in enumerate(chain):
+            entries = self.bindings.get(id(s), {}).get(name)
+            if entries:
+                before = [v for ln, v in entries if ln < line] if i == 0 else [v for _, v in entries]
+                if before:
+                    return before[-1]
+            if isinstance(s, FUNCTIONS):
+                default = _param_default(s, name)
+                if default is not None:
+                    return default
+                if _is_param(s, name):
+                    return None
+        entries = self.bindings.get(id(self.ctx.tree), {}).get(name)
+        if entries and scope is not self.ctx.tree:
+            return entries[-1][1]
+        return None
+
+    def text(self, node: ast.expr | None, depth: int = 0) -> Text | None:
+        if node is None or depth > 8:
+            return None
+        if isinstance(node, ast.Constant):
+            return Text(node.value, []) if isinstance(node.value, str) else None
+        if isinstance(node, ast.Name):
+            return self.text(self.binding(node.id, node), depth + 1)
+        if isinstance(node, ast.JoinedStr):
+            out = Text("", [])
+            for part in node.values:
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    out.text += part.value
+                elif isinstance(part, ast.FormattedValue):
+                    inner = self.text(part.value, depth + 1)
+                    _append(out, inner, part.value, self.ctx)
+            return out
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Add):
+                left = self.text(node.left, depth + 1)
+                if left is None:
+                    return None
+                right = self.text(node.right, depth + 1)
+                _append(left, right, node.right, self.ctx)
+                return left
+            if isinstance(node.op, ast.Mod):
+                left = self.text(node.left, depth + 1)
+                if left is None:
+                    return None
+                src = _unparse(node.right)
+                holes = re.findall(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]", left.text)
+                return Text(
+                    re.sub(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]", HOLE, left.text),
+                    [*left.holes, *[src] * len(holes)],
+                )
+            if isinstance(node.op, ast.Div):  # pathlib: base / "name"
+                left = self.text(node.left, depth + 1)
+                if left is None:
+                    return None
+                right = self.text(node.right, depth + 1)
+                left.text += "/"
+                _append(left, right, node.right, self.ctx)
+                return left
+            return None
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "format":
+                base = self.text(func.value, depth + 1)
+                if base is None:
+                    return None
+                args = [_unparse(a) for a in [*node.args, *(k.value for k in node.keywords)]]
+                n = len(re.findall(r"\{[^{}]*\}", base.text))
+                return Text(re.sub(r"\{[^{}]*\}", HOLE, base.text), [*base.holes, *(args or ["?"]) * max(n, 1)])
+            name = self.ctx.qualify(func)
+            if name in _JOINS and node.args and not node.keywords:
+                parts = [self.text(a, depth + 1) for a in node.args]
+                first = parts[0]
+                if first is None:
+                    return None
+                out = Text(first.text, list(first.holes))
+                for given, piece in zip(node.args[1:], parts[1:], strict=True):
+                    if not out.text.endswith("/"):
+                        out.text += "/"
+                    _append(out, piece, given, self.ctx)
+                return out
+            if name in _IDENTITY and len(node.args) == 1:
+                return self.text(node.args[0], depth + 1)
+        return None
+
+
+_JOINS = frozenset(
+    {"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "urllib.parse.urljoin", "Path"}
+)
+_IDENTITY = frozenset({"str", "os.fspath", "os.path.expanduser", "os.path.normpath", "os.path.abspath"})
+
+
+def _append(out: Text, part: Text | None, node: ast.expr, ctx: FileContext) -> None:
+    if part is None:
+        out.text += HOLE
+        out.holes.append(_unparse(node))
+    else:
+        out.text += part.text
+        out.holes.extend(part.holes)
+
+
+def _unparse(node: ast.AST) -> str:
+    """A hole's source, cheaply: `ctx.source` re-splits the whole file on each call."""
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _bound_names(node: ast.AST) -> Iterator[str]:
+    targets: list[ast.expr] = []
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        targets = [node.target]
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
+    elif isinstance(node, ast.NamedExpr):
+        targets = [node.target]
+    for t in targets:
+        for n in ast.walk(t):
+            if isinstance(n, ast.Name):
+                yield n.id
+
+
+def _param_default(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast.expr | None:
+    args = fn.args
+    positional = [*args.posonlyargs, *args.args]
+    for a, d in zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True):
+        if a.arg == name:
+            return d
+    for a, kd in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if a.arg == name:
+            return kd
+    return None
+
+
+def _is_param(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    args = fn.args
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    return any(a is not None and a.arg == name for a in every)
+
+
+def arg(call: ast.Call, pos: int | None, kw: str | None) -> ast.expr | None:
+    if kw is not None:
+        for k in call.keywords:
+            if k.arg == kw:
+                return k.value
+    if pos is None:
+        return None
+    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    if any(isinstance(a, ast.Starred) for a in call.args[: pos + 1]):
+        return None
+    return positional[pos] if len(positional) > pos else None
+
+
+def has_kw(call: ast.Call, *names: str) -> bool:
+    return any(k.arg in names for k in call.keywords)
+
+
+def splats(call: ast.Call) -> bool:
+    """`f(*args)` / `f(**kwargs)`: the call may pass anything."""
+    return any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args)
+
+
+# ---------------------------------------------------------------- MLD202
+
+_PANDAS = [
+    "read_csv",
+    "read_table",
+    "read_parquet",
+    "read_json",
+    "read_excel",
+    "read_feather",
+    "read_pickle",
+    "read_hdf",
+    "read_orc",
+    "read_stata",
+    "read_sas",
+    "read_spss",
+    "read_fwf",
+    "read_xml",
+    "read_html",
+]
+# tabular readers: qualified name -> (position, keyword) of the path
+_READERS: dict[str, tuple[int, str]] = {
+    **{f"pandas.{n}": (0, "filepath_or_buffer") for n in _PANDAS},
+    **{f"polars.{n}": (0, "source") for n in ("read_csv", "read_parquet", "read_json", "read_ipc", "scan_csv")},
+    "polars.scan_parquet": (0, "source"),
+    **{f"dask.dataframe.{n}": (0, "urlpath") for n in ("read_csv", "read_parquet", "read_json")},
+    **{f"ray.data.{n}": (0, "paths") for n in ("read_csv", "read_parquet", "read_json", "read_text", "read_images")},
+    "numpy.loadtxt": (0, "fname"),
+    "numpy.genfromtxt": (0, "fname"),
+    "numpy.load": (0, "file"),
+}
+# downloads of a URL to a file: qualified name -> (position, keyword, checksum keywords)
+_DOWNLOADS: dict[str, tuple[int, str, tuple[str, ...]]] = {
+    "urllib.request.urlretrieve": (0, "url", ()),
+    "wget.download": (0, "url", ()),
+    "gdown.download": (0, "url", ("md5",)),
+    "gdown.cached_download": (0, "url", ("md5", "hash")),
+    "tensorflow.keras.utils.get_file": (1, "origin", ("file_hash", "md5_hash")),
+    "keras.utils.get_file": (1, "origin", ("file_hash", "md5_hash")),
+    "tensorflow.keras.utils.data_utils.get_file": (1, "origin", ("file_hash", "md5_hash")),
+    "torchvision.datasets.utils.download_url": (0, "url", ("md5",)),
+    "torchvision.datasets.utils.download_and_extract_archive": (0, "url", ("md5",)),
+    "torch.hub.download_url_to_file": (0, "url", ("hash_prefix",)),
+    "torch.hub.load_state_dict_from_url": (0, "url", ("check_hash",)),
+    "torch.utils.model_zoo.load_url": (0, "url", ("check_hash",)),
+}
+# HTTP clients: a data read only when the URL names a data file
+_HTTP = frozenset(
+    {"requests.get", "httpx.get", "urllib.request.urlopen", "urllib2.urlopen", "urllib.urlopen", "requests.request"}
+)
+_DATA_FILE = re.compile(
+    r"\.(csv|tsv|parquet|pq|json|jsonl|ndjson|feather|arrow|xlsx?|zip|tar|tgz|gz|bz2|xz|7z|npz|npy|pkl|pickle|"
+    r"h5|hdf5|data|txt|dat|arff|libsvm|tfrecords?|avro|orc)$",
+    re.I,
+)
+_MODEL_LOADS: dict[str, tuple[int, str]] = {
+    "torch.load": (0, "f"),
+    "joblib.load": (0, "filename"),
+    "pickle.load": (0, "file"),
+    "tensorflow.keras.models.load_model": (0, "filepath"),
+    "keras.models.load_model": (0, "filepath"),
+    "keras.saving.load_model": (0, "filepath"),
+}
+_WRITE_METHODS = frozenset(
+    [
+        "to_csv",
+        "to_parquet",
+        "to_pickle",
+        "to_feather",
+        "to_excel",
+        "to_json",
+        "to_hdf",
+        "save",
+        "save_model",
+        "save_pretrained",
+        "save_weights",
+        "savefig",
+        "write_text",
+        "write_bytes",
+    ]
+)
+_WRITE_CALLS = frozenset(
+    {"torch.save", "joblib.dump", "pickle.dump", "numpy.save", "numpy.savez", "numpy.savetxt", "shutil.copy"}
+)
+_VERSION_HOLE = re.compile(
+    r"(?i)version|\bver\b|_ver\b|tag|rev|sha|hash|commit|date|day|month|year|week|release|snapshot|\bds\b|\bdt\b"
+)
+_MOVING = frozenset({"latest", "current", "newest"})
+_BRANCHES = frozenset({"master", "main", "head", "trunk", "nightly", "develop", "dev"})
+_GIT_HOSTS = re.compile(r"(^|\.)(github\.com|githubusercontent\.com|gitlab\.com|bitbucket\.org|huggingface\.co)$")
+_BUCKETS = ("s3://", "s3a://", "s3n://", "gs://", "gcs://", "az://", "abfs://", "abfss://", "adl://", "hdfs://")
+
+
+def _tokens(segment: str) -> list[str]:
+    return [t for t in re.split(r"[^A-Za-z0-9]+", segment.lower()) if t]
+
+
+def _versioned(path: str, query: str) -> str | None:
+    """Why a URL or object path is pinned (a version, date, hash or immutable record), if it is."""
+    q = query.lower()
+    if re.search(r"(^|&)(version|v|rev|revision|sha|commit|versionid|generation|tag|ref|hash|md5|checksum)=", q):
+        return "a version in its query"
+    for seg in path.split("/"):
+        s = seg.lower()
+        if re.search(r"(?<![a-z])v\d+([._-]\d+)*(?![a-z])", s) or re.search(r"(?<![\d.])\d+\.\d+(\.\d+)*(?!\d)", s):
+            return "a version in its path"
+        if re.fullmatch(r"[0-9a-f]{7,64}", s) and re.search(r"\d", s) and re.search(r"[a-f]", s):
+            return "a commit or content hash in its path"
+        if re.search(r"[-_.][0-9a-f]{8,64}\.[a-z0-9]+$", s) and re.search(r"\d", s):
+            return "a content hash in its file name"
+        if re.search(r"(19|20)\d\d-?[01]\d-?[0-3]\d", s) or re.search(r"(^|[^\d])(19|20)\d\d[-_]?[01]\d($|[^\d])", s):
+            return "a date in its path"
+        if re.match(r"(ds|dt|date|day|snapshot|version|partition)=", s):
+            return "a partition in its path"
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    if any(re.fullmatch(r"(19|20)\d\d", tok) for tok in _tokens(name.rsplit(".", 1)[0])):
+        return "a year in its file name"
+    if re.search(r"/(19|20)\d\d/[01]\d(/[0-3]\d)?(/|$)", path):
+        return "a date in its path"
+    if re.search(r"/releases/download/(?!latest/)[^/]+/", path):
+        return "a release tag"
+    if re.search(r"(zenodo\.org/records?/\d+|doi\.org/|figshare\.com/.*/\d+|/record/\d+)", path):
+        return "an immutable record"
+    return None
+
+
+def _moving_ref(host: str, path: str) -> str | None:
+    """The moving part of a URL or path (`latest`, a branch), if it names one."""
+    segments = [s for s in path.split("/") if s]
+    for seg in segments:
+        stem = seg.lower().split(".", 1)[0]
+        for tok in _tokens(seg):
+            # `current` only as a whole name: `current_population_survey` is not a pointer
+            if tok in ("latest", "newest") or (tok == "current" and stem == "current"):
+                return f"`{tok}`"
+    if _GIT_HOSTS.search(host):
+        for seg in segments[:6]:
+            if seg.lower() in _BRANCHES:
+                return f"the branch `{seg}`"
+    return None
+
+
+def _split_url(url: str) -> tuple[str, str, str, str]:
+    scheme, _, rest = url.partition("://")
+    rest, _, query = rest.partition("?")
+    host, _, path = rest.partition("/")
+    return scheme.lower(), host.lower(), "/" + path, query
+
+
+@dataclass
+class _Verdict:
+    what: str  # the phrase for the message
+    confidence: str
+    kind: str  # url | bucket | latest | sql | hub | glob
+
+
+def _judge_url(t: Text) -> _Verdict | None:
+    url = t.text
+    scheme, host, path, query = _split_url(url)
+    if scheme not in ("http", "https", "ftp") or not host or HOLE in host:
+        return None
+    if host.startswith(("localhost", "127.", "0.0.0.0")) or host.endswith(".local"):
+        return None
+    if any(_VERSION_HOLE.search(h) for h in t.holes):
+        return None
+    shown = path.replace(HOLE, "")
+    moving = _moving_ref(host, shown)
+    if moving is not None:
+        return _Verdict(f"a URL that follows {moving}, which moves", "high", "url")
+    if _versioned(shown, query) is not None or HOLE in path.rsplit("/", 1)[0] or HOLE in query:
+        return None  # a directory the file does not show may be the version
+    return _Verdict("an unversioned URL (no version, date, hash or checksum)", "medium", "url")
+
+
+def _judge_bucket(t: Text) -> _Verdict | None:
+    path = t.text
+    if not path.startswith(_BUCKETS) or t.holes or HOLE in path:
+        return None
+    _, _, rest = path.partition("://")
+    _, _, key = rest.partition("/")
+    if _versioned("/" + key, "") is not None:
+        return None
+    moving = _moving_ref("", key)
+    if moving is not None:
+        return _Verdict(f"an object path that follows {moving}, which moves", "high", "bucket")
+    last = key.rstrip("/").rsplit("/", 1)[-1]
+    if "*" in key or "?" in key or "[" in key:
+        return _Verdict("a bucket glob, whose matches change as objects are added", "medium", "bucket")
+    if key.endswith("/") or not key or "." not in last:
+        return _Verdict("a bucket prefix, whose contents change as objects are added", "medium", "bucket")
+    return None
+
+
+def _judge_local(t: Text) -> _Verdict | None:
+    path = t.text.replace("\\", "/")
+    if "://" in path or t.holes:
+        return None
+    moving = _moving_ref("", path)
+    if moving is None:
+        return None
+    return _Verdict(f"a path that follows {moving}, which is repointed as new data arrives", "high", "latest")
+
+
+def _judge_path(t: Text) -> _Verdict | None:
+    if "://" in t.text:
+        if t.text.startswith(_BUCKETS):
+            return _judge_bucket(t)
+        return _judge_url(t)
+    return _judge_local(t)
+
+
+# SQL: a query with no snapshot, date or version filter
+_SQL_TABLE = re.compile(r"(?is)\b(?:from|join)\s+([`\"\[]?[A-Za-z_][\w.$`\"\]]*)")
+_SQL_SNAPSHOT = re.compile(
+    r"(?is)\b(as\s+of|for\s+system_time|version\s+as\s+of|timestamp\s+as\s+of|_partitiontime|_partitiondate|"
+    r"_table_suffix)\b|\bwhere\b.*\b(ds|dt|date|day|snapshot\w*|partition\w*|version|as_of\w*|\w+_date|date_\w+|"
+    r"\w+_dt|\w+_ts|timestamp|created_at|updated_at|event_time|\w+_time)\b"
+)
+_SQL_VERSIONED_TABLE = re.compile(r"(?i)(_v\d+|_(19|20)\d\d[01]?\d?[0-3]?\d?|_snapshot\w*|@\d+)$")
+_SQL_CALLS: dict[str, tuple[int, str]] = {
+    "pandas.read_sql": (0, "sql"),
+    "pandas.read_sql_query": (0, "sql"),
+    "pandas.read_gbq": (0, "query"),
+    "polars.read_database": (0, "query"),
+}
+_SPARKISH = re.compile(r"(?i)(^|\.)(spark|sparksession|session|ss|sqlcontext|sql_context|hive_context|hc)$")
+
+
+def _judge_sql(t: Text, table_only: bool) -> tuple[_Verdict, str] | None:
+    if t.holes:
+        return None  # parameterised: the hole may well be the snapshot
+    text = t.text.strip()
+    if table_only:
+        tables = [text] if re.fullmatch(r"[\w.$`\"\[\]]+", text) else []
+    else:
+        if not re.match(r"(?is)^\s*(with|select)\b", text) or _SQL_SNAPSHOT.search(text):
+            return None
+        if re.search(r"(?i)\blimit\s+\d+|\btablesample\b|\bsample\b", text):
+            return None
+        tables = [m.strip('`"[]') for m in _SQL_TABLE.findall(text)]
+    tables = [x for x in tables if x.lower() not in ("dual", "unnest", "lateral")]
+    if not tables or any(_SQL_VERSIONED_TABLE.search(x.strip('`"[]')) for x in tables):
+        return None
+    names = list(dict.fromkeys(x.strip('`"[]') for x in tables))
+    shown = "`, `".join(names[:3]) + ("`, ..." if len(names) > 3 else "")
+    return _Verdict("a table read with no snapshot, date or version filter", "medium", "sql"), shown
+
+
+# Hugging Face hub
+_HF_BUILDERS = frozenset(
+    [
+        "csv",
+        "json",
+        "parquet",
+        "text",
+        "imagefolder",
+        "audiofolder",
+        "videofolder",
+        "arrow",
+        "pandas",
+        "webdataset",
+        "sql",
+        "generator",
+        "spark",
+        "cache",
+    ]
+)
+_LOCAL_HEADS = frozenset(
+    [
+        "models",
+        "model",
+        "output",
+        "outputs",
+        "checkpoints",
+        "checkpoint",
+        "ckpt",
+        "ckpts",
+        "saved_models",
+        "saved_model",
+        "results",
+        "runs",
+        "data",
+        "tmp",
+        "pretrained",
+        "weights",
+        "artifacts",
+        "exp",
+        "exps",
+        "experiments",
+        "logs",
+        "cache",
+        "save",
+        "saves",
+        "trained",
+    ]
+)
+_LEGACY_MODELS = re.compile(
+    r"^(bert|roberta|distilbert|distilroberta|gpt2|openai-gpt|t5|bart|xlnet|albert|electra|xlm|camembert|"
+    r"flaubert|deberta|longformer|ctrl|transfo-xl|distilgpt2|mbart|marian|pegasus)(-[\w.-]+)?$"
+)
+
+
+def _hub_id(t: Text, bare_ok: bool) -> str | None:
+    if t.holes:
+        return None
+    s = t.text.strip()
+    if not s or s.startswith((".", "/", "~", "\\")) or "://" in s or re.match(r"^[A-Za-z]:[\\/]", s):
+        return None
+    if re.search(r"\.(py|json|bin|pt|pth|ckpt|safetensors|h5|pkl|onnx|zip|gz|csv|txt|yaml|yml|msgpack)$", s, re.I):
+        return None
+    parts = s.split("/")
+    if len(parts) == 2 and all(re.fullmatch(r"[\w][\w.-]*", p) for p in parts):
+        if parts[0].lower() in _LOCAL_HEADS:
+            return None
+        return s
+    if len(parts) == 1 and re.fullmatch(r"[\w][\w.-]*", s) and (bare_ok or _LEGACY_MODELS.match(s)):
+        return s
+    return None
+
+
+def _revision(call: ast.Call, kw: str = "revision") -> tuple[bool, str]:
+    """(pinned?, what the revision says). A revision the file does not show counts as pinned."""
+    for k in call.keywords:
+        if k.arg == kw:
+            if isinstance(k.value, ast.Constant) and isinstance(k.value.value, str):
+                rev = k.value.value
+                if re.fullmatch(r"[0-9a-f]{7,40}", rev) or re.match(r"(?i)^v?\d+(\.\d+)*([-.+]\w+)?$", rev):
+                    return True, rev
+                if rev.startswith("refs/pr/") or re.fullmatch(r"(?i)refs/tags/.+", rev):
+                    return True, rev
+                return False, rev
+            if isinstance(k.value, ast.Constant) and k.value.value is None:
+                return False, ""
+            return True, ""
+    return False, ""
+
+
+def _hub_target(ctx: FileContext, strings: Strings, call: ast.Call, name: str) -> tuple[str, str] | None:
+    """(hub id, API) of a hub read, when the file shows the id."""
+    if name == "datasets.load_dataset":
+        node = arg(call, 0, "path")
+        t = strings.text(node)
+        if t is None or t.text.strip() in _HF_BUILDERS:
+            return None
+        hub = _hub_id(t, bare_ok=True)
+        return (hub, "load_dataset") if hub else None
+    if name in ("huggingface_hub.hf_hub_download", "huggingface_hub.snapshot_download"):
+        t = strings.text(arg(call, 0, "repo_id"))
+        hub = _hub_id(t, bare_ok=False) if t else None
+        return (hub, name.rsplit(".", 1)[1]) if hub else None
+    if name in ("sentence_transformers.SentenceTransformer", "sentence_transformers.CrossEncoder"):
+        t = strings.text(arg(call, 0, "model_name_or_path"))
+        hub = _hub_id(t, bare_ok=True) if t else None
+        return (hub, name.rsplit(".", 1)[1]) if hub else None
+    if name == "transformers.pipeline":
+        t = strings.text(arg(call, None, "model"))
+        hub = _hub_id(t, bare_ok=False) if t else None
+        return (hub, "pipeline") if hub else None
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "from_pretrained":
+        t = strings.text(arg(call, 0, "pretrained_model_name_or_path"))
+        hub = _hub_id(t, bare_ok=False) if t else None
+        return (hub, f"{ctx.source(call.func.value)}.from_pretrained") if hub else None
+    return None
+
+
+_INTERESTING = (
+    "://",
+    "latest",
+    "current",
+    "newest",
+    "from_pretrained",
+    "load_dataset",
+    "hub",
+    "sql",
+    "SQL",
+    "SentenceTransformer",
+    "fetch_openml",
+    "pipeline",
+    "table",
+)
+
+
+def unstable_data_dependency(ctx: FileContext) -> Iterator[Smell]:
+    """MLD202: reads of sources that change under the reader."""
+    if is_test_file(ctx.rel):
+        return
+    if not any(s in ctx.text for s in _INTERESTING):
+        return
+    strings = Strings(ctx)
+    written = _written_texts(ctx, strings)
+    for node in ctx.walk():
+        if not isinstance(node, ast.Call):
+            continue
+        name = ctx.call_name(node) or ""
+        found = _unstable(ctx, strings, node, name, written)
+        if found is None:
+            continue
+        verdict, shown, api, key = found
+        message = _MESSAGES[verdict.kind].format(api=api, shown=shown, what=verdict.what)
+        yield ctx.smell(
+            "MLD202",
+            node,
+            message,
+            key=f"{verdict.kind}|{key}",
+            confidence=verdict.confidence,
+            data=(("kind", verdict.kind),),
+        )
+
+
+_CHANGES = "the data can change under the model with no change to the code"
+_MESSAGES = {
+    "url": "`{api}` reads `{shown}`, {what}: " + _CHANGES,
+    "bucket": "`{api}` reads `{shown}`, {what}: " + _CHANGES,
+    "latest": "`{api}` reads `{shown}`, {what}: " + _CHANGES,
+    "glob": "`{api}` reads every file matching `{shown}`: whatever files match when it runs become the data",
+    "sql": "`{api}` reads `{shown}` with no snapshot, date or version filter: each run sees whatever "
+    "the table holds that day",
+    "hub": "`{api}` loads `{shown}` from the hub {what}: what it downloads changes when the repository is updated",
+    "openml": "`{api}` fetches the OpenML dataset `{shown}` {what}: the active version can change",
+}
+
+
+def _short(text: str) -> str:
+    text = text.replace(HOLE, "{…}")
+    return text if len(text) <= 90 else text[:87] + "..."
+
+
+def _unstable(
+    ctx: FileContext, strings: Strings, node: ast.Call, name: str, written: set[str]
+) -> tuple[_Verdict, str, str, str] | None:
+    short = name.rsplit(".", 1)[-1] if name else ""
+    if name in _READERS:
+        pos, kw = _READERS[name]
+        target = arg(node, pos, kw)
+        t = strings.text(target)
+        if t is None:
+            return _glob_read(ctx, strings, node, target, name)
+        verdict = _judge_path(t)
+        if verdict is None or (verdict.kind == "latest" and t.text in written):
+            return None
+        return verdict, _short(t.text), _api(name), t.text
+    if name in _DOWNLOADS:
+        pos, kw, checks = _DOWNLOADS[name]
+        if has_kw(node, *checks) or splats(node):
+            return None
+        t = strings.text(arg(node, pos, kw))
+        if t is None:
+            return None
+        verdict = _judge_url(t)
+        return (verdict, _short(t.text), _api(name), t.text) if verdict else None
+    if name in _HTTP:
+        t = strings.text(arg(node, 0 if name != "requests.request" else 1, "url"))
+        if t is None:
+            return None
+        _, _, path, _ = _split_url(t.text)
+        if not _DATA_FILE.search(path.replace(HOLE, "x")):
+            return None  # an API call, not a data file
+        verdict = _judge_url(t)
+        return (verdict, _short(t.text), _api(name), t.text) if verdict else None
+    if name in _MODEL_LOADS:
+        pos, kw = _MODEL_LOADS[name]
+        t = strings.text(arg(node, pos, kw))
+        if t is None or "://" in t.text:
+            return None
+        verdict = _judge_local(t)
+        if verdict is None or t.text in written:
+            return None
+        verdict.confidence = "medium"
+        return verdict, _short(t.text), _api(name), t.text
+    if name in _SQL_CALLS or name == "pandas.read_sql_table" or _is_spark_sql(ctx, node):
+        return _sql(ctx, strings, node, name)
+    if name == "sklearn.datasets.fetch_openml":
+        if has_kw(node, "data_id") or splats(node):
+            return None
+        version = arg(node, 1, "version")
+        if version is not None and not (isinstance(version, ast.Constant) and version.value == "active"):
+            return None
+        t = strings.text(arg(node, 0, "name"))
+        if t is None or t.holes:
+            return None
+        what = "with no `version=` (the default is `'active'`)" if version is None else "at `version='active'`"
+        return _Verdict(what, "medium", "openml"), t.text, "fetch_openml", t.text
+    if name == "torch.hub.load" or short == "from_pretrained" or name.startswith(_HUB_PREFIXES):
+        return _hub(ctx, strings, node, name)
+    return None
+
+
+_HUB_PREFIXES = ("datasets.load_dataset", "huggingface_hub.", "sentence_transformers.", "transformers.pipeline")
+
+
+def _api(name: str) -> str:
+    for long, short in (("pandas.", "pd."), ("numpy.", "np."), ("polars.", "pl."), ("dask.dataframe.", "dd.")):
+        if name.startswith(long):
+            return short + name[len(long) :]
+    return name
+
+
+def _hub(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> tuple[_Verdict, str, str, str] | None:
+    if splats(node):
+        return None
+    if name == "torch.hub.load":
+        t = strings.text(arg(node, 0, "repo_or_dir"))
+        source = arg(node, None, "source")
+        if t is None or t.holes or (isinstance(source, ast.Constant) and source.value == "local"):
+            return None
+        repo = t.text
+        if ":" in repo or not re.fullmatch(r"[\w.-]+/[\w.-]+", repo) or repo.split("/")[0].lower() in _LOCAL_HEADS:
+            return None
+        verdict = _Verdict("at its default branch (no `:tag` in the repository)", "low", "hub")
+        return verdict, repo, "torch.hub.load", repo
+    local = arg(node, None, "local_files_only")
+    if isinstance(local, ast.Constant) and local.value is True:
+        return None
+    found = _hub_target(ctx, strings, node, name)
+    if found is None:
+        return None
+    hub, api = found
+    pinned, rev = _revision(node)
+    if pinned:
+        return None
+    if rev:
+        what = f"at `revision={rev!r}`, a branch"
+    else:
+        what = "with no pinned `revision=`"
+    return _Verdict(what, "low", "hub"), hub, api, hub
+
+
+def _is_spark_sql(ctx: FileContext, node: ast.Call) -> bool:
+    func = node.func
+    if not isinstance(func, ast.Attribute) or func.attr not in ("sql", "table"):
+        return False
+    receiver = ctx.dotted(func.value) or ""
+    if func.attr == "table" and receiver.endswith(".read"):
+        receiver = receiver[: -len(".read")]
+    return bool(_SPARKISH.search(receiver)) and ctx.imports_any("pyspark", "databricks", "delta")
+
+
+def _sql(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> tuple[_Verdict, str, str, str] | None:
+    if splats(node) or has_kw(node, "params"):
+        return None
+    if name in _SQL_CALLS:
+        pos, kw = _SQL_CALLS[name]
+        table_only = False
+    elif name == "pandas.read_sql_table":
+        pos, kw, table_only = 0, "table_name", True
+    else:
+        pos, kw = 0, "sqlQuery"
+        table_only = isinstance(node.func, ast.Attribute) and node.func.attr == "table"
+        if table_only:
+            kw = "tableName"
+    t = strings.text(arg(node, pos, kw))
+    if t is None:
+        return None
+    if name.startswith("pandas.") and _local_connection(ctx, strings, node):
+        return None
+    found = _judge_sql(t, table_only or (name == "pandas.read_sql" and bool(re.fullmatch(r"\s*[\w.]+\s*", t.text))))
+    if found is None:
+        return None
+    verdict, table = found
+    api = _api(name) if name in _SQL_CALLS or name == "pandas.read_sql_table" else ctx.source(node.func)
+    return verdict, table, api, table
+
+
+def _local_connection(ctx: FileContext, strings: Strings, node: ast.Call) -> bool:
+    """A SQLite file (or an in-memory database) is as stable as any file: not a live table."""
+    con = arg(node, 1, "con")
+    if con is None:
+        return False
+    if isinstance(con, ast.Name):
+        bound = strings.binding(con.id, con)
+        if bound is not None:
+            con = bound
+    if isinstance(con, ast.Call):
+        cname = ctx.call_name(con) or ""
+        if cname.startswith(("sqlite3.", "duckdb.")):
+            return True
+        if cname.endswith("create_engine"):
+            t = strings.text(arg(con, 0, "url"))
+            return t is not None and t.text.startswith(("sqlite", "duckdb"))
+    return False
+
+
+def _glob_read(
+    ctx: FileContext, strings: Strings, node: ast.Call, target: ast.expr | None, name: str
+) -> tuple[_Verdict, str, str, str] | None:
+    """`pd.read_csv(f) for f in glob("data/*.csv")`: whatever files match feed the data."""
+    if not isinstance(target, ast.Name) or name.startswith("numpy.load"):
+        return None
+    for a in ctx.ancestors(node):
+        iters: list[ast.expr] = []
+        if isinstance(a, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)):
+            iters = [g.iter for g in a.generators if any(_names_in(g.target, target.id))]
+        elif isinstance(a, ast.For) and any(_names_in(a.target, target.id)):
+            iters = [a.iter]
+        elif isinstance(a, (*FUNCTIONS, ast.ClassDef, ast.Lambda)):
+            return None
+        for it in iters:
+            if isinstance(it, ast.Name):
+                bound = strings.binding(it.id, it)
+                it = bound if bound is not None else it
+            if isinstance(it, ast.Call) and ctx.qualify(it.func) == "sorted" and it.args:
+                it = it.args[0]
+            if not isinstance(it, ast.Call):
+                continue
+            gname = ctx.qualify(it.func) or ""
+            pattern: Text | None = None
+            if gname in ("glob.glob", "glob.iglob", "tensorflow.io.gfile.glob"):
+                pattern = strings.text(arg(it, 0, "pathname"))
+            elif isinstance(it.func, ast.Attribute) and it.func.attr in ("glob", "rglob") and it.args:
+                base = strings.text(it.func.value)
+                pat = strings.text(it.args[0])
+                if base is not None and pat is not None:
+                    pattern = Text(base.text.rstrip("/") + "/" + pat.text, base.holes + pat.holes)
+            if pattern is None or "*" not in pattern.text or "://" in pattern.text:
+                continue
+            shown = pattern.text
+            verdict = _Verdict("a glob: whatever files match when it runs become the data", "low", "glob")
+            return verdict, _short(shown), _api(name), shown
+    return None
+
+
+def _names_in(target: ast.expr, name: str) -> Iterator[bool]:
+    for n in ast.walk(target):
+        if isinstance(n, ast.Name) and n.id == name:
+            yield True
+
+
+def _written_texts(ctx: FileContext, strings: Strings) -> set[str]:
+    """Paths this file writes: a `latest` file the same code writes is its own checkpoint."""
+    out: set[str] = set()
+    if not any(s in ctx.text for s in _MOVING):
+        return out
+    for node in ctx.walk():
+        if not isinstance(node, ast.Call):
+            continue
+        name = ctx.call_name(node) or ""
+        candidates: list[ast.expr] = []
+        if name in _WRITE_CALLS:
+            candidates = [a for a in node.args[1:3]] + [k.value for k in node.keywords]
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in _WRITE_METHODS:
+            candidates = [*node.args[:1], *(k.value for k in node.keywords)]
+        for c in candidates:
+            t = strings.text(c)
+            if t is not None:
+                out.add(t.text)
+    return out
+
+
+# ---------------------------------------------------------------- MLD203
+
+_FRAME_READERS = frozenset(
+    [f"pandas.{n}" for n in _PANDAS]
+    + [f"polars.{n}" for n in ("read_csv", "read_parquet", "read_json", "read_ipc", "read_excel", "read_database")]
+    + ["pandas.read_sql", "pandas.read_sql_query", "pandas.read_sql_table", "pandas.read_gbq"]
+    + [f"dask.dataframe.{n}" for n in ("read_csv", "read_parquet", "read_json")]
+)
+_DYNAMIC = frozenset({"locals", "vars", "eval", "exec", "globals"})
+
+
+def underutilized_data_dependency(ctx: FileContext) -> Iterator[Smell]:
+    """MLD203: data loaded and never used; columns engineered and never read."""
+    if is_test_file(ctx.rel) or not ctx.imports_any("pandas", "polars", "dask"):
+        return
+    scopes: list[ast.Module | ast.FunctionDef | ast.AsyncFunctionDef] = [ctx.tree, *ctx.functions]
+    strings = Strings(ctx)
+    # how often each string literal occurs in the file: a column named elsewhere may be read there
+    literals: dict[str, int] = {}
+    for n in ctx.walk():
+        if isinstance(n, ast.Constant) and isinstance(n.value, str):
+            literals[n.value] = literals.get(n.value, 0) + 1
+    for scope in scopes:
+        if any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _DYNAMIC
+            for n in ctx.walk_scope(scope)
+        ):
+            continue
+        yield from _dead_loads(ctx, scope)
+        yield from _unused_columns(ctx, scope, strings, literals)
+
+
+def _loads(ctx: FileContext, scope: ast.AST) -> dict[str, int]:
+    """How many times each name is read, in the scope and anything nested in it (closures)."""
+    out: dict[str, int] = {}
+    root: ast.AST = ctx.tree if isinstance(scope, ast.Module) else scope
+    for n in ast.walk(root):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, (ast.Store, ast.Del)):
+            out[n.id] = out.get(n.id, 0) + 1
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            for g in n.names:
+                out[g] = out.get(g, 0) + 1
+    return out
+
+
+_CONSUMERS = frozenset(
+    {"fit", "fit_transform", "partial_fit", "fit_predict", "predict", "predict_proba", "train", "fit_generator"}
+    | {"to_csv", "to_parquet", "to_pickle", "to_json", "to_sql", "to_feather", "to_excel", "to_hdf"}
+)
+_CONSUMER_CALLS = frozenset({"torch.save", "joblib.dump", "pickle.dump", "numpy.save", "numpy.savez"})
+
+
+def _dead_loads(ctx: FileContext, scope: ast.AST) -> Iterator[Smell]:
+    """Loads never used, in a scope that uses its other loads and goes on to an end (a model
+    fit or prediction, a write, a return): a finished flow, not a snippet or a stub."""
+    reads: list[tuple[str, ast.Assign | ast.AnnAssign, str]] = []
+    consumer = False
+    for node in ctx.walk_scope(scope):
+        if isinstance(node, ast.Return) and node.value is not None:
+            consumer = True
+        elif isinstance(node, ast.Call):
+            method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            consumer = consumer or method in _CONSUMERS or ctx.call_name(node) in _CONSUMER_CALLS
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or not isinstance(node.value, ast.Call):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+            continue
+        name = ctx.call_name(node.value) or ""
+        if name not in _FRAME_READERS or targets[0].id.startswith("_"):
+            continue
+        if isinstance(scope, ast.Module) and ctx.notebook is False and _exported(ctx, targets[0].id):
+            continue
+        reads.append((targets[0].id, node, name))
+    if len(reads) < 2 or not consumer:
+        return
+    loads = _loads(ctx, scope)
+    used = [var for var, _, _ in reads if loads.get(var, 0)]
+    if not used:
+        return
+    where = "module" if isinstance(scope, ast.Module) else "function"
+    for var, node, name in reads:
+        if loads.get(var, 0) or not isinstance(node.value, ast.Call):
+            continue
+        yield ctx.smell(
+            "MLD203",
+            node,
+            f"`{var}` is loaded by `{_api(name)}({ctx.source(node.value.args[0]) if node.value.args else ''})` "
+            f"and never used afterwards, while `{used[0]}` read beside it is: a data dependency the code pays "
+            "for and does not need",
+            key=f"dead|{var}",
+            confidence="high" if where == "function" or ctx.notebook else "medium",
+            data=(("kind", "dead-load"), ("scope", "notebook" if ctx.notebook else where)),
+        )
+
+
+def _exported(ctx: FileContext, name: str) -> bool:
+    """A module-level name listed in `__all__` is meant for importers."""
+    for node in ctx.tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return isinstance(node.value, (ast.List, ast.Tuple)) and any(
+                isinstance(e, ast.Constant) and e.value == name for e in node.value.elts
+            )
+    return False
+
+
+_FIT = frozenset({"fit", "fit_transform", "partial_fit", "fit_predict"})
+
+
+def _unused_columns(ctx: FileContext, scope: ast.AST, strings: Strings, literals: dict[str, int]) -> Iterator[Smell]:
+    """Columns assigned to a frame that is only ever indexed by literal column names, never
+    written, passed on or returned, while a model is fit on an explicit column list without them."""
+    frames: dict[str, ast.AST] = {}  # frame var -> its single binding
+    for node in ctx.walk_scope(scope):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            var = node.targets[0].id
+            if var in frames:
+                frames[var] = ast.Pass()  # bound twice: give up on it
+            elif isinstance(node.value, ast.Call) and ctx.types.kind_of(node.value) == "dataframe":
+                frames[var] = node
+    candidates = [v for v, b in frames.items() if not isinstance(b, ast.Pass)]
+    if not candidates:
+        return
+    for var in candidates:
+        yield from _frame_columns(ctx, scope, var, frames[var], strings, literals)
+
+
+def _frame_columns(
+    ctx: FileContext, scope: ast.AST, var: str, binding: ast.AST, strings: Strings, literals: dict[str, int]
+) -> Iterator[Smell]:
+    assigned: list[tuple[str, ast.Assign]] = []
+    read: set[str] = set()
+    fit_lists: list[tuple[ast.AST, list[str]]] = []
+    subsets: dict[str, list[str]] = {}  # name -> the column list of `name = var[[...]]`
+    if any(isinstance(n, ast.Name) and n.id == var for f in _nested(ctx, scope) for n in ast.walk(f)):
+        return  # a closure uses it: not the whole flow is visible here
+    for node in ctx.walk_scope(scope):
+        if not (isinstance(node, ast.Name) and node.id == var):
+            continue
+        parent = ctx.parent(node)
+        if not isinstance(node.ctx, ast.Load):
+            if parent is binding:
+                continue
+            return
+        if not isinstance(parent, ast.Subscript) or parent.value is not node:
+            return  # used as a whole: passed, returned, written, a method called...
+        cols = _columns(parent.slice, strings)
+        if cols is None:
+            return
+        holder = ctx.parent(parent)
+        if isinstance(parent.ctx, ast.Store):
+            if isinstance(holder, ast.Assign) and len(cols) == 1 and len(holder.targets) == 1:
+                assigned.append((cols[0], holder))
+                continue
+            return
+        if isinstance(parent.ctx, ast.Del):
+            read.update(cols)
+            continue
+        read.update(cols)
+        if isinstance(parent.slice, (ast.List, ast.Name)) or len(cols) > 1:
+            # X = df[[...]] then model.fit(X, ...); or model.fit(df[[...]], ...)
+            if isinstance(holder, ast.Assign) and len(holder.targets) == 1 and isinstance(holder.targets[0], ast.Name):
+                subsets[holder.targets[0].id] = cols
+            elif holder is not None and _is_fit_arg(holder, parent):
+                fit_lists.append((holder, cols))
+    if not assigned:
+        return
+    for node in ctx.walk_scope(scope):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _FIT:
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Attribute) and first.attr == "values":
+                first = first.value
+            if isinstance(first, ast.Name) and first.id in subsets:
+                fit_lists.append((node, subsets[first.id]))
+    if not fit_lists:
+        return
+    fit, cols = fit_lists[0]
+    for column, stmt in assigned:
+        if column in read or any(column in c for _, c in fit_lists):
+            continue
+        if literals.get(column, 0) > 1:
+            continue  # its name is written somewhere else in the file: it may be read there
+        yield ctx.smell(
+            "MLD203",
+            stmt,
+            f"column `{column}` is engineered into `{var}` and never read: the model fit at line "
+            f"{getattr(fit, 'lineno', 0)} uses only {_cols(cols)}, and `{var}` is not written or passed on",
+            key=f"column|{var}|{column}",
+            related=((fit, "the model is fit on an explicit column list without it"),),
+            confidence="medium",
+            data=(("kind", "unused-column"),),
+        )
+
+
+def _cols(cols: list[str]) -> str:
+    shown = ", ".join(f"`{c}`" for c in cols[:4])
+    return shown + (", ..." if len(cols) > 4 else "")
+
+
+def _nested(ctx: FileContext, scope: ast.AST) -> Iterator[ast.AST]:
+    for n in ctx.walk_scope(scope):
+        if isinstance(n, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
+            yield n
+
+
+def _columns(index: ast.expr, strings: Strings) -> list[str] | None:
+    if isinstance(index, ast.Constant) and isinstance(index.value, str):
+        return [index.value]
+    if isinstance(index, ast.Name):
+        bound = strings.binding(index.id, index)
+        if bound is None:
+            return None
+        index = bound
+    if isinstance(index, (ast.List, ast.Tuple)):
+        out: list[str] = []
+        for e in index.elts:
+            if not (isinstance(e, ast.Constant) and isinstance(e.value, str)):
+                return None
+            out.append(e.value)
+        return out
+    return None
+
+
+def _is_fit_arg(holder: ast.AST | None, node: ast.AST) -> bool:
+    return (
+        isinstance(holder, ast.Call)
+        and isinstance(holder.func, ast.Attribute)
+        and holder.func.attr in _FIT
+        and bool(holder.args)
+        and holder.args[0] is node
+    )
+
+
+DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = (
+    unstable_data_dependency,
+    underutilized_data_dependency,
+)

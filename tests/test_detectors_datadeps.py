@@ -1,0 +1,233 @@
+"""Unit tests of the MLD202/MLD203 and MLD406-MLD409 detectors on small snippets."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from mldebt.parse.detectors import datadeps, habits
+from mldebt.parse.detectors.context import FileContext
+from mldebt.parse.facts import Smell
+
+
+def smells(code: str, rel: str = "pkg/mod.py") -> list[Smell]:
+    text = textwrap.dedent(code)
+    ctx = FileContext(rel, rel.removesuffix(".py").replace("/", "."), text, ast.parse(text))
+    out: list[Smell] = []
+    for detect in (*datadeps.DETECTORS, *habits.DETECTORS):
+        out.extend(s for s in detect(ctx) if isinstance(s, Smell))
+    return out
+
+
+def rules(code: str, rel: str = "pkg/mod.py") -> list[tuple[int, str, str]]:
+    return [(s.span.line, s.rule, s.confidence) for s in smells(code, rel)]
+
+
+@pytest.mark.parametrize(
+    ("url", "confidence"),
+    [
+        ("https://raw.githubusercontent.com/a/b/master/x.csv", "high"),
+        ("https://github.com/a/b/raw/main/x.csv", "high"),
+        ("https://example.com/exports/latest/x.csv", "high"),
+        ("https://huggingface.co/datasets/a/b/resolve/main/x.csv", "high"),
+        ("https://example.com/x.csv", "medium"),
+        ("https://example.com/v2/x.csv", None),
+        ("https://example.com/x-1.2.3.csv", None),
+        ("https://example.com/x.csv?version=3", None),
+        ("https://raw.githubusercontent.com/a/b/3f2a9bc1d07e/x.csv", None),
+        ("https://github.com/a/b/releases/download/v1/x.csv", None),
+        ("https://example.com/2024/05/01/x.csv", None),
+        ("https://example.com/fx/rates_2024.csv", None),
+        ("http://localhost:8000/x.csv", None),
+    ],
+)
+def test_url_versions(url: str, confidence: str | None) -> None:
+    found = rules(f'import pandas as pd\ndf = pd.read_csv("{url}")\nprint(df)\n')
+    assert found == ([(2, "MLD202", confidence)] if confidence else [])
+
+
+def test_url_through_constants_and_defaults() -> None:
+    code = """
+    import urllib.request
+    ROOT = "https://raw.githubusercontent.com/a/b/master/"
+    URL = ROOT + "data/x.tgz"
+
+    def fetch(url=URL, dest="x.tgz"):
+        urllib.request.urlretrieve(url, dest)
+    """
+    assert rules(code) == [(7, "MLD202", "high")]
+
+
+def test_hidden_directory_is_not_judged() -> None:
+    code = """
+    import pandas as pd
+
+    def load(part, name):
+        a = pd.read_csv(f"https://example.com/{part}/data.csv")
+        b = pd.read_csv(f"https://example.com/data/{name}.csv")
+        return a, b
+    """
+    assert rules(code) == [(6, "MLD202", "medium")]
+
+
+def test_hub_revisions() -> None:
+    code = """
+    from transformers import AutoModel
+    a = AutoModel.from_pretrained("org/model")
+    b = AutoModel.from_pretrained("org/model", revision="main")
+    c = AutoModel.from_pretrained("org/model", revision="0123456789abcdef0123456789abcdef01234567")
+    d = AutoModel.from_pretrained("outputs/model")
+    e = AutoModel.from_pretrained("my-model")
+    f = AutoModel.from_pretrained("gpt2")
+    g = AutoModel.from_pretrained("org/model", **kwargs)
+    """
+    assert rules(code) == [(3, "MLD202", "low"), (4, "MLD202", "low"), (8, "MLD202", "low")]
+
+
+def test_sql_snapshots() -> None:
+    code = """
+    import sqlite3
+    import pandas as pd
+
+    def load(con, day):
+        a = pd.read_sql("SELECT * FROM events", con)
+        b = pd.read_sql("SELECT * FROM events WHERE ds = '2024-01-01'", con)
+        c = pd.read_sql(f"SELECT * FROM events WHERE x = {day}", con)
+        d = pd.read_sql("SELECT * FROM events_v3", con)
+        e = pd.read_sql("SELECT * FROM events", sqlite3.connect("x.db"))
+        return a, b, c, d, e
+    """
+    assert rules(code) == [(6, "MLD202", "medium")]
+
+
+def test_tests_are_skipped() -> None:
+    code = 'import pandas as pd\ndf = pd.read_csv("https://example.com/x.csv")\n'
+    assert rules(code, "tests/test_x.py") == []
+
+
+def test_dead_load_and_closure() -> None:
+    code = """
+    import pandas as pd
+
+    def f():
+        a = pd.read_csv("a.csv")
+        b = pd.read_csv("b.csv")
+
+        def g():
+            return b
+
+        return g
+    """
+    assert rules(code) == [(5, "MLD203", "high")]
+
+
+def test_engineered_column_needs_the_whole_flow() -> None:
+    base = """
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    def f():
+        df = pd.read_csv("a.csv")
+        df["new"] = df["a"] * 2
+        LogisticRegression().fit(df[["a", "b"]], df["y"])
+        {extra}
+    """
+    assert rules(base.format(extra="")) == [(7, "MLD203", "medium")]
+    assert rules(base.format(extra='df.to_csv("out.csv")')) == []
+    assert rules(base.format(extra="return df")) == []
+    assert rules(base.format(extra='print(df["new"])')) == []
+
+
+def test_sql_complexity_data() -> None:
+    code = '''
+    import pandas as pd
+    Q = """
+    SELECT a.x, b.y
+    FROM a
+    JOIN b ON a.id = b.id
+    WHERE a.id IN (SELECT id FROM c WHERE ds = '2024-01-01')
+    AND a.ds = '2024-01-01'
+    """
+    df = pd.read_sql(Q, con)
+    '''
+    found = [s for s in smells(code) if s.rule == "MLD406"]
+    assert len(found) == 1
+    assert dict(found[0].data) == {"kind": "sql", "lines": "5", "clauses": "2"}
+
+
+@pytest.mark.parametrize(
+    ("command", "flagged"),
+    [
+        ('["Rscript", "x.R"]', True),
+        ("\"awk -F, '{print $1}' x.csv | sort -u > y.csv\"", True),
+        ('["bash", "-c", "cut -f1 x.tsv | uniq"]', True),
+        ('["java", "-jar", "tool.jar"]', True),
+        ('["java", "-version"]', False),
+        ('["python", "train.py"]', False),
+        ('"wget https://example.com/x.csv"', False),
+        ("cmd", False),
+    ],
+)
+def test_shell_outs(command: str, flagged: bool) -> None:
+    code = f"import subprocess\nimport pandas as pd\nsubprocess.run({command}, shell=True)\n"
+    assert [r for _, r, _ in rules(code) if r == "MLD406"] == (["MLD406"] if flagged else [])
+
+
+def test_sys_path_hack_detector_scopes() -> None:
+    code = """
+    import sys
+    sys.path.append("..")
+
+    def f(p):
+        sys.path.insert(0, p)
+
+    if __name__ == "__main__":
+        sys.path.append("x")
+    """
+    assert [(line, r) for line, r, _ in rules(code)] == [(3, "MLD407")]
+    assert rules(code, "docs/conf.py") == []
+    assert rules(code, "tests/conftest.py") == []
+
+
+def test_swallowed_model_error() -> None:
+    code = """
+    import torch
+    try:
+        m = torch.load("m.pt")
+    except Exception:
+        pass
+    try:
+        x = int("3")
+    except Exception:
+        pass
+    try:
+        m = torch.load("m.pt")
+    except OSError:
+        pass
+    """
+    assert rules(code) == [(5, "MLD408", "")]
+
+
+def test_scratch_imports() -> None:
+    code = "from notebooks.eda import f\nfrom notebook_utils import g\nimport scratch.x\nimport jinja2.sandbox\n"
+    assert [(line, r) for line, r, _ in rules(code)] == [(1, "MLD409"), (3, "MLD409")]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "x = 1",
+        "import pandas as pd\npd.read_csv()",
+        "import pandas as pd\ndf = pd.read_csv(*args)",
+        "import pandas as pd\nfor f in glob(): pd.read_csv(f)",
+        "import subprocess\nsubprocess.run([])",
+        "import subprocess\nsubprocess.run('\"unbalanced')",
+        "import pandas as pd\npd.read_sql('%s' % x + f'{y}' + '{}'.format(z), con)",
+        "try:\n    pass\nexcept* ValueError:\n    pass",
+        "import sys\nsys.path += ['x']\nsys.path = []",
+    ],
+)
+def test_robust_on_odd_code(code: str) -> None:
+    smells(code)
