@@ -156,7 +156,10 @@ class KeyUse:
     """A configuration key read or defined in code, for the configuration-debt graph rules.
 
     source: "argparse" | "click" | "config" (a YAML/JSON/TOML file's mapping) | "hydra" |
-    "env" | "dataclass" | "settings" ...; op: "read" | "define".
+    "env" | "dataclass" | "settings" | "mention" (a name the file mentions) ...;
+    op: "read" | "define" | "walk" (a path traversed to a sub-mapping) | "return" (handed to
+    callers). Key `()` reads (or, for "define", opens) the whole mapping. See
+    parse/detectors/configuration.py.
     """
 
     source: str
@@ -165,7 +168,7 @@ class KeyUse:
     span: Span
     file: Value = UNKNOWN  # the config file, for source "config"
     function: str = ""  # enclosing Function.qualname
-    default: Value = UNKNOWN  # for definitions with a default
+    default: Value = UNKNOWN  # definitions: the default; reads: the fallback (`.get("k", 0.1)`)
 
 
 @dataclass(frozen=True, slots=True)

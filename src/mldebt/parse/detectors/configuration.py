@@ -1,10 +1,984 @@
-"""Detectors of this area (see parse/detectors/__init__.py)."""
+"""Configuration keys in code (Sculley §6): `KeyUse` facts for the MLD5xx graph rules, and the
+configuration-debt file rules (MLD504 hardcoded-hyperparameter, MLD505 exec-as-config).
+
+`key_uses` follows, per scope and in source order, the names bound to a configuration source:
+an argparse namespace (`args = parser.parse_args()`), a loaded config mapping
+(`yaml.safe_load(open(p))`, `json.load`, `tomllib.load`, `OmegaConf.load(p)`,
+`dvc.api.params_show()`), the config of a `@hydra.main` function, a dataclass or pydantic
+settings instance. Every maximal key access on such a name (`cfg["train"]["lr"]`,
+`cfg.train.lr`, `args.lr`, `cfg.get("lr", 0.1)`) is one KeyUse:
+
+  op "read"    the value is used: everything under the key counts as read (the key may name a
+               subtree passed on). A bare name passed to a call (`Model(**cfg)`, `yaml.dump(cfg)`)
+               reads the whole mapping at its prefix (key = the binding's prefix, `()` at the top).
+  op "walk"    a path only traversed to bind a sub-mapping (`p = cfg["train"]`): checked for
+               existence, but it does not make the keys below it used.
+  op "define"  the code sets a key (`cfg["x"] = 1`, `args.x = 1`, an argparse dest via `click`);
+               key `()` means the set is open (merged, updated, `parse_known_args`, `setattr`...).
+
+Reads through `.get`/`getattr` with a fallback, or guarded by `"k" in cfg`, carry the fallback in
+`default` (`Value("none")` when there is none): they do not require the key to exist.
+
+A config mapping passed to a function of the same file binds that function's parameter (the
+reads happen there); passed anywhere else it is read whole. `mentions` records every attribute
+name, keyword and identifier-like string of a file (source "mention"): a config key whose name
+appears nowhere is the unused-key evidence of MLD502.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import ast
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
-from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.facts import KeyUse, Smell
+from mldebt.parse.detectors.context import FUNCTIONS, FileContext
+from mldebt.parse.facts import UNKNOWN, KeyUse, Smell, Span, Value
 
-DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = ()
+NONE = Value("none")  # the fallback of `.get("k")`, `getattr(a, "k", None)`, a guarded read
+
+_CONFIG_ROOTS = (
+    "argparse",
+    "yaml",
+    "ruamel",
+    "json",
+    "tomllib",
+    "tomli",
+    "toml",
+    "omegaconf",
+    "hydra",
+    "click",
+    "dvc",
+    "pydantic",
+    "pydantic_settings",
+    "dataclasses",
+    "os",
+)
+_LOADERS_HANDLE = frozenset(
+    {
+        "yaml.safe_load",
+        "yaml.load",
+        "yaml.full_load",
+        "yaml.unsafe_load",
+        "json.load",
+        "json.loads",
+        "yaml.safe_load_all",
+        "tomllib.load",
+        "tomllib.loads",
+        "tomli.load",
+        "tomli.loads",
+        "toml.load",
+        "toml.loads",
+    }
+)
+_LOADERS_PATH = frozenset({"omegaconf.OmegaConf.load", "toml.load"})
+_ARGPARSER = frozenset({"argparse.ArgumentParser"})
+# Calls that return the same mapping in another dress: attribute access, a plain dict...
+_WRAPPERS = frozenset(
+    {
+        "EasyDict",
+        "edict",
+        "Munch",
+        "munchify",
+        "DefaultMunch",
+        "ConfigDict",
+        "FrozenConfigDict",
+        "Box",
+        "AttrDict",
+        "DotMap",
+        "dict",
+        "deepcopy",
+        "copy",
+        "vars",
+        "to_container",
+        "to_object",
+        "create",
+        "DictConfig",
+    }
+)
+# Methods of a config mapping that read it all / that change its set of keys.
+_WHOLE_METHODS = frozenset({"items", "keys", "values", "copy", "to_dict", "to_container", "__iter__"})
+_OPEN_METHODS = frozenset({"update", "setdefault", "merge_with", "clear", "popitem"})
+_OPEN_CALLS = frozenset({"set_struct", "open_dict", "merge", "unsafe_merge", "update", "setattr", "read_write"})
+_GUARD_CALLS = frozenset({"hasattr"})
+_DATACLASS = frozenset({"dataclasses.dataclass", "dataclass", "pydantic.dataclasses.dataclass"})
+_SETTINGS_BASES = frozenset({"pydantic.BaseSettings", "pydantic_settings.BaseSettings"})
+_CONFIGISH = re.compile(r"(config|conf|cfg|settings|params|hparams|args|options|opts)$", re.I)
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True, slots=True)
+class _Src:
+    """A configuration mapping a name stands for, at a key prefix."""
+
+    source: str  # "argparse" | "config" | "hydra" | "dataclass" | "settings"
+    file: Value
+    prefix: tuple[str, ...] = ()
+    attrs: bool = True  # keys are read as attributes too (namespaces, OmegaConf, EasyDict)
+    fallback: Value = UNKNOWN  # bound through `.get("k", default)`: the key may be missing
+
+
+@dataclass(frozen=True, slots=True)
+class _Path:
+    value: Value  # a path, or an open file's path (`with open(p) as f`)
+
+
+_Binding = _Src | _Path
+
+
+def _const_key(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) and not isinstance(node.value, bool):
+        return str(node.value)
+    return None
+
+
+def _literal(node: ast.expr | None) -> Value:
+    if node is None:
+        return UNKNOWN
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _literal(node.operand)
+        return Value("num", "-" + inner.text) if inner.kind == "num" else UNKNOWN
+    if isinstance(node, ast.Constant):
+        v = node.value
+        if isinstance(v, bool):
+            return Value("bool", "true" if v else "false")
+        if isinstance(v, (int, float)):
+            return Value("num", repr(v))
+        if isinstance(v, str):
+            return Value("str", v)
+        if v is None:
+            return NONE
+    return UNKNOWN
+
+
+def _join(sep: str, parts: Iterable[Value]) -> Value:
+    parts = tuple(parts)
+    if all(p.kind == "str" for p in parts):
+        return Value("str", sep.join(p.text for p in parts))
+    return Value("join", sep, parts)
+
+
+class _Scan:
+    """One file's configuration bindings and key uses."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.out: dict[tuple[int, int, str, str, tuple[str, ...]], KeyUse] = {}
+        top = [fn for fn in ctx.functions if isinstance(ctx.scope_of(fn), ast.Module)]
+        counts: dict[str, int] = {}
+        for fn in top:
+            counts[fn.name] = counts.get(fn.name, 0) + 1
+        # module-level functions defined once (twice: which one a call reaches is unknown)
+        self.functions = {fn.name: fn for fn in top if counts[fn.name] == 1}
+        self.classes: dict[str, str] = {}  # class name -> "dataclass" | "settings"
+        self.parsers: set[str] = set()  # names bound to argparse.ArgumentParser(...) in this file
+        self.param_bindings: dict[str, dict[str, _Src]] = {}  # function -> param -> source
+        self.returns: dict[str, _Src] = {}  # function -> the source it returns
+        self.constants: dict[str, ast.expr] = {}
+        self.hydra_functions: dict[ast.AST, _Src] = {}
+        self.argparse_open = False
+
+    # ------------------------------------------------------------ output
+
+    def emit(
+        self, src: _Src, op: str, keys: tuple[str, ...], node: ast.AST | Span, function: str, default: Value = UNKNOWN
+    ) -> None:
+        span = node if isinstance(node, Span) else self.ctx.span(node)
+        key = (*src.prefix, *keys)
+        use = KeyUse(src.source, op, key, span, src.file, function, default)
+        self.out.setdefault((span.line, span.column, src.source, op, key), use)
+
+    # ------------------------------------------------------------ prepass
+
+    def prepass(self) -> None:
+        ctx = self.ctx
+        for stmt in ctx.tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                self.constants[stmt.targets[0].id] = stmt.value
+        for node in ctx.walk():
+            if isinstance(node, ast.ClassDef):
+                decos = {ctx.qualify(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
+                bases = {ctx.qualify(b) for b in node.bases}
+                if bases & _SETTINGS_BASES:
+                    self.classes[node.name] = "settings"
+                elif decos & _DATACLASS and _CONFIGISH.search(node.name):
+                    self.classes[node.name] = "dataclass"
+            elif (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and (ctx.call_name(node.value) in _ARGPARSER or self._makes_parser(node.value))
+            ):
+                self.parsers.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        for node in ctx.walk():
+            if isinstance(node, ast.Call):
+                self._argparse_openness(node)
+
+    def _makes_parser(self, call: ast.Call) -> bool:
+        """`parser = get_parser()` where `get_parser` is a function of this file that builds one."""
+        fn = self.functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        return fn is not None and any(
+            isinstance(n, ast.Call) and self.ctx.call_name(n) in _ARGPARSER for n in ast.walk(fn)
+        )
+
+    def _argparse_openness(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        func = node.func
+        name = ctx.call_name(node)
+        if name in _ARGPARSER:
+            for kw in node.keywords:
+                if kw.arg == "parents":
+                    elts = kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple)) else None
+                    if elts is None or not all(isinstance(e, ast.Name) and e.id in self.parsers for e in elts):
+                        self.argparse_open = True
+            return
+        if isinstance(func, ast.Attribute):
+            if func.attr in ("parse_known_args", "set_defaults", "parse_known_intermixed_args"):
+                self.argparse_open = True
+            elif func.attr == "add_argument":
+                literal = any(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args)
+                dest = any(kw.arg == "dest" and isinstance(kw.value, ast.Constant) for kw in node.keywords)
+                if (not literal and not dest) or any(kw.arg is None for kw in node.keywords):
+                    self.argparse_open = True
+            elif func.attr == "parse_args" and any(kw.arg == "namespace" for kw in node.keywords):
+                self.argparse_open = True
+        # a parser handed to code elsewhere may get options added there
+        callee = func.id if isinstance(func, ast.Name) else None
+        if callee in self.functions or (
+            isinstance(func, ast.Attribute) and func.attr in ("parse_args", "add_argument")
+        ):
+            return
+        for a in [*node.args, *(k.value for k in node.keywords)]:
+            if isinstance(a, ast.Name) and a.id in self.parsers:
+                self.argparse_open = True
+
+    # ------------------------------------------------------------ values
+
+    def path_value(self, node: ast.expr, env: dict[str, _Binding], depth: int = 0) -> Value:
+        """The symbolic path an expression holds (the extractor's `Value` kinds)."""
+        if depth > 8:
+            return UNKNOWN
+        ctx = self.ctx
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return Value("str", node.value)
+        if isinstance(node, ast.Name):
+            if node.id == "__file__":
+                return Value("str", ctx.rel)
+            b = env.get(node.id)
+            if isinstance(b, _Path):
+                return b.value
+            if b is None and node.id in self.constants and node.id not in env:
+                return self.path_value(self.constants[node.id], {}, depth + 1)
+            return UNKNOWN
+        if isinstance(node, ast.JoinedStr):
+            parts: list[Value] = []
+            for v in node.values:
+                if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                    parts.append(Value("str", v.value))
+                elif isinstance(v, ast.FormattedValue):
+                    inner = self.path_value(v.value, env, depth + 1)
+                    parts.append(inner if inner.kind != "unknown" else UNKNOWN)
+            return _join("", parts)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
+            sep = "/" if isinstance(node.op, ast.Div) else ""
+            left, right = self.path_value(node.left, env, depth + 1), self.path_value(node.right, env, depth + 1)
+            if left.kind == "unknown" and right.kind == "unknown":
+                return UNKNOWN
+            return _join(sep, (left, right))
+        if isinstance(node, ast.Attribute):
+            src = self.source_of(node.value, env, depth + 1)
+            if isinstance(src, _Src) and src.source == "argparse" and not src.prefix:
+                return Value("argparse", node.attr)
+            if isinstance(src, _Src) and src.source in ("config", "hydra"):
+                return Value("config", parts=(src.file,), keys=(*src.prefix, node.attr))
+            if node.attr == "parent":
+                inner = self.path_value(node.value, env, depth + 1)
+                if inner.kind == "str":
+                    return Value("str", inner.text.rsplit("/", 1)[0] if "/" in inner.text else ".")
+            return UNKNOWN
+        if isinstance(node, ast.Subscript):
+            src = self.source_of(node.value, env, depth + 1)
+            key = _const_key(node.slice)
+            if isinstance(src, _Src) and src.source in ("config", "hydra") and key is not None:
+                return Value("config", parts=(src.file,), keys=(*src.prefix, key))
+            return UNKNOWN
+        if isinstance(node, ast.Call):
+            name = ctx.call_name(node) or ""
+            args = [a for a in node.args if not isinstance(a, ast.Starred)]
+            if name in ("os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath") and len(args) > 1:
+                return _join("/", (self.path_value(a, env, depth + 1) for a in args))
+            if name in ("open", "str", "pathlib.Path", "os.fspath", "os.path.abspath", "os.path.realpath") and args:
+                return self.path_value(args[0], env, depth + 1)
+            if name == "os.path.dirname" and args:
+                inner = self.path_value(args[0], env, depth + 1)
+                if inner.kind == "str":
+                    return Value("str", inner.text.rsplit("/", 1)[0] if "/" in inner.text else ".")
+                return UNKNOWN
+            if name in ("os.getenv", "os.environ.get") and args:
+                var = _literal(args[0])
+                if var.kind == "str":
+                    default = self.path_value(args[1], env, depth + 1) if len(args) > 1 else UNKNOWN
+                    return Value("env", var.text, (default,))
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute", "open", "read"):
+                return self.path_value(node.func.value, env, depth + 1)
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("read_text", "read_bytes"):
+                return self.path_value(node.func.value, env, depth + 1)
+        return UNKNOWN
+
+    def source_of(self, node: ast.expr, env: dict[str, _Binding], depth: int = 0) -> _Src | None:
+        """The configuration mapping an expression evaluates to, if any."""
+        if depth > 12:
+            return None
+        ctx = self.ctx
+        if isinstance(node, ast.Name):
+            b = env.get(node.id)
+            return b if isinstance(b, _Src) else None
+        if isinstance(node, ast.Subscript):
+            src = self.source_of(node.value, env, depth + 1)
+            key = _const_key(node.slice)
+            if src is not None and key is not None:
+                return _Src(src.source, src.file, (*src.prefix, key), src.attrs)
+            return None
+        if isinstance(node, ast.Attribute):
+            src = self.source_of(node.value, env, depth + 1)
+            if src is not None and src.attrs and not node.attr.startswith("__"):
+                return _Src(src.source, src.file, (*src.prefix, node.attr), src.attrs)
+            return None
+        if not isinstance(node, ast.Call):
+            return None
+        name = ctx.call_name(node) or ""
+        func = node.func
+        args = node.args
+        if isinstance(func, ast.Attribute):
+            base = self.source_of(func.value, env, depth + 1)
+            if base is not None:
+                if func.attr in ("get", "pop") and args and _const_key(args[0]) is not None:
+                    fallback = _literal(args[1]) if len(args) > 1 else NONE
+                    if fallback.kind == "unknown" and len(args) > 1:
+                        fallback = Value("unknown", "expr")
+                    return _Src(base.source, base.file, (*base.prefix, str(_const_key(args[0]))), base.attrs, fallback)
+                if func.attr in ("copy", "to_dict"):
+                    return base
+                return None
+            if func.attr in ("parse_args", "parse_intermixed_args"):
+                recv = func.value
+                local = (isinstance(recv, ast.Name) and recv.id in self.parsers) or (
+                    isinstance(recv, ast.Call) and (ctx.call_name(recv) in _ARGPARSER or self._makes_parser(recv))
+                )
+                return _Src("argparse", Value("str", ctx.rel) if local else UNKNOWN)
+            if func.attr == "parse_known_args":
+                return None  # a tuple; `args, _ = ...` is bound in bind()
+        if name in _LOADERS_HANDLE or name in _LOADERS_PATH:
+            target = args[0] if args else next((k.value for k in node.keywords if k.arg in ("stream", "fp", "f")), None)
+            path = self.path_value(target, env, depth + 1) if target is not None else UNKNOWN
+            return _Src("config", path, attrs=name.startswith("omegaconf"))
+        if name == "dvc.api.params_show":
+            return _Src("config", Value("str", "params.yaml"))
+        if name in ("omegaconf.OmegaConf.merge", "omegaconf.OmegaConf.unsafe_merge", "hydra.compose"):
+            return _Src("config", Value("unknown", "merged"))
+        last = name.rsplit(".", 1)[-1]
+        if last in _WRAPPERS and len(args) == 1 and not node.keywords:
+            inner = self.source_of(args[0], env, depth + 1)
+            if inner is not None:
+                return _Src(inner.source, inner.file, inner.prefix, last not in ("dict", "vars"))
+            return None
+        if last == "SimpleNamespace" and node.keywords and node.keywords[0].arg is None and not args:
+            inner = self.source_of(node.keywords[0].value, env, depth + 1)
+            return _Src(inner.source, inner.file, inner.prefix, True) if inner is not None else None
+        if isinstance(func, ast.Name):
+            if func.id in self.returns:
+                return self.returns[func.id]
+            if func.id in self.classes:
+                kind = self.classes[func.id]
+                return _Src(kind, Value("ref", f"{ctx.module}.{func.id}"))
+        return None
+
+    # ------------------------------------------------------------ scopes
+
+    def scan_scope(self, scope: ast.AST, base: dict[str, _Binding]) -> None:
+        """Bind and read in source order; nested functions and methods see the final bindings
+        of the scope around them (module globals, closures)."""
+        ctx = self.ctx
+        env = dict(base)
+        function = _function_of(ctx, scope) if isinstance(scope, FUNCTIONS) else "<module>"
+        if isinstance(scope, FUNCTIONS):
+            params = [a.arg for a in (*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs)]
+            for p in params:
+                env.pop(p, None)
+            if isinstance(ctx.scope_of(scope), ast.Module):
+                env.update(self.param_bindings.get(scope.name, {}))
+            if scope in self.hydra_functions and params:
+                env[params[0]] = self.hydra_functions[scope]
+        guarded: set[tuple[str, str]] = set()
+        pending: list[ast.AST] = []  # assignments, bound at their end
+        nested: list[ast.AST] = []
+        for node in ctx.walk_scope(scope):
+            at = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+            while pending and _end(pending[0]) <= at:
+                self.bind(pending.pop(0), env, function)
+            if isinstance(node, FUNCTIONS):
+                nested.append(node)
+                continue
+            if isinstance(node, ast.ClassDef):
+                nested.extend(item for item in node.body if isinstance(item, FUNCTIONS))
+                continue
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                pending.append(node)
+                pending.sort(key=_end)
+                continue
+            if isinstance(node, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor)):
+                self.bind(node, env, function)
+                continue
+            if isinstance(node, ast.Return) and node.value is not None and isinstance(scope, FUNCTIONS):
+                src = self.source_of(node.value, env)
+                if src is not None and isinstance(ctx.scope_of(scope), ast.Module):
+                    self.returns.setdefault(scope.name, src)
+            if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+                key = _const_key(node.left)
+                src = self.source_of(node.comparators[0], env)
+                if key is not None and src is not None:
+                    guarded.add((src.source, ".".join((*src.prefix, key))))
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in _GUARD_CALLS
+                and len(node.args) == 2
+                and (src := self.source_of(node.args[0], env))
+                and _const_key(node.args[1])
+            ):
+                guarded.add((src.source, ".".join((*src.prefix, str(_const_key(node.args[1]))))))
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and isinstance(env.get(node.id), _Src):
+                self.use(node, env, function, guarded)
+        while pending:
+            self.bind(pending.pop(0), env, function)
+        for fn in nested:
+            self.scan_scope(fn, env)
+
+    def bind(self, stmt: ast.AST, env: dict[str, _Binding], function: str) -> None:
+        ctx = self.ctx
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    name = item.optional_vars.id
+                    call = item.context_expr
+                    if isinstance(call, ast.Call) and (ctx.call_name(call) == "open" or _attr(call) == "open"):
+                        path = self.path_value(call, env)
+                        env[name] = _Path(path)
+                    else:
+                        env.pop(name, None)
+            return
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            for t in ast.walk(stmt.target):
+                if isinstance(t, ast.Name):
+                    env.pop(t.id, None)
+            return
+        value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+        targets = (
+            stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        )
+        if value is None:
+            return
+        # `args, unknown = parser.parse_known_args()`
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "parse_known_args"
+            and len(targets) == 1
+            and isinstance(targets[0], ast.Tuple)
+            and targets[0].elts
+            and isinstance(targets[0].elts[0], ast.Name)
+        ):
+            env[targets[0].elts[0].id] = _Src("argparse", UNKNOWN)
+            return
+        src = self.source_of(value, env)
+        path = self.path_value(value, env) if src is None else UNKNOWN
+        for target in targets:
+            if isinstance(target, ast.Name):
+                if src is not None:
+                    env[target.id] = src
+                elif path.kind != "unknown":
+                    env[target.id] = _Path(path)
+                else:
+                    env.pop(target.id, None)
+            elif isinstance(target, (ast.Subscript, ast.Attribute)):
+                owner = self.source_of(target.value, env)
+                key = _const_key(target.slice) if isinstance(target, ast.Subscript) else target.attr
+                if owner is not None and key is not None and not key.startswith("__"):
+                    self.emit(owner, "define", (key,), target, function, _literal(value))
+                elif owner is not None:
+                    self.emit(owner, "define", (), target, function)
+            elif isinstance(target, (ast.Tuple, ast.List)):
+                for t in ast.walk(target):
+                    if isinstance(t, ast.Name):
+                        env.pop(t.id, None)
+
+    def use(self, name: ast.Name, env: dict[str, _Binding], function: str, guarded: set[tuple[str, str]]) -> None:
+        """A load of a config-bound name: follow its key accesses and see what the result is used for."""
+        ctx = self.ctx
+        src = env[name.id]
+        assert isinstance(src, _Src)
+        keys: list[str] = []
+        node: ast.expr = name
+        default = src.fallback
+        while True:
+            parent = ctx.parent(node)
+            if (
+                isinstance(parent, ast.Call)
+                and parent.args == [node]
+                and not parent.keywords
+                and (ctx.call_name(parent) or "").rsplit(".", 1)[-1] in _WRAPPERS
+            ):  # vars(args), EasyDict(cfg), dict(cfg): the same mapping
+                node = parent
+                continue
+            if isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Load):
+                key = _const_key(parent.slice)
+                if key is None:  # cfg[name]: any key may be read here
+                    self.emit(src, "read", tuple(keys), parent, function, NONE)
+                    return
+                keys.append(key)
+                node = parent
+                continue
+            if isinstance(parent, ast.Attribute) and parent.value is node and isinstance(parent.ctx, ast.Load):
+                call = ctx.parent(parent)
+                is_method = isinstance(call, ast.Call) and call.func is parent
+                if is_method and isinstance(call, ast.Call):
+                    method = parent.attr
+                    if method in ("get", "pop") and call.args and _const_key(call.args[0]) is not None:
+                        keys.append(str(_const_key(call.args[0])))
+                        default = _literal(call.args[1]) if len(call.args) > 1 else NONE
+                        if default.kind == "unknown" and len(call.args) > 1:
+                            default = Value("unknown", "expr")
+                        node = call
+                        continue
+                    if method in _OPEN_METHODS:
+                        self.emit(src, "define", tuple(keys), call, function)
+                    # any other method (items, copy, to_yaml...) reads the mapping whole
+                    self.emit(src, "read", tuple(keys), call, function, NONE if method in ("get", "pop") else UNKNOWN)
+                    return
+                if src.attrs and not parent.attr.startswith("__"):
+                    keys.append(parent.attr)
+                    node = parent
+                    continue
+                if parent.attr == "__dict__":
+                    self.emit(src, "define", tuple(keys), parent, function)
+                self.emit(src, "read", tuple(keys), parent, function)
+                return
+            break
+        dotted = ".".join((*src.prefix, *keys))
+        if default.kind == "unknown" and (src.source, dotted) in guarded:
+            default = NONE
+        parent = ctx.parent(node)
+        kt = tuple(keys)
+        # what the value is used for
+        if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is node:
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            if all(isinstance(t, ast.Name) for t in targets):
+                if kt:
+                    self.emit(src, "walk", kt, node, function, default)
+                return  # an alias: reads happen through it
+        if isinstance(parent, (ast.Subscript, ast.Attribute)) and not isinstance(
+            getattr(parent, "ctx", None), ast.Load
+        ):
+            return  # `cfg["x"] = ...` (a define, recorded by bind), `del cfg["x"]`
+        if (
+            isinstance(parent, ast.Compare)
+            and node in parent.comparators
+            and len(parent.ops) == 1
+            and isinstance(parent.ops[0], (ast.In, ast.NotIn))
+            and _const_key(parent.left) is not None
+        ):
+            return  # `"k" in cfg`: a guard, not a use
+        if isinstance(parent, ast.Call) and node in parent.args:
+            callee = ctx.call_name(parent) or ""
+            if callee == "getattr" and len(parent.args) >= 2 and parent.args[0] is node:
+                key = _const_key(parent.args[1])
+                if key is not None:
+                    fallback = _literal(parent.args[2]) if len(parent.args) > 2 else UNKNOWN
+                    if len(parent.args) > 2 and fallback.kind == "unknown":
+                        fallback = Value("unknown", "expr")
+                    if (src.source, ".".join((*src.prefix, *kt, key))) in guarded and fallback.kind == "unknown":
+                        fallback = NONE
+                    self.emit(src, "read", (*kt, key), parent, function, fallback)
+                    return
+            if callee in _GUARD_CALLS:
+                return
+            last = callee.rsplit(".", 1)[-1]
+            if last in _OPEN_CALLS:
+                self.emit(src, "define", kt, parent, function)
+            if callee in self.functions and not isinstance(parent.func, ast.Attribute):
+                fn = self.functions[callee]
+                params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+                i = parent.args.index(node)
+                if i < len(params):
+                    bound = _Src(src.source, src.file, (*src.prefix, *kt), src.attrs)
+                    old = self.param_bindings.setdefault(fn.name, {}).get(params[i])
+                    if old is None or old == bound:
+                        self.param_bindings[fn.name][params[i]] = bound
+                        if kt:
+                            self.emit(src, "walk", kt, node, function, default)
+                        return
+        if isinstance(parent, ast.keyword) and parent.arg is not None:
+            call = ctx.parent(parent)
+            called = ctx.call_name(call) if isinstance(call, ast.Call) else None
+            if called in self.functions and isinstance(call, ast.Call) and not isinstance(call.func, ast.Attribute):
+                fn = self.functions[called]
+                names = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
+                if parent.arg in names:
+                    bound = _Src(src.source, src.file, (*src.prefix, *kt), src.attrs)
+                    old = self.param_bindings.setdefault(fn.name, {}).get(parent.arg)
+                    if old is None or old == bound:
+                        self.param_bindings[fn.name][parent.arg] = bound
+                        if kt:
+                            self.emit(src, "walk", kt, node, function, default)
+                        return
+        if isinstance(parent, ast.Return):
+            # callers in this file read it where they bind it; the graph rules decide for others
+            self.emit(src, "return", kt, node, function, default)
+            return
+        self.emit(src, "read", kt, node, function, default)
+
+    # ------------------------------------------------------------ entry
+
+    def run(self) -> list[KeyUse]:
+        ctx = self.ctx
+        self.prepass()
+        for fn in ctx.functions:
+            for deco in fn.decorator_list:
+                if isinstance(deco, ast.Call) and ctx.call_name(deco) == "hydra.main":
+                    kw = {k.arg: k.value for k in deco.keywords if k.arg}
+                    cfg_path = self.path_value(kw["config_path"], {}) if "config_path" in kw else Value("str", ".")
+                    cfg_name = _literal(kw.get("config_name"))
+                    file = UNKNOWN
+                    if cfg_path.kind == "str" and cfg_name.kind == "str":
+                        name = cfg_name.text if cfg_name.text.endswith((".yaml", ".yml")) else cfg_name.text + ".yaml"
+                        file = _join("/", (Value("str", "@here"), cfg_path, Value("str", name)))
+                    self.hydra_functions[fn] = _Src("hydra", file)
+        # parameters bound by calls below their function, and returned configs, settle in a few passes
+        previous: tuple[object, ...] = ()
+        for _ in range(3):
+            self.out = {}
+            self.scan_scope(ctx.tree, {})
+            state = (tuple(self.out), tuple(sorted(self.returns.items(), key=repr)), repr(self.param_bindings))
+            if state == previous:
+                break
+            previous = state
+        uses = list(self.out.values())
+        if self.argparse_open:
+            uses.append(KeyUse("argparse", "define", (), Span(1, 1, 1, 1), Value("str", ctx.rel), "<module>"))
+        return uses
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+
+
+def _attr(call: ast.Call) -> str:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else ""
+
+
+# --------------------------------------------------------------------------- other key sources
+
+
+def _env_uses(ctx: FileContext) -> Iterator[KeyUse]:
+    """`os.environ["X"]`, `os.getenv("X", d)`, `os.environ.get("X")`, `"X" in os.environ`."""
+    if not ctx.imports_any("os") or ("environ" not in ctx.text and "getenv" not in ctx.text):
+        return
+    env = Value("str", "os.environ")
+    for node in ctx.walk():
+        if isinstance(node, ast.Subscript) and ctx.qualify(node.value) == "os.environ":
+            var = _const_key(node.slice)
+            if var is not None:
+                op = "read" if isinstance(node.ctx, ast.Load) else "define"
+                yield KeyUse("env", op, (var,), ctx.span(node), env, _function_of(ctx, node))
+        elif isinstance(node, ast.Call):
+            name = ctx.call_name(node)
+            if name in ("os.getenv", "os.environ.get", "os.environ.setdefault") and node.args:
+                var = _const_key(node.args[0])
+                if var is None:
+                    continue
+                default = _literal(node.args[1]) if len(node.args) > 1 else NONE
+                if len(node.args) > 1 and default.kind == "unknown":
+                    default = Value("unknown", "expr")
+                op = "define" if name == "os.environ.setdefault" else "read"
+                yield KeyUse("env", op, (var,), ctx.span(node), env, _function_of(ctx, node), default)
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            var = _const_key(node.left)
+            if var is not None and ctx.qualify(node.comparators[0]) == "os.environ":
+                yield KeyUse("env", "read", (var,), ctx.span(node), env, _function_of(ctx, node), NONE)
+
+
+def _function_of(ctx: FileContext, node: ast.AST) -> str:
+    """The extractor's `Function.qualname` of the function holding `node` ("<module>" outside any):
+    "f", "Class.method", "f.<locals>.g"."""
+    chain = [a for a in ctx.ancestors(node) if isinstance(a, (*FUNCTIONS, ast.ClassDef))]
+    if isinstance(node, FUNCTIONS):
+        chain.insert(0, node)
+    outer, classes = "<module>", []
+    for a in reversed(chain):
+        if isinstance(a, ast.ClassDef):
+            classes.append(a.name)
+            continue
+        prefix = "" if outer == "<module>" else f"{outer}.<locals>."
+        if classes and (outer == "<module>" or not outer.endswith(classes[-1])):
+            prefix = f"{classes[-1]}." if outer == "<module>" else prefix
+        outer = f"{prefix}{a.name}"
+    return outer
+
+
+def _click_uses(ctx: FileContext) -> Iterator[KeyUse]:
+    """`@click.option("--lr", default=0.1)` defines `lr`; the function's use of `lr` reads it."""
+    if not ctx.imports_any("click"):
+        return
+    for fn in ctx.functions:
+        defined: dict[str, ast.Call] = {}
+        for deco in fn.decorator_list:
+            if not isinstance(deco, ast.Call) or ctx.call_name(deco) not in ("click.option", "click.argument"):
+                continue
+            names = [a.value for a in deco.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            plain = [n for n in names if not n.startswith("-")]
+            longs = [n for n in names if n.startswith("--")]
+            chosen = plain[0] if plain else (longs[0] if longs else (names[0] if names else ""))
+            dest = chosen.split("/")[0].lstrip("-").replace("-", "_").lower()
+            if dest.isidentifier():
+                defined[dest] = deco
+        if not defined:
+            continue
+        file = Value("ref", f"{ctx.module}.{fn.name}")
+        qual = _function_of(ctx, fn.body[0]) if fn.body else fn.name
+        kwargs = fn.args.kwarg is not None
+        for dest, deco in defined.items():
+            default = next((_literal(k.value) for k in deco.keywords if k.arg == "default"), UNKNOWN)
+            yield KeyUse("click", "define", (dest,), ctx.span(deco), file, qual, default)
+        first: dict[str, ast.Name] = {}
+        for node in ctx.walk_scope(fn):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in defined:
+                first.setdefault(node.id, node)
+            elif isinstance(node, ast.Call) and ctx.call_name(node) in ("locals", "vars") and not node.args:
+                kwargs = True
+        for dest, node in first.items():
+            yield KeyUse("click", "read", (dest,), ctx.span(node), file, qual)
+        if kwargs:
+            yield KeyUse("click", "read", (), ctx.span(fn), file, qual)
+
+
+def _class_fields(ctx: FileContext, scan: _Scan) -> Iterator[KeyUse]:
+    """Fields of config dataclasses and pydantic settings classes: definitions with defaults."""
+    for node in ctx.walk():
+        if not isinstance(node, ast.ClassDef) or node.name not in scan.classes:
+            continue
+        source = scan.classes[node.name]
+        file = Value("ref", f"{ctx.module}.{node.name}")
+        for item in node.body:
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                if "ClassVar" in ast.unparse(item.annotation):
+                    continue
+                default = _literal(item.value)
+                if isinstance(item.value, ast.Call) and item.value.keywords:
+                    default = next((_literal(k.value) for k in item.value.keywords if k.arg == "default"), default)
+                yield KeyUse(source, "define", (item.target.id,), ctx.span(item), file, node.name, default)
+
+
+def key_uses(ctx: FileContext) -> Iterator[KeyUse | Smell]:
+    """Configuration keys read and defined in this file (see the module docstring); MLD504."""
+    yield from _env_uses(ctx)
+    if not ctx.imports_any(*_CONFIG_ROOTS) and not ctx.notebook:
+        return
+    scan = _Scan(ctx)
+    uses = scan.run()
+    yield from uses
+    yield from _click_uses(ctx)
+    yield from _class_fields(ctx, scan)
+    if any(u.op == "read" and u.source in ("config", "hydra", "argparse") for u in uses):
+        yield from _hardcoded_hyperparameters(ctx)
+
+
+# --------------------------------------------------------------------------- mentions
+
+_DEF_CALLS = frozenset({"add_argument", "option", "argument"})
+
+
+def mentions(ctx: FileContext) -> Iterator[KeyUse]:
+    """Every name the file mentions as an attribute, keyword or identifier-like string (the
+    evidence a config key may be used in ways no KeyUse read captures). Not the strings of
+    argparse / click definitions themselves."""
+    skip: set[int] = set()
+    seen: dict[str, ast.AST] = {}
+    for node in ctx.walk():
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _DEF_CALLS:
+            for a in node.args:
+                skip.add(id(a))
+            for k in node.keywords:
+                if k.arg == "dest":
+                    skip.add(id(k.value))
+            continue
+        if isinstance(node, ast.Attribute):
+            seen.setdefault(node.attr, node)
+        elif isinstance(node, ast.keyword) and node.arg:
+            seen.setdefault(node.arg, node.value)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            text = node.value
+            if len(text) <= 200:
+                for m in _IDENT.finditer(text):
+                    seen.setdefault(m.group(), node)
+    out = Value("str", ctx.rel)
+    for name, node in sorted(seen.items()):
+        yield KeyUse("mention", "read", (name,), ctx.span(node), out)
+
+
+# --------------------------------------------------------------------------- MLD505
+
+_PACKAGING = frozenset({"setup.py", "conf.py", "noxfile.py", "fabfile.py"})
+_PACKAGE_META = re.compile(r"version|about", re.I)
+_CONFIG_WORDS = re.compile(r"conf|cfg|setting|param|hparam|hyper|option", re.I)
+
+
+def exec_as_config(ctx: FileContext) -> Iterator[Smell]:
+    """MLD505: `exec(open("config.py").read())`, `runpy.run_path(cfg)`, `importlib` from a runtime path."""
+    text = ctx.text
+    if "exec" not in text and "eval" not in text and "runpy" not in text and "importlib" not in text:
+        return
+    if ctx.rel.rsplit("/", 1)[-1] in _PACKAGING:
+        return  # setup.py reading `__version__`, Sphinx's conf.py: packaging, not ML configuration
+    read_names: dict[str, ast.AST] = {}  # names bound to file contents
+    for node in ctx.walk():
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and _reads_file(ctx, node.value)
+        ):
+            read_names[node.targets[0].id] = node
+    for node in ctx.walk():
+        if not isinstance(node, ast.Call):
+            continue
+        name = ctx.call_name(node)
+        if name in ("exec", "eval", "execfile") and node.args:
+            arg = node.args[0]
+            content = _reads_file(ctx, arg) or (isinstance(arg, ast.Name) and arg.id in read_names)
+            if (name == "execfile" or content) and not _PACKAGE_META.search(ctx.source(node)):
+                yield ctx.smell(
+                    "MLD505",
+                    node,
+                    f"`{ctx.source(node)}` runs a file's contents as code to set configuration: any statement "
+                    "in it runs, and the settings it makes are invisible to tools and readers",
+                    key=ctx.source(node),
+                )
+        elif name == "runpy.run_path" and node.args:
+            used = isinstance(ctx.parent(node), (ast.Assign, ast.Subscript, ast.Call, ast.Attribute))
+            if used or _CONFIG_WORDS.search(ctx.source(node.args[0])):
+                yield ctx.smell(
+                    "MLD505",
+                    node,
+                    f"`{ctx.source(node)}` executes a Python file and takes its globals as configuration",
+                    key=ctx.source(node),
+                    confidence="medium",
+                )
+        elif name in ("importlib.util.spec_from_file_location", "importlib.machinery.SourceFileLoader"):
+            path = (
+                node.args[1]
+                if len(node.args) > 1
+                else next((k.value for k in node.keywords if k.arg in ("location", "path")), None)
+            )
+            if path is None or isinstance(path, ast.Constant):
+                continue
+            if _CONFIG_WORDS.search(ctx.source(node)) or _CONFIG_WORDS.search(_function_of(ctx, node)):
+                yield ctx.smell(
+                    "MLD505",
+                    node,
+                    f"`{ctx.source(node)}` imports a Python file chosen at run time as configuration",
+                    key=ctx.source(node),
+                    confidence="medium",
+                )
+
+
+def _reads_file(ctx: FileContext, node: ast.expr) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            if isinstance(sub.func, ast.Attribute) and sub.func.attr in ("read", "read_text"):
+                return True
+            if ctx.call_name(sub) == "open":
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------- MLD504
+
+_ESTIMATOR_MODULES = (
+    "sklearn.ensemble.",
+    "sklearn.linear_model.",
+    "sklearn.svm.",
+    "sklearn.tree.",
+    "sklearn.neighbors.",
+    "sklearn.naive_bayes.",
+    "sklearn.neural_network.",
+    "sklearn.gaussian_process.",
+    "sklearn.kernel_ridge.",
+    "sklearn.cluster.",
+    "xgboost.",
+    "lightgbm.",
+    "catboost.",
+    "torch.optim.",
+    "tensorflow.keras.optimizers.",
+    "keras.optimizers.",
+)
+_HF_ARGS = frozenset({"transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments"})
+_NOT_HYPER = frozenset(
+    {
+        "random_state",
+        "seed",
+        "n_jobs",
+        "nthread",
+        "num_threads",
+        "thread_count",
+        "verbose",
+        "verbosity",
+        "silent",
+        "device",
+        "gpu_id",
+        "devices",
+        "cache_size",
+        "logging_steps",
+        "save_steps",
+        "eval_steps",
+        "save_total_limit",
+        "dataloader_num_workers",
+        "local_rank",
+        "max_bin",
+        "num_workers",
+    }
+)
+
+
+def _hardcoded_hyperparameters(ctx: FileContext) -> Iterator[Smell]:
+    """MLD504: a model or optimizer constructed with literal hyper-parameters in a file that reads
+    a configuration system (the caller checks that)."""
+    for node in ctx.walk():
+        if not isinstance(node, ast.Call):
+            continue
+        name = ctx.call_name(node) or ""
+        last = name.rsplit(".", 1)[-1]
+        if not (name in _HF_ARGS or (name.startswith(_ESTIMATOR_MODULES) and last[:1].isupper())):
+            continue
+        if "lr_scheduler" in name or "swa_utils" in name:
+            continue
+        literals = []
+        for kw in node.keywords:
+            if kw.arg is None or kw.arg in _NOT_HYPER:
+                continue
+            v = _literal(kw.value)
+            if v.kind == "num":
+                literals.append(f"{kw.arg}={v.text}")
+        if name.startswith("torch.optim.") and len(node.args) > 1 and _literal(node.args[1]).kind == "num":
+            literals.insert(0, f"lr={_literal(node.args[1]).text}")
+        if not literals:
+            continue
+        shown = ", ".join(literals[:4]) + (", ..." if len(literals) > 4 else "")
+        yield ctx.smell(
+            "MLD504",
+            node,
+            f"`{last}` is given hard-coded hyper-parameters ({shown}) in a file that reads its settings "
+            "from a configuration system: these bypass it",
+            key=f"{name}|{shown}",
+        )
+
+
+DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = (key_uses, mentions, exec_as_config)
