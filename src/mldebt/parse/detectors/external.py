@@ -1,10 +1,953 @@
-"""Detectors of this area (see parse/detectors/__init__.py)."""
+"""Detectors of changes in the external world, monitoring and data testing (Sculley et al. §7, §8)
+and of self-admitted debt:
+
+- MLD601 fixed-threshold: a hand-set constant compared with model scores or probabilities;
+- MLD602 unmonitored-prediction: a serving handler that returns predictions with no logging,
+  metrics, input validation or bounds;
+- MLD701 unvalidated-external-data: data read from a file, URL or table reaching `fit`/`predict`
+  in the same scope with no validation on the way;
+- MLD706 self-admitted-debt: TODO/FIXME/HACK/XXX comments in ML code.
+
+All four work inside one scope (a function, or a module's or notebook's top-level code) and give
+up on what they cannot see: values built in other functions, dynamic attribute access.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import ast
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
-from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.facts import KeyUse, Smell
+from mldebt.parse.detectors.context import FUNCTIONS, FileContext
+from mldebt.parse.detectors.types import ARRAY, DATAFRAME, ESTIMATOR, KERAS_MODEL, SERIES, TENSOR, TORCH_MODULE
+from mldebt.parse.facts import KeyUse, Smell, Span
 
-DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = ()
+_ML_ROOTS = (
+    "sklearn",
+    "torch",
+    "tensorflow",
+    "keras",
+    "jax",
+    "flax",
+    "xgboost",
+    "lightgbm",
+    "catboost",
+    "transformers",
+    "mlflow",
+    "statsmodels",
+    "onnxruntime",
+    "joblib",
+)
+_DATA_ROOTS = ("pandas", "numpy", "polars", "pyspark", "dask", "scipy", "datasets", "pyarrow")
+
+
+def _is_test_path(rel: str) -> bool:
+    parts = rel.split("/")
+    name = parts[-1]
+    return (
+        name.startswith("test_")
+        or name.endswith(("_test.py", "_tests.py"))
+        or name == "conftest.py"
+        or any(p in ("tests", "test", "testing") for p in parts[:-1])
+    )
+
+
+def _last(ctx: FileContext, node: ast.expr) -> str:
+    """The last segment of a dotted name (`self.model` -> "model"), or ""."""
+    dotted = ctx.dotted(node)
+    return dotted.rsplit(".", 1)[-1] if dotted else ""
+
+
+def _names(node: ast.AST) -> Iterator[str]:
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            yield n.id
+
+
+def _number(node: ast.expr) -> float | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _number(node.operand)
+        if inner is not None:
+            return -inner if isinstance(node.op, ast.USub) else inner
+    return None
+
+
+def _literal_names(ctx: FileContext, scope: ast.AST) -> dict[str, tuple[float, int]]:
+    """Names of a scope bound exactly once, to a numeric literal: name -> (value, line)."""
+    counts: dict[str, int] = {}
+    found: dict[str, tuple[float, int]] = {}
+    params: set[str] = set()
+    if isinstance(scope, (*FUNCTIONS, ast.Lambda)):
+        a = scope.args
+        params = {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if p is not None}
+    for node in ctx.walk_scope(scope):
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets, value = [node.target], node.value if isinstance(node, ast.AnnAssign) else None
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            targets = [node.target]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                counts[name] = counts.get(name, 0) + 2
+        elif isinstance(node, ast.NamedExpr):
+            targets = [node.target]
+        for target in targets:
+            for name in _names(target):
+                counts[name] = counts.get(name, 0) + 1
+            if isinstance(target, ast.Name) and value is not None:
+                number = _number(value)
+                if number is not None:
+                    found[target.id] = (number, getattr(node, "lineno", 0))
+    return {k: v for k, v in found.items() if counts.get(k) == 1 and k not in params}
+
+
+# ---------------------------------------------------------------------------------------- MLD601
+
+
+@dataclass(frozen=True, slots=True)
+class _Output:
+    what: str  # "`clf.predict_proba`"
+    line: int
+    kind: str  # "prob" (a probability or a prediction, thresholds in (0, 1)) | "score" (any scale)
+
+
+_SQUASH = frozenset(
+    {
+        "torch.sigmoid",
+        "torch.softmax",
+        "torch.special.expit",
+        "torch.nn.functional.sigmoid",
+        "torch.nn.functional.softmax",
+        "scipy.special.expit",
+        "scipy.special.softmax",
+        "tensorflow.sigmoid",
+        "tensorflow.math.sigmoid",
+        "tensorflow.nn.sigmoid",
+        "tensorflow.nn.softmax",
+        "jax.nn.sigmoid",
+        "jax.nn.softmax",
+    }
+)
+# methods that keep a model output a model output (shape, device, dtype)
+_KEEP = frozenset(
+    {
+        "squeeze",
+        "flatten",
+        "ravel",
+        "detach",
+        "cpu",
+        "cuda",
+        "numpy",
+        "item",
+        "tolist",
+        "reshape",
+        "view",
+        "to",
+        "float",
+        "double",
+        "astype",
+        "copy",
+        "clone",
+        "max",
+        "amax",
+    }
+)
+_MODEL_WORD = re.compile(r"(?i)^(model|net|clf|classifier|estimator|regressor|detector|\w+_model|model_\w+|\w+net)$")
+_ORDER = (ast.Gt, ast.GtE, ast.Lt, ast.LtE)
+_FRAMEWORKS = ("torch", "tensorflow", "keras", "jax", "flax")
+
+
+class _Outputs:
+    """Which expressions of one scope hold model outputs (flow-ordered by position)."""
+
+    def __init__(self, ctx: FileContext, scope: ast.AST, callables: frozenset[str]) -> None:
+        self.ctx = ctx
+        self.scope = scope
+        self.callables = callables  # names that are functions, classes or imports: not models
+        self.bound: dict[str, list[tuple[tuple[int, int], _Output | None]]] = {}
+        self.deep = ctx.imports_any(*_FRAMEWORKS)
+
+    def bind(self, target: ast.expr, out: _Output | None, pos: tuple[int, int]) -> None:
+        if isinstance(target, ast.Name):
+            self.bound.setdefault(target.id, []).append((pos, out))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self.bind(elt, None, pos)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, None, pos)
+
+    def lookup(self, name: str, at: tuple[int, int]) -> _Output | None:
+        best: _Output | None = None
+        for pos, out in self.bound.get(name, []):
+            if pos <= at:
+                best = out
+        return best
+
+    def of(self, node: ast.expr, depth: int = 0) -> _Output | None:
+        if depth > 20:
+            return None
+        at = (node.lineno, node.col_offset)
+        if isinstance(node, ast.Name):
+            return self.lookup(node.id, at)
+        if isinstance(node, ast.Subscript):
+            return self.of(node.value, depth + 1)
+        if isinstance(node, ast.Attribute):
+            if node.attr in ("logits", "data", "values", "T"):
+                return self.of(node.value, depth + 1)
+            return None
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        qual = self.ctx.qualify(func)
+        if qual in _SQUASH and node.args:
+            inner = self.of(node.args[0], depth + 1)
+            if inner is not None:
+                return _Output(f"`{qual.rsplit('.', 1)[-1]}` of {inner.what}", inner.line, "prob")
+            return None
+        if qual == "sklearn.model_selection.cross_val_predict":
+            method_kw = next((k.value for k in node.keywords if k.arg == "method"), None)
+            if isinstance(method_kw, ast.Constant) and method_kw.value in ("predict_proba", "decision_function"):
+                scale = "prob" if method_kw.value == "predict_proba" else "score"
+                return _Output(f"`cross_val_predict(method={method_kw.value!r})`", node.lineno, scale)
+            return None
+        if isinstance(func, ast.Attribute):
+            method = func.attr
+            receiver = func.value
+            kind = self.ctx.types.kind_of(receiver)
+            if kind in (DATAFRAME, SERIES):
+                return None
+            name = self.ctx.source(receiver)
+            if method == "predict_proba":
+                return _Output(f"`{name}.predict_proba`", node.lineno, "prob")
+            if method == "decision_function":
+                return _Output(f"`{name}.decision_function`", node.lineno, "score")
+            if method == "predict" and (kind in (ESTIMATOR, KERAS_MODEL) or self._modelish(receiver)):
+                return _Output(f"`{name}.predict`", node.lineno, "prob")
+            if method == "forward" and (kind == TORCH_MODULE or self._modelish(receiver)):
+                return _Output(f"`{name}`", node.lineno, "prob")
+            if method in ("sigmoid", "softmax") or method in _KEEP:
+                inner = self.of(receiver, depth + 1)
+                if inner is not None:
+                    if method in ("sigmoid", "softmax"):
+                        return _Output(f"`{method}` of {inner.what}", inner.line, "prob")
+                    return inner
+            return None
+        if isinstance(func, (ast.Name, ast.Attribute)) and self.deep:
+            callee_kind = self.ctx.types.kind_of(func)
+            if callee_kind in (TORCH_MODULE, KERAS_MODEL) or self._modelish(func):
+                return _Output(f"`{self.ctx.source(func)}`", node.lineno, "prob")
+        return None
+
+    def _modelish(self, node: ast.expr) -> bool:
+        """A variable (not a function, class or import) whose name says it holds a model."""
+        dotted = self.ctx.dotted(node)
+        if dotted is None:
+            return False
+        if "." not in dotted and dotted in self.callables:
+            return False
+        if dotted.split(".")[0] in self.ctx.aliases:
+            return False
+        return bool(_MODEL_WORD.match(dotted.rsplit(".", 1)[-1]))
+
+
+_SOURCE_METHODS = frozenset({"predict", "predict_proba", "decision_function", "forward", "sigmoid", "softmax"})
+
+
+def _callables_and_candidates(ctx: FileContext) -> tuple[frozenset[str], set[int]]:
+    """Names of the file's functions, classes and imports; and the ids of the scopes that call
+    something that may produce a model output (the only scopes worth a closer look)."""
+    names = set(ctx.aliases)
+    candidates: set[int] = set()
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, (*FUNCTIONS, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if last in _SOURCE_METHODS or last == "cross_val_predict" or last in ("expit",) or _MODEL_WORD.match(last):
+                candidates.add(id(ctx.scope_of(node)))
+    return frozenset(names), candidates
+
+
+def fixed_threshold(ctx: FileContext) -> Iterator[Smell]:
+    """MLD601: `proba > 0.73`, a hand-set constant deciding on a model's score."""
+    libraries = ("sklearn", "xgboost", "lightgbm", "catboost", "scipy", *_FRAMEWORKS, "joblib", "pickle")
+    if not ctx.imports_any(*libraries) and "predict" not in ctx.text:
+        return
+    callables, candidates = _callables_and_candidates(ctx)
+    if not candidates:
+        return
+    module_literals = _literal_names(ctx, ctx.tree)
+    scopes: list[ast.AST] = [ctx.tree, *ctx.functions]
+    for scope in scopes:
+        if id(scope) not in candidates:
+            continue
+        outputs = _Outputs(ctx, scope, callables)
+        if scope is ctx.tree:
+            literals = module_literals
+        else:
+            # a module constant rebound in the function is the function's own
+            own = _assigned(ctx, scope)
+            literals = {k: v for k, v in module_literals.items() if k not in own}
+            literals.update(_literal_names(ctx, scope))
+        for node in ctx.walk_scope(scope):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                out = outputs.of(node.value)
+                end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    outputs.bind(t, out, end)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                out = outputs.of(node.iter)
+                outputs.bind(node.target, out, (node.iter.end_lineno or 0, node.iter.end_col_offset or 0))
+            elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+                for gen in node.generators:
+                    outputs.bind(gen.target, outputs.of(gen.iter), (node.lineno, node.col_offset))
+            elif isinstance(node, ast.Compare) and not _is_range(ctx, node):
+                smell = _threshold_smell(ctx, node, outputs, literals)
+                if smell is not None:
+                    yield smell
+
+
+def _is_range(ctx: FileContext, node: ast.Compare) -> bool:
+    """`0.5 < p < 0.6` or `(p > 0.5) & (p < 0.6)`: a bin of scores (calibration, analysis), not a decision."""
+    if len(node.ops) == 2 and all(isinstance(op, _ORDER) for op in node.ops):
+        return True
+    parent = ctx.parent(node)
+    if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.BitAnd):
+        siblings: list[ast.expr] = [parent.left, parent.right]
+    elif isinstance(parent, ast.BoolOp) and isinstance(parent.op, ast.And):
+        siblings = list(parent.values)
+    else:
+        return False
+    mine = {ast.dump(x) for x in (node.left, *node.comparators)}
+    return any(
+        isinstance(o, ast.Compare) and o is not node and mine & {ast.dump(x) for x in (o.left, *o.comparators)}
+        for o in siblings
+    )
+
+
+def _assigned(ctx: FileContext, scope: ast.AST) -> set[str]:
+    out: set[str] = set()
+    for node in ctx.walk_scope(scope):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+    return out
+
+
+def _threshold_smell(
+    ctx: FileContext, node: ast.Compare, outputs: _Outputs, literals: dict[str, tuple[float, int]]
+) -> Smell | None:
+    operands = [node.left, *node.comparators]
+    for i, op in enumerate(node.ops):
+        if not isinstance(op, _ORDER):
+            continue
+        for side, other in ((operands[i], operands[i + 1]), (operands[i + 1], operands[i])):
+            out = outputs.of(side)
+            if out is None:
+                continue
+            value = _number(other)
+            const_line = 0
+            if value is None and isinstance(other, ast.Name) and other.id in literals:
+                value, const_line = literals[other.id]
+            if value is None:
+                continue
+            if out.kind == "prob" and not 0 < value < 1:
+                continue
+            if out.kind == "score" and value == 0:
+                continue  # the sign of a decision function is the default rule
+            shown = f"{value:g}"
+            if const_line:
+                threshold = f"`{ctx.source(other)}` = {shown}{_at(ctx, const_line)}"
+            else:
+                threshold = shown
+            related: list[tuple[ast.AST | Span, str]] = [
+                (_line_span(out.line), f"{out.what} computes the model output here")
+            ]
+            if const_line:
+                related.append((_line_span(const_line), f"`{ctx.source(other)}` is set by hand to {shown}"))
+            return ctx.smell(
+                "MLD601",
+                node,
+                f"`{ctx.source(node)}` compares {out.what} output{_at(ctx, out.line)} "
+                f"with the hand-set threshold {threshold}",
+                key=f"{out.what}|{shown}",
+                related=tuple(related),
+                data=(("value", shown),),
+            )
+    return None
+
+
+def _line_span(line: int) -> Span:
+    return Span(line, 1, line, 1)
+
+
+# ---------------------------------------------------------------------------------------- MLD602
+
+_WEB_ROOTS = (
+    "fastapi",
+    "flask",
+    "starlette",
+    "bentoml",
+    "ray",
+    "sanic",
+    "quart",
+    "litestar",
+    "aiohttp",
+    "falcon",
+    "mlflow",
+    "kserve",
+)
+_ROUTES = frozenset({"get", "post", "put", "patch", "delete", "route", "api", "websocket", "api_route"})
+_MONITOR_ROOTS = (
+    "prometheus_client",
+    "prometheus_fastapi_instrumentator",
+    "starlette_exporter",
+    "statsd",
+    "datadog",
+    "opentelemetry",
+    "evidently",
+    "whylogs",
+    "arize",
+    "nannyml",
+    "sentry_sdk",
+    "newrelic",
+)
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
+_SINKS = frozenset(
+    {"put_record", "put_records", "insert_one", "insert_many", "log_metric", "log_metrics", "inc", "observe"}
+)
+_RAW_ANNOTATIONS = frozenset(
+    {"str", "bytes", "dict", "Dict", "Any", "object", "Request", "UploadFile", "list", "List", "Json", "JSON"}
+)
+_VALIDATE_WORD = re.compile(r"(?i)(valid|sanitiz|^check_|^verify|^ensure_|^parse_obj|^parse_raw)")
+_BOUNDS = frozenset({"numpy.clip", "torch.clamp", "torch.clip"})
+
+
+def _route_decorator(ctx: FileContext, deco: ast.expr) -> bool:
+    func = deco.func if isinstance(deco, ast.Call) else deco
+    qual = ctx.qualify(func) or ""
+    if qual.startswith("bentoml.") and qual.rsplit(".", 1)[-1] in ("api", "post", "get"):
+        return True
+    return isinstance(func, ast.Attribute) and func.attr in _ROUTES and ctx.imports_any(*_WEB_ROOTS[:-2])
+
+
+def _serving_entries(ctx: FileContext) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.AST, str]]:
+    """(function, the node that makes it a serving entry, how) for each serving entry point."""
+    for fn in ctx.functions:
+        for deco in fn.decorator_list:
+            if _route_decorator(ctx, deco):
+                yield fn, deco, f"route `{ctx.source(deco)}`"
+                break
+        else:
+            parent = ctx.parent(fn)
+            if isinstance(parent, ast.Module) and fn.name in ("lambda_handler", "handler") and len(fn.args.args) == 2:
+                yield fn, fn, "AWS Lambda handler"
+            elif isinstance(parent, ast.ClassDef) and fn.name in ("predict", "__call__"):
+                how = _serving_class(ctx, parent)
+                if how:
+                    yield fn, parent, how
+
+
+def _serving_class(ctx: FileContext, cls: ast.ClassDef) -> str:
+    for deco in cls.decorator_list:
+        func = deco.func if isinstance(deco, ast.Call) else deco
+        qual = ctx.qualify(func) or ""
+        if qual in ("ray.serve.deployment", "bentoml.service"):
+            return f"`{qual}` class"
+    for base in cls.bases:
+        qual = ctx.qualify(base) or ""
+        if qual in ("mlflow.pyfunc.PythonModel", "kserve.Model"):
+            return f"`{qual}` subclass"
+    return ""
+
+
+def _reach(
+    ctx: FileContext,
+    fn: ast.FunctionDef | ast.AsyncFunctionDef,
+    defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
+) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The function and the functions of the same file it calls (by bare name or `self.`), transitively."""
+    seen = [fn]
+    queue = [fn]
+    while queue and len(seen) < 20:
+        current = queue.pop()
+        for node in ctx.walk_scope(current):
+            if not isinstance(node, ast.Call):
+                continue
+            dotted = ctx.dotted(node.func) or ""
+            name = dotted[5:] if dotted.startswith("self.") else dotted
+            target = defs.get(name)
+            if target is not None and target not in seen:
+                seen.append(target)
+                queue.append(target)
+    return seen
+
+
+def _is_predict(ctx: FileContext, node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return False
+    method = node.func.attr
+    if not (method.startswith("predict") or method == "decision_function"):
+        return False
+    receiver = node.func.value
+    if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
+        return False
+    return ctx.types.kind_of(receiver) not in (DATAFRAME, SERIES, ARRAY, TENSOR)
+
+
+def _monitored_or_validated(ctx: FileContext, node: ast.AST) -> bool:
+    if isinstance(node, ast.Assert):
+        return True
+    if isinstance(node, ast.If) and any(isinstance(s, ast.Raise) for b in (node.body, node.orelse) for s in b):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    qual = ctx.qualify(node.func) or ""
+    root = qual.split(".")[0]
+    if root in ("logging", "loguru", "structlog", "wandb") or qual.startswith("mlflow.log"):
+        return True
+    if qual in ("print", "abort", "flask.abort") or qual in _BOUNDS:
+        return True
+    last = qual.rsplit(".", 1)[-1]
+    if isinstance(node.func, ast.Attribute):
+        owner = _last(ctx, node.func.value).lower()
+        if last in _LOG_METHODS and "log" in owner:
+            return True
+        if last in _SINKS or last in ("clip", "clamp"):
+            return True
+        if last == "validate" or (last == "load" and "schema" in owner):
+            return True
+    if qual in ("min", "max") and any(
+        isinstance(a, ast.Call) and ctx.qualify(a.func) in ("min", "max") for a in node.args
+    ):
+        return True  # min(max(x, lo), hi)
+    return bool(_VALIDATE_WORD.search(last))
+
+
+def _typed_params(ctx: FileContext, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A parameter typed with a model class (pydantic, dataclass) or a scalar the framework parses."""
+    for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]:
+        ann = a.annotation
+        if ann is None:
+            continue
+        if isinstance(ann, ast.Subscript):
+            ann = ann.value
+        text = ctx.dotted(ann) if isinstance(ann, (ast.Name, ast.Attribute)) else None
+        if text is None or text.rsplit(".", 1)[-1] not in _RAW_ANNOTATIONS:
+            return True
+    return False
+
+
+def unmonitored_prediction(ctx: FileContext) -> Iterator[Smell]:
+    """MLD602: a serving entry point acting on `model.predict` with nothing logged or checked."""
+    if not ctx.imports_any(*_WEB_ROOTS) and "handler" not in ctx.text:
+        return
+    if _is_test_path(ctx.rel) or ctx.imports_any(*_MONITOR_ROOTS):
+        return
+    defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    for fn in ctx.functions:
+        if isinstance(ctx.parent(fn), (ast.Module, ast.ClassDef)):
+            defs.setdefault(fn.name, fn)
+    for fn, why, how in _serving_entries(ctx):
+        if _typed_params(ctx, fn):
+            continue
+        if any(
+            isinstance(d, ast.Call) and any(k.arg == "response_model" for k in d.keywords) for d in fn.decorator_list
+        ):
+            continue
+        reached = _reach(ctx, fn, defs)
+        predict: ast.Call | None = None
+        checked = False
+        for f in reached:
+            for node in ctx.walk_scope(f):
+                if _monitored_or_validated(ctx, node):
+                    checked = True
+                    break
+                if predict is None and _is_predict(ctx, node):
+                    assert isinstance(node, ast.Call)
+                    predict = node
+            if checked:
+                break
+        if checked or predict is None or _bounded(ctx, reached, defs):
+            continue
+        site: ast.AST = predict
+        if ctx.scope_of(predict) is not fn:
+            # the prediction is made in a helper: report the call in the handler that leads there
+            site = next(
+                (
+                    n
+                    for n in ctx.walk_scope(fn)
+                    if isinstance(n, ast.Call)
+                    and (ctx.dotted(n.func) or "").removeprefix("self.") in defs
+                    and _leads_to(ctx, defs[(ctx.dotted(n.func) or "").removeprefix("self.")], predict, defs)
+                ),
+                fn,
+            )
+        assert isinstance(predict.func, ast.Attribute)
+        what = f"`{ctx.source(predict.func)}`"
+        where = "" if getattr(site, "lineno", 0) == predict.lineno else _at(ctx, predict.lineno)
+        yield ctx.smell(
+            "MLD602",
+            site,
+            f"`{fn.name}` ({how}) serves {what} output{where} with no logging, metrics, "
+            "input validation or bounds on the prediction",
+            key=fn.name,
+            related=((why, f"`{fn.name}` is a serving entry point ({how})"), (predict, f"{what} predicts here")),
+        )
+
+
+def _bounded(
+    ctx: FileContext,
+    reached: list[ast.FunctionDef | ast.AsyncFunctionDef],
+    defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
+) -> bool:
+    """Is a prediction (or what a helper returns) compared with a bound in an `if`, `while` or `assert`?"""
+    helpers = {f.name for f in reached}
+    for f in reached:
+        held: set[str] = set()
+
+        def predicted(expr: ast.AST, held: set[str] = held) -> bool:
+            for n in ast.walk(expr):
+                if isinstance(n, ast.Name) and n.id in held:
+                    return True
+                if isinstance(n, ast.Call) and (
+                    _is_predict(ctx, n) or (ctx.dotted(n.func) or "").removeprefix("self.") in helpers
+                ):
+                    return True
+            return False
+
+        for node in ctx.walk_scope(f):
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+                if predicted(node.value):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    held.update(n for t in targets for n in _names(t))
+            elif isinstance(node, (ast.For, ast.AsyncFor)) and predicted(node.iter):
+                held.update(_names(node.target))
+            elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+                for cmp in ast.walk(node.test):
+                    if (
+                        isinstance(cmp, ast.Compare)
+                        and any(isinstance(op, _ORDER) for op in cmp.ops)
+                        and predicted(cmp)
+                    ):
+                        return True
+    return False
+
+
+def _at(ctx: FileContext, line: int) -> str:
+    """` (line N)` for messages; notebooks leave it to the evidence, which names the cell."""
+    return "" if ctx.notebook else f" (line {line})"
+
+
+def _leads_to(
+    ctx: FileContext,
+    fn: ast.FunctionDef | ast.AsyncFunctionDef,
+    target: ast.AST,
+    defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
+) -> bool:
+    return any(ctx.scope_of(target) is f for f in _reach(ctx, fn, defs))
+
+
+# ---------------------------------------------------------------------------------------- MLD701
+
+_READ_EXACT = frozenset(
+    {
+        "numpy.load",
+        "numpy.loadtxt",
+        "numpy.genfromtxt",
+        "numpy.fromfile",
+        "json.load",
+        "pyarrow.parquet.read_table",
+        "pyarrow.csv.read_csv",
+    }
+)
+_READ_PREFIX = ("pandas.read_", "polars.read_", "polars.scan_", "dask.dataframe.read_", "modin.pandas.read_")
+_SPARK_FORMATS = frozenset({"csv", "parquet", "json", "table", "load", "orc", "text", "jdbc"})
+_FIT = frozenset({"fit", "train", "partial_fit", "fit_predict", "fit_generator"})
+_PREDICT = frozenset({"predict", "predict_proba", "decision_function", "predict_on_batch"})
+_FIT_FUNCTIONS = frozenset({"xgboost.train", "xgboost.cv", "lightgbm.train", "lightgbm.cv", "catboost.cv"})
+_DATA_KWARGS = frozenset(
+    {
+        "X",
+        "y",
+        "x",
+        "data",
+        "dtrain",
+        "train_set",
+        "train_data",
+        "dataset",
+        "df",
+        "X_train",
+        "y_train",
+        "validation_data",
+        "eval_set",
+        "valid_sets",
+        "train_dataset",
+        "eval_dataset",
+    }
+)
+_VALIDATION_ROOTS = (
+    "pandera",
+    "great_expectations",
+    "deepchecks",
+    "tensorflow_data_validation",
+    "pandas_schema",
+    "jsonschema",
+    "cerberus",
+    "pydantic",
+    "schema",
+    "voluptuous",
+    "marshmallow",
+)
+
+
+_TRANSFORMERS = (
+    "sklearn.preprocessing.",
+    "sklearn.feature_extraction.",
+    "sklearn.impute.",
+    "sklearn.decomposition.",
+    "sklearn.feature_selection.",
+    "sklearn.compose.",
+    "sklearn.random_projection.",
+    "sklearn.kernel_approximation.",
+    "category_encoders.",
+)
+
+
+def _read_api(ctx: FileContext, node: ast.Call) -> str | None:
+    qual = ctx.qualify(node.func) or ""
+    if qual in _READ_EXACT or qual.startswith(_READ_PREFIX):
+        return qual
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        # requests.get(url).json()
+        if func.attr == "json" and isinstance(func.value, ast.Call):
+            inner = ctx.qualify(func.value.func) or ""
+            if inner in ("requests.get", "requests.post", "httpx.get"):
+                return f"{inner}(...).json"
+        # spark.read.csv(...), spark.read.format("x").load(...), spark.table(...), spark.sql(...)
+        if func.attr in _SPARK_FORMATS:
+            chain = func.value
+            while isinstance(chain, ast.Call) and isinstance(chain.func, ast.Attribute):
+                chain = chain.func.value
+            if isinstance(chain, ast.Attribute) and chain.attr == "read" and "spark" in _last(ctx, chain.value).lower():
+                return f"spark.read.{func.attr}"
+        if func.attr in ("sql", "table") and "spark" in _last(ctx, func.value).lower():
+            return f"spark.{func.attr}"
+    return None
+
+
+def _is_transformer(ctx: FileContext, node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and (ctx.qualify(node.func) or "").startswith(_TRANSFORMERS)
+
+
+def _data_args(node: ast.Call) -> list[ast.expr]:
+    out = [a.value if isinstance(a, ast.Starred) else a for a in node.args]
+    out += [k.value for k in node.keywords if k.arg in _DATA_KWARGS]
+    return out
+
+
+def _validates(ctx: FileContext, node: ast.AST, tainted: dict[str, tuple[ast.Call, str]]) -> bool:
+    if isinstance(node, ast.Assert):
+        return any(n in tainted for n in _names(node.test))
+    if isinstance(node, ast.If):
+        raises = any(isinstance(s, ast.Raise) for s in node.body)
+        return raises and any(n in tainted for n in _names(node.test))
+    if isinstance(node, ast.Call):
+        qual = ctx.qualify(node.func) or ""
+        if qual.split(".")[0] in _VALIDATION_ROOTS:
+            return True
+        last = qual.rsplit(".", 1)[-1]
+        return bool(_VALIDATE_WORD.search(last)) or last.startswith("expect_")
+    return False
+
+
+def unvalidated_external_data(ctx: FileContext) -> Iterator[Smell]:
+    """MLD701: data read in a scope reaches `fit`/`predict` there with nothing checking it."""
+    if not ctx.imports_any(*_DATA_ROOTS, "json", "requests", *_ML_ROOTS):
+        return
+    if _is_test_path(ctx.rel) or ctx.imports_any(*_VALIDATION_ROOTS[:5]):
+        return
+    # only scopes that read external data are worth a closer look
+    reading = {id(ctx.scope_of(n)) for n in ast.walk(ctx.tree) if isinstance(n, ast.Call) and _read_api(ctx, n)}
+    for scope in [ctx.tree, *ctx.functions]:
+        if id(scope) not in reading:
+            continue
+        if any(
+            (ctx.qualify(d.func if isinstance(d, ast.Call) else d) or "").startswith("pandera")
+            for d in getattr(scope, "decorator_list", [])
+        ):
+            continue
+        smell = _unvalidated_in(ctx, scope)
+        if smell is not None:
+            yield smell
+
+
+def _unvalidated_in(ctx: FileContext, scope: ast.AST) -> Smell | None:
+    tainted: dict[str, tuple[ast.Call, str]] = {}  # name -> (the read, its API)
+    transformers: set[str] = set()  # names bound to a scaler, encoder, vectorizer...
+    fits: list[tuple[ast.Call, tuple[ast.Call, str]]] = []
+    predicts: list[tuple[ast.Call, tuple[ast.Call, str]]] = []
+
+    def source_of(expr: ast.AST) -> tuple[ast.Call, str] | None:
+        for n in ast.walk(expr):
+            if isinstance(n, ast.Call):
+                api = _read_api(ctx, n)
+                if api is not None:
+                    return n, api
+            elif isinstance(n, ast.Name) and n.id in tainted:
+                return tainted[n.id]
+        return None
+
+    def bind(target: ast.AST, src: tuple[ast.Call, str] | None) -> None:
+        for name in _names(target):
+            if src is not None:
+                tainted[name] = src
+            elif name in tainted and isinstance(target, ast.Name):
+                del tainted[name]
+
+    for node in ctx.walk_scope(scope):
+        if _validates(ctx, node, tainted):
+            return None
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            src = source_of(node.value)
+            transformer = _is_transformer(ctx, node.value)
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                bind(t, src)
+                if isinstance(t, ast.Name):
+                    (transformers.add if transformer else transformers.discard)(t.id)
+        elif isinstance(node, ast.AugAssign):
+            src = source_of(node.value)
+            if src is not None:
+                bind(node.target, src)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            src = source_of(node.iter)
+            if src is not None:
+                bind(node.target, src)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    bind(item.optional_vars, source_of(item.context_expr))
+        elif isinstance(node, ast.Call):
+            func = node.func
+            qual = ctx.qualify(func) or ""
+            is_fit = qual in _FIT_FUNCTIONS or (isinstance(func, ast.Attribute) and func.attr in _FIT)
+            is_predict = isinstance(func, ast.Attribute) and func.attr in _PREDICT
+            if not (is_fit or is_predict) or (qual in _FIT_FUNCTIONS and not is_fit):
+                continue
+            if isinstance(func, ast.Attribute) and qual not in _FIT_FUNCTIONS:
+                receiver = func.value
+                if ctx.types.kind_of(receiver) in (DATAFRAME, SERIES, ARRAY, TENSOR):
+                    continue
+                if _is_transformer(ctx, receiver) or (isinstance(receiver, ast.Name) and receiver.id in transformers):
+                    continue  # a scaler or encoder: the model fit that follows is the place
+            for arg in _data_args(node):
+                src = source_of(arg)
+                if src is not None:
+                    (fits if is_fit else predicts).append((node, src))
+                    break
+    chosen = fits or predicts
+    if not chosen:
+        return None
+    call, (read, api) = chosen[0]
+    verb = "trains on" if fits else "predicts on"
+    reads = sorted({(r.lineno, a) for _, (r, a) in chosen})
+    related: list[tuple[ast.AST | Span, str]] = [
+        (_line_span(line), f"`{a}` reads external data here") for line, a in reads[:3]
+    ]
+    scope_name = getattr(scope, "name", "<module>")
+    return ctx.smell(
+        "MLD701",
+        call,
+        f"`{ctx.source(call)}` {verb} data read by `{api}`{_at(ctx, read.lineno)} with no validation "
+        "(assert, schema check, `if ...: raise`) in between",
+        key=f"{scope_name}|{api}|{_last(ctx, call.func) if isinstance(call.func, ast.Attribute) else ''}",
+        related=tuple(related),
+        data=(
+            ("notebook", "1" if ctx.notebook else "0"),
+            # where the reads are, for the rule to tell raw inputs from the project's own files
+            ("reads", ",".join(sorted({f"{r.lineno}:{r.col_offset + 1}" for _, (r, _a) in chosen}))),
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------- MLD706
+
+# tag -> pattern over one comment segment (the text after `#`)
+_TAGS: dict[str, re.Pattern[str]] = {
+    word: re.compile(rf"(?<![A-Za-z0-9_]){word}(?![A-Za-z0-9_])|^(?i:{word})\b")
+    for word in ("TODO", "FIXME", "HACK", "XXX", "KLUDGE", "BUG", "OPTIMIZE", "REFACTOR")
+}
+_TAGS["workaround"] = re.compile(r"(?i)\bwork[- ]?around\b")
+_TAGS["temporary"] = re.compile(
+    r"(?i)\btemporar(?:y|ily)\s+(?:fix|hack|solution|workaround|patch|measure|kludge|hard-?code[ds]?|until|disabled?)\b"
+)
+_PROSE_TAGS = frozenset({"workaround", "temporary"})
+_PROSE_WINDOW = 8
+_TOOL_MARKER = re.compile(
+    r"^\s*(?:type:|noqa|pragma|expect:|mldebt:|fmt:|pylint:|isort:|nosec|pyright:|mypy:|ruff:|-\*-|!)",
+    re.IGNORECASE,
+)
+_VENDORED = frozenset({"vendor", "vendored", "_vendor", "third_party", "thirdparty", "third-party", "site-packages"})
+
+
+def _tagged(tag: str, pattern: re.Pattern[str], text: str, words_before: int) -> bool:
+    match = pattern.search(text)
+    if match is None:
+        return False
+    if tag in _PROSE_TAGS:
+        # a word of prose: an admission says it first ("workaround for ..."), a paragraph of
+        # documentation exported from a notebook mentions it in passing
+        return words_before + len(text[: match.start()].split()) < _PROSE_WINDOW
+    return True
+
+
+def self_admitted_debt(ctx: FileContext) -> Iterator[Smell]:
+    """MLD706: a TODO/FIXME/HACK/XXX (or "workaround") comment in ML code."""
+    if _is_test_path(ctx.rel) or _VENDORED & set(ctx.rel.split("/")[:-1]):
+        return
+    if not ctx.imports_any(*_ML_ROOTS, *_DATA_ROOTS) and ".fit(" not in ctx.text and ".predict(" not in ctx.text:
+        return
+    previous = (0, 0, 0)  # line, column and words so far of the paragraph of full-line comments
+    for line, col, text in ctx.comments:
+        full_line = line <= len(ctx.lines) and not ctx.lines[line - 1][: col - 1].strip()
+        before = previous[2] if full_line and previous[:2] == (line - 1, col) else 0
+        previous = (line, col, before + len(text.lstrip("#").split())) if full_line else (0, 0, 0)
+        segments = text.lstrip("#").split("#")
+        for i, segment in enumerate(segments):
+            if _TOOL_MARKER.match(segment):
+                continue
+            words = before + len("#".join(segments[:i]).split())
+            tag = next((t for t, p in _TAGS.items() if _tagged(t, p, segment.strip(), words)), None)
+            if tag is None:
+                continue
+            # quote from the tag's segment up to a tooling marker that follows it
+            end = next((j for j in range(i + 1, len(segments)) if _TOOL_MARKER.match(segments[j])), len(segments))
+            quoted = " ".join("#".join(segments[i:end]).split())
+            if len(quoted) > 70:
+                quoted = quoted[:67] + "..."
+            yield Smell(
+                rule="MLD706",
+                span=Span(line, col, line, col + len(text)),
+                message=f'{tag} comment admits debt: "{quoted}"',
+                key=f"{tag}|{' '.join(text.split()).lower()}",
+                data=(("tag", tag),),
+            )
+            break
+
+
+DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = (
+    fixed_threshold,
+    unmonitored_prediction,
+    unvalidated_external_data,
+    self_admitted_debt,
+)
