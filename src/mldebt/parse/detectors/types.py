@@ -337,6 +337,8 @@ class Types:
             return TENSOR
         if name.startswith("torch.nn.") and last[:1].isupper() and not name.startswith("torch.nn.functional"):
             return TORCH_MODULE
+        if name.startswith("torchvision.models.") and last[:1].islower() and not last.startswith(("get_", "list_")):
+            return TORCH_MODULE  # model builders: `torchvision.models.resnet18(weights=...)`
         if name.startswith("torch.optim.") and last[:1].isupper() and "lr_scheduler" not in name:
             return OPTIMIZER
         if head in ("tensorflow", "tf") and last in _TF_TENSOR:
@@ -352,7 +354,7 @@ class Types:
     def _torch_classes(self) -> set[str]:
         """Classes of this file that subclass torch.nn.Module (or each other)."""
         out: set[str] = set()
-        classes = [n for n in ast.walk(self.ctx.tree) if isinstance(n, ast.ClassDef)]
+        classes = [n for n in self.ctx.nodes(ast.ClassDef) if isinstance(n, ast.ClassDef)]
         for _ in range(3):
             for cls in classes:
                 for base in cls.bases:
@@ -372,12 +374,7 @@ class Types:
             if cls is None:
                 return None
             # `self.x` of any method of the class: the kind all its assignments agree on
-            kinds = {
-                kind
-                for fn in cls.body
-                if isinstance(fn, FUNCTIONS)
-                for _, kind in self._table(fn).get(name, [])
-            }
+            kinds = {kind for fn in cls.body if isinstance(fn, FUNCTIONS) for _, kind in self._table(fn).get(name, [])}
             if len(kinds) == 1:
                 return next(iter(kinds))
             return None
@@ -471,7 +468,9 @@ class Types:
             "torch.Tensor": TENSOR,
             "torch.nn.Module": TORCH_MODULE,
             "torch.utils.data.DataLoader": LOADER,
+            "torch.optim.Optimizer": OPTIMIZER,
         }.get(name or "")
+
 
 def _end(node: ast.AST) -> tuple[int, int]:
     return (getattr(node, "end_lineno", None) or 0, getattr(node, "end_col_offset", None) or 0)
