@@ -190,9 +190,7 @@ def rules(output_format: str) -> None:
         return
     for r in infos:
         opt_in = "" if r.default else "  (opt-in)"
-        click.echo(
-            f"{r.id}  {r.name:<34} {r.category:<29} {r.severity!s:<8} {r.confidence!s:<7} {r.status}{opt_in}"
-        )
+        click.echo(f"{r.id}  {r.name:<34} {r.category:<29} {r.severity!s:<8} {r.confidence!s:<7} {r.status}{opt_in}")
 
 
 @main.command()

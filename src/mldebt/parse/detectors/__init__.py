@@ -22,21 +22,24 @@ from mldebt.parse.detectors import (
     habits,
     leakage,
     pandas_numpy,
+    repro,
 )
 from mldebt.parse.detectors.context import FileContext
 from mldebt.parse.facts import KeyUse, Smell
 
 Detector = Callable[[FileContext], Iterable[Smell | KeyUse]]
 
-AREAS = (datadeps, antipatterns, habits, configuration, external, pandas_numpy, frameworks, leakage)
+AREAS = (datadeps, antipatterns, habits, configuration, external, pandas_numpy, frameworks, leakage, repro)
 
 
 def detectors() -> tuple[Detector, ...]:
     return tuple(d for area in AREAS for d in area.DETECTORS)
 
 
-def run_detectors(rel: str, module: str, text: str, tree: ast.Module) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...]]:
-    ctx = FileContext(rel, module, text, tree, notebook=rel.endswith(".ipynb"))
+def run_detectors(
+    rel: str, module: str, text: str, tree: ast.Module, cell_starts: tuple[int, ...] = ()
+) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...]]:
+    ctx = FileContext(rel, module, text, tree, notebook=rel.endswith(".ipynb"), cell_starts=cell_starts)
     smells: list[Smell] = []
     uses: list[KeyUse] = []
     strict = os.environ.get("MLDEBT_STRICT") == "1"
