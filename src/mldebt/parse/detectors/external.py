@@ -892,6 +892,7 @@ _TAGS["temporary"] = re.compile(
     r"(?i)\btemporar(?:y|ily)\s+(?:fix|hack|solution|workaround|patch|measure|kludge|hard-?code[ds]?|until|disabled?)\b"
 )
 _PROSE_TAGS = frozenset({"workaround", "temporary"})
+_ANY_TAG = re.compile(r"(?i)todo|fixme|hack|xxx|kludge|bug|optimize|refactor|work[- ]?around|temporar")
 _PROSE_WINDOW = 8
 _TOOL_MARKER = re.compile(
     r"^\s*(?:type:|noqa|pragma|expect:|mldebt:|fmt:|pylint:|isort:|nosec|pyright:|mypy:|ruff:|-\*-|!)",
@@ -917,6 +918,8 @@ def self_admitted_debt(ctx: FileContext) -> Iterator[Smell]:
         return
     if not ctx.imports_any(*_ML_ROOTS, *_DATA_ROOTS) and ".fit(" not in ctx.text and ".predict(" not in ctx.text:
         return
+    if not _ANY_TAG.search(ctx.text):
+        return  # no tag word anywhere: spare the tokenizer (the costliest step on big files)
     previous = (0, 0, 0)  # line, column and words so far of the paragraph of full-line comments
     for line, col, text in ctx.comments:
         full_line = line <= len(ctx.lines) and not ctx.lines[line - 1][: col - 1].strip()
