@@ -20,6 +20,7 @@ from mldebt.rules.mld406_multiple_language import MultipleLanguage
 from mldebt.rules.mld407_sys_path_hack import SysPathHack
 from mldebt.rules.mld408_swallowed_model_error import SwallowedModelError
 from mldebt.rules.mld409_scratch_code_import import ScratchCodeImport
+from mldebt.rules.mld410_plain_old_data import PlainOldData
 from mldebt.rules.mld501_undefined_config_key import UndefinedConfigKey
 from mldebt.rules.mld502_unused_config_key import UnusedConfigKey
 from mldebt.rules.mld503_conflicting_config_defaults import ConflictingConfigDefaults
@@ -76,6 +77,7 @@ REGISTRY: tuple[type[Rule], ...] = (
     SysPathHack,
     SwallowedModelError,
     ScratchCodeImport,
+    PlainOldData,
     UndefinedConfigKey,
     UnusedConfigKey,
     ConflictingConfigDefaults,
