@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from mldebt.graph.build import Built
 from mldebt.graph.facade import Site
 from mldebt.model import Confidence
+from mldebt.parse.detectors.context import is_test_path as is_test_path  # re-exported for the graph rules
 from mldebt.parse.facts import Smell, Span
 
 
@@ -70,18 +71,6 @@ def _site(path: str, span: Span, note: str = "") -> Site:
 
 def data(smell: Smell, key: str, default: str = "") -> str:
     return dict(smell.data).get(key, default)
-
-
-def is_test_path(path: str) -> bool:
-    """Test code writes scratch files and reads fixtures by design: graph rules skip it."""
-    parts = path.split("/")
-    name = parts[-1]
-    return (
-        name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-        or any(p in ("tests", "test", "testing") for p in parts[:-1])
-    )
 
 
 def fmt_site(site: Site) -> str:

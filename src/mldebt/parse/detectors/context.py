@@ -25,6 +25,19 @@ Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.C
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
+def is_test_path(rel: str) -> bool:
+    """Test code writes scratch files, reads fixtures and leaves TODOs by design: most rules
+    skip it (the graph rules too, through `mldebt.rules.base`)."""
+    parts = rel.split("/")
+    name = parts[-1]
+    return (
+        name.startswith("test_")
+        or name.endswith(("_test.py", "_tests.py"))
+        or name == "conftest.py"
+        or any(p in ("tests", "test", "testing") for p in parts[:-1])
+    )
+
+
 class FileContext:
     def __init__(
         self,

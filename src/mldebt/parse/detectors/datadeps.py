@@ -14,24 +14,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from mldebt.parse.detectors.context import FUNCTIONS, FileContext
+from mldebt.parse.detectors.context import FUNCTIONS, FileContext, is_test_path
 from mldebt.parse.facts import KeyUse, Smell
 
 HOLE = "\x00"  # a part of a string the file does not show
 
 # ---------------------------------------------------------------- shared helpers
-
-
-def is_test_file(rel: str) -> bool:
-    """Test code reads fixtures and scratch data by design."""
-    parts = rel.split("/")
-    name = parts[-1]
-    return (
-        name.startswith("test_")
-        or name.endswith(("_test.py", "_tests.py"))
-        or name == "conftest.py"
-        or any(p in ("tests", "test", "testing") for p in parts[:-1])
-    )
 
 
 @dataclass
@@ -626,7 +614,7 @@ _INTERESTING = (
 
 def unstable_data_dependency(ctx: FileContext) -> Iterator[Smell]:
     """MLD202: reads of sources that change under the reader."""
-    if is_test_file(ctx.rel):
+    if is_test_path(ctx.rel):
         return
     if not any(s in ctx.text for s in _INTERESTING):
         return
@@ -903,7 +891,7 @@ _DYNAMIC = frozenset({"locals", "vars", "eval", "exec", "globals"})
 
 def underutilized_data_dependency(ctx: FileContext) -> Iterator[Smell]:
     """MLD203: data loaded and never used; columns engineered and never read."""
-    if is_test_file(ctx.rel) or not ctx.imports_any("pandas", "polars", "dask"):
+    if is_test_path(ctx.rel) or not ctx.imports_any("pandas", "polars", "dask"):
         return
     scopes: list[ast.Module | ast.FunctionDef | ast.AsyncFunctionDef] = [ctx.tree, *ctx.functions]
     strings = Strings(ctx)

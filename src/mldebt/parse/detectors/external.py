@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from mldebt.parse.detectors.context import FUNCTIONS, FileContext
+from mldebt.parse.detectors.context import FUNCTIONS, FileContext, is_test_path
 from mldebt.parse.detectors.types import ARRAY, DATAFRAME, ESTIMATOR, KERAS_MODEL, SERIES, TENSOR, TORCH_MODULE
 from mldebt.parse.facts import KeyUse, Smell, Span
 
@@ -40,17 +40,6 @@ _ML_ROOTS = (
     "joblib",
 )
 _DATA_ROOTS = ("pandas", "numpy", "polars", "pyspark", "dask", "scipy", "datasets", "pyarrow")
-
-
-def _is_test_path(rel: str) -> bool:
-    parts = rel.split("/")
-    name = parts[-1]
-    return (
-        name.startswith("test_")
-        or name.endswith(("_test.py", "_tests.py"))
-        or name == "conftest.py"
-        or any(p in ("tests", "test", "testing") for p in parts[:-1])
-    )
 
 
 def _last(ctx: FileContext, node: ast.expr) -> str:
@@ -551,7 +540,7 @@ def unmonitored_prediction(ctx: FileContext) -> Iterator[Smell]:
     """MLD602: a serving entry point acting on `model.predict` with nothing logged or checked."""
     if not ctx.imports_any(*_WEB_ROOTS) and "handler" not in ctx.text:
         return
-    if _is_test_path(ctx.rel) or ctx.imports_any(*_MONITOR_ROOTS):
+    if is_test_path(ctx.rel) or ctx.imports_any(*_MONITOR_ROOTS):
         return
     defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
     for fn in ctx.functions:
@@ -775,7 +764,7 @@ def unvalidated_external_data(ctx: FileContext) -> Iterator[Smell]:
     """MLD701: data read in a scope reaches `fit`/`predict` there with nothing checking it."""
     if not ctx.imports_any(*_DATA_ROOTS, "json", "requests", *_ML_ROOTS):
         return
-    if _is_test_path(ctx.rel) or ctx.imports_any(*_VALIDATION_ROOTS[:5]):
+    if is_test_path(ctx.rel) or ctx.imports_any(*_VALIDATION_ROOTS[:5]):
         return
     # only scopes that read external data are worth a closer look
     reading = {id(ctx.scope_of(n)) for n in ast.walk(ctx.tree) if isinstance(n, ast.Call) and _read_api(ctx, n)}
@@ -914,7 +903,7 @@ def _tagged(tag: str, pattern: re.Pattern[str], text: str, words_before: int) ->
 
 def self_admitted_debt(ctx: FileContext) -> Iterator[Smell]:
     """MLD706: a TODO/FIXME/HACK/XXX (or "workaround") comment in ML code."""
-    if _is_test_path(ctx.rel) or _VENDORED & set(ctx.rel.split("/")[:-1]):
+    if is_test_path(ctx.rel) or _VENDORED & set(ctx.rel.split("/")[:-1]):
         return
     if not ctx.imports_any(*_ML_ROOTS, *_DATA_ROOTS) and ".fit(" not in ctx.text and ".predict(" not in ctx.text:
         return

@@ -13,8 +13,8 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator
 
-from mldebt.parse.detectors.context import FUNCTIONS, FileContext
-from mldebt.parse.detectors.datadeps import HOLE, Strings, arg, is_test_file
+from mldebt.parse.detectors.context import FUNCTIONS, FileContext, is_test_path
+from mldebt.parse.detectors.datadeps import HOLE, Strings, arg
 from mldebt.parse.facts import KeyUse, Smell
 
 # Libraries whose presence puts a file in the data path.
@@ -85,7 +85,7 @@ _TEXT_TOOLS = frozenset({"awk", "gawk", "sed", "cut", "sort", "uniq", "tr", "pas
 
 def multiple_language(ctx: FileContext) -> Iterator[Smell]:
     """MLD406: SQL, shell and R code embedded in the data path."""
-    if is_test_file(ctx.rel) or not ctx.imports_any(*_DATA_LIBS, "rpy2"):
+    if is_test_path(ctx.rel) or not ctx.imports_any(*_DATA_LIBS, "rpy2"):
         return
     strings: Strings | None = None
     for node in ctx.walk():
@@ -249,7 +249,7 @@ def _prototype_scope(ctx: FileContext) -> bool:
     parts = ctx.rel.split("/")[:-1]
     return (
         ctx.notebook
-        or is_test_file(ctx.rel)
+        or is_test_path(ctx.rel)
         or name in ("setup.py", "conf.py", "noxfile.py", "fabfile.py", "manage.py")
         or any(p in ("docs", "doc", "examples", "example", "scripts", "notebooks", "benchmarks") for p in parts)
     )

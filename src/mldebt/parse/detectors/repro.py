@@ -16,7 +16,7 @@ import ast
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from mldebt.parse.detectors.context import FileContext
+from mldebt.parse.detectors.context import FileContext, is_test_path
 from mldebt.parse.detectors.types import FRAMES, KERAS_MODEL, OPTIMIZER
 from mldebt.parse.facts import KeyUse, Smell
 
@@ -202,17 +202,6 @@ class _Scan:
     learn_calls: list[ast.Call] = field(default_factory=list)
     main_guard: bool = False
     top_level_work: bool = False  # module-level code that draws, trains or calls a local function
-
-
-def is_test_path(rel: str) -> bool:
-    parts = rel.split("/")
-    name = parts[-1]
-    return (
-        name.startswith("test_")
-        or name.endswith(("_test.py", "_tests.py"))
-        or name == "conftest.py"
-        or any(p in ("tests", "test", "testing") for p in parts[:-1])
-    )
 
 
 def _kw(call: ast.Call, name: str) -> ast.expr | None:
