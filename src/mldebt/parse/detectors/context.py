@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from bisect import bisect_right
 from collections.abc import Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -274,3 +275,61 @@ class FileContext:
         """The node's source text, shortened for messages."""
         text = " ".join(self.segment(node).split())
         return text if len(text) <= 60 else text[:57] + "..."
+
+
+Binding = tuple[tuple[int, int], ast.expr | None]  # (where the binding statement ends, its value)
+
+
+class ScopeBindings:
+    """What each name of one scope was last bound to, in source order.
+
+    `value(name, at)` is the expression of the last binding that ends before `at`, or None when
+    that binding has no single value (a loop or `with` target, `+=`, a parameter, an element of
+    an unpacking). Subclasses refine `_bind` (unpacking known calls, `self.x` attributes).
+    """
+
+    def __init__(self, ctx: FileContext, scope: ast.AST) -> None:
+        self.ctx = ctx
+        table: dict[str, list[Binding]] = {}
+        if isinstance(scope, FUNCTIONS):
+            args = scope.args
+            for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                if a is not None:
+                    table.setdefault(a.arg, []).append(((scope.lineno, scope.col_offset), None))
+        for node in ctx.walk_scope(scope):
+            end = (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    self._bind(table, target, node.value, end)
+            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)):
+                self._bind(table, node.target, node.value, end)
+            elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor)):
+                self._bind(table, node.target, None, end)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        self._bind(table, item.optional_vars, None, end)
+        for entries in table.values():
+            entries.sort(key=lambda e: e[0])
+        self.table = table
+
+    def _bind(
+        self, table: dict[str, list[Binding]], target: ast.expr, value: ast.expr | None, end: tuple[int, int]
+    ) -> None:
+        if isinstance(target, ast.Name):
+            table.setdefault(target.id, []).append((end, value))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self._bind(table, elt, None, end)
+        elif isinstance(target, ast.Starred):
+            self._bind(table, target.value, None, end)
+
+    def value(self, name: str, at: tuple[int, int]) -> ast.expr | None:
+        entries = self.table.get(name)
+        if not entries:
+            return None
+        k = bisect_right([pos for pos, _ in entries], at)
+        return entries[k - 1][1] if k else None
+
+    def bound(self, name: str) -> bool:
+        return name in self.table

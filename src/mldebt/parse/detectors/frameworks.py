@@ -21,11 +21,10 @@ prove (an unknown value, a dynamic form, data of unknown provenance is "no findi
 from __future__ import annotations
 
 import ast
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from mldebt.parse.detectors.context import FUNCTIONS, FileContext
+from mldebt.parse.detectors.context import FUNCTIONS, FileContext, ScopeBindings
 from mldebt.parse.detectors.types import ESTIMATOR, KERAS_MODEL, OPTIMIZER, TORCH_MODULE
 from mldebt.parse.facts import KeyUse, Smell
 
@@ -130,40 +129,11 @@ def _callee_function(
     return None
 
 
-class _Values:
+class _Values(ScopeBindings):
     """What each name (or `self.x`) of a scope was bound to, in source order: `value(name, at)` is
     the expression of the last binding that ends before `at`; None for a binding of unknown value
     (loop target, `+=`, parameter). Unpacking of `train_test_split` and of a tuple literal maps each
     target to its source."""
-
-    def __init__(self, ctx: FileContext, scope: ast.AST) -> None:
-        self.ctx = ctx
-        table: dict[str, list[tuple[tuple[int, int], ast.expr | None]]] = {}
-        if isinstance(scope, FUNCTIONS):
-            args = scope.args
-            for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-                if a is not None:
-                    table.setdefault(a.arg, []).append(((scope.lineno, 0), None))
-        for node in ctx.walk_scope(scope):
-            end = (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    self._bind(table, target, node.value, end)
-            elif isinstance(node, ast.AnnAssign):
-                self._bind(table, node.target, node.value, end)
-            elif isinstance(node, ast.AugAssign):
-                self._bind(table, node.target, None, end)
-            elif isinstance(node, ast.NamedExpr):
-                self._bind(table, node.target, node.value, end)
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
-                self._bind(table, node.target, None, end)
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
-                for item in node.items:
-                    if item.optional_vars is not None:
-                        self._bind(table, item.optional_vars, None, end)
-        for entries in table.values():
-            entries.sort(key=lambda e: e[0])
-        self.table = table
 
     def _bind(
         self,
@@ -192,16 +162,6 @@ class _Values:
                 self._bind(table, elt, part, end)
         elif isinstance(target, ast.Starred):
             self._bind(table, target.value, None, end)
-
-    def value(self, name: str, at: tuple[int, int]) -> ast.expr | None:
-        entries = self.table.get(name)
-        if not entries:
-            return None
-        k = bisect_right([pos for pos, _ in entries], at)
-        return entries[k - 1][1] if k else None
-
-    def bound(self, name: str) -> bool:
-        return name in self.table
 
 
 class _Scopes:

@@ -13,7 +13,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 
-from mldebt.parse.detectors.context import FUNCTIONS, FileContext
+from mldebt.parse.detectors.context import FileContext, ScopeBindings
 from mldebt.parse.detectors.types import ARRAY, DATAFRAME, FRAMES, TENSOR
 from mldebt.parse.facts import KeyUse, Smell
 
@@ -24,61 +24,7 @@ _INDEXERS = frozenset({"loc", "iloc", "at", "iat"})
 # ---------------------------------------------------------------- shared helpers
 
 
-class _Bindings:
-    """What each simple name of one scope was last bound to, in source order.
-
-    `value(name, at)` is the expression of the last `name = expr` that ends before `at`, or None
-    when the last binding is anything else (a loop target, an unpacking, `+=`, a parameter)."""
-
-    def __init__(self, ctx: FileContext, scope: ast.AST) -> None:
-        self.ctx = ctx
-        table: dict[str, list[tuple[tuple[int, int], ast.expr | None]]] = {}
-        if isinstance(scope, FUNCTIONS):
-            args = scope.args
-            for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-                if a is not None:
-                    table.setdefault(a.arg, []).append(((scope.lineno, scope.col_offset), None))
-        for node in ctx.walk_scope(scope):
-            targets: list[ast.expr] = []
-            value: ast.expr | None = None
-            if isinstance(node, ast.Assign):
-                targets, value = node.targets, node.value
-            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-                targets = [node.target]
-                value = node.value if isinstance(node, ast.AnnAssign) else None
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
-                targets = [node.target]
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
-                targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
-            elif isinstance(node, ast.NamedExpr):
-                targets, value = [node.target], node.value
-            end = (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
-            for target in targets:
-                for name in _names(target):
-                    table.setdefault(name.id, []).append((end, value if name is target else None))
-        for entries in table.values():
-            entries.sort(key=lambda e: e[0])
-        self.table = table
-
-    def value(self, name: str, at: tuple[int, int]) -> ast.expr | None:
-        entries = self.table.get(name)
-        if not entries:
-            return None
-        k = bisect_right([pos for pos, _ in entries], at)
-        return entries[k - 1][1] if k else None
-
-    def bound(self, name: str) -> bool:
-        return name in self.table
-
-
-def _names(target: ast.expr) -> Iterator[ast.Name]:
-    if isinstance(target, ast.Name):
-        yield target
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for elt in target.elts:
-            yield from _names(elt)
-    elif isinstance(target, ast.Starred):
-        yield from _names(target.value)
+_Bindings = ScopeBindings
 
 
 class _Scopes:
