@@ -276,7 +276,9 @@ def _add_models(built: Built) -> None:
             elif ev.event in ("use", "load"):
                 tokens = ev.lineage if ev.event == "use" else frozenset({f"io:{ev.io}"})
                 for base in expander.expand(f.path, ev.function, tokens):
-                    if base.kind == "read":
+                    if base.kind == "read" and base.node in g:
+                        # a read resolved in another call-site context than its IO site's may
+                        # name an artifact no IO site created: no edge rather than a dangling one
                         g.add_edge(base.node, mid, "loads", base.site, resolution=base.how)
                     elif base.kind == "model" and base.node != mid:
                         g.add_edge(base.node, mid, "feeds", site, carries="object")
