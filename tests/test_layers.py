@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "mldebt"
-RANK = {
+RANK: dict[str, float] = {
     "model": 0,
     "config": 1,
     "catalog": 1,
@@ -15,6 +15,11 @@ RANK = {
     "graph": 4,
     "rules": 5,
     "report": 5,
+    "roots": 1,
+    "suppressions": 5,
+    "baseline": 5,
+    "gate": 5,
+    "workspace": 5.5,
     "api": 6,
     "cli": 7,
     "__main__": 8,

@@ -149,6 +149,9 @@ def test_json_contract() -> None:
         "resolution_rate": 0.7143,
         "by_resolution": {"exact": 5, "unresolved": 2},
         "by_rule": {"MLD201": 1, "MLD301": 1, "MLD701": 1, "MLD801": 1},
+        "suppressed": 0,
+        "below_confidence": 0,
+        "in_baseline": 0,
     }
     assert doc["errors"] == [{"path": "legacy/old.py", "message": ERROR.message}]
     paths = [(f["path"], f["line"]) for f in doc["findings"]]
@@ -310,7 +313,7 @@ def test_sarif_github_shape() -> None:
     assert run["invocations"][0]["executionSuccessful"] is True
     assert notifications == [
         {
-            "level": "warning",
+            "level": "error",
             "message": {"text": ERROR.message + "."},
             "locations": [
                 {"physicalLocation": {"artifactLocation": {"uri": "legacy/old.py", "uriBaseId": "%SRCROOT%"}}}

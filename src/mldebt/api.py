@@ -3,31 +3,41 @@
 from __future__ import annotations
 
 import os
-import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mldebt import __version__
-from mldebt.catalog import load_rules
 from mldebt.config import Settings, load_settings
 from mldebt.discover import discover, find_project_root
 from mldebt.graph.build import Built, build
-from mldebt.model import FileError, Report, Summary
+from mldebt.model import FileError, Report
 from mldebt.parse.extract import extract
 from mldebt.parse.runner import collect_facts
 from mldebt.rules import REGISTRY
-from mldebt.rules.engine import enabled_rules, known_options, run_rules
+from mldebt.rules.engine import known_options
 
 __all__ = ["Report", "analyze", "build_project", "settings_for"]
 
 
-def settings_for(root: Path, overrides: Mapping[str, object] | None = None) -> Settings:
-    """Settings from `root/pyproject.toml` with `overrides` on top; raises ConfigError."""
+def settings_for(
+    root: Path,
+    overrides: Mapping[str, object] | None = None,
+    *,
+    config: str | os.PathLike[str] | None = None,
+    top: Path | None = None,
+) -> Settings:
+    """Settings of project `root` (its config file, or `config`) with `overrides` on top; raises ConfigError."""
     from mldebt.report import FORMATS
 
-    return load_settings(root, overrides, [r.id for r in REGISTRY], known_options(), output_formats=FORMATS)
+    return load_settings(
+        root,
+        overrides,
+        [r.id for r in REGISTRY],
+        known_options(),
+        output_formats=FORMATS,
+        config_file=config,
+        top=top,
+    )
 
 
 @dataclass
@@ -65,41 +75,18 @@ def analyze(
     settings: Settings | None = None,
     *,
     root: str | os.PathLike[str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+    config: str | os.PathLike[str] | None = None,
 ) -> Report:
-    """Analyse the files under `paths`; paths in the report are relative to `root`.
+    """Analyse the files under `paths`.
 
-    `root` defaults to the directory of the nearest `pyproject.toml` above the first path.
-    `settings` default to that root's `[tool.mldebt]`.
+    With `root`, one project: report paths are relative to `root`, data paths resolve against
+    it, and `settings` default to its configuration. Without, two roots (see `mldebt.roots`):
+    report paths are relative to the git top level (or the working directory), and each file
+    belongs to its nearest project root (`pyproject.toml`, `mldebt.toml`, `.mldebt.toml`), whose
+    configuration (or `config`, with `overrides` on top) applies to it; `settings`, when given,
+    apply to every project.
     """
-    started = time.perf_counter()
-    paths = list(paths) or ["."]
-    root_path = Path(os.path.abspath(root)) if root is not None else find_project_root(paths)
-    settings = settings or settings_for(root_path)
-    scan = _scan(paths, settings, root_path)
-    rules = enabled_rules(settings)
-    findings = run_rules(scan.built, rules, settings)
-    infos = load_rules()
-    sites = scan.built.io_sites
-    resolved = sum(1 for s in sites if str(s.resolution) in ("exact", "imported", "config", "parameter"))
-    by_rule = Counter(f.rule for f in findings)
-    summary = Summary(
-        files=scan.files,
-        lines=scan.lines,
-        findings=len(findings),
-        errors=len(scan.errors),
-        artifacts=len(scan.built.graph.nodes("artifact")),
-        io_sites=len(sites),
-        resolved_io_sites=resolved,
-        by_resolution=tuple(sorted(scan.built.resolution_counts.items())),
-        by_rule=tuple(sorted(by_rule.items())),
-        cached_files=scan.cached,
-        duration_s=time.perf_counter() - started,
-    )
-    return Report(
-        version=__version__,
-        root=root_path.as_posix(),
-        findings=tuple(findings),
-        errors=tuple(sorted(set(scan.errors))),
-        summary=summary,
-        rules=tuple(infos[r.id] for r in rules),
-    )
+    from mldebt.workspace import run
+
+    return run(list(paths) or ["."], settings, root=root, overrides=overrides, config=config)

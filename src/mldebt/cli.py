@@ -19,7 +19,7 @@ import click
 
 from mldebt import __version__
 from mldebt.config import ConfigError
-from mldebt.model import Report
+from mldebt.model import Report, Summary
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,6 +58,12 @@ def _codes(value: str | None) -> list[str] | None:
     return [c.strip() for c in value.split(",") if c.strip()] if value else None
 
 
+_CONFIG_HELP = "Use this configuration file for every project (default: the nearest mldebt.toml, pyproject.toml)."
+_FAIL_ON_HELP = "Lowest severity that fails the run (default: warning)."
+_CONF_HELP = "Hide findings below this confidence (default: medium)."
+_SEVERITY_RANK = {"note": 1, "warning": 2, "error": 3}
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
@@ -89,6 +95,11 @@ def _codes(value: str | None) -> list[str] | None:
     is_flag=True,
     help="Analyse the whole project, but report only findings located in PATHS (for hooks on staged files).",
 )
+@click.option("--config", "config", type=click.Path(dir_okay=False, exists=True), default=None, help=_CONFIG_HELP)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note"]), default=None, help=_FAIL_ON_HELP)
+@click.option("--min-confidence", type=click.Choice(["high", "medium", "low"]), default=None, help=_CONF_HELP)
+@click.option("--require-reason", is_flag=True, default=None, help="Suppressions without `-- reason` suppress nothing.")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None, help="Hide the findings this file holds.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @_guard
 def check(
@@ -105,18 +116,16 @@ def check(
     root: str | None,
     color: bool | None,
     only: bool,
+    config: str | None,
+    fail_on: str | None,
+    min_confidence: str | None,
+    require_reason: bool | None,
+    baseline: str | None,
     verbose: bool,
 ) -> None:
     """Analyse PATHS (default: the current directory) and report ML technical debt."""
-    from mldebt.api import analyze, settings_for
-    from mldebt.discover import find_project_root
     from mldebt.report import render
 
-    paths = list(paths) or ["."]
-    missing = [p for p in paths if not os.path.exists(p)]
-    if missing:
-        raise click.BadParameter(f"no such file or directory: {', '.join(missing)}", param_hint="PATHS")
-    root_path = Path(os.path.abspath(root)) if root else find_project_root(paths)
     overrides = {
         "select": _codes(select),
         "extend-select": _codes(extend_select),
@@ -124,12 +133,16 @@ def check(
         "no-cache": no_cache or None,
         "jobs": jobs,
         "output-format": output_format,
+        "fail-on": fail_on,
+        "min-confidence": min_confidence,
+        "require-reason": require_reason or None,
     }
-    settings = settings_for(root_path, overrides)
-    if only:
-        report = only_in(analyze([str(root_path)], settings, root=root_path), paths, root_path)
-    else:
-        report = analyze(paths, settings, root=root_path)
+    report, settings = _analyse(paths, root, overrides, config, only)
+    fixed: tuple[Any, ...] = ()
+    if baseline:
+        from mldebt.baseline import apply_baseline, read_baseline
+
+        report, fixed = apply_baseline(report, read_baseline(baseline))
     fmt = settings.output_format
     use_color = (
         color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
@@ -139,8 +152,47 @@ def check(
         Path(output_file).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
-    if report.findings and not exit_zero:
+    from mldebt.gate import fixed_note, unanalysed_note
+
+    failing = _SEVERITY_RANK[settings.fail_on]
+    failed = any(_SEVERITY_RANK[str(f.severity)] >= failing for f in report.findings)
+    for note in (fixed_note(fixed, baseline or ""), unanalysed_note(report)):
+        if note:
+            click.echo(note, err=True)
+    if (failed or report.errors) and not exit_zero:
         sys.exit(1)
+
+
+def _analyse(
+    paths: Sequence[str], root: str | None, overrides: dict[str, Any], config: str | None, only: bool
+) -> tuple[Report, Any]:
+    """Run the analysis as `check` does; returns the report and the run's settings.
+
+    With `--only`, each given file's whole project is analysed (and the file itself, even when
+    excluded), and the report keeps findings located in the given paths.
+    """
+    from mldebt.api import analyze, settings_for
+    from mldebt.discover import classify
+    from mldebt.roots import project_root, report_root
+
+    paths = list(paths) or ["."]
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise click.BadParameter(f"no such file or directory: {', '.join(missing)}", param_hint="PATHS")
+    top = Path(os.path.abspath(root)) if root else report_root(paths)
+    settings = settings_for(top, overrides, config=config, top=None if root else top)
+    scan = paths
+    if only:
+        readable = [p for p in paths if os.path.isdir(p) or classify(Path(p).name) is not None]
+        scan = [str(top)] if root else sorted({str(project_root(p, top)) for p in readable})
+        scan += [p for p in readable if os.path.isfile(p)]  # never drop a file given: excluded or not
+    if not scan:  # the hook passed no file mldebt reads
+        report = Report(__version__, top.as_posix(), (), (), Summary())
+    elif root:
+        report = analyze(scan, settings, root=top)
+    else:
+        report = analyze(scan, overrides=overrides, config=config)
+    return (only_in(report, paths, top) if only else report), settings
 
 
 def only_in(report: Report, paths: Sequence[str], root: Path) -> Report:
@@ -241,3 +293,89 @@ def graph(
         Path(output_file).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+def _scan_options(func: F) -> F:
+    """The options `baseline` and `suppressions` share with `check`."""
+    for option in reversed(
+        [
+            click.argument("paths", nargs=-1, type=click.Path()),
+            click.option("--select", default=None, help="Comma-separated rule codes or prefixes to enable."),
+            click.option("--extend-select", default=None, help="Codes or prefixes to enable on top of the selection."),
+            click.option("--ignore", default=None, help="Codes or prefixes to disable."),
+            click.option(
+                "--min-confidence", type=click.Choice(["high", "medium", "low"]), default=None, help=_CONF_HELP
+            ),
+            click.option("--config", type=click.Path(dir_okay=False, exists=True), default=None, help=_CONFIG_HELP),
+            click.option(
+                "--root", type=click.Path(file_okay=False, exists=True), default=None, help="Single project root."
+            ),
+            click.option("--no-cache", is_flag=True, default=None, help="Neither read nor write the facts cache."),
+            click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors."),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _scan_overrides(kw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "select": _codes(kw.get("select")),
+        "extend-select": _codes(kw.get("extend_select")),
+        "ignore": _codes(kw.get("ignore")),
+        "no-cache": kw.get("no_cache") or None,
+        "min-confidence": kw.get("min_confidence"),
+        "require-reason": kw.get("require_reason") or None,
+    }
+
+
+@main.command()
+@_scan_options
+@click.option(
+    "-o", "--output-file", type=click.Path(dir_okay=False), default=".mldebt-baseline.json", show_default=True
+)
+@_guard
+def baseline(paths: Sequence[str], output_file: str, **kw: Any) -> None:
+    """Record the current findings of PATHS, so that `check --baseline FILE` reports only new ones."""
+    from mldebt.baseline import baseline_json
+
+    report, _ = _analyse(paths, kw.get("root"), _scan_overrides(kw), kw.get("config"), False)
+    Path(output_file).write_text(baseline_json(report), encoding="utf-8")
+    n = len(report.findings)
+    click.echo(f"Recorded {n} finding{'' if n == 1 else 's'} in {output_file}.")
+
+
+@main.command()
+@_scan_options
+@click.option("--require-reason", is_flag=True, default=None, help="Count suppressions without a reason as such.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+@_guard
+def suppressions(paths: Sequence[str], output_format: str, **kw: Any) -> None:
+    """List every `# mldebt: ignore[...]` comment: where, which rules, why, and what it still suppresses."""
+    import json
+
+    report, _ = _analyse(paths, kw.get("root"), _scan_overrides(kw), kw.get("config"), False)
+    rows = report.suppressions
+    if output_format == "json":
+        doc = [
+            {
+                "path": r.path,
+                "line": r.line,
+                "cell": r.cell,
+                "codes": list(r.codes),
+                "reason": r.reason,
+                "status": r.status,
+                "suppressed": r.suppressed,
+            }
+            for r in rows
+        ]
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        cell = f":cell {r.cell}" if r.cell is not None else ""
+        codes = ",".join(r.codes) or "all rules"
+        reason = r.reason or "(no reason)"
+        click.echo(f"{r.path}{cell}:{r.line}: {r.status:<13} {codes}  suppressed {r.suppressed}  -- {reason}")
+    by_status: Counter[str] = Counter(r.status for r in rows)
+    detail = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+    click.echo(f"{len(rows)} suppression comment{'' if len(rows) == 1 else 's'}" + (f" ({detail})." if rows else "."))

@@ -27,8 +27,10 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 __all__ = [
+    "CONFIG_NAMES",
     "ConfigError",
     "Settings",
+    "find_config",
     "glob_match",
     "load_settings",
 ]
@@ -97,6 +99,9 @@ class Settings:
     output_format: str = "text"
     # [tool.mldebt.rules.MLD101] max-sources = 4  ->  (("MLD101", (("max-sources", 4),)),)
     rule_options: RuleOptions = ()
+    fail_on: str = "warning"  # the lowest severity that fails the run: error | warning | note
+    min_confidence: str = "medium"  # findings below it are hidden (and counted): high | medium | low
+    require_reason: bool = False  # suppressions without `-- reason` suppress nothing
 
     def is_enabled(self, code: str, default: bool = True) -> bool:
         """Ruff semantics: the most specific matching selector wins; on a tie `ignore` wins.
@@ -141,8 +146,12 @@ _FILE_KEYS = (
     "cache-dir",
     "output-format",
     "rules",
+    "fail-on",
+    "min-confidence",
+    "require-reason",
 )
 _CLI_ONLY_KEYS = ("no-cache",)
+_CHOICES = {"fail-on": ("error", "warning", "note"), "min-confidence": ("high", "medium", "low")}
 _CODE_LISTS = ("select", "ignore", "extend-select")
 _GLOB_LISTS = ("exclude", "extend-exclude")
 
@@ -150,14 +159,15 @@ _GLOB_LISTS = ("exclude", "extend-exclude")
 class _Where:
     """Formats messages for one source of settings: the file or the command line."""
 
-    def __init__(self, file: str | None) -> None:
+    def __init__(self, file: str | None, table: bool = True) -> None:
         self.file = file
+        self.table = table
 
     def key(self, key: str) -> str:
         return f"'{key}'" if self.file is not None else f"option --{key}"
 
     def error(self, message: str) -> ConfigError:
-        prefix = f"{self.file}: [tool.mldebt] " if self.file is not None else ""
+        prefix = "" if self.file is None else f"{self.file}: [tool.mldebt] " if self.table else f"{self.file}: "
         return ConfigError(prefix + message)
 
 
@@ -320,7 +330,11 @@ def _parse(
                 choices = ", ".join(sorted(output_formats))
                 raise where.error(f"{where.key(key)} must be one of {choices}, not '{value}'")
             out[attr] = value
-        elif key == "no-cache":
+        elif key in _CHOICES:
+            if value not in _CHOICES[key]:
+                raise where.error(f"{where.key(key)} must be one of {', '.join(_CHOICES[key])}, not {value!r}")
+            out[attr] = value
+        elif key in ("no-cache", "require-reason"):
             if not isinstance(value, bool):
                 raise where.error(f"{where.key(key)} must be a boolean")
             out[attr] = value
@@ -351,6 +365,77 @@ def _read_pyproject(path: Path) -> Mapping[str, object]:
     return table
 
 
+CONFIG_NAMES = (".mldebt.toml", "mldebt.toml", "pyproject.toml")  # first found wins, as in ruff
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    where = _display(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: no such configuration file") from None
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where}: not valid UTF-8 (byte offset {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+
+
+def _raw_config(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, object]:
+    """The settings table of one file (`[tool.mldebt]` of a `pyproject.toml`, the whole document
+    of any other TOML file), with `extend = "path"` resolved (relative to the file, own keys win,
+    rule tables merged per rule)."""
+    real = path.resolve()
+    if real in seen:
+        raise ConfigError(f"{_display(path)}: 'extend' forms a cycle")
+    if path.name == "pyproject.toml":
+        table: dict[str, object] = dict(_read_pyproject(path))
+    else:
+        table = _read_toml(path)
+    base = table.pop("extend", None)
+    if base is None:
+        return table
+    if not isinstance(base, str) or not base:
+        raise ConfigError(f"{_display(path)}: 'extend' must be a path to a configuration file")
+    parent = _raw_config(path.parent / os.path.expanduser(base), (*seen, real))
+    merged = {**parent, **table}
+    rules_a, rules_b = parent.get("rules"), table.get("rules")
+    if isinstance(rules_a, dict) and isinstance(rules_b, dict):
+        merged["rules"] = {
+            **rules_a,
+            **{k: {**rules_a.get(k, {}), **v} if isinstance(v, dict) else v for k, v in rules_b.items()},
+        }
+    return merged
+
+
+def _has_settings(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    if path.name != "pyproject.toml":
+        return True
+    try:
+        return b"mldebt" in path.read_bytes() and bool(_read_pyproject(path))
+    except (ConfigError, OSError):
+        return True  # let loading report it
+
+
+def find_config(project_root: Path, top: Path | None = None) -> Path | None:
+    """The configuration of a project: in `project_root` or the nearest directory above it, up
+    to `top`, the first of `.mldebt.toml`, `mldebt.toml`, a `pyproject.toml` with `[tool.mldebt]`."""
+    directory = Path(os.path.abspath(project_root))
+    stop = Path(os.path.abspath(top)) if top is not None else directory
+    while True:
+        for name in CONFIG_NAMES:
+            if _has_settings(directory / name):
+                return directory / name
+        if directory == stop or stop not in directory.parents:
+            return None
+        directory = directory.parent
+
+
 def load_settings(
     root: Path,
     overrides: Mapping[str, object] | None = None,
@@ -358,9 +443,14 @@ def load_settings(
     known_options: Mapping[str, Mapping[str, type]] | None = None,
     *,
     output_formats: Collection[str] | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+    top: Path | None = None,
 ) -> Settings:
-    """Read `[tool.mldebt]` from `root/pyproject.toml` and apply command-line `overrides`.
+    """Read the configuration of project `root` and apply command-line `overrides`.
 
+    The file is `config_file` when given (`--config`), else what `find_config(root, top)` finds:
+    `.mldebt.toml`, `mldebt.toml` (the keys of `[tool.mldebt]` at top level) or `[tool.mldebt]`
+    of `pyproject.toml`, in `root` or, up to `top`, above it.
     `overrides` keys may be kebab- or snake-case (`extend-select`, `extend_select`); a value of
     None means "not given" (what click passes for an unset option). List-valued options also
     accept a comma-separated string. `known_codes` are the registry's rule codes; a selector is
@@ -369,8 +459,11 @@ def load_settings(
     limits `output-format`.
     """
     opts = known_options or {}
-    path = Path(root) / "pyproject.toml"
-    file_values = _parse(_read_pyproject(path), _Where(_display(path)), known_codes, opts, output_formats)
+    path = Path(config_file) if config_file is not None else find_config(Path(root), top)
+    file_values: dict[str, object] = {}
+    if path is not None:
+        where = _Where(_display(path), table=path.name == "pyproject.toml")
+        file_values = _parse(_raw_config(path), where, known_codes, opts, output_formats)
     cli_raw = {k.replace("_", "-"): v for k, v in (overrides or {}).items() if v is not None}
     cli_values = _parse(cli_raw, _Where(None), known_codes, opts, output_formats)
 

@@ -124,6 +124,9 @@ class Summary:
     by_resolution: tuple[tuple[str, int], ...] = ()
     by_rule: tuple[tuple[str, int], ...] = ()
     cached_files: int = 0
+    suppressed: int = 0  # findings silenced by `# mldebt: ignore[...]` comments
+    below_confidence: int = 0  # findings hidden by `min-confidence`
+    in_baseline: int = 0  # findings hidden because the baseline file holds them
     duration_s: float = 0.0  # left out of JSON/SARIF so output stays byte-identical
 
     @property
@@ -139,3 +142,22 @@ class Report:
     errors: tuple[FileError, ...]
     summary: Summary
     rules: tuple[RuleInfo, ...] = field(default=())  # the rules that were enabled
+    suppressions: tuple[SuppressionRecord, ...] = field(default=())  # the audit trail, sorted
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionRecord:
+    """One `# mldebt: ignore[...]` comment and what it did in this run.
+
+    status: "used" (it suppressed something), "unused" (its rules ran and found nothing there),
+    "unknown-rule" (a code no rule has), "no-reason" (`require-reason` is set and it has none:
+    it suppresses nothing), "rule-disabled" (its rules did not run on this file).
+    """
+
+    path: str
+    line: int
+    codes: tuple[str, ...]  # empty: every rule
+    reason: str
+    status: str
+    suppressed: int  # findings it silenced
+    cell: int | None = None

@@ -50,6 +50,7 @@ _CLASSES: dict[str, type] = {
         facts.Smell,
         facts.Evidence,
         facts.KeyUse,
+        facts.Suppression,
     )
 }
 _FIELDS: dict[type, tuple[str, ...]] = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import tokenize
+from dataclasses import replace
 
 from mldebt.discover import SourceFile
 from mldebt.parse.configs import config_facts, launcher_facts
@@ -15,10 +16,20 @@ from mldebt.parse.facts import FileFacts
 from mldebt.parse.notebook import notebook_facts
 from mldebt.parse.python import python_facts
 from mldebt.parse.requirements import requirements_facts, with_conda_smells
+from mldebt.parse.suppressions import parse_suppressions
 
 
 def extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
     text = _decode(source, data)
+    facts = _extract(source, text, module)
+    if source.kind in ("config", "launcher", "requirements") and not source.rel.lower().endswith(".json"):
+        found = parse_suppressions(text)  # `#` comments in YAML, TOML, requirements, Makefiles, shell
+        if found != facts.suppressions:
+            facts = replace(facts, suppressions=found)
+    return facts
+
+
+def _extract(source: SourceFile, text: str, module: str) -> FileFacts:
     if source.kind == "python":
         return python_facts(source.rel, text, module)
     if source.kind == "notebook":

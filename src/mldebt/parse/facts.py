@@ -172,6 +172,21 @@ class KeyUse:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """A `# mldebt: ignore[MLD201, MLD3] -- reason` comment (see parse/suppressions.py).
+
+    `codes` empty: every rule. `own_line`: the comment is alone on its line, so it also covers
+    the next line. `line` is in the file's (for notebooks: the joined code's) numbering.
+    """
+
+    line: int
+    column: int  # 1-based column of the `#`
+    codes: tuple[str, ...]
+    reason: str = ""
+    own_line: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class FileFacts:
     path: str  # POSIX, relative to the scan root
     kind: str  # "python" | "notebook" | "config" | "launcher"
@@ -186,7 +201,7 @@ class FileFacts:
     config_defs: tuple[ConfigDef, ...] = ()
     mentions: tuple[str, ...] = ()  # launchers: script paths they run (for pipeline declarations)
     declares_pipeline: bool = False  # dvc.yaml, Makefile, kedro pipeline, ...
-    suppressions: tuple[tuple[int, tuple[str, ...]], ...] = ()  # `# mldebt: ignore[MLD201]`: line, codes
+    suppressions: tuple[Suppression, ...] = ()  # `# mldebt: ignore[MLD201] -- reason` comments
     # notebooks: per line of the joined code, (cell index, line in cell, line in the raw .ipynb)
     line_map: tuple[tuple[int, int, int], ...] = ()
     smells: tuple[Smell, ...] = ()  # file rules' findings (parse/detectors)

@@ -32,9 +32,11 @@ from mldebt.parse.facts import (
     Lineage,
     ModelEvent,
     Span,
+    Suppression,
     Value,
 )
 from mldebt.parse.positions import AstPositions, PositionMismatch
+from mldebt.parse.suppressions import parse_suppressions, python_comment_columns
 
 MODULE_SCOPE = "<module>"
 _NO_SPAN = Span(1, 1, 1, 1)
@@ -87,18 +89,9 @@ def python_facts(rel: str, text: str, module: str, cell_starts: tuple[int, ...] 
     return facts
 
 
-_SUPPRESS = re.compile(r"#\s*mldebt:\s*ignore(?:\[([^\]]*)\])?", re.I)
-
-
-def suppressions(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """`# mldebt: ignore[MLD201, MLD3]` comments: (line, codes); no codes means every rule."""
-    out = []
-    for i, line in enumerate(text.splitlines(), 1):
-        m = _SUPPRESS.search(line)
-        if m:
-            codes = tuple(c.strip().upper() for c in (m.group(1) or "").split(",") if c.strip())
-            out.append((i, codes))
-    return tuple(out)
+def suppressions(text: str) -> tuple[Suppression, ...]:
+    """`# mldebt: ignore[MLD201, MLD3] -- reason` comments (see parse/suppressions.py)."""
+    return parse_suppressions(text, python_comment_columns(text) if "mldebt" in text else None)
 
 
 def _package_of(rel: str, module: str) -> str:

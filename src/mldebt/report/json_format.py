@@ -35,6 +35,9 @@ def _summary(s: Summary) -> dict[str, Any]:
         "resolution_rate": round(s.resolution_rate, 4),
         "by_resolution": dict(sorted(s.by_resolution)),
         "by_rule": dict(sorted(s.by_rule)),
+        "suppressed": s.suppressed,
+        "below_confidence": s.below_confidence,
+        "in_baseline": s.in_baseline,
     }
 
 

@@ -107,6 +107,12 @@ def _summary_line(report: Report, findings: list[Finding]) -> str:
     if report.errors:
         n = len(report.errors)
         clauses.append(f"{_plural(n, 'file')} could not be analysed")
+    if s.suppressed:
+        clauses.append(f"{s.suppressed:,} suppressed by comments")
+    if s.below_confidence:
+        clauses.append(f"{s.below_confidence:,} below min-confidence hidden (`--min-confidence low` shows them)")
+    if s.in_baseline:
+        clauses.append(f"{s.in_baseline:,} in the baseline hidden")
     return "; ".join(clauses) + "."
 
 

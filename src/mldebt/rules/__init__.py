@@ -35,6 +35,7 @@ from mldebt.rules.mld703_missing_random_state import MissingRandomState
 from mldebt.rules.mld704_nondeterministic_algorithm import NondeterministicAlgorithm
 from mldebt.rules.mld705_unpinned_dependency import UnpinnedDependency
 from mldebt.rules.mld706_self_admitted_debt import SelfAdmittedDebt
+from mldebt.rules.mld707_unused_suppression import UnusedSuppression
 from mldebt.rules.mld801_preprocessing_leakage import PreprocessingLeakage
 from mldebt.rules.mld802_overlap_leakage import OverlapLeakage
 from mldebt.rules.mld803_multi_test_leakage import MultiTestLeakage
@@ -92,6 +93,7 @@ REGISTRY: tuple[type[Rule], ...] = (
     NondeterministicAlgorithm,
     UnpinnedDependency,
     SelfAdmittedDebt,
+    UnusedSuppression,
     PreprocessingLeakage,
     OverlapLeakage,
     MultiTestLeakage,

@@ -1,7 +1,7 @@
 """Runs the enabled rules over the built graph and turns their hits into findings.
 
 Adds what every finding shares: metadata from the rule's doc, notebook cells, a fingerprint
-that survives unrelated edits, per-file ignores and inline `# mldebt: ignore[...]` comments.
+that survives unrelated edits, and per-file ignores (inline comments: `mldebt.suppressions`).
 """
 
 from __future__ import annotations
@@ -41,21 +41,11 @@ def run_rules(built: Built, rules: Sequence[Rule], settings: object) -> list[Fin
         for hit in rule.check(built):
             if settings.ignored_for(hit.site.path, rule.id):  # type: ignore[attr-defined]
                 continue
-            facts = built.project.files.get(hit.site.path)
-            if facts is not None and _suppressed(facts, hit.site.line, rule.id):
-                continue
             base = f"{rule.id}|{hit.site.path}|{hit.key or hit.message}"
             seen[base] += 1
             findings.append(_finding(info, hit, base, seen[base], built.project.files))
     unique = {(f.rule, f.location, f.message): f for f in findings}
     return sorted(unique.values(), key=Finding.sort_key)
-
-
-def _suppressed(facts: FileFacts, line: int, code: str) -> bool:
-    for sup_line, codes in facts.suppressions:
-        if sup_line == line and (not codes or any(code.startswith(c) for c in codes)):
-            return True
-    return False
 
 
 def _finding(info: RuleInfo, hit: Hit, base: str, n: int, files: Mapping[str, FileFacts]) -> Finding:

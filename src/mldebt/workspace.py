@@ -1,0 +1,195 @@
+"""One run over a report root that may hold several projects: discover, split, analyse, merge.
+
+Files are discovered once below the report root; each belongs to its project root (see
+`mldebt.roots`), which is analysed as a project of its own: its files' paths are relative to it
+while parsing and building its graph (so data paths in code resolve against it), under its own
+settings (its nearest configuration file, as ruff's nested configs). Findings, errors and the
+suppression audit are then moved under the report root (`sub/dir/` + path), suppressions
+applied, and the `min-confidence` threshold counted. One facts cache serves every project, at
+the report root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from mldebt import __version__
+from mldebt.catalog import load_rules
+from mldebt.config import Settings, glob_match, load_settings
+from mldebt.discover import SourceFile, discover
+from mldebt.graph.build import build
+from mldebt.model import Confidence, FileError, Finding, Report, RuleInfo, Summary, SuppressionRecord
+from mldebt.parse.cache import Cache
+from mldebt.parse.extract import extract
+from mldebt.parse.runner import collect_facts
+from mldebt.roots import ProjectRoots, report_root
+from mldebt.rules import REGISTRY
+from mldebt.rules.engine import enabled_rules, known_options, run_rules
+from mldebt.suppressions import RULE_ID, apply_suppressions
+
+__all__ = ["run"]
+
+
+def _settings(
+    root: Path, overrides: Mapping[str, object] | None, config: str | os.PathLike[str] | None, top: Path | None
+) -> Settings:
+    from mldebt.report import FORMATS
+
+    codes = [r.id for r in REGISTRY]
+    return load_settings(root, overrides, codes, known_options(), output_formats=FORMATS, config_file=config, top=top)
+
+
+@dataclass
+class _Project:
+    root: Path
+    prefix: str  # "" or "sub/dir/": the project root relative to the report root
+    settings: Settings
+    files: list[SourceFile]
+
+
+def _excluded(rel: str, settings: Settings) -> bool:
+    """A project's own `exclude`/`extend-exclude` patterns, on a path relative to it."""
+    from mldebt.discover import DEFAULT_EXCLUDE
+
+    patterns = (DEFAULT_EXCLUDE if settings.exclude is None else settings.exclude) + settings.extend_exclude
+    parts = rel.split("/")
+    for i in range(1, len(parts)):
+        if any(glob_match(p, "/".join(parts[:i]), is_dir=True) for p in patterns):
+            return True
+    return any(glob_match(p, rel) for p in patterns)
+
+
+def _projects(
+    paths: Sequence[str],
+    top: Path,
+    run_settings: Settings,
+    settings: Settings | None,
+    overrides: Mapping[str, object] | None,
+    config: str | os.PathLike[str] | None,
+    single: bool,
+) -> tuple[list[_Project], list[FileError]]:
+    found = discover(paths, top, run_settings)
+    if single:
+        return [_Project(top, "", run_settings, list(found.files))], list(found.errors)
+    given = {os.path.abspath(p) for p in paths}
+    roots = ProjectRoots(top)
+    by_root: dict[Path, _Project] = {}
+    for source in found.files:
+        proot = roots.of(source.path.parent)
+        project = by_root.get(proot)
+        if project is None:
+            rel_root = os.path.relpath(proot, top).replace(os.sep, "/")
+            prefix = "" if rel_root == "." else rel_root + "/"
+            own = settings or (run_settings if proot == top else _settings(proot, overrides, config, top))
+            project = by_root[proot] = _Project(proot, prefix, own, [])
+        rel = os.path.relpath(source.path, proot).replace(os.sep, "/")
+        if (
+            project.prefix
+            and project.settings is not run_settings
+            and str(source.path) not in given
+            and _excluded(rel, project.settings)
+        ):
+            continue
+        project.files.append(SourceFile(source.path, rel, source.kind))
+    return [by_root[r] for r in sorted(by_root)], list(found.errors)
+
+
+def _moved(path: str, prefix: str) -> str:
+    return prefix + path if prefix else path
+
+
+def _move_finding(f: Finding, prefix: str) -> Finding:
+    if not prefix:
+        return f
+    loc = replace(f.location, path=_moved(f.location.path, prefix))
+    related = tuple(replace(r, path=_moved(r.path, prefix)) for r in f.related)
+    digest = hashlib.sha256(f"{prefix}|{f.fingerprint}".encode()).hexdigest()[:16]
+    return replace(f, location=loc, related=related, fingerprint=digest)
+
+
+def run(
+    paths: Sequence[str],
+    settings: Settings | None,
+    *,
+    root: str | os.PathLike[str] | None,
+    overrides: Mapping[str, object] | None,
+    config: str | os.PathLike[str] | None,
+) -> Report:
+    started = time.perf_counter()
+    single = root is not None
+    top = Path(os.path.abspath(root)) if root is not None else report_root(paths)
+    run_settings = settings or _settings(top, overrides, config, None if single else top)
+    projects, errors = _projects(paths, top, run_settings, settings, overrides, config, single)
+    cache = Cache(None) if run_settings.no_cache else Cache(top / run_settings.cache_dir)
+    infos = load_rules()
+    known = [r.id for r in REGISTRY]
+
+    findings: list[Finding] = []
+    records: list[SuppressionRecord] = []
+    rules_on: dict[str, RuleInfo] = {}
+    files = lines = cached = artifacts = io_sites = resolved = suppressed = 0
+    by_resolution: Counter[str] = Counter()
+    for project in projects:
+        ps = project.settings
+        collected = collect_facts(project.files, ps, extract, cache=cache)
+        built = build(collected.facts)
+        rules = enabled_rules(ps)
+        rules_on.update((r.id, infos[r.id]) for r in rules)
+        raw = run_rules(built, rules, ps)
+
+        def rule_runs(path: str, code: str, ps: Settings = ps) -> bool:
+            return ps.is_enabled(code, infos[code].default) and not ps.ignored_for(path, code)
+
+        applied = apply_suppressions(
+            raw,
+            built.project.files,
+            known_rules=known,
+            rule_runs=rule_runs,
+            require_reason=ps.require_reason,
+            info=infos[RULE_ID] if any(r.id == RULE_ID for r in rules) else None,
+        )
+        suppressed += applied.suppressed
+        findings.extend(_move_finding(f, project.prefix) for f in applied.findings)
+        records.extend(replace(r, path=_moved(r.path, project.prefix)) for r in applied.records)
+        errors.extend(FileError(_moved(e.path, project.prefix), e.message) for e in collected.errors)
+        files += sum(1 for f in collected.facts if f.kind in ("python", "notebook"))
+        lines += sum(f.lines for f in collected.facts if f.kind in ("python", "notebook"))
+        cached += collected.cached
+        artifacts += len(built.graph.nodes("artifact"))
+        io_sites += len(built.io_sites)
+        resolved += sum(1 for s in built.io_sites if str(s.resolution) in ("exact", "imported", "config", "parameter"))
+        by_resolution.update(dict(built.resolution_counts))
+
+    floor = Confidence(run_settings.min_confidence).rank
+    shown = sorted((f for f in findings if f.confidence.rank >= floor), key=Finding.sort_key)
+    by_rule = Counter(f.rule for f in shown)
+    summary = Summary(
+        files=files,
+        lines=lines,
+        findings=len(shown),
+        errors=len(set(errors)),
+        artifacts=artifacts,
+        io_sites=io_sites,
+        resolved_io_sites=resolved,
+        by_resolution=tuple(sorted(by_resolution.items())),
+        by_rule=tuple(sorted(by_rule.items())),
+        cached_files=cached,
+        suppressed=suppressed,
+        below_confidence=len(findings) - len(shown),
+        duration_s=time.perf_counter() - started,
+    )
+    return Report(
+        version=__version__,
+        root=top.as_posix(),
+        findings=tuple(shown),
+        errors=tuple(sorted(set(errors))),
+        summary=summary,
+        rules=tuple(rules_on[k] for k in sorted(rules_on)),
+        suppressions=tuple(sorted(records, key=lambda r: (r.path, r.cell or 0, r.line))),
+    )
