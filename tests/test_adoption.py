@@ -290,3 +290,22 @@ def test_baseline_survives_moves_and_edits_and_lists_fixed(tmp_path: Path, monke
     assert "1 finding in base.json no longer found" in result.output
     assert "  b.py:4: MLD201" in result.output
     assert result.exit_code == 1
+
+
+def test_only_counts_hidden_and_suppressed_findings_of_its_files(
+    monorepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        monorepo,
+        {
+            "notes/sql.py": SQL,
+            "notes/more.py": 'import pandas as pd\n\nm = pd.read_csv("/home/ana/m.csv")  # mldebt: ignore[MLD201]\n',
+        },
+    )
+    result = run(monorepo, "check", "--only", "notes/sql.py", monkeypatch=monkeypatch)
+    assert result.output.endswith("1 below min-confidence hidden (`--min-confidence low` shows them).\n")
+    assert "suppressed" not in result.output
+    result = run(monorepo, "check", "--only", "notes/scratch.py", monkeypatch=monkeypatch)
+    assert "below min-confidence" not in result.output and "suppressed" not in result.output
+    result = run(monorepo, "check", "--only", "notes/more.py", "notes/sql.py", monkeypatch=monkeypatch)
+    assert "1 suppressed by comments; 1 below min-confidence hidden" in result.output

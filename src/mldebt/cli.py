@@ -87,7 +87,7 @@ _SEVERITY_RANK = {"note": 1, "warning": 2, "error": 3}
     "--root",
     type=click.Path(file_okay=False, exists=True),
     default=None,
-    help="Project root (default: nearest pyproject.toml).",
+    help="One project root for everything: report paths and data paths (default: git top level, nearest project files).",
 )
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal).")
 @click.option(
@@ -187,12 +187,18 @@ def _analyse(
         scan = [str(top)] if root else sorted({str(project_root(p, top)) for p in readable})
         scan += [p for p in readable if os.path.isfile(p)]  # never drop a file given: excluded or not
     if not scan:  # the hook passed no file mldebt reads
-        report = Report(__version__, top.as_posix(), (), (), Summary())
-    elif root:
-        report = analyze(scan, settings, root=top)
+        return Report(__version__, top.as_posix(), (), (), Summary()), settings
+    if only:  # thresholds count only what lies in the given paths: apply them after the cut
+        overrides = {**overrides, "min-confidence": "low"}
+    if root:
+        report = analyze(scan, replace(settings, min_confidence="low") if only else settings, root=top)
     else:
         report = analyze(scan, overrides=overrides, config=config)
-    return (only_in(report, paths, top) if only else report), settings
+    if only:
+        from mldebt.gate import apply_min_confidence
+
+        report = apply_min_confidence(only_in(report, paths, top), settings.min_confidence)
+    return report, settings
 
 
 def only_in(report: Report, paths: Sequence[str], root: Path) -> Report:
@@ -207,11 +213,16 @@ def only_in(report: Report, paths: Sequence[str], root: Path) -> Report:
 
     findings = tuple(f for f in report.findings if keep(f.location.path))
     errors = tuple(e for e in report.errors if keep(e.path))
+    records = tuple(r for r in report.suppressions if keep(r.path))
     by_rule = Counter(f.rule for f in findings)
     summary = replace(
-        report.summary, findings=len(findings), errors=len(errors), by_rule=tuple(sorted(by_rule.items()))
+        report.summary,
+        findings=len(findings),
+        errors=len(errors),
+        by_rule=tuple(sorted(by_rule.items())),
+        suppressed=sum(r.suppressed for r in records),
     )
-    return replace(report, findings=findings, errors=errors, summary=summary)
+    return replace(report, findings=findings, errors=errors, summary=summary, suppressions=records)
 
 
 @main.command()

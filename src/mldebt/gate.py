@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from mldebt.model import Report
+from mldebt.model import Confidence, Report
 from mldebt.roots import project_root
 
-__all__ = ["fixed_note", "unanalysed_note"]
+__all__ = ["apply_min_confidence", "fixed_note", "unanalysed_note"]
 
 _MAX_LISTED = 10
 
@@ -57,3 +59,17 @@ def fixed_note(fixed: Sequence[object], baseline: str) -> str:
     for e in fixed:
         lines.append(f"  {e.path}:{e.line}: {e.rule} {e.message}")  # type: ignore[attr-defined]
     return "\n".join(lines)
+
+
+def apply_min_confidence(report: Report, minimum: str) -> Report:
+    """The report without findings below `minimum`, counted in the summary."""
+    floor = Confidence(minimum).rank
+    shown = tuple(f for f in report.findings if f.confidence.rank >= floor)
+    by_rule = Counter(f.rule for f in shown)
+    summary = replace(
+        report.summary,
+        findings=len(shown),
+        by_rule=tuple(sorted(by_rule.items())),
+        below_confidence=report.summary.below_confidence + len(report.findings) - len(shown),
+    )
+    return replace(report, findings=shown, summary=summary)
