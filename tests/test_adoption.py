@@ -309,3 +309,12 @@ def test_only_counts_hidden_and_suppressed_findings_of_its_files(
     assert "below min-confidence" not in result.output and "suppressed" not in result.output
     result = run(monorepo, "check", "--only", "notes/more.py", "notes/sql.py", monkeypatch=monkeypatch)
     assert "1 suppressed by comments; 1 below min-confidence hidden" in result.output
+
+
+def test_fingerprints_leave_out_line_references() -> None:
+    from mldebt.rules.engine import _without_lines
+
+    assert _without_lines("read at src/train.py:12, `model` (line 23), conf/p.yaml:2:5, nb.ipynb:cell 3:4") == (
+        "read at src/train.py, `model` (), conf/p.yaml, nb.ipynb:"
+    )
+    assert _without_lines("version 1.2 of `scikit-learn`") == "version 1.2 of `scikit-learn`"

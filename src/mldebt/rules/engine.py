@@ -7,6 +7,7 @@ that survives unrelated edits, and per-file ignores (inline comments: `mldebt.su
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -41,11 +42,20 @@ def run_rules(built: Built, rules: Sequence[Rule], settings: object) -> list[Fin
         for hit in rule.check(built):
             if settings.ignored_for(hit.site.path, rule.id):  # type: ignore[attr-defined]
                 continue
-            base = f"{rule.id}|{hit.site.path}|{hit.key or hit.message}"
+            base = f"{rule.id}|{hit.site.path}|{_without_lines(hit.key or hit.message)}"
             seen[base] += 1
             findings.append(_finding(info, hit, base, seen[base], built.project.files))
     unique = {(f.rule, f.location, f.message): f for f in findings}
     return sorted(unique.values(), key=Finding.sort_key)
+
+
+_LINE_REFS = re.compile(r"(\.[A-Za-z][A-Za-z0-9]{0,5})(?::\d+)+|\b(?:[Ll]ines?|cell) \d+(?:[-–]\d+)?(?::\d+)*")
+
+
+def _without_lines(text: str) -> str:
+    """A message without line references (`train.py:12`, `line 23`, `cell 4`), so fingerprints survive
+    code moving in this file or in the files the evidence points at."""
+    return _LINE_REFS.sub(lambda m: m.group(1) or "", text)
 
 
 def _finding(info: RuleInfo, hit: Hit, base: str, n: int, files: Mapping[str, FileFacts]) -> Finding:
