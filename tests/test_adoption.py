@@ -318,3 +318,13 @@ def test_fingerprints_leave_out_line_references() -> None:
         "read at src/train.py, `model` (), conf/p.yaml, nb.ipynb:"
     )
     assert _without_lines("version 1.2 of `scikit-learn`") == "version 1.2 of `scikit-learn`"
+
+
+def test_configuration_above_the_working_directory_applies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # outside git the report root is the working directory; the configuration is still found above it
+    write(
+        tmp_path, {"pyproject.toml": '[tool.mldebt]\nignore = ["MLD201"]\n', "sub/load.py": UNDECLARED.format(name="x")}
+    )
+    result = run(tmp_path / "sub", "check", monkeypatch=monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert run(tmp_path / "sub", "check", "--root", ".", monkeypatch=monkeypatch).exit_code == 1  # X alone

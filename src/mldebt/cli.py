@@ -183,7 +183,7 @@ def _analyse(
     settings = settings_for(top, overrides, config=config, top=None if root else top)
     scan = paths
     if only:
-        readable = [p for p in paths if os.path.isdir(p) or classify(Path(p).name) is not None]
+        readable = [p for p in paths if os.path.isdir(p) or classify(_rel(p, top)) is not None]
         scan = [str(top)] if root else sorted({str(project_root(p, top)) for p in readable})
         scan += [p for p in readable if os.path.isfile(p)]  # never drop a file given: excluded or not
     if not scan:  # the hook passed no file mldebt reads
@@ -199,6 +199,10 @@ def _analyse(
 
         report = apply_min_confidence(only_in(report, paths, top), settings.min_confidence)
     return report, settings
+
+
+def _rel(path: str, top: Path) -> str:
+    return os.path.relpath(os.path.abspath(path), top).replace(os.sep, "/")
 
 
 def only_in(report: Report, paths: Sequence[str], root: Path) -> Report:

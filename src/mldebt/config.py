@@ -423,15 +423,15 @@ def _has_settings(path: Path) -> bool:
 
 
 def find_config(project_root: Path, top: Path | None = None) -> Path | None:
-    """The configuration of a project: in `project_root` or the nearest directory above it, up
-    to `top`, the first of `.mldebt.toml`, `mldebt.toml`, a `pyproject.toml` with `[tool.mldebt]`."""
+    """The configuration of a project: in `project_root` or, when `top` is given, the nearest
+    directory above it (up to the filesystem root, as ruff looks), the first of `.mldebt.toml`,
+    `mldebt.toml`, a `pyproject.toml` with `[tool.mldebt]`. Without `top`, only `project_root`."""
     directory = Path(os.path.abspath(project_root))
-    stop = Path(os.path.abspath(top)) if top is not None else directory
     while True:
         for name in CONFIG_NAMES:
             if _has_settings(directory / name):
                 return directory / name
-        if directory == stop or stop not in directory.parents:
+        if top is None or directory.parent == directory:
             return None
         directory = directory.parent
 
@@ -450,7 +450,7 @@ def load_settings(
 
     The file is `config_file` when given (`--config`), else what `find_config(root, top)` finds:
     `.mldebt.toml`, `mldebt.toml` (the keys of `[tool.mldebt]` at top level) or `[tool.mldebt]`
-    of `pyproject.toml`, in `root` or, up to `top`, above it.
+    of `pyproject.toml`, in `root` or, when `top` is given, the nearest directory above it.
     `overrides` keys may be kebab- or snake-case (`extend-select`, `extend_select`); a value of
     None means "not given" (what click passes for an unset option). List-valued options also
     accept a comma-separated string. `known_codes` are the registry's rule codes; a selector is
