@@ -328,3 +328,29 @@ def test_configuration_above_the_working_directory_applies(tmp_path: Path, monke
     result = run(tmp_path / "sub", "check", monkeypatch=monkeypatch)
     assert result.exit_code == 0, result.output
     assert run(tmp_path / "sub", "check", "--root", ".", monkeypatch=monkeypatch).exit_code == 1  # X alone
+
+
+def test_a_nested_pyproject_without_settings_inherits_the_configuration_above(
+    monorepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(monorepo, {"mldebt.toml": 'per-file-ignores = { "predict.py" = ["MLD201"] }\n'})
+    result = run(monorepo, "check", monkeypatch=monkeypatch)
+    # the pattern is matched below each project's root: 05-deployment/code/predict.py is `predict.py` there
+    assert [line.split(": ")[0] for line in lines_of(result)] == [
+        "cohorts/2021/05-deployment/homework/q4_predict.py:3:6",
+        "notes/scratch.py:3:6",
+    ]
+
+
+def test_report_root_is_the_git_top_level_even_in_a_worktree(tmp_path: Path) -> None:
+    from mldebt.roots import project_root, report_root
+
+    write(
+        tmp_path,
+        {"repo/.git": "gitdir: /elsewhere/.git/worktrees/repo\n", "repo/a/pyproject.toml": "", "repo/a/b/x.py": ""},
+    )
+    top = tmp_path / "repo"
+    assert report_root([str(top / "a" / "b" / "x.py")]) == top
+    assert project_root(top / "a" / "b" / "x.py", top) == top / "a"
+    assert project_root(top / "a", top) == top / "a"
+    assert project_root(tmp_path / "repo", top) == top
