@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from mldebt import __version__
 from mldebt.catalog import load_rules
 from mldebt.config import Settings, load_settings
-from mldebt.discover import discover, find_project_root
+from mldebt.discover import SourceFile, discover, find_project_root
 from mldebt.graph.build import Built, build
 from mldebt.model import FileError, Report, Summary
 from mldebt.parse.extract import extract
-from mldebt.parse.runner import collect_facts
+from mldebt.parse.facts import FileFacts
+from mldebt.parse.runner import Collected, collect_facts
 from mldebt.rules import REGISTRY
 from mldebt.rules.engine import enabled_rules, known_options, run_rules
 
-__all__ = ["Report", "analyze", "build_project", "settings_for"]
+__all__ = ["Progress", "Report", "analyze", "analyze_project", "build_project", "settings_for"]
+
+
+class Progress(Protocol):
+    """What a scan tells an observer (the CLI's progress bar): phases, and files parsed so far."""
+
+    def phase(self, name: str, total: int | None = None) -> None: ...
+
+    def advance(self, files: int, cached: int) -> None: ...
+
+
+# With an observer, files are parsed in chunks so it hears of progress; each chunk costs a
+# worker pool's start, so chunks stay few (about 25) and never small.
+_MIN_CHUNK = 64
+_CHUNKS = 25
 
 
 def settings_for(root: Path, overrides: Mapping[str, object] | None = None) -> Settings:
@@ -40,14 +57,36 @@ class _Scan:
     cached: int
 
 
-def _scan(paths: Sequence[str], settings: Settings, root: Path) -> _Scan:
+def _scan(paths: Sequence[str], settings: Settings, root: Path, progress: Progress | None = None) -> _Scan:
     found = discover(paths, root, settings)
-    collected = collect_facts(found.files, settings, extract, root=root)
+    if progress is None:
+        collected = collect_facts(found.files, settings, extract, root=root)
+    else:
+        collected = _collect_with_progress(found.files, settings, root, progress)
+        progress.phase("graph")
     built = build(collected.facts)
     lines = sum(f.lines for f in collected.facts if f.kind in ("python", "notebook"))
     files = sum(1 for f in collected.facts if f.kind in ("python", "notebook"))
     errors = [*found.errors, *collected.errors]
     return _Scan(root, built, errors, files, lines, collected.cached)
+
+
+def _collect_with_progress(
+    files: Sequence[SourceFile], settings: Settings, root: Path, progress: Progress
+) -> Collected:
+    progress.phase("parse", len(files))
+    size = max(_MIN_CHUNK, math.ceil(len(files) / _CHUNKS))
+    facts: list[FileFacts] = []
+    errors: list[FileError] = []
+    cached = 0
+    for start in range(0, len(files), size):
+        chunk = files[start : start + size]
+        part = collect_facts(chunk, settings, extract, root=root)
+        facts.extend(part.facts)
+        errors.extend(part.errors)
+        cached += part.cached
+        progress.advance(len(chunk), part.cached)
+    return Collected(tuple(facts), tuple(sorted(errors)), cached)
 
 
 def build_project(
@@ -65,17 +104,31 @@ def analyze(
     settings: Settings | None = None,
     *,
     root: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Analyse the files under `paths`; paths in the report are relative to `root`.
 
     `root` defaults to the directory of the nearest `pyproject.toml` above the first path.
-    `settings` default to that root's `[tool.mldebt]`.
+    `settings` default to that root's `[tool.mldebt]`. `progress`, if given, hears of each phase.
     """
+    return analyze_project(paths, settings, root=root, progress=progress)[0]
+
+
+def analyze_project(
+    paths: Sequence[str] = (".",),
+    settings: Settings | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> tuple[Report, Built]:
+    """`analyze`, with the project graph the findings were drawn from (for `mldebt graph`)."""
     started = time.perf_counter()
     paths = list(paths) or ["."]
     root_path = Path(os.path.abspath(root)) if root is not None else find_project_root(paths)
     settings = settings or settings_for(root_path)
-    scan = _scan(paths, settings, root_path)
+    scan = _scan(paths, settings, root_path, progress)
+    if progress is not None:
+        progress.phase("rules")
     rules = enabled_rules(settings)
     findings = run_rules(scan.built, rules, settings)
     infos = load_rules()
@@ -95,7 +148,7 @@ def analyze(
         cached_files=scan.cached,
         duration_s=time.perf_counter() - started,
     )
-    return Report(
+    report = Report(
         version=__version__,
         root=root_path.as_posix(),
         findings=tuple(findings),
@@ -103,3 +156,4 @@ def analyze(
         summary=summary,
         rules=tuple(infos[r.id] for r in rules),
     )
+    return report, scan.built
