@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections import Counter
@@ -14,12 +13,11 @@ from typing import Protocol
 from mldebt import __version__
 from mldebt.catalog import load_rules
 from mldebt.config import Settings, load_settings
-from mldebt.discover import SourceFile, discover, find_project_root
+from mldebt.discover import discover, find_project_root
 from mldebt.graph.build import Built, build
 from mldebt.model import FileError, Report, Summary
 from mldebt.parse.extract import extract
-from mldebt.parse.facts import FileFacts
-from mldebt.parse.runner import Collected, collect_facts
+from mldebt.parse.runner import collect_facts
 from mldebt.rules import REGISTRY
 from mldebt.rules.engine import enabled_rules, known_options, run_rules
 
@@ -32,12 +30,6 @@ class Progress(Protocol):
     def phase(self, name: str, total: int | None = None) -> None: ...
 
     def advance(self, files: int, cached: int) -> None: ...
-
-
-# With an observer, files are parsed in chunks so it hears of progress; each chunk costs a
-# worker pool's start, so chunks stay few (about 25) and never small.
-_MIN_CHUNK = 64
-_CHUNKS = 25
 
 
 def settings_for(root: Path, overrides: Mapping[str, object] | None = None) -> Settings:
@@ -62,31 +54,14 @@ def _scan(paths: Sequence[str], settings: Settings, root: Path, progress: Progre
     if progress is None:
         collected = collect_facts(found.files, settings, extract, root=root)
     else:
-        collected = _collect_with_progress(found.files, settings, root, progress)
+        progress.phase("parse", len(found.files))
+        collected = collect_facts(found.files, settings, extract, root=root, progress=progress.advance)
         progress.phase("graph")
     built = build(collected.facts)
     lines = sum(f.lines for f in collected.facts if f.kind in ("python", "notebook"))
     files = sum(1 for f in collected.facts if f.kind in ("python", "notebook"))
     errors = [*found.errors, *collected.errors]
     return _Scan(root, built, errors, files, lines, collected.cached)
-
-
-def _collect_with_progress(
-    files: Sequence[SourceFile], settings: Settings, root: Path, progress: Progress
-) -> Collected:
-    progress.phase("parse", len(files))
-    size = max(_MIN_CHUNK, math.ceil(len(files) / _CHUNKS))
-    facts: list[FileFacts] = []
-    errors: list[FileError] = []
-    cached = 0
-    for start in range(0, len(files), size):
-        chunk = files[start : start + size]
-        part = collect_facts(chunk, settings, extract, root=root)
-        facts.extend(part.facts)
-        errors.extend(part.errors)
-        cached += part.cached
-        progress.advance(len(chunk), part.cached)
-    return Collected(tuple(facts), tuple(sorted(errors)), cached)
 
 
 def build_project(

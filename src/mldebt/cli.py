@@ -313,6 +313,7 @@ def explain(code: str) -> None:
     "loads, feeds, derives, configures); others: contains, imports, calls, matches, defines.",
 )
 @click.option("--all", "everything", is_flag=True, help="Every node and edge, unused config keys and metadata too.")
+@click.option("--unresolved", is_flag=True, help="Also draw reads of paths that could not be resolved.")
 @click.option(
     "--focus",
     multiple=True,
@@ -350,6 +351,7 @@ def graph(
     output_file: str | None,
     kinds: str | None,
     everything: bool,
+    unresolved: bool,
     focus: Sequence[str],
     group_by: str,
     max_edges: int | None,
@@ -389,7 +391,9 @@ def graph(
             sys.exit(2)
         view = views.focus(built.graph, drawn)
     else:
-        view = views.select(built.graph, edge_kinds, findings=report.findings, everything=everything)
+        view = views.select(
+            built.graph, edge_kinds, findings=report.findings, everything=everything, unresolved=unresolved
+        )
     view = views.guard(view, fmt, max_edges, group_by_file=group_by == "file")
     text = views.render(built.graph, view, fmt, group_by_file=group_by == "file")
     if not quiet:

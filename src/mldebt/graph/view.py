@@ -185,13 +185,22 @@ def select(
     *,
     findings: Sequence[Finding] = (),
     everything: bool = False,
+    unresolved: bool = False,
 ) -> View:
     """The nodes and edges of `kinds` (default: the flow); nodes left without an edge are dropped
-    unless `everything`. Nodes and edges that `findings` involve are highlighted."""
+    unless `everything`. Reads of a path that could not be resolved (each its own node, often a
+    hub of a loader helper) are left out unless `unresolved`, `everything`, or in a finding.
+    Nodes and edges that `findings` involve are highlighted."""
     wanted = set(EDGE_KINDS) if everything else set(kinds or FLOW_KINDS)
     marked_nodes, marked_edges = _involved(findings)
+
+    def shown(node: str) -> bool:
+        return everything or unresolved or not node.startswith("artifact:?") or node in marked_nodes
+
     edges = [
-        ViewEdge(e.source, e.target, e.kind, (e.source, e.target, e.kind) in marked_edges) for e in graph.edges(wanted)
+        ViewEdge(e.source, e.target, e.kind, (e.source, e.target, e.kind) in marked_edges)
+        for e in graph.edges(wanted)
+        if shown(e.source) and shown(e.target)
     ]
     keep = set(graph.nodes()) if everything else {n for e in edges for n in (e.source, e.target)}
     nodes = [_node(graph, n, n in marked_nodes) for n in sorted(keep)]
@@ -323,6 +332,7 @@ def to_dot(view: View, *, group_by_file: bool = False) -> str:
     lines = [
         "digraph mldebt {",
         "  rankdir=LR;",
+        '  pack=true; packmode="array_u";',  # unconnected parts side by side, not in one tall column
         '  graph [fontname="Helvetica", fontsize=11];',
         '  node [fontname="Helvetica", fontsize=11];',
         '  edge [fontname="Helvetica", fontsize=9, color="#777777", fontcolor="#777777"];',
