@@ -305,3 +305,37 @@ def test_demo_formats_are_byte_identical_across_runs(demo_report: Report, tmp_pa
     again = analyze([str(target)], root=target)
     for render in (to_github, to_gitlab, to_junit, to_markdown):
         assert render(again) == render(demo_report)
+
+
+# -- SARIF titles ------------------------------------------------------------------------------
+
+
+def test_sarif_short_description_is_a_one_line_title() -> None:
+    from mldebt.model import RuleInfo
+    from mldebt.report import to_sarif
+
+    summary = (
+        "Flags a call of a scikit-learn (or imbalanced-learn) splitter, estimator or function that draws\n"
+        "random numbers (shuffling, bootstrapping, initialisation) and is not given a `random_state`: "
+        "every run then differs. See e.g. the glossary."
+    )
+    info = RuleInfo(
+        "MLD703",
+        "missing-random-state",
+        "reproducibility-debt",
+        Severity.WARNING,
+        Confidence.HIGH,
+        "preview",
+        summary,
+        f"## What it does\n\n{summary}\n\n- a [link](https://example.org)\n",
+    )
+    rule = json.loads(to_sarif(Report("0.1.0", "/src", (), (), Summary(), (info,))))["runs"][0]["tool"]["driver"][
+        "rules"
+    ][0]
+    assert rule["shortDescription"]["text"] == (
+        "Flags a call of a scikit-learn splitter, estimator or function that draws random numbers and is not given a "
+        "random_state"
+    )
+    assert "helpUri" not in rule
+    assert rule["help"]["text"].startswith("What it does\n\nFlags a call of a scikit-learn (or imbalanced-learn)")
+    assert "- a link (https://example.org)" in rule["help"]["text"] and "`" not in rule["help"]["text"]

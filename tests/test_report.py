@@ -266,7 +266,7 @@ def test_sarif_github_shape() -> None:
         assert len(r["properties"]["tags"]) <= 20
     leak = rules[3]
     assert leak["name"] == "FitBeforeSplit"
-    assert leak["shortDescription"]["text"] == "Finds fit before split."
+    assert leak["shortDescription"]["text"] == "Finds fit before split"  # a title, one line
     assert leak["help"]["markdown"].endswith(
         "`rules/MLD801-fit-before-split.md` in the mldebt sources; `mldebt explain MLD801`."
     )

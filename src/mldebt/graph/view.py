@@ -328,11 +328,39 @@ _DOT_SHAPE = {
 }
 
 
+_MODEL_EDGE = ', color="#2e7d32", fontcolor="#2e7d32"'
+_DOT_EDGE = {
+    **dict.fromkeys(("trains-on", "predicts-into", "saves", "loads", "feeds"), _MODEL_EDGE),
+    "configures": ', style=dashed, color="#b08d00", fontcolor="#b08d00"',
+    "defines": ', style=dashed, color="#b08d00", fontcolor="#b08d00"',
+    "derives": ", style=dashed",
+    "contains": ", style=dotted",
+    "imports": ", style=dotted",
+    "calls": ", style=dotted",
+}
+_PACK_PARTS = 8
+
+
+def _parts(view: View) -> int:
+    """How many unconnected parts the view has (union-find over its edges)."""
+    parent = {n.id: n.id for n in view.nodes}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for e in view.edges:
+        if e.source in parent and e.target in parent:
+            parent[root(e.source)] = root(e.target)
+    return len({root(n) for n in parent})
+
+
 def to_dot(view: View, *, group_by_file: bool = False) -> str:
     lines = [
         "digraph mldebt {",
         "  rankdir=LR;",
-        '  pack=true; packmode="array_u";',  # unconnected parts side by side, not in one tall column
         '  graph [fontname="Helvetica", fontsize=11];',
         '  node [fontname="Helvetica", fontsize=11];',
         '  edge [fontname="Helvetica", fontsize=9, color="#777777", fontcolor="#777777"];',
@@ -347,6 +375,10 @@ def to_dot(view: View, *, group_by_file: bool = False) -> str:
             )
         return f"{indent}{_q(n.id)} [label={_q(label)}, {style}];"
 
+    if _parts(view) > _PACK_PARTS:
+        # many unconnected parts: side by side rather than one tall column (`dot` then drops
+        # edge labels, so edge kinds are told by colour and style as well)
+        lines.append('  pack=true; packmode="array_u";')
     if group_by_file:
         by_file: dict[str, list[ViewNode]] = defaultdict(list)
         for n in view.nodes:
@@ -362,8 +394,8 @@ def to_dot(view: View, *, group_by_file: bool = False) -> str:
     else:
         lines.extend(node_line(n, "  ") for n in view.nodes)
     for e in view.edges:
-        extra = ', color="#c62828", fontcolor="#c62828", penwidth=2.5' if e.highlight else ""
-        lines.append(f"  {_q(e.source)} -> {_q(e.target)} [label={_q(e.kind)}{extra}];")
+        style = ', color="#c62828", fontcolor="#c62828", penwidth=2.5' if e.highlight else _DOT_EDGE.get(e.kind, "")
+        lines.append(f"  {_q(e.source)} -> {_q(e.target)} [label={_q(e.kind)}{style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

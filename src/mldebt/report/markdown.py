@@ -26,7 +26,7 @@ MAX_REPORT_CHARS = 65_000  # GitHub's comment limit is 65,536
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 # Characters that Markdown (CommonMark + GitHub) would read as markup outside a code span.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~&])")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 

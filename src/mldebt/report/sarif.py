@@ -200,11 +200,18 @@ def _sentence(text: str) -> str:
 
 
 def _title(text: str) -> str:
-    """The first sentence on one line, at most `MAX_TITLE` characters."""
+    """A one-line title: the first sentence; when longer than `MAX_TITLE` characters, without
+    its parentheses, then only its head before a colon or semicolon."""
     line = " ".join(text.split())
-    end = re.search(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)\.(\s|$)", line)
-    first = line[: end.start() + 1] if end else line
-    return _truncate(first, MAX_TITLE)
+    end = re.search(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\.)\.(?!\.)(\s|$)", line)
+    first = line[: end.start()] if end else line
+    if len(first) > MAX_TITLE:
+        first = re.sub(r" \([^()]*\)", "", first)
+    if len(first) > MAX_TITLE:
+        cut = re.search(r"[:;] ", first[30:])
+        if cut is not None:
+            first = first[: 30 + cut.start()]
+    return _truncate(first.rstrip(" :;,"), MAX_TITLE)
 
 
 def plain_text(markdown: str) -> str:
