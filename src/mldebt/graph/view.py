@@ -13,7 +13,6 @@ Edges point the way the project graph's do (see facade.py): downstream, the way 
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import posixpath
 import re
@@ -114,9 +113,7 @@ class EvidenceIndex:
 
 
 def _marked(edges: Sequence[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
-    """Edges on a cycle of the subgraph; without a cycle, those of its longest chain."""
-    if not edges:
-        return set()
+    """The edges of a loop when the evidence closes one (the rest is context); else all of them."""
     dg = nx.DiGraph()
     for u, v, _ in edges:
         dg.add_edge(u, v)
@@ -124,10 +121,8 @@ def _marked(edges: Sequence[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
     for comp in nx.strongly_connected_components(dg):
         if len(comp) > 1:
             pairs.update((u, v) for u, v in dg.subgraph(comp).edges)
-    if not pairs and nx.is_directed_acyclic_graph(dg):
-        chain = nx.dag_longest_path(dg, topo_order=list(nx.lexicographical_topological_sort(dg)))
-        if len(chain) > 2:
-            pairs.update(itertools.pairwise(chain))
+    if not pairs:
+        return set(edges)
     return {e for e in edges if (e[0], e[1]) in pairs}
 
 

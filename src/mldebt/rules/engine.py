@@ -18,7 +18,7 @@ from mldebt.graph.view import EvidenceIndex
 from mldebt.model import Finding, Location, Related, RuleInfo
 from mldebt.parse.facts import FileFacts
 from mldebt.rules import REGISTRY
-from mldebt.rules.base import Hit, Rule
+from mldebt.rules.base import FileRule, Hit, Rule
 
 
 def known_options() -> dict[str, dict[str, type]]:
@@ -50,7 +50,8 @@ def run_rules(built: Built, rules: Sequence[Rule], settings: object) -> list[Fin
             base = f"{rule.id}|{hit.site.path}|{hit.key or hit.message}"
             seen[base] += 1
             finding = _finding(info, hit, base, seen[base], built.project.files)
-            flow = evidence.flow(hit.site, hit.related, hit.edges)
+            # a file rule's steps are lines of one file, not a walk through the graph
+            flow = () if isinstance(rule, FileRule) else evidence.flow(hit.site, hit.related, hit.edges)
             findings.append(replace(finding, flow=flow) if flow else finding)
     unique = {(f.rule, f.location, f.message): f for f in findings}
     return sorted(unique.values(), key=Finding.sort_key)
