@@ -339,3 +339,13 @@ def test_sarif_short_description_is_a_one_line_title() -> None:
     assert "helpUri" not in rule
     assert rule["help"]["text"].startswith("What it does\n\nFlags a call of a scikit-learn (or imbalanced-learn)")
     assert "- a link (https://example.org)" in rule["help"]["text"] and "`" not in rule["help"]["text"]
+
+
+def test_readme_markdown_sample_is_real(demo_report: Report) -> None:
+    """The README shows the demo's feedback-loop diagram: it must be what mldebt prints."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("  ```mermaid\n", 1)[1].split("  ```\n", 1)[0]
+    printed = (
+        to_markdown(demo_report).split("feedback loop: ", 1)[1].split("  ```mermaid\n", 1)[1].split("  ```\n", 1)[0]
+    )
+    assert shown == printed
