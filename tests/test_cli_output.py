@@ -43,6 +43,8 @@ def run(*args: str, env: dict[str, str | None] | None = None) -> tuple[int, str,
 def test_color_choice_and_environment(demo: Path) -> None:
     clean = {"FORCE_COLOR": None, "NO_COLOR": None}
     assert ANSI.search(run("check", str(demo), "--color", "always", env=clean)[1])  # a pipe, and still colour
+    assert ANSI.search(run("check", str(demo), "--color", env=clean)[1])  # the old flag: always
+    assert not ANSI.search(run("check", str(demo), "--no-color", env={"FORCE_COLOR": "1", "NO_COLOR": None})[1])
     assert not ANSI.search(run("check", str(demo), env=clean)[1])  # auto in a pipe: none
     assert ANSI.search(run("check", str(demo), env={"FORCE_COLOR": "1", "NO_COLOR": None})[1])
     assert not ANSI.search(run("check", str(demo), "--color", "never", env={"FORCE_COLOR": "1", "NO_COLOR": None})[1])

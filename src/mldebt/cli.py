@@ -134,6 +134,8 @@ def _codes(value: str | None) -> list[str] | None:
     "--color",
     type=click.Choice(["auto", "always", "never"]),
     default="auto",
+    is_flag=False,
+    flag_value="always",  # a bare --color, as before, means always
     show_default=True,
     help="Colour the text report; auto honours FORCE_COLOR and NO_COLOR.",
 )
