@@ -178,9 +178,13 @@ def test_rules_explain_version_and_graph(demo: Path) -> None:
     for fmt, marker in (("json", '"nodes"'), ("graphml", "<graphml"), ("dot", "digraph"), ("mermaid", "flowchart LR")):
         code, out, _ = run("graph", str(demo), "--no-cache", "--format", fmt)
         assert code == 0 and marker in out
-    code, out, _ = run("graph", str(demo), "--format", "json")
+    code, out, _ = run("graph", str(demo), "--format", "json", "--all")
     kinds = {n["kind"] for n in json.loads(out)["nodes"]}
     assert kinds == {"module", "function", "artifact", "config", "model"}
+    code, out, _ = run("graph", str(demo), "--format", "json")  # the flow: no modules, no metadata
+    nodes = {n["id"] for n in json.loads(out)["nodes"]}
+    assert {n.split(":")[0] for n in nodes} == {"function", "artifact", "config", "model"}
+    assert not any(n.startswith("config:pyproject.toml") for n in nodes)
 
 
 def test_api_report_summary(demo: Path) -> None:

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import os
+import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mldebt import __version__
+from mldebt.catalog import load_rules
 from mldebt.config import Settings, load_settings
 from mldebt.discover import discover, find_project_root
 from mldebt.graph.build import Built, build
-from mldebt.model import FileError, Report
+from mldebt.model import FileError, Report, Summary
 from mldebt.parse.extract import extract
 from mldebt.parse.runner import collect_facts
 from mldebt.rules import REGISTRY
-from mldebt.rules.engine import known_options
+from mldebt.rules.engine import enabled_rules, known_options, run_rules
+from mldebt.workspace import Progress
 
-__all__ = ["Report", "analyze", "build_project", "settings_for"]
+__all__ = ["Progress", "Report", "analyze", "analyze_project", "build_project", "settings_for"]
 
 
 def settings_for(
@@ -50,9 +55,14 @@ class _Scan:
     cached: int
 
 
-def _scan(paths: Sequence[str], settings: Settings, root: Path) -> _Scan:
+def _scan(paths: Sequence[str], settings: Settings, root: Path, progress: Progress | None = None) -> _Scan:
     found = discover(paths, root, settings)
-    collected = collect_facts(found.files, settings, extract, root=root)
+    if progress is None:
+        collected = collect_facts(found.files, settings, extract, root=root)
+    else:
+        progress.phase("parse", len(found.files))
+        collected = collect_facts(found.files, settings, extract, root=root, progress=progress.advance)
+        progress.phase("graph")
     built = build(collected.facts)
     lines = sum(f.lines for f in collected.facts if f.kind in ("python", "notebook"))
     files = sum(1 for f in collected.facts if f.kind in ("python", "notebook"))
@@ -77,6 +87,7 @@ def analyze(
     root: str | os.PathLike[str] | None = None,
     overrides: Mapping[str, object] | None = None,
     config: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Analyse the files under `paths`.
 
@@ -85,8 +96,53 @@ def analyze(
     report paths are relative to the git top level (or the working directory), and each file
     belongs to its nearest project root (`pyproject.toml`, `mldebt.toml`, `.mldebt.toml`), whose
     configuration (or `config`, with `overrides` on top) applies to it; `settings`, when given,
-    apply to every project.
+    apply to every project. `progress`, if given, hears of each phase.
     """
     from mldebt.workspace import run
 
-    return run(list(paths) or ["."], settings, root=root, overrides=overrides, config=config)
+    return run(list(paths) or ["."], settings, root=root, overrides=overrides, config=config, progress=progress)
+
+
+def analyze_project(
+    paths: Sequence[str] = (".",),
+    settings: Settings | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> tuple[Report, Built]:
+    """`analyze`, with the project graph the findings were drawn from (for `mldebt graph`)."""
+    started = time.perf_counter()
+    paths = list(paths) or ["."]
+    root_path = Path(os.path.abspath(root)) if root is not None else find_project_root(paths)
+    settings = settings or settings_for(root_path)
+    scan = _scan(paths, settings, root_path, progress)
+    if progress is not None:
+        progress.phase("rules")
+    rules = enabled_rules(settings)
+    findings = run_rules(scan.built, rules, settings)
+    infos = load_rules()
+    sites = scan.built.io_sites
+    resolved = sum(1 for s in sites if str(s.resolution) in ("exact", "imported", "config", "parameter"))
+    by_rule = Counter(f.rule for f in findings)
+    summary = Summary(
+        files=scan.files,
+        lines=scan.lines,
+        findings=len(findings),
+        errors=len(scan.errors),
+        artifacts=len(scan.built.graph.nodes("artifact")),
+        io_sites=len(sites),
+        resolved_io_sites=resolved,
+        by_resolution=tuple(sorted(scan.built.resolution_counts.items())),
+        by_rule=tuple(sorted(by_rule.items())),
+        cached_files=scan.cached,
+        duration_s=time.perf_counter() - started,
+    )
+    report = Report(
+        version=__version__,
+        root=root_path.as_posix(),
+        findings=tuple(findings),
+        errors=tuple(sorted(set(scan.errors))),
+        summary=summary,
+        rules=tuple(infos[r.id] for r in rules),
+    )
+    return report, scan.built

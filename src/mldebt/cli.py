@@ -20,6 +20,7 @@ import click
 from mldebt import __version__
 from mldebt.config import ConfigError
 from mldebt.model import Report, Summary
+from mldebt.report import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,6 +38,9 @@ def _guard(func: F) -> F:
             sys.exit(2)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # `mldebt rules | head -1`: the reader has all it wanted
+            _silence_stdout()
+            sys.exit(0)
         except Exception as exc:
             if verbose:
                 traceback.print_exc()
@@ -46,6 +50,45 @@ def _guard(func: F) -> F:
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush into a closed pipe says nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _write(text: str) -> None:
+    """Write to stdout as is (click.echo would strip colour in a pipe); a closed pipe is quiet."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _use_color(choice: str, to_file: bool) -> bool:
+    """`always`/`never` win; `auto` asks rich, which reads FORCE_COLOR, NO_COLOR and TERM."""
+    if choice != "auto":
+        return choice == "always"
+    if to_file:
+        return False
+    from rich.console import Console
+
+    console = Console(file=sys.stdout)
+    return console.is_terminal and not console.no_color and console.color_system is not None
+
+
+def _progress(quiet: bool) -> Any:
+    """A context manager that is the scan's progress bar on a terminal, and nothing otherwise."""
+    from contextlib import nullcontext
+
+    from mldebt.report.progress import ScanProgress, wanted
+
+    return ScanProgress() if wanted(quiet) else nullcontext(None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,10 +107,14 @@ _CONF_HELP = "Hide findings below this confidence (default: medium)."
 _SEVERITY_RANK = {"note": 1, "warning": 2, "error": 3}
 
 
-@main.command()
+@main.command(short_help="Analyse a project and report ML technical debt.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
-    "--output-format", type=click.Choice(["text", "json", "sarif"]), default=None, help="Report format (default: text)."
+    "--output-format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Report format (default: text): github (Actions annotations), gitlab (Code Quality), junit, markdown "
+    "(job summaries, pull-request comments).",
 )
 @click.option(
     "-o",
@@ -80,7 +127,7 @@ _SEVERITY_RANK = {"note": 1, "warning": 2, "error": 3}
 @click.option("--extend-select", default=None, help="Codes or prefixes to enable on top of the selection.")
 @click.option("--ignore", default=None, help="Codes or prefixes to disable.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--statistics", is_flag=True, help="Show counts per rule.")
+@click.option("--statistics", is_flag=True, help="Print only a table of counts per rule (text format).")
 @click.option("--no-cache", is_flag=True, default=None, help="Neither read nor write the facts cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
 @click.option(
@@ -89,7 +136,25 @@ _SEVERITY_RANK = {"note": 1, "warning": 2, "error": 3}
     default=None,
     help="One project root for everything: report paths and data paths (default: git top level, nearest project files).",
 )
-@click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal).")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    is_flag=False,
+    flag_value="always",  # a bare --color, as before, means always
+    show_default=True,
+    help="Colour the text report; auto honours FORCE_COLOR and NO_COLOR.",
+)
+@click.option("--no-color", "no_color", is_flag=True, hidden=True, help="Same as --color never.")
+@click.option(
+    "--notebook-locations",
+    type=click.Choice(["cell", "file"]),
+    default="cell",
+    show_default=True,
+    help="Text format: notebook locations as `nb.ipynb:cell 4:3:1`, or as `nb.ipynb:LINE:1` with the line of "
+    "the .ipynb file (for editors that open path:line:col).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option(
     "--only",
     is_flag=True,
@@ -114,7 +179,10 @@ def check(
     no_cache: bool | None,
     jobs: int | None,
     root: str | None,
-    color: bool | None,
+    color: str,
+    no_color: bool,
+    notebook_locations: str,
+    quiet: bool,
     only: bool,
     config: str | None,
     fail_on: str | None,
@@ -137,21 +205,26 @@ def check(
         "min-confidence": min_confidence,
         "require-reason": require_reason or None,
     }
-    report, settings = _analyse(paths, root, overrides, config, only)
+    with _progress(quiet) as progress:
+        report, settings = _analyse(paths, root, overrides, config, only, progress)
     fixed: tuple[Any, ...] = ()
     if baseline:
         from mldebt.baseline import apply_baseline, read_baseline
 
         report, fixed = apply_baseline(report, read_baseline(baseline))
     fmt = settings.output_format
-    use_color = (
-        color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    use_color = _use_color("never" if no_color else color, output_file is not None)
+    text = render(
+        report,
+        fmt,
+        color=use_color and fmt == "text",
+        statistics=statistics,
+        raw_notebook_lines=notebook_locations == "file",
     )
-    text = render(report, fmt, color=bool(use_color) and fmt == "text", statistics=statistics)
     if output_file:
         Path(output_file).write_text(text, encoding="utf-8")
     else:
-        click.echo(text, nl=False)
+        _write(text)
     from mldebt.gate import fixed_note, unanalysed_note
 
     failing = _SEVERITY_RANK[settings.fail_on]
@@ -164,7 +237,12 @@ def check(
 
 
 def _analyse(
-    paths: Sequence[str], root: str | None, overrides: dict[str, Any], config: str | None, only: bool
+    paths: Sequence[str],
+    root: str | None,
+    overrides: dict[str, Any],
+    config: str | None,
+    only: bool,
+    progress: Any = None,
 ) -> tuple[Report, Any]:
     """Run the analysis as `check` does; returns the report and the run's settings.
 
@@ -191,9 +269,11 @@ def _analyse(
     if only:  # thresholds count only what lies in the given paths: apply them after the cut
         overrides = {**overrides, "min-confidence": "low"}
     if root:
-        report = analyze(scan, replace(settings, min_confidence="low") if only else settings, root=top)
+        report = analyze(
+            scan, replace(settings, min_confidence="low") if only else settings, root=top, progress=progress
+        )
     else:
-        report = analyze(scan, overrides=overrides, config=config)
+        report = analyze(scan, overrides=overrides, config=config, progress=progress)
     if only:
         from mldebt.gate import apply_min_confidence
 
@@ -229,8 +309,10 @@ def only_in(report: Report, paths: Sequence[str], root: Path) -> Report:
     return replace(report, findings=findings, errors=errors, summary=summary, suppressions=records)
 
 
-@main.command()
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+@main.command(short_help="List the rules.")
+@click.option(
+    "--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Listing format."
+)
 @_guard
 def rules(output_format: str) -> None:
     """List the rules."""
@@ -253,18 +335,22 @@ def rules(output_format: str) -> None:
             }
             for r in infos
         ]
-        click.echo(json.dumps(rows, indent=2))
+        _write(json.dumps(rows, indent=2) + "\n")
         return
+    lines = []
     for r in infos:
         opt_in = "" if r.default else "  (opt-in)"
-        click.echo(f"{r.id}  {r.name:<34} {r.category:<29} {r.severity!s:<8} {r.confidence!s:<7} {r.status}{opt_in}")
+        lines.append(
+            f"{r.id}  {r.name:<34} {r.category:<29} {r.severity!s:<8} {r.confidence!s:<7} {r.status}{opt_in}\n"
+        )
+    _write("".join(lines))
 
 
-@main.command()
+@main.command(short_help="Print a rule's documentation (by id or name).")
 @click.argument("code")
 @_guard
 def explain(code: str) -> None:
-    """Print the documentation of rule CODE (e.g. MLD301)."""
+    """Print the documentation of rule CODE: its id (MLD301) or name (feedback-loop)."""
     from mldebt.catalog import load_rules
 
     infos = load_rules()
@@ -274,40 +360,127 @@ def explain(code: str) -> None:
     if info is None:
         click.echo(f"mldebt: error: unknown rule {code!r}; `mldebt rules` lists them", err=True)
         sys.exit(2)
-    click.echo(f"# {info.id} {info.name}\n")
-    click.echo(
-        f"category: {info.category} | severity: {info.severity} | confidence: {info.confidence} | status: {info.status}\n"
+    body = info.doc.split("\n", 1)[1] if info.doc.startswith("# ") else info.doc
+    _write(
+        f"# {info.id} {info.name}\n\n"
+        f"category: {info.category} | severity: {info.severity} | confidence: {info.confidence} | status: {info.status}\n\n"
+        f"{body}\n"
     )
-    click.echo(info.doc.split("\n", 1)[1] if info.doc.startswith("# ") else info.doc)
 
 
-@main.command()
+@main.command(short_help="Draw the data and model flow (DOT, Mermaid, JSON, GraphML).")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["json", "graphml", "dot", "mermaid"]), default="json")
-@click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), default=None)
-@click.option("--no-cache", is_flag=True, default=None)
-@click.option("--root", type=click.Path(file_okay=False, exists=True), default=None)
-@click.option("-v", "--verbose", is_flag=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "graphml", "dot", "mermaid"]),
+    default="json",
+    show_default=True,
+    help="json and graphml for tools; dot (Graphviz) and mermaid to draw.",
+)
+@click.option(
+    "-o", "--output-file", type=click.Path(dir_okay=False, writable=True), default=None, help="Write to a file."
+)
+@click.option(
+    "--kinds",
+    default=None,
+    metavar="KINDS",
+    help="Comma-separated edge kinds to draw (default: flow = reads, writes, trains-on, predicts-into, saves, "
+    "loads, feeds, derives, configures); others: contains, imports, calls, matches, defines.",
+)
+@click.option("--all", "everything", is_flag=True, help="Every node and edge, unused config keys and metadata too.")
+@click.option("--unresolved", is_flag=True, help="Also draw reads of paths that could not be resolved.")
+@click.option(
+    "--focus",
+    multiple=True,
+    metavar="CODE|FINGERPRINT",
+    help="Draw only the subgraph behind the findings of a rule (MLD301) or one finding (its fingerprint, "
+    "from JSON or SARIF output). Repeatable.",
+)
+@click.option(
+    "--group-by",
+    type=click.Choice(["none", "file"]),
+    default="none",
+    show_default=True,
+    help="file: cluster each file's functions, models and config keys (dot, mermaid).",
+)
+@click.option(
+    "--max-edges",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Past this many edges, draw a cut-down view with a warning (default: 500 for mermaid, GitHub's limit; "
+    "2000 for dot; 0: no limit).",
+)
+@click.option("--no-cache", is_flag=True, default=None, help="Neither read nor write the facts cache.")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Project root (default: nearest pyproject.toml).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no warnings.")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @_guard
 def graph(
-    paths: Sequence[str], fmt: str, output_file: str | None, no_cache: bool | None, root: str | None, verbose: bool
+    paths: Sequence[str],
+    fmt: str,
+    output_file: str | None,
+    kinds: str | None,
+    everything: bool,
+    unresolved: bool,
+    focus: Sequence[str],
+    group_by: str,
+    max_edges: int | None,
+    no_cache: bool | None,
+    root: str | None,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
-    """Export the project graph of PATHS (modules, functions, artifacts, config keys, models)."""
-    from mldebt.api import build_project, settings_for
+    """Draw the project graph of PATHS: by default the data and model flow (scripts and functions,
+    artifacts, models, the config keys that feed them), nodes in findings highlighted."""
+    from mldebt.api import analyze_project, settings_for
     from mldebt.discover import find_project_root
-    from mldebt.graph.export import export
+    from mldebt.graph import view as views
 
     paths = list(paths) or ["."]
     root_path = Path(os.path.abspath(root)) if root else find_project_root(paths)
+    try:
+        edge_kinds = views.parse_kinds(kinds) if kinds else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--kinds") from None
     settings = settings_for(root_path, {"no-cache": no_cache or None})
-    built, errors = build_project(paths, settings, root=root_path)
-    text = export(built.graph, fmt)
-    for err in errors:
-        click.echo(f"{err.path}: error: {err.message}", err=True)
+    with _progress(quiet) as progress:
+        report, built = analyze_project(paths, settings, root=root_path, progress=progress)
+    if focus:
+        wanted = [
+            f
+            for f in report.findings
+            if any(f.rule == sel.upper() or (len(sel) >= 6 and f.fingerprint.startswith(sel)) for sel in focus)
+        ]
+        if not wanted:
+            raise click.BadParameter(
+                f"no finding of {', '.join(focus)} in this project; `mldebt check` lists them", param_hint="--focus"
+            )
+        drawn = [f for f in wanted if f.flow]
+        if not drawn:
+            click.echo(f"mldebt: error: the findings of {', '.join(focus)} have no graph evidence to draw", err=True)
+            sys.exit(2)
+        view = views.focus(built.graph, drawn)
+    else:
+        view = views.select(
+            built.graph, edge_kinds, findings=report.findings, everything=everything, unresolved=unresolved
+        )
+    view = views.guard(view, fmt, max_edges, group_by_file=group_by == "file")
+    text = views.render(built.graph, view, fmt, group_by_file=group_by == "file")
+    if not quiet:
+        for err in report.errors:
+            click.echo(f"{err.path}: error: {err.message}", err=True)
+        for warning in view.warnings:
+            click.echo(f"mldebt: warning: {warning}", err=True)
     if output_file:
         Path(output_file).write_text(text, encoding="utf-8")
     else:
-        click.echo(text, nl=False)
+        _write(text)
 
 
 def _scan_options(func: F) -> F:
@@ -344,10 +517,15 @@ def _scan_overrides(kw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@main.command()
+@main.command(short_help="Record today's findings as the baseline.")
 @_scan_options
 @click.option(
-    "-o", "--output-file", type=click.Path(dir_okay=False), default=".mldebt-baseline.json", show_default=True
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    default=".mldebt-baseline.json",
+    show_default=True,
+    help="Where to write the baseline.",
 )
 @_guard
 def baseline(paths: Sequence[str], output_file: str, **kw: Any) -> None:
@@ -360,10 +538,12 @@ def baseline(paths: Sequence[str], output_file: str, **kw: Any) -> None:
     click.echo(f"Recorded {n} finding{'' if n == 1 else 's'} in {output_file}.")
 
 
-@main.command()
+@main.command(short_help="Audit the suppression comments.")
 @_scan_options
 @click.option("--require-reason", is_flag=True, default=None, help="Count suppressions without a reason as such.")
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Listing format."
+)
 @_guard
 def suppressions(paths: Sequence[str], output_format: str, **kw: Any) -> None:
     """List every `# mldebt: ignore[...]` comment: where, which rules, why, and what it still suppresses."""

@@ -70,6 +70,22 @@ class Related:
     raw_line: int | None = None
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class FlowEdge:
+    """One edge of the project graph behind a finding, for a picture of its evidence.
+
+    Node ids are the graph's `kind:qualifier` strings; `on_path` marks the loop or chain the
+    finding is about (the rest is context).
+    """
+
+    source: str
+    target: str
+    kind: str  # the graph's edge kind: reads, writes, trains-on, derives ...
+    source_label: str
+    target_label: str
+    on_path: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule: str  # MLDnnn
@@ -81,6 +97,7 @@ class Finding:
     location: Location
     related: tuple[Related, ...] = ()
     fingerprint: str = ""
+    flow: tuple[FlowEdge, ...] = ()  # graph rules: the subgraph the evidence walks (not in JSON)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

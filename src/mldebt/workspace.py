@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from mldebt import __version__
 from mldebt.catalog import load_rules
@@ -33,7 +34,15 @@ from mldebt.rules import REGISTRY
 from mldebt.rules.engine import enabled_rules, known_options, run_rules
 from mldebt.suppressions import RULE_ID, apply_suppressions
 
-__all__ = ["run"]
+__all__ = ["Progress", "run"]
+
+
+class Progress(Protocol):
+    """What a scan tells an observer (the CLI's progress bar): phases, and files parsed so far."""
+
+    def phase(self, name: str, total: int | None = None) -> None: ...
+
+    def advance(self, files: int, cached: int) -> None: ...
 
 
 def _settings(
@@ -120,6 +129,7 @@ def run(
     root: str | os.PathLike[str] | None,
     overrides: Mapping[str, object] | None,
     config: str | os.PathLike[str] | None,
+    progress: Progress | None = None,
 ) -> Report:
     started = time.perf_counter()
     single = root is not None
@@ -130,15 +140,22 @@ def run(
     infos = load_rules()
     known = [r.id for r in REGISTRY]
 
+    if progress is not None:
+        progress.phase("parse", sum(len(p.files) for p in projects))
     findings: list[Finding] = []
     records: list[SuppressionRecord] = []
     rules_on: dict[str, RuleInfo] = {}
     files = lines = cached = artifacts = io_sites = resolved = suppressed = 0
     by_resolution: Counter[str] = Counter()
-    for project in projects:
+    advance = progress.advance if progress is not None else None
+    collections = [collect_facts(p.files, p.settings, extract, cache=cache, progress=advance) for p in projects]
+    if progress is not None:
+        progress.phase("graph")
+    builts = [build(c.facts) for c in collections]
+    if progress is not None:
+        progress.phase("rules")
+    for project, collected, built in zip(projects, collections, builts, strict=True):
         ps = project.settings
-        collected = collect_facts(project.files, ps, extract, cache=cache)
-        built = build(collected.facts)
         rules = enabled_rules(ps)
         rules_on.update((r.id, infos[r.id]) for r in rules)
         raw = run_rules(built, rules, ps)

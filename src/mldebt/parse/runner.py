@@ -29,6 +29,7 @@ from mldebt.parse.facts import FileFacts
 __all__ = ["Collected", "Extract", "FileSkipped", "collect_facts"]
 
 Extract = Callable[[SourceFile, bytes, str], FileFacts]
+Progress = Callable[[int, int], None]  # (files done since the last call, of which from the cache)
 
 MIN_POOL_FILES = 8  # below this many files to parse, a pool costs more than it saves
 MAX_BATCH = 32  # files per task: few enough to balance load, enough to amortise IPC
@@ -117,11 +118,19 @@ def _workers(settings: Settings) -> int:
     return max(1, settings.jobs if settings.jobs is not None else (os.cpu_count() or 1))
 
 
-def _run_in_process(extract: Extract, tasks: list[_Task]) -> list[_Outcome]:
-    return _extract_batch(extract, tasks)
+def _run_in_process(extract: Extract, tasks: list[_Task], progress: Progress | None = None) -> list[_Outcome]:
+    if progress is None:
+        return _extract_batch(extract, tasks)
+    outcomes = []
+    for task in tasks:
+        outcomes.append(_extract_one(extract, task))
+        progress(1, 0)
+    return outcomes
 
 
-def _run_in_pool(extract: Extract, tasks: list[_Task], workers: int) -> list[_Outcome]:
+def _run_in_pool(
+    extract: Extract, tasks: list[_Task], workers: int, progress: Progress | None = None
+) -> list[_Outcome]:
     """Outcomes in task order. A worker's death costs only the file that killed it."""
     size = max(1, min(MAX_BATCH, math.ceil(len(tasks) / (workers * 4))))
     starts = list(range(0, len(tasks), size))
@@ -140,6 +149,8 @@ def _run_in_pool(extract: Extract, tasks: list[_Task], workers: int) -> list[_Ou
                 if future is None:
                     raise BrokenProcessPool
                 outcomes[start : start + size] = future.result()
+                if progress is not None:
+                    progress(len(tasks[start : start + size]), 0)
             except BrokenProcessPool:
                 unfinished.extend(range(start, min(start + size, len(tasks))))
     if unfinished:
@@ -173,13 +184,15 @@ def collect_facts(
     *,
     root: Path | None = None,
     cache: Cache | None = None,
+    progress: Progress | None = None,
 ) -> Collected:
     """Facts for `files`, from the cache or from `extract` run in worker processes.
 
     `extract(source, data, module)` must be a module-level function (it is pickled to the
     workers) and raises `FileSkipped` for input it refuses. `cache` defaults to
     `settings.cache_dir` under `root` (the current directory when None), or no cache with
-    `settings.no_cache`. Empty files get empty facts without calling `extract`.
+    `settings.no_cache`. Empty files get empty facts without calling `extract`. `progress`, if
+    given, hears of files as they are done (in batches, from the pool).
     """
     if cache is None:
         if settings.no_cache:
@@ -210,16 +223,18 @@ def collect_facts(
         tasks.append((source, screened, module))
         task_slots.append((index, key))
 
+    if progress is not None:
+        progress(len(files) - len(tasks), cached)
     outcomes: list[_Outcome] = []
     if tasks:
         workers = _workers(settings)
         if workers == 1 or len(tasks) < MIN_POOL_FILES:
-            outcomes = _run_in_process(extract, tasks)
+            outcomes = _run_in_process(extract, tasks, progress)
         else:
             try:
-                outcomes = _run_in_pool(extract, tasks, workers)
+                outcomes = _run_in_pool(extract, tasks, workers, progress)
             except (OSError, NotImplementedError, ImportError):  # no process support here
-                outcomes = _run_in_process(extract, tasks)
+                outcomes = _run_in_process(extract, tasks, progress)
     del tasks
 
     for (index, key), (ok, value) in zip(task_slots, outcomes, strict=False):

@@ -8,6 +8,7 @@ No timestamps, so output is byte-identical across runs.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -25,10 +26,10 @@ from mldebt.model import (
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mldebt/mldebt"
-HELP_URI = INFORMATION_URI + "/blob/main/rules/{id}-{name}.md"
 FINGERPRINT_KEY = "mldebt/v1"
 SRCROOT = "%SRCROOT%"
 MAX_DESCRIPTION = 1024  # GitHub's limit for short/full descriptions
+MAX_TITLE = 120  # shortDescription is shown as a one-line title
 
 _PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
 
@@ -80,15 +81,17 @@ def _rules(report: Report) -> list[RuleInfo]:
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:
-    summary = rule.summary.strip() or f"{rule.id} {rule.name}."
+    summary = plain_text(rule.summary.strip()) or f"{rule.id} {rule.name}."
     doc = rule.doc.strip() or summary
+    # No helpUri until the project has a public address: the doc travels in `help` instead.
+    source = f"Rule documentation: `rules/{rule.id}-{rule.name}.md` in the mldebt sources; `mldebt explain {rule.id}`."
+    markdown = f"{doc}\n\n{source}"
     return {
         "id": rule.id,
         "name": rule.pascal_name,
-        "shortDescription": {"text": _truncate(summary)},
+        "shortDescription": {"text": _title(summary)},
         "fullDescription": {"text": _truncate(summary)},
-        "help": {"text": doc, "markdown": doc},
-        "helpUri": HELP_URI.format(id=rule.id, name=rule.name),
+        "help": {"text": plain_text(markdown), "markdown": markdown},
         "defaultConfiguration": {"level": _level(rule.severity), "enabled": rule.default},
         "properties": {
             "tags": [rule.category, "maintainability"],
@@ -194,6 +197,60 @@ def _sentence(text: str) -> str:
     """The text as a sentence ending with a period (GitHub titles alerts by the first one)."""
     text = text.strip()
     return text if text.endswith(".") else text + "."
+
+
+def _title(text: str) -> str:
+    """A one-line title: the first sentence; when longer than `MAX_TITLE` characters, without
+    its parentheses, then only its head before a colon or semicolon."""
+    line = " ".join(text.split())
+    end = re.search(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\.)\.(?!\.)(\s|$)", line)
+    first = line[: end.start()] if end else line
+    if len(first) > MAX_TITLE:
+        first = re.sub(r" \([^()]*\)", "", first)
+    if len(first) > MAX_TITLE:
+        cut = re.search(r"[:;] ", first[30:])
+        if cut is not None:
+            first = first[: 30 + cut.start()]
+    return _truncate(first.rstrip(" :;,"), MAX_TITLE)
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as plain text for `help.text`: no markup, code blocks indented, links spelled out."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    out: list[str] = []
+    prefix: list[str] = []
+    for tok in tokens:
+        if tok.type == "bullet_list_open":
+            prefix.append("- ")
+        elif tok.type == "ordered_list_open":
+            prefix.append("1. ")
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            prefix.pop()
+        elif tok.type in ("fence", "code_block"):
+            out.append("\n".join("    " + line for line in tok.content.rstrip("\n").split("\n")))
+        elif tok.type == "inline":
+            lead = "  " * (len(prefix) - 1) + prefix[-1] if prefix else ""
+            out.append(lead + _inline_text(tok.children or []))
+    return "\n\n".join(part for part in out if part.strip())
+
+
+def _inline_text(children: list[Any]) -> str:
+    text: list[str] = []
+    href: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline", "html_inline"):
+            text.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            text.append("\n")
+        elif child.type == "link_open":
+            href.append(str(child.attrs.get("href", "")))
+        elif child.type == "link_close" and href:
+            url = href.pop()
+            if url and url not in text[-1:]:
+                text.append(f" ({url})")
+    return "".join(text)
 
 
 def _truncate(text: str, limit: int = MAX_DESCRIPTION) -> str:

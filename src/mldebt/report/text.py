@@ -15,8 +15,21 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 
 
-def to_text(report: Report, *, color: bool, statistics: bool) -> str:
-    """Findings grouped by file, then file errors, an optional statistics table and a summary."""
+def format_location(
+    path: str, line: int, column: int, cell: int | None = None, raw_line: int | None = None, *, raw: bool = False
+) -> str:
+    """`path:line:col`; in a notebook `nb.ipynb:cell 4:3:1`, or with `raw` the line of the .ipynb
+    file itself (`nb.ipynb:57:1`, column 1), which editors can open."""
+    if cell is None:
+        return f"{path}:{line}:{column}"
+    if raw and raw_line:
+        return f"{path}:{raw_line}:1"
+    return f"{path}:cell {cell}:{line}:{column}"
+
+
+def to_text(report: Report, *, color: bool, statistics: bool, raw_notebook_lines: bool = False) -> str:
+    """Findings grouped by file, then file errors and a summary; with `statistics`, only the
+    table of counts per rule."""
     buf = io.StringIO()
     console = Console(
         file=buf,
@@ -30,16 +43,20 @@ def to_text(report: Report, *, color: bool, statistics: bool) -> str:
         markup=False,
     )
     findings = sorted(report.findings, key=Finding.sort_key)
+    if statistics:  # the table only, as `ruff --statistics`
+        if findings:
+            console.print(_statistics(findings))
+        return buf.getvalue()
     for i, (_, group) in enumerate(groupby(findings, key=lambda f: f.location.path)):
         if i:
             console.print()
         for f in group:
-            console.print(_finding_line(f))
+            console.print(_finding_line(f, raw_notebook_lines))
             for r in f.related:
                 line = Text("  -> ")
+                where = format_location(r.path, r.line, r.column, r.cell, r.raw_line, raw=raw_notebook_lines)
                 line.append(r.path, style="bold")
-                cell = f":cell {r.cell}" if r.cell is not None else ""
-                line.append(f"{cell}:{r.line}:{r.column}: {r.message}")
+                line.append(f"{where[len(r.path) :]}: {r.message}")
                 console.print(line)
     errors = sorted(report.errors)
     if errors:
@@ -54,19 +71,16 @@ def to_text(report: Report, *, color: bool, statistics: bool) -> str:
             console.print(line)
     if findings or errors:
         console.print()
-    if statistics and findings:
-        console.print(_statistics(findings))
-        console.print()
     console.print(Text(_summary_line(report, findings)))
     return buf.getvalue()
 
 
-def _finding_line(f: Finding) -> Text:
+def _finding_line(f: Finding, raw_notebook_lines: bool = False) -> Text:
     loc: Location = f.location
     line = Text()
     line.append(loc.path, style="bold")
-    cell = f":cell {loc.cell}" if loc.cell is not None else ""
-    line.append(f"{cell}:{loc.line}:{loc.column}: ")
+    where = format_location(loc.path, loc.line, loc.column, loc.cell, loc.raw_line, raw=raw_notebook_lines)
+    line.append(f"{where[len(loc.path) :]}: ")
     severity = str(f.severity)
     line.append(f.rule, style=_SEVERITY_STYLE.get(severity, "bold"))
     line.append(f" [{severity}] {f.message}")

@@ -24,6 +24,7 @@ class Hit:
     related: tuple[Site, ...] = ()  # each Site.note is the evidence step's message
     key: str = ""  # stable identity of the smell, for the fingerprint (no line numbers)
     confidence: Confidence | None = None  # None: the rule's default
+    edges: tuple[tuple[str, str, str], ...] = ()  # graph edges (source, target, kind) the evidence walks
 
 
 class Rule:

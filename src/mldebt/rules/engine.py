@@ -10,14 +10,16 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from mldebt.catalog import load_rules
 from mldebt.graph.build import Built
 from mldebt.graph.facade import Site
+from mldebt.graph.view import EvidenceIndex
 from mldebt.model import Finding, Location, Related, RuleInfo
 from mldebt.parse.facts import FileFacts
 from mldebt.rules import REGISTRY
-from mldebt.rules.base import Hit, Rule
+from mldebt.rules.base import FileRule, Hit, Rule
 
 
 def known_options() -> dict[str, dict[str, type]]:
@@ -36,6 +38,7 @@ def enabled_rules(settings: object) -> list[Rule]:
 def run_rules(built: Built, rules: Sequence[Rule], settings: object) -> list[Finding]:
     infos = load_rules()
     findings: list[Finding] = []
+    evidence = EvidenceIndex(built.graph)
     for rule in rules:
         info = infos[rule.id]
         seen: Counter[str] = Counter()
@@ -44,7 +47,10 @@ def run_rules(built: Built, rules: Sequence[Rule], settings: object) -> list[Fin
                 continue
             base = f"{rule.id}|{hit.site.path}|{_without_lines(hit.key or hit.message)}"
             seen[base] += 1
-            findings.append(_finding(info, hit, base, seen[base], built.project.files))
+            finding = _finding(info, hit, base, seen[base], built.project.files)
+            # a file rule's steps are lines of one file, not a walk through the graph
+            flow = () if isinstance(rule, FileRule) else evidence.flow(hit.site, hit.related, hit.edges)
+            findings.append(replace(finding, flow=flow) if flow else finding)
     unique = {(f.rule, f.location, f.message): f for f in findings}
     return sorted(unique.values(), key=Finding.sort_key)
 

@@ -42,6 +42,7 @@ class EntangledModelInputs(Rule):
                 ),
                 related=tuple(related),
                 key=f"{model}|{'|'.join(sources)}",
+                edges=tuple((source, model, "trains-on") for source in sources),
             )
 
 

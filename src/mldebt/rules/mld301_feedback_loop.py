@@ -63,6 +63,7 @@ class FeedbackLoop(Rule):
                 related=related,
                 key="|".join(sorted(set(cycle))),
                 confidence=_confidence(edges),
+                edges=tuple((e.source, e.target, e.kind) for e in edges),
             )
 
 

@@ -90,6 +90,14 @@ class PipelineJungle(Rule):
                 ),
                 related=tuple(related),
                 key="|".join(modules),
+                edges=tuple(
+                    edge
+                    for a, w, r, _ in chain
+                    for edge in (
+                        (f"module:{w.path}", f"artifact:{a}", "writes"),
+                        (f"artifact:{a}", f"module:{r.path}", "reads"),
+                    )
+                ),
             )
 
 
@@ -200,4 +208,5 @@ def _multiple_writers(built: Built, writes: dict[str, list[Step]], reads: dict[s
             related=related,
             key=f"writers|{artifact}",
             confidence=Confidence.MEDIUM,
+            edges=tuple((f"module:{m}", f"artifact:{artifact}", "writes") for m in modules),
         )
