@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 
 from mldebt.model import Resolution
 from mldebt.parse.configs import HydraTree, TreeDef, conventional_config, hydra_tree
-from mldebt.parse.facts import Call, ConfigDef, FileFacts, Function, Span, Value
+from mldebt.parse.facts import IO, Call, ConfigDef, FileFacts, Function, Span, Value
+from mldebt.parse.sql import is_query, query_tables
 
 # How much a resolution can be trusted, strongest first; a joined value is as weak as its weakest part.
 _STRENGTH = {
@@ -297,6 +298,23 @@ class Project:
             return []
         return []
 
+    def resolve_io(self, fact: IO, path: str, binding: Binding | None = None) -> list[Resolved]:
+        """The artifacts an I/O site touches. A table is named as `to_sql` and `read_sql_table` name
+        it, and a query (`read_sql("SELECT ... FROM t JOIN u")`) reads the tables it selects from, so
+        writers and readers of one table meet; tables, URLs and hub ids are not notebook-relative."""
+        resolved = self.resolve(fact.target, path, fact.function, binding=binding)
+        if fact.format in ("hub", "table", "url") and path.endswith(".ipynb"):
+            resolved = [_unanchor(r, path) for r in resolved]
+        if fact.format != "table":
+            return resolved
+        out: list[Resolved] = []
+        for r in resolved:
+            if not is_query(r.artifact):
+                out.append(r)
+                continue
+            out.extend(replace(r, artifact=t) for t in query_tables(r.artifact) if "*" not in t)
+        return _dedupe(out)
+
     def _resolve_join(
         self, value: Value, path: str, function: str, depth: int, binding: Binding | None
     ) -> list[Resolved]:
@@ -554,6 +572,14 @@ def normalise(text: str, path: str = "") -> str:
     if absolute and not text.startswith("/"):
         text = "/" + text
     return text
+
+
+def _unanchor(r: Resolved, notebook: str) -> Resolved:
+    """A hub id or table name read in a notebook is not a path relative to the notebook."""
+    here = posixpath.dirname(notebook)
+    if here and r.artifact.startswith(here + "/"):
+        return replace(r, artifact=r.artifact[len(here) + 1 :])
+    return r
 
 
 def _is_windows_abs(text: str) -> bool:
