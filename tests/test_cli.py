@@ -36,6 +36,7 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_demo_findings_of_all_four_rules(demo: Path) -> None:
     report = scan(demo)
     assert actual(report) == {
+        ("pipeline/features.py", 6, "MLD401"),
         ("pipeline/features.py", 7, "MLD201"),
         ("pipeline/features.py", 10, "MLD401"),
         ("pipeline/ingest.py", 6, "MLD201"),
@@ -186,7 +187,7 @@ def test_rules_explain_version_and_graph(demo: Path) -> None:
 def test_api_report_summary(demo: Path) -> None:
     report = analyze([str(demo)], root=demo)
     assert report.summary.files == 10
-    assert dict(report.summary.by_rule) == {"MLD101": 1, "MLD201": 3, "MLD202": 1, "MLD301": 1, "MLD401": 2}
+    assert dict(report.summary.by_rule) == {"MLD101": 1, "MLD201": 3, "MLD202": 1, "MLD301": 1, "MLD401": 3}
 
 
 def test_only_reports_findings_in_the_given_files_but_sees_the_whole_project(demo: Path) -> None:
