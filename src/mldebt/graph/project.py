@@ -27,6 +27,7 @@ _STRENGTH = {
     Resolution.UNRESOLVED: 0,
 }
 _MAX_ALTERNATIVES = 8
+_NO_SPAN = Span(0, 0, 0, 0)
 _MAX_DEPTH = 8
 _NOT_KEYS = frozenset({"declared", "directive"})  # config_defs that are declarations, not config keys
 _KEDRO_NODE = frozenset(
@@ -221,6 +222,10 @@ class Project:
         if name in self.modules:
             return self.modules[name]
         candidates = self._by_suffix.get(name, [])
+        if not candidates and name.startswith("src."):
+            # modules are named without a `src/` layout's folder; code that imports `src.utils`
+            # (run from the root, `src/` itself a package) means the same file
+            return self.find_module(name[len("src.") :], near)
         if not candidates:
             return None
         if len(candidates) > 1 and near:
@@ -285,6 +290,13 @@ class Project:
             return self._resolve_config(value, path, function, depth)
         if kind == "argparse":
             return self._resolve_cli(value.text, path, function, depth)
+        if kind == "returned":  # the config file a helper of another module loads (KeyUse.file)
+            helper = self.config_helper(value, path, function)
+            if helper is None or not helper[1].value.parts:
+                return []
+            ref, fn = helper
+            call = Call(function, value.text, value.parts, (), (), (), _NO_SPAN)
+            return self.resolve(fn.value.parts[0], ref.path, ref.qualname, depth + 1, Binding(path, call, binding))
         if kind == "argv":
             return self._resolve_argv(value.text, path, depth)
         if kind == "env":
@@ -427,6 +439,16 @@ class Project:
             if "*" in r.artifact:
                 files.extend(p for p in self.config_files if fnmatch.fnmatchcase(p, r.artifact) and p not in files)
         return files
+
+    def config_helper(self, value: Value, path: str, function: str) -> tuple[FunctionRef, Function] | None:
+        """For `Value("returned", "pkg.utils.read_params", args)`: the project function, when it
+        returns a config mapping (its `Function.value`); None for anything else it returns."""
+        facts = self.files.get(path)
+        ref = self.resolve_callee(facts, function, value.text) if facts is not None else None
+        fn = self.function(ref) if ref is not None else None
+        if ref is None or fn is None or fn.value.kind != "config":
+            return None
+        return ref, fn
 
     def returned(self, value: Value, path: str, function: str) -> tuple[FileFacts, Function] | None:
         """The project function whose return value a `ret` Value stands for."""
