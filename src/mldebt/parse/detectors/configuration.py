@@ -130,7 +130,9 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A helper of another module that may return a config mapping, by its name (`read_params`,
 # `load_config`, `get_cfg`, `parse_yaml`); the graph phase checks what it really returns.
 _HELPER = re.compile(r"(?i)(config|conf|cfg|param|setting|hparam|hyperparam|yaml|yml|toml|options)[^.]*$")
-_NOT_HELPERS = frozenset({"torch", "tensorflow", "keras", "transformers", "sklearn", "numpy", "pandas", "jax", "mlflow", "wandb"})
+_NOT_HELPERS = frozenset(
+    {"torch", "tensorflow", "keras", "transformers", "sklearn", "numpy", "pandas", "jax", "mlflow", "wandb"}
+)
 
 
 @dataclass(frozen=True, slots=True)
