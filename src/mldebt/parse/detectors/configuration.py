@@ -438,7 +438,7 @@ class _Scan:
             if isinstance(a, ast.Starred):
                 break
             v = self.path_value(a, env, depth + 1)
-            if v.kind == "unknown" and isinstance(a, ast.Name) and a.id in params and a.id not in env:
+            if v.kind == "unknown" and isinstance(a, ast.Name) and a.id in params:
                 v = Value("param", a.id)
             args.append(v)
         return _Src("config", Value("returned", name, parts=tuple(args)), attrs=True)
