@@ -722,6 +722,11 @@ class _Scan:
         return uses
 
 
+def _imports_config_helper(ctx: FileContext) -> bool:
+    """`from src.utils import read_params`: a config may come from another module."""
+    return any("." in q and q.split(".", 1)[0] not in _NOT_HELPERS and _HELPER.search(q) for q in ctx.aliases.values())
+
+
 def _is_logger(callee: str) -> bool:
     """`mlflow.log_params`, `wandb.config.update`, `print`, `logger.info`, `OmegaConf.to_yaml` ..."""
     if callee in _LOGGERS:
@@ -843,7 +848,7 @@ def _class_fields(ctx: FileContext, scan: _Scan) -> Iterator[KeyUse]:
 def key_uses(ctx: FileContext) -> Iterator[KeyUse | Smell]:
     """Configuration keys read and defined in this file (see the module docstring); MLD504."""
     yield from _env_uses(ctx)
-    if not ctx.imports_any(*_CONFIG_ROOTS) and not ctx.notebook:
+    if not ctx.imports_any(*_CONFIG_ROOTS) and not ctx.notebook and not _imports_config_helper(ctx):
         return
     scan = _Scan(ctx)
     uses = scan.run()
