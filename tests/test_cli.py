@@ -36,6 +36,7 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_demo_findings_of_all_four_rules(demo: Path) -> None:
     report = scan(demo)
     assert actual(report) == {
+        ("pipeline/features.py", 6, "MLD401"),
         ("pipeline/features.py", 7, "MLD201"),
         ("pipeline/features.py", 10, "MLD401"),
         ("pipeline/ingest.py", 6, "MLD201"),
@@ -151,16 +152,16 @@ def test_bad_input_becomes_errors_and_the_run_goes_on(tmp_path: Path) -> None:
     (tmp_path / "huge.py").write_text("x = 1\n" * 400_000)
     (tmp_path / "deep.py").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
     (tmp_path / "broken.ipynb").write_text('{"cells": [')
-    (tmp_path / "bad.yaml").write_text("a: [1, 2\n")
+    (tmp_path / "config.yaml").write_text("a: [1, 2\n")  # named as configuration: its error counts
     (tmp_path / "empty.py").write_text("")
     report = scan(tmp_path, **{"max-file-size": 1_000_000})
     errors = {e.path: e.message for e in report.errors}
-    assert sorted(errors) == ["bad.yaml", "binary.py", "broken.ipynb", "deep.py", "huge.py", "latin1.py", "py2.py"]
+    assert sorted(errors) == ["binary.py", "broken.ipynb", "config.yaml", "deep.py", "huge.py", "latin1.py", "py2.py"]
     assert "syntax error" in errors["py2.py"]
     assert "larger than the size limit" in errors["huge.py"]
     assert "binary" in errors["binary.py"]
     assert "broken notebook" in errors["broken.ipynb"]
-    assert "invalid YAML" in errors["bad.yaml"]
+    assert "invalid YAML" in errors["config.yaml"]
     assert actual(report) == {("good.py", 2, "MLD201")}
     code, out, err = run("check", str(tmp_path), "--no-cache")
     assert code == 1 and "Traceback" not in out + err and "py2.py: error: syntax error" in out
@@ -190,7 +191,9 @@ def test_rules_explain_version_and_graph(demo: Path) -> None:
 def test_api_report_summary(demo: Path) -> None:
     report = analyze([str(demo)], root=demo)
     assert report.summary.files == 10
+    # the third MLD401 (two writers of features.parquet, unless each script runs from its own folder) is low
     assert dict(report.summary.by_rule) == {"MLD101": 1, "MLD201": 3, "MLD202": 1, "MLD301": 1, "MLD401": 2}
+    assert report.summary.below_confidence == 1
 
 
 def test_only_reports_findings_in_the_given_files_but_sees_the_whole_project(demo: Path) -> None:

@@ -85,9 +85,9 @@ def test_statistics_prints_the_table_only(demo: Path) -> None:
 
 
 def test_notebook_locations_for_editors(demo: Path) -> None:
-    _, cells, _ = run("check", str(demo))
+    _, cells, _ = run("check", str(demo), "--min-confidence", "low")
     assert "  -> notebooks/explore.ipynb:cell 4:3:1: also writes `data/processed/features.parquet`" in cells
-    _, raw, _ = run("check", str(demo), "--notebook-locations", "file")
+    _, raw, _ = run("check", str(demo), "--min-confidence", "low", "--notebook-locations", "file")
     step = next(line for line in raw.splitlines() if "also writes `data/processed/features.parquet`" in line)
     match = re.fullmatch(r"  -> notebooks/explore\.ipynb:(\d+):1: also writes `data/processed/features\.parquet`", step)
     assert match, step
@@ -216,7 +216,7 @@ def test_graph_kinds_group_by_and_highlight(demo: Path) -> None:
 def test_graph_size_guard_warns_and_cuts(demo: Path) -> None:
     code, out, err = run("graph", str(demo), "--format", "mermaid", "--all", "--max-edges", "20")
     assert code == 0
-    assert "mldebt: warning: the graph has 49 nodes and 81 edges, more than can be drawn readably" in err
+    assert "mldebt: warning: the graph has 40 nodes and 73 edges, more than can be drawn readably" in err
     assert len(re.findall(r"(?:-->|==>)\|", out)) <= 20
     code, out, err = run("graph", str(demo), "--format", "mermaid", "--all", "--max-edges", "20", "-q")
     assert err == ""

@@ -260,3 +260,33 @@ def test_mld506_counts_modules_and_skips_runtime_variables() -> None:
     runtime = [reader(p, "LOCAL_RANK", "WANDB_API_KEY") for p in ("a.py", "b.py", "c.py", "d.py")]
     assert not list(ScatteredEnvVars().check(built(*runtime)))
     assert not list(ScatteredEnvVars({"max-modules": 4}).check(built(*files)))
+
+
+def test_a_config_logged_or_printed_whole_reads_no_key() -> None:
+    code = (
+        "import logging\nimport mlflow\nimport wandb\nimport yaml\nfrom omegaconf import OmegaConf\n"
+        "cfg = yaml.safe_load(open('params.yaml'))\n"
+        "print(cfg)\n"
+        "logging.info(cfg)\n"
+        "mlflow.log_params(cfg)\n"
+        "wandb.init(project='p', config=cfg)\n"
+        "wandb.config.update(cfg)\n"
+        "print(OmegaConf.to_yaml(cfg))\n"
+        "print(f'{cfg}')\n"
+        "print(cfg['train']['lr'])\n"
+        "Model(**cfg['model'])\n"
+    )
+    assert uses(code) == [(14, "config", "read", ("train", "lr")), (15, "config", "read", ("model",))]
+
+
+def test_a_config_returned_by_an_imported_helper_is_recorded_for_the_graph() -> None:
+    code = (
+        "from src.utils.common import read_params\nfrom src.data import load_frame\n"
+        "def train(config_path):\n"
+        "    params = read_params(config_path)\n"
+        "    df = load_frame(config_path)\n"
+        "    return params['train']['lr'], df['price']\n"
+    )
+    found = [u for u in all_uses(code, "src/train.py") if u.source == "config"]
+    assert [(u.span.line, u.op, u.key) for u in found] == [(6, "read", ("train", "lr"))]  # not df["price"]
+    assert found[0].file == Value("returned", "src.utils.common.read_params", parts=(Value("param", "config_path"),))

@@ -47,9 +47,11 @@ UPDATE = os.environ.get("MLDEBT_UPDATE_SNAPSHOTS") == "1"
 # are pinned here instead (every one of them is intended: see the docstrings of its files).
 DEMO_FINDINGS = {
     ("pipeline/features.py", 7, "MLD201"),  # census extract not listed in conf/params.yaml
+    ("pipeline/features.py", 6, "MLD401"),  # end of the undeclared ingest -> clean -> features chain
     ("pipeline/features.py", 10, "MLD401"),  # features.parquet also rewritten by the notebook
     ("pipeline/ingest.py", 6, "MLD201"),  # /home/dana/... export
-    ("score.py", 8, "MLD401"),  # end of the undeclared ingest -> ... -> score chain
+    # end of the notebook -> train -> score chain (pipeline/ joins it only if run from the root)
+    ("score.py", 8, "MLD401"),
     ("train.py", 11, "MLD201"),  # support_tickets.csv not declared
     ("train.py", 12, "MLD202"),  # promotions read from a live API URL: unversioned
     ("train.py", 16, "MLD101"),  # four sources

@@ -66,7 +66,8 @@ def _scan(paths: Sequence[str], settings: Settings, root: Path, progress: Progre
     built = build(collected.facts)
     lines = sum(f.lines for f in collected.facts if f.kind in ("python", "notebook"))
     files = sum(1 for f in collected.facts if f.kind in ("python", "notebook"))
-    errors = [*found.errors, *collected.errors]
+    # a YAML/JSON file that no code reads as configuration (a Helm template, a result dump) is no error
+    errors = [e for e in (*found.errors, *collected.errors) if not built.project.unread_config_error(e.path, e.message)]
     return _Scan(root, built, errors, files, lines, collected.cached)
 
 

@@ -174,7 +174,12 @@ def run(
         suppressed += applied.suppressed
         findings.extend(_move_finding(f, project.prefix) for f in applied.findings)
         records.extend(replace(r, path=_moved(r.path, project.prefix)) for r in applied.records)
-        errors.extend(FileError(_moved(e.path, project.prefix), e.message) for e in collected.errors)
+        # a YAML/JSON file that no code reads as configuration (a Helm template, a result dump) is no error
+        errors.extend(
+            FileError(_moved(e.path, project.prefix), e.message)
+            for e in collected.errors
+            if not built.project.unread_config_error(e.path, e.message)
+        )
         files += sum(1 for f in collected.facts if f.kind in ("python", "notebook"))
         lines += sum(f.lines for f in collected.facts if f.kind in ("python", "notebook"))
         cached += collected.cached

@@ -7,10 +7,9 @@ Lineage tokens recorded per function are expanded here across functions and file
 from __future__ import annotations
 
 import fnmatch
-import posixpath
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from mldebt.graph.facade import ProjectGraph, Site
 from mldebt.graph.project import Binding, Project, Resolved, bound_lineage, weakest
@@ -141,9 +140,7 @@ def _add_io(built: Built) -> None:
     g, project = built.graph, built.project
     for f in project.files.values():
         for i, fact in enumerate(f.io):
-            resolved = tuple(project.resolve(fact.target, f.path, fact.function))
-            if fact.format in ("hub", "table", "url") and f.path.endswith(".ipynb"):
-                resolved = tuple(_unanchor(r, f.path) for r in resolved)
+            resolved = tuple(project.resolve_io(fact, f.path))
             site = IOSite(f.path, i, fact, resolved)
             if fact.kind != "config":
                 built.io_sites.append(site)
@@ -221,7 +218,7 @@ class _Expander:
             if site is not None and site.fact.op == "read":
                 resolved = site.resolved
                 if binding is not None and _uses_params(site.fact.target):
-                    resolved = tuple(project.resolve(site.fact.target, path, function, binding=binding))
+                    resolved = tuple(project.resolve_io(site.fact, path, binding=binding))
                 for r in resolved:
                     out.add(Base("read", artifact_id(r.artifact), site.actor_site(r), str(r.how)))
                 if not resolved:
@@ -301,14 +298,6 @@ def _add_models(built: Built) -> None:
                         g.add_edge(
                             base.node, target, "derives", io_site.site, read_at=_where(base.site), resolution=str(how)
                         )
-
-
-def _unanchor(r: Resolved, notebook: str) -> Resolved:
-    """A hub id or table name read in a notebook is not a path relative to the notebook."""
-    here = posixpath.dirname(notebook)
-    if here and r.artifact.startswith(here + "/"):
-        return replace(r, artifact=r.artifact[len(here) + 1 :])
-    return r
 
 
 def _is_data(g: ProjectGraph, node: str) -> bool:

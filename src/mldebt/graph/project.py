@@ -13,8 +13,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from mldebt.model import Resolution
-from mldebt.parse.configs import HydraTree, TreeDef, hydra_tree
-from mldebt.parse.facts import Call, ConfigDef, FileFacts, Function, Span, Value
+from mldebt.parse.configs import HydraTree, TreeDef, conventional_config, hydra_tree
+from mldebt.parse.facts import IO, Call, ConfigDef, FileFacts, Function, Span, Value
+from mldebt.parse.sql import is_query, query_tables
 
 # How much a resolution can be trusted, strongest first; a joined value is as weak as its weakest part.
 _STRENGTH = {
@@ -26,6 +27,7 @@ _STRENGTH = {
     Resolution.UNRESOLVED: 0,
 }
 _MAX_ALTERNATIVES = 8
+_NO_SPAN = Span(0, 0, 0, 0)
 _MAX_DEPTH = 8
 _NOT_KEYS = frozenset({"declared", "directive"})  # config_defs that are declarations, not config keys
 _KEDRO_NODE = frozenset(
@@ -112,10 +114,8 @@ class Project:
         self.functions: dict[tuple[str, str], Function] = {
             (f.path, fn.qualname): fn for f in self.files.values() for fn in f.functions
         }
+        # every YAML/JSON/TOML file for now; `_keep_configs` drops those no code reads as configuration
         self.config_files = {p: f for p, f in self.files.items() if f.kind == "config"}
-        self._config_defs: dict[str, dict[tuple[str, ...], ConfigDef]] = {
-            p: {d.key: d for d in f.config_defs if d.source not in _NOT_KEYS} for p, f in self.config_files.items()
-        }
         # Declarations (parse/configs.py): paths pipelines declare (`*.dvc` outs, dvc.yaml deps/outs/params
         # files), and per script the primary configs of its `@hydra.main` functions.
         self.declared: list[tuple[str, ConfigDef]] = [
@@ -126,11 +126,6 @@ class Project:
             for u in f.key_uses:
                 if u.source == "hydra" and u.file.kind == "str":
                     self.hydra_primaries[f.path].add(normalise(u.file.text, f.path))
-        self._trees: dict[str, HydraTree | None] = {}
-        self._defs_by_key: dict[tuple[str, ...], list[tuple[str, ConfigDef]]] = defaultdict(list)
-        for p, defs in self._config_defs.items():
-            for key, d in defs.items():
-                self._defs_by_key[key].append((p, d))
         self.cli_defs: dict[str, list[tuple[str, ConfigDef]]] = defaultdict(list)
         self.argv_defs: dict[str, list[tuple[str, ConfigDef]]] = defaultdict(list)  # index -> defs
         for f in self.files.values():
@@ -148,6 +143,60 @@ class Project:
                     self.callers[(ref.path, ref.qualname)].append((f.path, call))
                     self.callees[(f.path, i)] = ref
         self._kedro_pipelines()
+        self._keep_configs()
+
+    def _index_configs(self, paths: Iterable[str]) -> None:
+        self._config_defs: dict[str, dict[tuple[str, ...], ConfigDef]] = {
+            p: {d.key: d for d in self.config_files[p].config_defs if d.source not in _NOT_KEYS} for p in paths
+        }
+        self._trees: dict[str, HydraTree | None] = {}
+        self._defs_by_key: dict[tuple[str, ...], list[tuple[str, ConfigDef]]] = defaultdict(list)
+        for p, defs in self._config_defs.items():
+            for key, d in defs.items():
+                self._defs_by_key[key].append((p, d))
+
+    def _keep_configs(self) -> None:
+        """Only configuration stays a config file: what code reads as config, what a pipeline
+        declares, Hydra trees, and files named or placed as configuration (`params.yaml`,
+        `config*.yaml`, `conf/`). Result dumps, Kubernetes manifests and packaging metadata that
+        nothing reads stay out of the graph (a repository's 249 JSON result files made 127k nodes)."""
+        params = {normalise(d.value.text) for _, d in self.declared if d.key[:1] == ("params",)}
+        hydra_dirs = {posixpath.dirname(p) for ps in self.hydra_primaries.values() for p in ps}
+        likely = [
+            p
+            for p, f in self.config_files.items()
+            if p in params
+            or (conventional_config(p) and not _is_manifest(f))
+            or any(d == "" or p.startswith(d + "/") for d in hydra_dirs)
+        ]
+        self._index_configs(likely)  # config keys that name config files resolve through these
+        self.read_configs: set[str] = set()
+        for f in self.files.values():
+            for io in f.io:
+                if io.kind == "config" and io.op == "read":
+                    for r in self.resolve(io.target, f.path, io.function):
+                        here = posixpath.normpath(posixpath.join(posixpath.dirname(f.path), r.artifact))
+                        self.read_configs.update((r.artifact, here))  # also files with no facts (unparsable)
+                    self.read_configs.update(self.config_files_named(io.target, f.path, io.function, 0))
+            for u in f.key_uses:
+                if u.source in ("config", "hydra") and u.file.kind != "unknown":
+                    self.read_configs.update(self.config_files_named(u.file, f.path, u.function, 0))
+        kept = sorted(set(likely) | (self.read_configs & set(self.config_files)))
+        self.config_files = {p: self.config_files[p] for p in kept}
+        if len(kept) != len(likely):
+            self._index_configs(kept)
+
+    def is_config(self, path: str) -> bool:
+        """Does the project treat this YAML/JSON/TOML file as configuration (see `_keep_configs`)?"""
+        return path in self.config_files or path in self.read_configs or conventional_config(path)
+
+    def unread_config_error(self, path: str, message: str) -> bool:
+        """A YAML/JSON file that could not be parsed, which is no configuration of the project."""
+        return (
+            path.lower().endswith((".yaml", ".yml", ".json"))
+            and message.startswith(("invalid YAML", "invalid JSON"))
+            and not self.is_config(path)
+        )
 
     def _kedro_pipelines(self) -> None:
         """A file building Kedro `node(func, inputs, outputs)`s declares a pipeline of the files of those functions."""
@@ -173,6 +222,10 @@ class Project:
         if name in self.modules:
             return self.modules[name]
         candidates = self._by_suffix.get(name, [])
+        if not candidates and name.startswith("src."):
+            # modules are named without a `src/` layout's folder; code that imports `src.utils`
+            # (run from the root, `src/` itself a package) means the same file
+            return self.find_module(name[len("src.") :], near)
         if not candidates:
             return None
         if len(candidates) > 1 and near:
@@ -237,6 +290,13 @@ class Project:
             return self._resolve_config(value, path, function, depth)
         if kind == "argparse":
             return self._resolve_cli(value.text, path, function, depth)
+        if kind == "returned":  # the config file a helper of another module loads (KeyUse.file)
+            helper = self.config_helper(value, path, function)
+            if helper is None or not helper[1].value.parts:
+                return []
+            ref, fn = helper
+            call = Call(function, value.text, value.parts, (), (), (), _NO_SPAN)
+            return self.resolve(fn.value.parts[0], ref.path, ref.qualname, depth + 1, Binding(path, call, binding))
         if kind == "argv":
             return self._resolve_argv(value.text, path, depth)
         if kind == "env":
@@ -249,6 +309,23 @@ class Project:
                 ]
             return []
         return []
+
+    def resolve_io(self, fact: IO, path: str, binding: Binding | None = None) -> list[Resolved]:
+        """The artifacts an I/O site touches. A table is named as `to_sql` and `read_sql_table` name
+        it, and a query (`read_sql("SELECT ... FROM t JOIN u")`) reads the tables it selects from, so
+        writers and readers of one table meet; tables, URLs and hub ids are not notebook-relative."""
+        resolved = self.resolve(fact.target, path, fact.function, binding=binding)
+        if fact.format in ("hub", "table", "url") and path.endswith(".ipynb"):
+            resolved = [_unanchor(r, path) for r in resolved]
+        if fact.format != "table":
+            return resolved
+        out: list[Resolved] = []
+        for r in resolved:
+            if not is_query(r.artifact):
+                out.append(r)
+                continue
+            out.extend(replace(r, artifact=t) for t in query_tables(r.artifact) if "*" not in t)
+        return _dedupe(out)
 
     def _resolve_join(
         self, value: Value, path: str, function: str, depth: int, binding: Binding | None
@@ -363,6 +440,16 @@ class Project:
                 files.extend(p for p in self.config_files if fnmatch.fnmatchcase(p, r.artifact) and p not in files)
         return files
 
+    def config_helper(self, value: Value, path: str, function: str) -> tuple[FunctionRef, Function] | None:
+        """For `Value("returned", "pkg.utils.read_params", args)`: the project function, when it
+        returns a config mapping (its `Function.value`); None for anything else it returns."""
+        facts = self.files.get(path)
+        ref = self.resolve_callee(facts, function, value.text) if facts is not None else None
+        fn = self.function(ref) if ref is not None else None
+        if ref is None or fn is None or fn.value.kind != "config":
+            return None
+        return ref, fn
+
     def returned(self, value: Value, path: str, function: str) -> tuple[FileFacts, Function] | None:
         """The project function whose return value a `ret` Value stands for."""
         facts = self.files.get(path)
@@ -397,7 +484,7 @@ class Project:
         files = self.config_files_named(value.parts[0], path, function, depth) if value.parts else []
         hits: list[tuple[str, ConfigDef]] = []
         for f in files:
-            d = self._config_defs[f].get(keys)
+            d = self._config_defs.get(f, {}).get(keys)
             composed = self.tree_def(f, keys)  # Hydra: the value in effect, maybe from a group file
             if composed is not None:
                 hits.append((composed.file, replace(composed.d, key=keys)))
@@ -481,6 +568,12 @@ class Project:
                 yield p, d
 
 
+def _is_manifest(facts: FileFacts) -> bool:
+    """A Kubernetes (or Kustomize, Argo ...) manifest: top-level `apiVersion` and `kind`."""
+    top = {d.key[0] for d in facts.config_defs if d.key}
+    return "apiVersion" in top and "kind" in top
+
+
 def normalise(text: str, path: str = "") -> str:
     """One spelling per artifact: POSIX separators, no `./`, `..` folded; URLs and tables kept."""
     text = text.strip()
@@ -501,6 +594,14 @@ def normalise(text: str, path: str = "") -> str:
     if absolute and not text.startswith("/"):
         text = "/" + text
     return text
+
+
+def _unanchor(r: Resolved, notebook: str) -> Resolved:
+    """A hub id or table name read in a notebook is not a path relative to the notebook."""
+    here = posixpath.dirname(notebook)
+    if here and r.artifact.startswith(here + "/"):
+        return replace(r, artifact=r.artifact[len(here) + 1 :])
+    return r
 
 
 def _is_windows_abs(text: str) -> bool:

@@ -49,9 +49,11 @@ __all__ = [
     "HydraTree",
     "TreeDef",
     "config_facts",
+    "conventional_config",
     "hydra_tree",
     "kedro_conf_kind",
     "launcher_facts",
+    "result_dump",
 ]
 
 MAX_DEFS = 20_000  # config_defs kept per file: the first ones, in document order
@@ -60,6 +62,40 @@ _MAX_VISITS = 200_000  # YAML nodes walked per document (aliases can expand expo
 Where = Callable[[int], tuple[int, int]]  # text offset -> (1-based line, 1-based column)
 Word = tuple[str, int, int]  # unquoted shell word, start and end offsets in its logical line
 Path = tuple[str, ...]
+
+
+# File and directory names that say "configuration" (matched on the stem's words, and on any directory).
+_CONFIG_WORDS = re.compile(
+    r"(?:^|[._-])(?:params|parameters|hparams|hyperparam(?:eter)?s?|config|configs|conf|cfg|settings|defaults|"
+    r"catalog|sweep|experiment|dvc)(?:[._-]|$)",
+    re.I,
+)
+_CONFIG_DIRS = frozenset(
+    {"conf", "config", "configs", "cfg", "cfgs", "configuration", "configurations", "params", "parameters", "hparams"}
+)
+
+
+def conventional_config(path: str) -> bool:
+    """A file named or placed as configuration: `params.yaml`, `config_train.json`, `conf/db/x.yaml`."""
+    parts = path.split("/")
+    stem = posixpath.splitext(parts[-1])[0]
+    return bool(_CONFIG_WORDS.search(stem)) or any(d.lower() in _CONFIG_DIRS for d in parts[:-1])
+
+
+# JSON under these directory or file-name words, not named as configuration, is a result dump.
+_RESULT_WORDS = re.compile(
+    r"(?:^|[._-])(?:results?|evals?|evaluations?|metrics|scores|predictions|preds|outputs?|logs?|runs|history|"
+    r"submissions?|benchmarks?|leaderboards?|reports?|checkpoints?)(?:[._-]|$)",
+    re.I,
+)
+
+
+def result_dump(path: str) -> bool:
+    """`evals/pythia-1b/results_step1000.json`: keys of such files are data, not configuration."""
+    if not path.lower().endswith(".json") or conventional_config(path):
+        return False
+    parts = path.split("/")
+    return any(_RESULT_WORDS.search(p) for p in [*parts[:-1], posixpath.splitext(parts[-1])[0]])
 
 
 def config_facts(rel: str, text: str) -> FileFacts:
@@ -72,6 +108,8 @@ def config_facts(rel: str, text: str) -> FileFacts:
     parse = {".yaml": _yaml_defs, ".yml": _yaml_defs, ".json": _json_defs, ".toml": _toml_defs}
     if ext == ".dvc" or name == "dvc.lock" or ext not in parse:
         return facts  # DVC metadata (hashes) and unknown formats declare nothing
+    if result_dump(rel):
+        return facts  # results, metrics, predictions: data, each key of which would be a config key
     fmt = ext.lstrip(".").upper().replace("YML", "YAML")
     try:
         defs = tuple(islice(parse[ext](text), MAX_DEFS))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from mldebt.graph.build import Built
-from mldebt.graph.facade import Site
+from mldebt.graph.build import Built, model_id
+from mldebt.graph.facade import Edge, ProjectGraph, Site
 from mldebt.rules.base import Hit, Rule, is_test_path
+
+# Libraries whose `fit` goes on training the same weights (Keras): their fits accumulate sources.
+_CONTINUES = ("keras.", "tensorflow.", "tf_keras.")
 
 
 class EntangledModelInputs(Rule):
@@ -20,30 +24,74 @@ class EntangledModelInputs(Rule):
         limit = max(2, int(self.options["max-sources"]))
         for model in g.nodes("model"):
             edges = g.in_edges(model, ["trains-on"])  # a glob or an unresolved read is one source each
-            sources = sorted({e.source for e in edges})
-            if len(sources) < limit:
+            if len({e.source for e in edges}) < limit:
                 continue
-            fit = min(s for e in edges for s in e.sites)
-            if is_test_path(fit.path):
-                continue
-            names = [g.label(s) for s in sources]
-            shown = ", ".join(f"`{n}`" for n in names[:6]) + (", ..." if len(names) > 6 else "")
-            related = []
-            for e in edges:
-                where = str(e.attrs.get("read_at", ""))
-                path, line, col = _split(where)
-                related.append(Site(path, line, col, note=f"reads `{g.label(e.source)}`"))
-            related = sorted(set(related))
-            yield Hit(
-                site=fit,
-                message=(
-                    f"{g.label(model)} is fit on data mixed from {len(sources)} separate sources ({shown}); "
-                    "a change in any of them changes the whole model"
-                ),
-                related=tuple(related),
-                key=f"{model}|{'|'.join(sources)}",
-                edges=tuple((source, model, "trains-on") for source in sources),
-            )
+            for fit, sources in _fitted_states(built, model, edges):
+                if len(sources) < limit or is_test_path(fit.path):
+                    continue
+                yield _hit(g, model, fit, sorted(sources), [e for e in edges if e.source in sources])
+
+
+def _fitted_states(built: Built, model: str, edges: list[Edge]) -> Iterator[tuple[Site, frozenset[str]]]:
+    """Per model object, in statement order: the first fit at which it holds data from the most sources.
+
+    A model variable is one graph node, but `le = LabelEncoder()` in a loop, or a second
+    `fit`, starts from scratch: only the reads that reach a fit (or, for a model that keeps
+    training, the fits since it was built) count, never a read further down the script.
+    """
+    by_site: dict[Site, set[str]] = defaultdict(set)
+    for e in edges:
+        for s in e.sites:
+            by_site[s].add(e.source)
+    path = next(iter(by_site)).path if by_site else ""
+    facts = built.project.files.get(path)
+    events = sorted(
+        (ev for ev in facts.models if model_id(path, ev.var) == model) if facts is not None else (),
+        key=lambda ev: (ev.span.line, ev.span.column),
+    )
+    if not any(ev.event == "fit" for ev in events):  # no facts behind the graph: one state
+        yield min(by_site), frozenset(e.source for e in edges)
+        return
+    best: tuple[Site, frozenset[str]] | None = None
+    state: frozenset[str] = frozenset()
+    ctor = ""
+    for ev in events:
+        if ev.event == "construct":
+            if best is not None:
+                yield best
+            best, state, ctor = None, frozenset(), ev.api
+            continue
+        if ev.event != "fit":
+            continue
+        sp = ev.span
+        site = Site(path, sp.line, sp.column, sp.end_line, sp.end_column)
+        fed = frozenset(by_site.get(site, ()))
+        keeps = ev.api == "partial_fit" or ctor.startswith(_CONTINUES)
+        state = state | fed if keeps else fed
+        if best is None or len(state) > len(best[1]):
+            best = (site, state)
+    if best is not None:
+        yield best
+
+
+def _hit(g: ProjectGraph, model: str, fit: Site, sources: list[str], edges: list[Edge]) -> Hit:
+    names = [g.label(s) for s in sources]
+    shown = ", ".join(f"`{n}`" for n in names[:6]) + (", ..." if len(names) > 6 else "")
+    related = []
+    for e in edges:
+        where = str(e.attrs.get("read_at", ""))
+        path, line, col = _split(where)
+        related.append(Site(path, line, col, note=f"reads `{g.label(e.source)}`"))
+    return Hit(
+        site=fit,
+        message=(
+            f"{g.label(model)} is fit on data mixed from {len(sources)} separate sources ({shown}); "
+            "a change in any of them changes the whole model"
+        ),
+        related=tuple(sorted(set(related))),
+        key=f"{model}|{'|'.join(sources)}",
+        edges=tuple((source, model, "trains-on") for source in sources),
+    )
 
 
 def _split(where: str) -> tuple[str, int, int]:

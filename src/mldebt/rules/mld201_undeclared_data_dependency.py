@@ -44,6 +44,8 @@ class UndeclaredDataDependency(Rule):
                 where = site.actor_site(r)
                 if "*" in path or "://" in path or is_test_path(site.actor(r)) or (where, path) in seen:
                     continue
+                if is_placeholder(path):
+                    continue  # `/path/to/your/data`: documentation telling the user what to pass
                 origin = _origin(r)
                 if origin is None and _cli_default(r) is None:
                     continue  # declared in a config file, or not known from the code
@@ -112,6 +114,19 @@ def _origin(r: Resolved) -> str | None:
     if r.how is Resolution.PARAMETER and first is not None and first.kind == "param-default":
         return f" (the default of `{first.name}`)"
     return None
+
+
+# Template placeholders in examples and docstrings: a path the user is told to fill in.
+_PLACEHOLDER_PATH = re.compile(
+    r"<[^<>/]*>|(?:^|[/_.-])(?:path[/_-]?to|your)(?:[/_.-]|$)"
+    r"|(?:^|/)(?:x{3,}|\.{3}|change[_-]?me|placeholder|todo|fixme|some[_-]?(?:dir|path|file|folder))(?:[/.]|$)",
+    re.I,
+)
+
+
+def is_placeholder(path: str) -> bool:
+    """`/PATH/TO/YOUR/DATA`, `<path-to-data>/x.csv`, `your_data.csv`, `xxx/train.csv`."""
+    return bool(_PLACEHOLDER_PATH.search(path))
 
 
 def _is_absolute(path: str) -> bool:

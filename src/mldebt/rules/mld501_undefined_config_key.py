@@ -10,11 +10,11 @@ import difflib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mldebt.graph.build import Built
 from mldebt.graph.facade import Site
-from mldebt.parse.facts import UNKNOWN, ConfigDef, KeyUse, Span
+from mldebt.parse.facts import UNKNOWN, ConfigDef, FileFacts, KeyUse, Span
 from mldebt.rules.base import Hit, Rule, is_test_path
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -59,6 +59,7 @@ class ConfigKeys:
         self.config_keys: dict[str, set[str]] = defaultdict(set)  # key name -> config files defining it
         self.argparse_defs: dict[str, list[ConfigDef]] = defaultdict(list)
         cache: dict[tuple[str, str, object], tuple[str, ...] | None] = {}
+        self.followed: set[tuple[str, str, str]] = set()  # (helper's file, helper, caller file) read key by key
         for path, facts in project.files.items():
             if facts.kind in ("config", "launcher"):
                 for d in facts.config_defs:
@@ -71,7 +72,7 @@ class ConfigKeys:
             for d in facts.config_defs:
                 if d.source == "argparse" and d.key:
                     self.argparse_defs[path].append(d)
-            for u in facts.key_uses:
+            for u in self._across_modules(facts):
                 if u.source == "mention":
                     self.mentions.add(norm(u.key[0]))
                     continue
@@ -87,6 +88,21 @@ class ConfigKeys:
         for entry in self.uses:
             for f in entry.files or ():
                 self.loaded[f].append(entry)
+
+    def _across_modules(self, facts: FileFacts) -> Iterator[KeyUse]:
+        """The file's key uses; a mapping returned by another module's helper (`params =
+        read_params(path)`) is a config only when that helper returns one: its uses are kept, with
+        the keys the helper walked first (`return yaml.safe_load(f)["train"]`), else dropped."""
+        for u in facts.key_uses:
+            if u.file.kind != "returned":
+                yield u
+                continue
+            helper = self.project.config_helper(u.file, facts.path, u.function)
+            if helper is None:
+                continue
+            ref, fn = helper
+            self.followed.add((ref.path, ref.qualname, facts.path))
+            yield replace(u, key=(*fn.value.keys, *u.key)) if fn.value.keys else u
 
     def mentioned(self, name: str, file: str) -> bool:
         """Is a key name of config `file` mentioned anywhere else (code, launchers, other configs)?"""
@@ -110,7 +126,10 @@ class ConfigKeys:
             return True
         if u.use.op == "return":  # callers in other files (or none seen) may use it whole
             callers = self.project.callers.get((u.path, u.use.function), [])
-            return not callers or any(p != u.path for p, _ in callers)
+            # unless each of those files reads what the helper returns key by key (see _across_modules)
+            return not callers or any(
+                p != u.path and (u.path, u.use.function, p) not in self.followed for p, _ in callers
+            )
         return False
 
 

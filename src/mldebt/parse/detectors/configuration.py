@@ -101,10 +101,38 @@ _WHOLE_METHODS = frozenset({"items", "keys", "values", "copy", "to_dict", "to_co
 _OPEN_METHODS = frozenset({"update", "setdefault", "merge_with", "clear", "popitem"})
 _OPEN_CALLS = frozenset({"set_struct", "open_dict", "merge", "unsafe_merge", "update", "setattr", "read_write"})
 _GUARD_CALLS = frozenset({"hasattr"})
+# Handing a whole config to these records or shows it; it reads no key (MLD502 must not take it
+# for a use of every key, nor MLD501 for one).
+_LOGGERS = frozenset(
+    {
+        "print",
+        "str",
+        "repr",
+        "pprint.pprint",
+        "pprint.pformat",
+        "omegaconf.OmegaConf.to_yaml",
+        "omegaconf.OmegaConf.save",
+        "mlflow.log_params",
+        "mlflow.log_param",
+        "mlflow.log_dict",
+        "wandb.init",
+        "wandb.config.update",
+    }
+)
+_LOGGER_METHODS = frozenset(
+    {"log_params", "log_hyperparams", "log_parameters", "log_parameter", "add_hparams", "log_dict", "log_config"}
+)
+_LOG_LEVELS = frozenset({"info", "debug", "warning", "warn", "error", "critical", "log", "print"})
 _DATACLASS = frozenset({"dataclasses.dataclass", "dataclass", "pydantic.dataclasses.dataclass"})
 _SETTINGS_BASES = frozenset({"pydantic.BaseSettings", "pydantic_settings.BaseSettings"})
 _CONFIGISH = re.compile(r"(config|conf|cfg|settings|params|hparams|args|options|opts)$", re.I)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A helper of another module that may return a config mapping, by its name (`read_params`,
+# `load_config`, `get_cfg`, `parse_yaml`); the graph phase checks what it really returns.
+_HELPER = re.compile(r"(?i)(config|conf|cfg|param|setting|hparam|hyperparam|yaml|yml|toml|options)[^.]*$")
+_NOT_HELPERS = frozenset(
+    {"torch", "tensorflow", "keras", "transformers", "sklearn", "numpy", "pandas", "jax", "mlflow", "wandb"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,7 +418,30 @@ class _Scan:
             if func.id in self.classes:
                 kind = self.classes[func.id]
                 return _Src(kind, Value("ref", f"{ctx.module}.{func.id}"))
-        return None
+        return self._imported_helper(node, name, env, depth)
+
+    def _imported_helper(self, node: ast.Call, name: str, env: dict[str, _Binding], depth: int) -> _Src | None:
+        """`params = read_params(path)` with `read_params` imported from another module: perhaps a
+        config mapping. The graph phase keeps these uses only when the project function returns
+        one (`Value("returned", qualified name, positional arguments)`), and reads its file there."""
+        head = name.split(".", 1)[0]
+        if "." not in name or head in _CONFIG_ROOTS or head in _NOT_HELPERS or not _HELPER.search(name):
+            return None
+        scope = self.ctx.scope_of(node)
+        params = (
+            {a.arg for a in (*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs)}
+            if isinstance(scope, FUNCTIONS)
+            else set()
+        )
+        args: list[Value] = []
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                break
+            v = self.path_value(a, env, depth + 1)
+            if v.kind == "unknown" and isinstance(a, ast.Name) and a.id in params:
+                v = Value("param", a.id)
+            args.append(v)
+        return _Src("config", Value("returned", name, parts=tuple(args)), attrs=True)
 
     # ------------------------------------------------------------ scopes
 
@@ -599,8 +650,8 @@ class _Scan:
                         fallback = NONE
                     self.emit(src, "read", (*kt, key), parent, function, fallback)
                     return
-            if callee in _GUARD_CALLS:
-                return
+            if callee in _GUARD_CALLS or (not src.prefix and not kt and _is_logger(callee)):
+                return  # `mlflow.log_params(cfg)`; a value under a key (`print(cfg["lr"])`) is read
             last = callee.rsplit(".", 1)[-1]
             if last in _OPEN_CALLS:
                 self.emit(src, "define", kt, parent, function)
@@ -616,9 +667,13 @@ class _Scan:
                         if kt:
                             self.emit(src, "walk", kt, node, function, default)
                         return
+        if isinstance(parent, ast.FormattedValue) and not src.prefix and not kt:
+            return  # `f"{cfg}"`: shown, not read
         if isinstance(parent, ast.keyword) and parent.arg is not None:
             call = ctx.parent(parent)
             called = ctx.call_name(call) if isinstance(call, ast.Call) else None
+            if not src.prefix and not kt and _is_logger(called or ""):
+                return  # `wandb.init(config=cfg)`
             if called in self.functions and isinstance(call, ast.Call) and not isinstance(call.func, ast.Attribute):
                 fn = self.functions[called]
                 names = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
@@ -665,6 +720,19 @@ class _Scan:
         if self.argparse_open:
             uses.append(KeyUse("argparse", "define", (), Span(1, 1, 1, 1), Value("str", ctx.rel), "<module>"))
         return uses
+
+
+def _imports_config_helper(ctx: FileContext) -> bool:
+    """`from src.utils import read_params`: a config may come from another module."""
+    return any("." in q and q.split(".", 1)[0] not in _NOT_HELPERS and _HELPER.search(q) for q in ctx.aliases.values())
+
+
+def _is_logger(callee: str) -> bool:
+    """`mlflow.log_params`, `wandb.config.update`, `print`, `logger.info`, `OmegaConf.to_yaml` ..."""
+    if callee in _LOGGERS:
+        return True
+    head, _, last = callee.rpartition(".")
+    return last in _LOGGER_METHODS or (last in _LOG_LEVELS and ("log" in head.lower() or last == "print"))
 
 
 def _end(node: ast.AST) -> tuple[int, int]:
@@ -780,7 +848,7 @@ def _class_fields(ctx: FileContext, scan: _Scan) -> Iterator[KeyUse]:
 def key_uses(ctx: FileContext) -> Iterator[KeyUse | Smell]:
     """Configuration keys read and defined in this file (see the module docstring); MLD504."""
     yield from _env_uses(ctx)
-    if not ctx.imports_any(*_CONFIG_ROOTS) and not ctx.notebook:
+    if not ctx.imports_any(*_CONFIG_ROOTS) and not ctx.notebook and not _imports_config_helper(ctx):
         return
     scan = _Scan(ctx)
     uses = scan.run()

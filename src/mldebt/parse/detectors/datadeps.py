@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext, is_test_path
 from mldebt.parse.facts import KeyUse, Smell
+from mldebt.parse.sql import query_tables
 
 HOLE = "\x00"  # a part of a string the file does not show
 
@@ -442,7 +443,6 @@ def _judge_path(t: Text) -> _Verdict | None:
 
 
 # SQL: a query with no snapshot, date or version filter
-_SQL_TABLE = re.compile(r"(?is)\b(?:from|join)\s+([`\"\[]?[A-Za-z_][\w.$`\"\]]*)")
 _SQL_SNAPSHOT = re.compile(
     r"(?is)\b(as\s+of|for\s+system_time|version\s+as\s+of|timestamp\s+as\s+of|_partitiontime|_partitiondate|"
     r"_table_suffix)\b|\bwhere\b.*\b(ds|dt|date|day|snapshot\w*|partition\w*|version|as_of\w*|\w+_date|date_\w+|"
@@ -469,7 +469,7 @@ def _judge_sql(t: Text, table_only: bool) -> tuple[_Verdict, str] | None:
             return None
         if re.search(r"(?i)\blimit\s+\d+|\btablesample\b|\bsample\b", text):
             return None
-        tables = [m.strip('`"[]') for m in _SQL_TABLE.findall(text)]
+        tables = list(query_tables(text))
     tables = [x for x in tables if x.lower() not in ("dual", "unnest", "lateral")]
     if not tables or any(_SQL_VERSIONED_TABLE.search(x.strip('`"[]')) for x in tables):
         return None
