@@ -40,9 +40,9 @@ class _Scan:
     cached: int
 
 
-def _scan(paths: Sequence[str], settings: Settings, root: Path) -> _Scan:
+def _scan(paths: Sequence[str], settings: Settings, root: Path, overlay: Mapping[str, bytes] | None = None) -> _Scan:
     found = discover(paths, root, settings)
-    collected = collect_facts(found.files, settings, extract, root=root)
+    collected = collect_facts(found.files, settings, extract, root=root, overlay=overlay)
     built = build(collected.facts)
     lines = sum(f.lines for f in collected.facts if f.kind in ("python", "notebook"))
     files = sum(1 for f in collected.facts if f.kind in ("python", "notebook"))
@@ -65,17 +65,19 @@ def analyze(
     settings: Settings | None = None,
     *,
     root: str | os.PathLike[str] | None = None,
+    overlay: Mapping[str, bytes] | None = None,
 ) -> Report:
     """Analyse the files under `paths`; paths in the report are relative to `root`.
 
     `root` defaults to the directory of the nearest `pyproject.toml` above the first path.
-    `settings` default to that root's `[tool.mldebt]`.
+    `settings` default to that root's `[tool.mldebt]`. `overlay` (path relative to root ->
+    bytes) is read instead of those files: how `mldebt.fix` re-analyses a fix before writing it.
     """
     started = time.perf_counter()
     paths = list(paths) or ["."]
     root_path = Path(os.path.abspath(root)) if root is not None else find_project_root(paths)
     settings = settings or settings_for(root_path)
-    scan = _scan(paths, settings, root_path)
+    scan = _scan(paths, settings, root_path, overlay)
     rules = enabled_rules(settings)
     findings = run_rules(scan.built, rules, settings)
     infos = load_rules()

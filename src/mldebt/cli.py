@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import wraps
 from pathlib import Path
@@ -90,6 +90,19 @@ def _codes(value: str | None) -> list[str] | None:
     help="Analyse the whole project, but report only findings located in PATHS (for hooks on staged files).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+# fixes (mldebt.fix)
+@click.option("--fix", is_flag=True, help="Apply the safe fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply the fixes that may change behaviour.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff, write nothing; exit 1 if any.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied.")
+@click.option(
+    "--add-ignore",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[=REASON]",
+    help="Add `# mldebt: ignore[CODE] -- REASON` on the line of every finding (write --add-ignore=REASON).",
+)
 @_guard
 def check(
     paths: Sequence[str],
@@ -106,6 +119,11 @@ def check(
     color: bool | None,
     only: bool,
     verbose: bool,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
+    show_fixes: bool = False,
+    add_ignore: str | None = None,
 ) -> None:
     """Analyse PATHS (default: the current directory) and report ML technical debt."""
     from mldebt.api import analyze, settings_for
@@ -126,10 +144,38 @@ def check(
         "output-format": output_format,
     }
     settings = settings_for(root_path, overrides)
-    if only:
-        report = only_in(analyze([str(root_path)], settings, root=root_path), paths, root_path)
+
+    def analyse(overlay: Mapping[str, bytes]) -> Report:
+        if only:
+            return only_in(analyze([str(root_path)], settings, root=root_path, overlay=overlay), paths, root_path)
+        return analyze(paths, settings, root=root_path, overlay=overlay)
+
+    if fix or diff or add_ignore is not None:
+        from mldebt.fix import run_for_cli
+
+        outcome = run_for_cli(
+            analyse,
+            root_path,
+            fix=fix,
+            unsafe=unsafe_fixes,
+            show_diff=diff,
+            show_fixes=show_fixes,
+            add_ignore=add_ignore,
+            jobs=settings.jobs or 1,
+        )
+        for message in outcome.messages:
+            click.echo(message, err=True)
+        if outcome.report is None:
+            click.echo(outcome.stdout or "", nl=False)
+            sys.exit(outcome.exit_code or 0)
+        report = outcome.report
     else:
-        report = analyze(paths, settings, root=root_path)
+        report = analyse({})
+    if report.findings:
+        from mldebt.fix import FIXABLE, attach
+
+        if any(f.rule in FIXABLE for f in report.findings):
+            report = attach(report, root_path, jobs=settings.jobs or 1)
     fmt = settings.output_format
     use_color = (
         color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)

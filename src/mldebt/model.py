@@ -70,6 +70,31 @@ class Related:
     raw_line: int | None = None
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Edit:
+    """One replacement: the text from (line, column) up to (end_line, end_column) becomes `content`.
+
+    Lines and columns are 1-based, columns count code points, the end is exclusive; in notebooks
+    they are positions in cell `cell`'s source, as for findings.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+    cell: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """How to fix one finding (see `mldebt.fix`): `applicability` is "safe" or "unsafe"."""
+
+    applicability: str
+    message: str
+    edits: tuple[Edit, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule: str  # MLDnnn
@@ -81,6 +106,7 @@ class Finding:
     location: Location
     related: tuple[Related, ...] = ()
     fingerprint: str = ""
+    fix: Fix | None = None  # set by `mldebt.fix` when a fix is known (never by the analysis)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
