@@ -475,3 +475,23 @@ def test_fix_docs_state_applicability() -> None:
         fix = section(info.doc, "Fix")
         if fix:
             assert fix.lstrip().startswith(("Applicability: safe", "Applicability: unsafe")), info.id
+
+
+def test_proposals_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mldebt.fix import worker
+    from mldebt.fix.cache import ProposalCache
+
+    cache = ProposalCache(tmp_path)
+    unit = Unit("import numpy as np\nx = y == np.nan\n", "import numpy as np\n", (("MLD811", (1, 4), (1, 15), ""),))
+    first = run_units([unit], jobs=1, cache=cache)
+    assert first[0][0][0] is not None
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cached unit must not be parsed again")
+
+    monkeypatch.setattr(worker, "ProcessPoolExecutor", no_pool)
+    assert run_units([unit], jobs=1, cache=cache) == first
+    for entry in (tmp_path / "fixes").rglob("*.json"):
+        entry.write_text('[["safe", "x", [[0, 0, 0, "no"]]]]', encoding="utf-8")  # malformed: a miss
+    with pytest.raises(AssertionError, match="must not be parsed again"):
+        run_units([unit], jobs=1, cache=cache)

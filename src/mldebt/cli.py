@@ -150,6 +150,7 @@ def check(
             return only_in(analyze([str(root_path)], settings, root=root_path, overlay=overlay), paths, root_path)
         return analyze(paths, settings, root=root_path, overlay=overlay)
 
+    fix_cache = None if settings.no_cache else root_path / settings.cache_dir
     if fix or diff or add_ignore is not None:
         from mldebt.fix import run_for_cli
 
@@ -162,6 +163,7 @@ def check(
             show_fixes=show_fixes,
             add_ignore=add_ignore,
             jobs=settings.jobs or 1,
+            cache_dir=fix_cache,
         )
         for message in outcome.messages:
             click.echo(message, err=True)
@@ -175,7 +177,7 @@ def check(
         from mldebt.fix import FIXABLE, attach
 
         if any(f.rule in FIXABLE for f in report.findings):
-            report = attach(report, root_path, jobs=settings.jobs or 1)
+            report = attach(report, root_path, jobs=settings.jobs or 1, cache_dir=fix_cache)
     fmt = settings.output_format
     use_color = (
         color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)

@@ -42,6 +42,7 @@ def run_for_cli(
     show_fixes: bool,
     add_ignore: str | None,
     jobs: int = 1,
+    cache_dir: Path | None = None,
 ) -> CliOutcome:
     """The fix modes of `mldebt check`: what to print, and the exit status."""
     if add_ignore is not None:
@@ -63,7 +64,7 @@ def run_for_cli(
             out.stdout = ""
         out.messages.extend(f"{_where(m.path, m.cell, m.line)}: no suppression added: {m.reason}" for m in misses)
         return out
-    run = fix_project(analyse, root, unsafe=unsafe, jobs=jobs)
+    run = fix_project(analyse, root, unsafe=unsafe, jobs=jobs, cache_dir=cache_dir)
     out = CliOutcome(run.report)
     for d in run.dropped:
         out.messages.append(f"{_where(d.path, d.cell, d.line)}: {d.rule} fix dropped: {d.reason}")

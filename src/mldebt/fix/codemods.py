@@ -18,21 +18,9 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-Pos = tuple[int, int]  # 0-based line, 0-based code-point column
+from mldebt.fix.proposal import Pos, Proposal, RawEdit
 
-
-@dataclass(frozen=True, slots=True)
-class RawEdit:
-    start: Pos
-    end: Pos
-    content: str
-
-
-@dataclass(frozen=True, slots=True)
-class Proposal:
-    applicability: str  # "safe" | "unsafe"
-    message: str
-    edits: tuple[RawEdit, ...]
+__all__ = ["FIXERS", "TEXT_ONLY", "Pos", "Proposal", "RawEdit", "Source", "Target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,6 +531,11 @@ def fix_816(src: Source, target: Target) -> Proposal | None:
     else:
         return None
     add: list[str] = []
+    written = src.code(call)
+    if "'" in written or '"' in written:  # the call's own quotes, else the file's
+        quote = "'" if written.count("'") > written.count('"') else '"'
+    else:
+        quote = "'" if src.context.count("'") > src.context.count('"') else '"'
     has_keys = bool(keywords & {"on", "left_on", "right_on", "left_index", "right_index"})
     if not has_keys:
         if len(frames) != 2:
@@ -553,9 +546,9 @@ def fix_816(src: Source, target: Target) -> Proposal | None:
         shared = [c for c in columns[0] if c in columns[1]]
         if not shared:
             return None
-        add.append("on=[" + ", ".join(_quote(c) for c in shared) + "]")
+        add.append("on=[" + ", ".join(_quote(c, quote) for c in shared) + "]")
     if "how" not in keywords:
-        add.append('how="inner"')
+        add.append(f"how={quote}inner{quote}")
     if not add:
         return None
     edit = _append_kwargs(src, call, add)
@@ -564,8 +557,8 @@ def fix_816(src: Source, target: Target) -> Proposal | None:
     return Proposal("safe", "Spell out " + " and ".join(f"`{a}`" for a in add), (edit,))
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _quote(text: str, quote: str = '"') -> str:
+    return quote + text.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
 
 
 def _known_columns(src: Source, frame: cst.BaseExpression) -> list[str] | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mldebt.fix import notebook as nbfix
+from mldebt.fix.cache import ProposalCache
 from mldebt.fix.worker import Unit, run_units
 from mldebt.model import Edit, FileError, Finding, Fix, Report
 
@@ -134,6 +135,7 @@ def propose(
     *,
     jobs: int = 1,
     docs: dict[str, _Doc | str] | None = None,
+    cache_dir: Path | None = None,
 ) -> dict[int, Fix]:
     """Fixes for `findings` (by index), from the files' contents as `read` returns them."""
     docs = {} if docs is None else docs
@@ -167,7 +169,9 @@ def propose(
         units.append(Unit(text, doc.context(), tuple(targets)))
         keys.append((path, cell, kept))
     out: dict[int, Fix] = {}
-    for (path, cell, indices), (proposals, _error) in zip(keys, run_units(units, jobs), strict=True):
+    for (path, cell, indices), (proposals, _error) in zip(
+        keys, run_units(units, jobs, ProposalCache(cache_dir)), strict=True
+    ):
         doc = docs[path]
         assert not isinstance(doc, str)
         original_lines = doc.unit_text(cell).split("\n")
@@ -200,11 +204,11 @@ def disk_reader(root: Path) -> Reader:
     return read
 
 
-def attach(report: Report, root: Path, *, jobs: int = 1) -> Report:
+def attach(report: Report, root: Path, *, jobs: int = 1, cache_dir: Path | None = None) -> Report:
     """`report` with a `fix` on every finding that has one (for the report formats)."""
     if not any(f.rule in FIXABLE for f in report.findings):
         return report
-    fixes = propose(report.findings, disk_reader(root), jobs=jobs)
+    fixes = propose(report.findings, disk_reader(root), jobs=jobs, cache_dir=cache_dir)
     if not fixes:
         return report
     findings = tuple(replace(f, fix=fixes.get(i)) for i, f in enumerate(report.findings))
@@ -263,6 +267,7 @@ def fix_project(
     jobs: int = 1,
     rounds: int = MAX_ROUNDS,
     first: Report | None = None,
+    cache_dir: Path | None = None,
 ) -> FixRun:
     """Fix what `analyse` (a function of an overlay of new contents) finds, to a fixed point.
 
@@ -282,7 +287,7 @@ def fix_project(
         return data
 
     for _ in range(rounds):
-        fixes = propose(report.findings, read, jobs=jobs)
+        fixes = propose(report.findings, read, jobs=jobs, cache_dir=cache_dir)
         allowed = {
             i: fx
             for i, fx in fixes.items()
@@ -382,13 +387,10 @@ def diff(run_original: Mapping[str, bytes], changed: Mapping[str, bytes]) -> str
     for path in sorted(changed):
         old = run_original.get(path, b"").decode("utf-8", errors="replace")
         new = changed[path].decode("utf-8", errors="replace")
-        out.extend(
-            difflib.unified_diff(
-                old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=f"a/{path}", tofile=f"b/{path}"
-            )
-        )
-        if out and not out[-1].endswith("\n"):
-            out[-1] += "\n\\ No newline at end of file\n"
+        for line in difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=f"a/{path}", tofile=f"b/{path}"
+        ):
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
 
 

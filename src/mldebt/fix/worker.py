@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from mldebt.fix.codemods import Proposal
+from mldebt.fix.cache import ProposalCache, key
+from mldebt.fix.proposal import Proposal
 
 MAX_NESTING = 60  # brackets and indented blocks; LibCST recursion trouble starts near 200
 MAX_LINE = 20_000  # characters on one line (minified or generated code)
@@ -102,15 +101,22 @@ def _text_only(unit: Unit) -> bool:
     return all(rule in TEXT_ONLY for rule, *_ in unit.targets)
 
 
-def run_units(units: Sequence[Unit], jobs: int = 1) -> list[Outcome]:
-    """Outcomes in unit order; units needing LibCST run in worker processes."""
+def run_units(units: Sequence[Unit], jobs: int = 1, cache: ProposalCache | None = None) -> list[Outcome]:
+    """Outcomes in unit order; units needing LibCST run in worker processes (or come from `cache`)."""
     outcomes: list[Outcome | None] = [None] * len(units)
     parsed: list[int] = []
+    keys: dict[int, str] = {}
     for i, unit in enumerate(units):
         if _text_only(unit):
             outcomes[i] = run_unit(unit)
-        else:
-            parsed.append(i)
+            continue
+        if cache is not None:
+            keys[i] = key(unit.text, unit.context, unit.targets)
+            hit = cache.get(keys[i], len(unit.targets))
+            if hit is not None:
+                outcomes[i] = (hit, "")
+                continue
+        parsed.append(i)
     if parsed:
         unfinished: list[int] = []
         try:
@@ -132,6 +138,11 @@ def run_units(units: Sequence[Unit], jobs: int = 1) -> list[Outcome]:
             for i in parsed:
                 outcomes[i] = run_unit(units[i])
         _isolate(units, unfinished, outcomes)
+        if cache is not None:
+            for i in parsed:
+                done = outcomes[i]
+                if done is not None and not done[1]:
+                    cache.put(keys[i], done[0])
     return [o if o is not None else (tuple(None for _ in units[i].targets), CRASHED) for i, o in enumerate(outcomes)]
 
 
