@@ -31,6 +31,7 @@ class Target:
     start: Pos
     end: Pos
     message: str = ""  # the finding's message (says, e.g., which merge parameters are missing)
+    related: tuple[int, ...] = ()  # 0-based lines of the evidence in the same unit
 
 
 class Source:
@@ -629,6 +630,103 @@ def fix_404(src: Source, target: Target) -> Proposal | None:
     return Proposal("unsafe", f"Delete the {count} commented-out lines", (RawEdit((first, 0), end, ""),))
 
 
+# --------------------------------------------------------------------------------- MLD826 / MLD828
+
+
+def _contains(src: Source, node: cst.CSTNode, pos: Pos) -> bool:
+    start, end = src.range_of(node)
+    return start <= pos < end
+
+
+def _enclosing(src: Source, pos: Pos, kinds: tuple[type[cst.CSTNode], ...]) -> list[cst.CSTNode]:
+    """Nodes of `kinds` whose range holds `pos`, outermost first."""
+    src.nodes_at(pos, pos)  # positions resolved
+    found = [n for n in src._positions if isinstance(n, kinds) and _contains(src, n, pos)]
+    return sorted(found, key=lambda n: src.range_of(n)[0])
+
+
+def _line_start_insert(src: Source, node: cst.CSTNode, text: str) -> RawEdit | None:
+    """`text` on its own line just before the statement `node`, at its indentation."""
+    (line, col), _ = src.range_of(node)
+    before = src.lines[line][:col]
+    if before.strip():
+        return None  # not the first thing on its line (`if x: stmt`, `a; b`)
+    return RawEdit((line, 0), (line, 0), f"{before}{text}\n")
+
+
+def _statement_at(src: Source, pos: Pos) -> cst.CSTNode | None:
+    lines = _enclosing(src, pos, (cst.SimpleStatementLine,))
+    return lines[-1] if lines else None
+
+
+_LOOPS = (cst.For, cst.While)
+
+
+def fix_828(src: Source, target: Target) -> Proposal | None:
+    call = _node(src, target, cst.Call)
+    if not isinstance(call, cst.Call):
+        return None
+    loops = _enclosing(src, target.start, _LOOPS)
+    if not loops:
+        return None
+    optimizers: set[str] = set()
+    for node in src._positions:
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "step"
+            and _contains(src, loops[-1], src.range_of(node)[0])
+        ):
+            receiver = node.args[0].value if node.args else node.func.value
+            if _simple_target(receiver):
+                optimizers.add(src.inner_code(receiver))
+    if len(optimizers) != 1:
+        return None
+    optimizer = optimizers.pop()
+    stmt = _statement_at(src, target.start)
+    edit = _line_start_insert(src, stmt, f"{optimizer}.zero_grad()") if stmt is not None else None
+    if edit is None:
+        return None
+    return Proposal("unsafe", f"Clear the gradients with `{optimizer}.zero_grad()` before `.backward()`", (edit,))
+
+
+_NO_GRAD_EVAL = re.compile(r"^`([^`]+)` runs under `torch\.no_grad\(\)` \(for evaluation\) while in training mode")
+_TRAIN_IN_EVAL = re.compile(r"^`([^`]+)` is trained here .* but may still be in evaluation mode")
+
+
+def fix_826(src: Source, target: Target) -> Proposal | None:
+    if (m := _NO_GRAD_EVAL.match(target.message)) is not None:
+        model = m.group(1)
+        withs = [
+            w
+            for w in _enclosing(src, target.start, (cst.With,))
+            if any("no_grad" in src.code(item.item) for item in w.items)  # type: ignore[attr-defined]
+        ]
+        if not withs:
+            return None
+        edit = _line_start_insert(src, withs[-1], f"{model}.eval()")
+        message = f"Call `{model}.eval()` before evaluating"
+    elif (m := _TRAIN_IN_EVAL.match(target.message)) is not None:
+        model = m.group(1)
+        loops = _enclosing(src, target.start, _LOOPS)
+        if not loops:
+            return None
+        both = [loop for loop in loops if target.related and _contains(src, loop, (target.related[0], 0))]
+        if both:
+            body = both[-1].body  # type: ignore[attr-defined]
+            if not isinstance(body, cst.IndentedBlock) or not body.body:
+                return None
+            edit = _line_start_insert(src, body.body[0], f"{model}.train()")
+        else:
+            edit = _line_start_insert(src, loops[0], f"{model}.train()")
+        message = f"Call `{model}.train()` before training"
+    else:
+        return None
+    if edit is None or not re.fullmatch(r"[\w.]+", model):
+        return None
+    return Proposal("unsafe", message, (edit,))
+
+
 # Rules whose fix needs no LibCST parse (text only).
 TEXT_ONLY = frozenset({"MLD404"})
 
@@ -641,4 +739,6 @@ FIXERS: dict[str, Callable[[Source, Target], Proposal | None]] = {
     "MLD817": fix_817,
     "MLD818": fix_818,
     "MLD827": fix_827,
+    "MLD826": fix_826,
+    "MLD828": fix_828,
 }

@@ -24,7 +24,9 @@ from mldebt.fix.worker import Unit, run_units
 from mldebt.model import Edit, FileError, Finding, Fix, Report
 
 MAX_ROUNDS = 4
-FIXABLE = frozenset({"MLD404", "MLD703", "MLD811", "MLD813", "MLD816", "MLD817", "MLD818", "MLD827"})
+FIXABLE = frozenset(
+    {"MLD404", "MLD703", "MLD811", "MLD813", "MLD816", "MLD817", "MLD818", "MLD826", "MLD827", "MLD828"}
+)
 _BOM = "\ufeff"
 
 
@@ -162,7 +164,12 @@ def propose(
                 continue
             start = (loc.line - 1, _cp_column(lines[loc.line - 1], loc.column))
             end = (loc.end_line - 1, _cp_column(lines[loc.end_line - 1], loc.end_column))
-            targets.append((findings[i].rule, start, end, findings[i].message))
+            related = tuple(
+                r.line - 1
+                for r in findings[i].related
+                if r.path == path and r.cell == cell and 1 <= r.line <= len(lines)
+            )
+            targets.append((findings[i].rule, start, end, findings[i].message, related))
         kept = [i for i in indices if 1 <= findings[i].location.line <= len(lines)]
         if not targets:
             continue

@@ -32,7 +32,8 @@ class Unit:
 
     text: str
     context: str  # the whole file's code: imports, seeds and names of the other cells
-    targets: tuple[tuple[str, tuple[int, int], tuple[int, int], str], ...]  # (rule, start, end, message), 0-based
+    # (rule, start, end, message, evidence lines in this unit), 0-based
+    targets: tuple[tuple[str, tuple[int, int], tuple[int, int], str, tuple[int, ...]], ...]
 
 
 Outcome = tuple[tuple["Proposal | None", ...], str]  # (one proposal or None per target, error message or "")
@@ -79,13 +80,13 @@ def run_unit(unit: Unit) -> Outcome:
     src = Source(unit.text, unit.context)
     out: list[Proposal | None] = []
     error = ""
-    for rule, start, end, message in unit.targets:
+    for rule, start, end, message, related in unit.targets:
         fixer = FIXERS.get(rule)
         if fixer is None:
             out.append(None)
             continue
         try:
-            out.append(fixer(src, Target(rule, start, end, message)))
+            out.append(fixer(src, Target(rule, start, end, message, related)))
         except RecursionError:
             out.append(None)
             error = "too deeply nested for the fixer"
