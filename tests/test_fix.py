@@ -136,25 +136,25 @@ def test_text_json_and_sarif_show_fixes(tmp_path: Path, sarif_validator: object)
     settings = settings_for(project, {"no-cache": True, "jobs": 1, "extend-select": ["MLD818"]})
     report = attach(analyze([str(project)], settings, root=project), project)
     text = render(report, "text")
-    assert "train.py:8:10: MLD818 [*] [note] `houses.as_matrix()`" in text
+    assert "train.py:9:10: MLD818 [*] [note] `houses.as_matrix()`" in text
     assert "train.py:5:5: MLD818 [note] `houses[" in text  # unsafe: not marked
-    assert "[*] 1 fixable with `mldebt check --fix` (2 more with `--unsafe-fixes`)." in text
+    assert "[*] 1 fixable with `mldebt check --fix` (3 more with `--unsafe-fixes`)." in text
     doc = json.loads(render(report, "json"))
     by_line = {f["line"]: f["fix"] for f in doc["findings"]}
-    assert by_line[8] == {
+    assert by_line[9] == {
         "applicability": "safe",
         "message": "Replace `.as_matrix()` with `.to_numpy()`",
-        "edits": [{"content": "to_numpy", "line": 8, "column": 17, "end_line": 8, "end_column": 26, "cell": None}],
+        "edits": [{"content": "to_numpy", "line": 9, "column": 17, "end_line": 9, "end_column": 26, "cell": None}],
     }
     assert by_line[5]["applicability"] == "unsafe"
     assert by_line[5]["edits"] == [
         {"content": "to_numpy()", "line": 5, "column": 31, "end_line": 5, "end_column": 37, "cell": None}
     ]
-    assert by_line[9] is None  # as_matrix(columns=...): no mechanical fix
+    assert by_line[10] is None  # as_matrix(columns=...): no mechanical fix
     sarif = json.loads(render(report, "sarif"))
     sarif_validator.validate(sarif)  # type: ignore[attr-defined]
     result = next(
-        r for r in sarif["runs"][0]["results"] if r["locations"][0]["physicalLocation"]["region"]["startLine"] == 8
+        r for r in sarif["runs"][0]["results"] if r["locations"][0]["physicalLocation"]["region"]["startLine"] == 9
     )
     assert result["fixes"] == [
         {
@@ -164,7 +164,7 @@ def test_text_json_and_sarif_show_fixes(tmp_path: Path, sarif_validator: object)
                     "artifactLocation": {"uri": "train.py", "uriBaseId": "%SRCROOT%"},
                     "replacements": [
                         {
-                            "deletedRegion": {"startLine": 8, "startColumn": 17, "endLine": 8, "endColumn": 26},
+                            "deletedRegion": {"startLine": 9, "startColumn": 17, "endLine": 9, "endColumn": 26},
                             "insertedContent": {"text": "to_numpy"},
                         }
                     ],

@@ -246,6 +246,28 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return out
 
 
+def placed(text: str, edits: Sequence[Edit]) -> list[tuple[int, int, int, int]]:
+    """Where each edit's new text stands once all are applied: 1-based (line, column, end_line, end_column)."""
+    starts = _offsets(text)
+    spans = [(starts[e.line - 1] + e.column - 1, starts[e.end_line - 1] + e.end_column - 1) for e in edits]
+    new = apply_edits(text, edits)
+    new_starts = _offsets(new)
+
+    def position(offset: int) -> tuple[int, int]:
+        line = max(i for i in range(len(new_starts)) if new_starts[i] <= offset) if offset else 0
+        return line + 1, offset - new_starts[line] + 1
+
+    out = []
+    for (a, _b), e in zip(spans, edits, strict=True):
+        shift = sum(
+            len(o.content) - (ob - oa) for (oa, ob), o in zip(spans, edits, strict=True) if ob <= a and o is not e
+        )
+        start = a + shift
+        (sl, sc), (el, ec) = position(start), position(start + len(e.content))
+        out.append((sl, sc, el, ec))
+    return out
+
+
 def _overlaps(a: Edit, b: Edit) -> bool:
     a0, a1 = (a.line, a.column), (a.end_line, a.end_column)
     b0, b1 = (b.line, b.column), (b.end_line, b.end_column)
@@ -309,6 +331,7 @@ def fix_project(
             by_path.setdefault(report.findings[i].location.path, []).append((i, fx))
         new_contents: dict[str, bytes] = {}
         taken_by_path: dict[str, list[tuple[int, Fix]]] = {}
+        spots: dict[str, list[_Spot]] = {}
         for path, cands in by_path.items():
             taken = _select(cands)
             data = read(path)
@@ -330,19 +353,22 @@ def fix_project(
             if new != data:
                 new_contents[path] = new
                 taken_by_path[path] = taken
+                spots[path] = _spots(doc, report, taken)
         if not new_contents:
             break
         accepted = dict(new_contents)
         after = analyse({**run.changed, **accepted})
         for _attempt in range(len(new_contents)):
-            failed = _verify(report, after, {p: taken_by_path[p] for p in accepted})
+            failed = _verify(report, after, {p: taken_by_path[p] for p in accepted}, spots)
             if not failed:
                 break
-            for path, reason in failed.items():
+            for path, (reason, culprit) in failed.items():
                 for i, _fx in taken_by_path[path]:
                     f = report.findings[i]
-                    banned.add((path, f.rule, f.fingerprint))
-                    run.dropped.append(Dropped(path, f.rule, f.location.line, f.location.cell, reason))
+                    if culprit is None or f.rule == culprit:
+                        banned.add((path, f.rule, f.fingerprint))
+                        run.dropped.append(Dropped(path, f.rule, f.location.line, f.location.cell, reason))
+                    # the file's other fixes are not applied this round, and are proposed again next round
                 del accepted[path]
             after = analyse({**run.changed, **accepted})
         else:
@@ -363,26 +389,85 @@ def fix_project(
     return run
 
 
-def _verify(before: Report, after: Report, taken: Mapping[str, list[tuple[int, Fix]]]) -> dict[str, str]:
-    """Changed files whose fixes fail: a fixed finding still there, or a new finding."""
+@dataclass(frozen=True, slots=True)
+class _Spot:
+    """Where a fix's edits stand after it is applied (1-based, in its cell for notebooks)."""
+
+    rule: str
+    cell: int | None
+    line: int  # the line the fixed finding starts on, after the edits
+    ranges: tuple[tuple[int, int, int, int], ...]
+
+
+def _spots(doc: _Doc, report: Report, taken: Sequence[tuple[int, Fix]]) -> list[_Spot]:
+    by_cell: dict[int | None, list[tuple[int, Edit]]] = {}
+    for i, fx in taken:
+        for e in fx.edits:
+            by_cell.setdefault(e.cell, []).append((i, e))
+    out: list[_Spot] = []
+    for cell, items in by_cell.items():
+        ranges = placed(doc.unit_text(cell), [e for _, e in items])
+        for i, _fx in taken:
+            mine = tuple(r for (j, _e), r in zip(items, ranges, strict=True) if j == i)
+            if mine:
+                out.append(_Spot(report.findings[i].rule, cell, mine[0][0], mine))
+    return out
+
+
+def _inside(f: Finding, r: tuple[int, int, int, int]) -> bool:
+    loc = f.location
+    return ((loc.line, loc.column) < (r[2], r[3]) and (r[0], r[1]) < (loc.end_line, loc.end_column)) or (
+        loc.line,
+        loc.column,
+    ) == (r[0], r[1])
+
+
+def _unmasked(after: Report, path: str, rule: str, spots: Sequence[_Spot]) -> int:
+    """Findings of `rule` on the line of a fix that lie outside its edits: reported once per line
+    before (the fixed one hid them), not made by the fix."""
+    n = 0
+    for f in after.findings:
+        if f.location.path != path or f.rule != rule:
+            continue
+        mine = [s for s in spots if s.rule == rule and s.cell == f.location.cell and s.line == f.location.line]
+        if mine and not any(_inside(f, r) for s in mine for r in s.ranges):
+            n += 1
+    return n
+
+
+def _verify(
+    before: Report,
+    after: Report,
+    taken: Mapping[str, list[tuple[int, Fix]]],
+    spots: Mapping[str, list[_Spot]],
+) -> dict[str, tuple[str, str | None]]:
+    """Changed files whose fixes fail, with the reason and the rule to blame (None: all of them).
+
+    A fixed finding must be gone: its file's count for the rule drops by the number fixed. No
+    finding may appear: no (file, rule) count rises. Findings of a fixed rule that were hidden
+    behind the fixed one (once per line) and lie outside the edits do not count as new.
+    """
     count_before = Counter((f.location.path, f.rule) for f in before.findings)
     count_after = Counter((f.location.path, f.rule) for f in after.findings)
     fixed = Counter((path, before.findings[i].rule) for path, items in taken.items() for i, _ in items)
-    failed: dict[str, str] = {}
-    for (path, rule), n in fixed.items():
-        if count_after[(path, rule)] > count_before[(path, rule)] - n:
-            failed[path] = f"the {rule} finding is still reported after the fix"
-    for (path, rule), n in count_after.items():
+    failed: dict[str, tuple[str, str | None]] = {}
+    for (path, rule), n in sorted(fixed.items()):
+        unmasked = _unmasked(after, path, rule, spots.get(path, []))
+        if count_after[(path, rule)] > count_before[(path, rule)] - n + unmasked:
+            failed.setdefault(path, (f"the {rule} finding is still reported after the fix", rule))
+    for (path, rule), n in sorted(count_after.items()):
         allowed = count_before[(path, rule)] - fixed.get((path, rule), 0)
+        if fixed.get((path, rule)):
+            allowed += _unmasked(after, path, rule, spots.get(path, []))
         if n > allowed and path not in failed:
             if path in taken:
-                failed[path] = f"the fix would introduce a new {rule} finding"
+                failed[path] = (f"the fix would introduce a new {rule} finding", None)
             else:  # a finding appeared in a file no fix touched: blame every changed file
                 for p in taken:
-                    failed.setdefault(p, f"the fix would introduce a new {rule} finding in {path}")
+                    failed.setdefault(p, (f"the fix would introduce a new {rule} finding in {path}", None))
     new_errors = {e.path for e in after.errors} - {e.path for e in before.errors}
-    for path in new_errors & set(taken):
-        failed.setdefault(path, "the fixed file no longer parses")
+    for path in sorted(new_errors & set(taken)):
+        failed.setdefault(path, ("the fixed file no longer parses", None))
     return failed
 
 
