@@ -502,3 +502,18 @@ def test_proposals_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.Mon
         entry.write_text('[["safe", "x", [[0, 0, 0, "no"]]]]', encoding="utf-8")  # malformed: a miss
     with pytest.raises(AssertionError, match="must not be parsed again"):
         run_units([unit], jobs=1, cache=cache)
+
+
+def test_crlf_files_keep_their_line_endings(tmp_path: Path) -> None:
+    source = (FIXTURES / "MLD828-gradients-not-cleared" / "fix" / "loops" / "before" / "train.py").read_text(
+        encoding="utf-8"
+    )
+    expected_text = (FIXTURES / "MLD828-gradients-not-cleared" / "fix" / "loops" / "after" / "train.py").read_text(
+        encoding="utf-8"
+    )
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "train.py").write_bytes(source.replace("\n", "\r\n").encode())
+    shutil.copy(FIXTURES / "MLD828-gradients-not-cleared" / "fix" / "loops" / "before" / "data.py", project)
+    run(*_fix_args(project, "MLD828", "--fix", "--unsafe-fixes"))
+    assert (project / "train.py").read_bytes() == expected_text.replace("\n", "\r\n").encode()

@@ -651,7 +651,8 @@ def _line_start_insert(src: Source, node: cst.CSTNode, text: str) -> RawEdit | N
     before = src.lines[line][:col]
     if before.strip():
         return None  # not the first thing on its line (`if x: stmt`, `a; b`)
-    return RawEdit((line, 0), (line, 0), f"{before}{text}\n")
+    newline = "\r\n" if src.lines[line].endswith("\r") else "\n"
+    return RawEdit((line, 0), (line, 0), f"{before}{text}{newline}")
 
 
 def _statement_at(src: Source, pos: Pos) -> cst.CSTNode | None:

@@ -102,8 +102,7 @@ def _read_doc(path: str, data: bytes) -> _Doc | str:
     if bom:
         text = text[1:]
     if path.endswith(".ipynb"):
-        try:
-            nbfix.source_spans(text)
+        try:  # the raw layout is checked when a cell is written back (`replace_sources`)
             cells = tuple(nbfix.cell_sources(text))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             return f"notebook not fixed: {exc}"

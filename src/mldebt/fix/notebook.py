@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 _WS = re.compile(r"[ \t\n\r]*")
-_STR = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
+_STR = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_DECODER = json.JSONDecoder()
 
 
 class NotebookLayoutError(ValueError):
@@ -27,35 +27,11 @@ def _ws(s: str, i: int) -> int:
 
 
 def _skip(s: str, i: int) -> int:
-    """The end of the JSON value starting at `i`."""
-    c = s[i : i + 1]
-    if c == '"':
-        m = _STR.match(s, i)
-        if not m:
-            raise NotebookLayoutError(f"bad string at offset {i}")
-        return m.end()
-    if c in "[{":
-        depth = 0
-        while i < len(s):
-            c = s[i]
-            if c == '"':
-                m = _STR.match(s, i)
-                if not m:
-                    raise NotebookLayoutError(f"bad string at offset {i}")
-                i = m.end()
-                continue
-            if c in "[{":
-                depth += 1
-            elif c in "]}":
-                depth -= 1
-                if depth == 0:
-                    return i + 1
-            i += 1
-        raise NotebookLayoutError("unterminated container")
-    m = _SCALAR.match(s, i)
-    if not m:
-        raise NotebookLayoutError(f"bad value at offset {i}")
-    return m.end()
+    """The end of the JSON value starting at `i` (json's C scanner: outputs can be megabytes)."""
+    try:
+        return _DECODER.raw_decode(s, i)[1]
+    except ValueError as exc:
+        raise NotebookLayoutError(f"bad value at offset {i}") from exc
 
 
 def _members(s: str, i: int) -> list[tuple[str, int, int]]:
@@ -166,9 +142,13 @@ def replace_sources(raw: str, new: dict[int, str]) -> str:
         body = "[" + lead + sep.join(encoded) + trail + "]" if encoded else "[]"
         pieces.append((start, end, body))
         doc["cells"][index]["source"] = lines
-    out = raw
-    for start, end, text in sorted(pieces, reverse=True):
-        out = out[:start] + text + out[end:]
+    parts: list[str] = []
+    last = 0
+    for start, end, text in sorted(pieces):
+        parts.extend((raw[last:start], text))
+        last = end
+    parts.append(raw[last:])
+    out = "".join(parts)
     if json.loads(out) != doc:
         raise NotebookLayoutError("the edited notebook does not read back as intended")
     return out
