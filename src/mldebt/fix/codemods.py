@@ -482,6 +482,22 @@ def file_seed(context: str) -> str | None:
     return seen.pop() if len(seen) == 1 else None
 
 
+def _constant_value(context: str, name: str) -> str | None:
+    try:
+        tree = ast.parse(context)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+            and isinstance(stmt.value, ast.Constant)
+            and type(stmt.value.value) is int
+        ):
+            return str(stmt.value.value)
+    return None
+
+
 def _ast_dotted(node: ast.expr) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
@@ -728,6 +744,82 @@ def fix_826(src: Source, target: Target) -> Proposal | None:
     return Proposal("unsafe", message, (edit,))
 
 
+# --------------------------------------------------------------------------------- MLD702
+
+_UNSEEDED = re.compile(r"the program sets no seed for (.+): every run draws different numbers$")
+_SEEDERS = {  # library named in the message -> (module, seeding call on its local alias)
+    "NumPy": ("numpy", "{}.random.seed({})"),
+    "`random`": ("random", "{}.seed({})"),
+    "PyTorch": ("torch", "{}.manual_seed({})"),
+    "TensorFlow": ("tensorflow", "{}.random.set_seed({})"),
+}
+
+
+def fix_702(src: Source, target: Target) -> Proposal | None:
+    m = _UNSEEDED.search(target.message)
+    if m is None:
+        return None
+    seed = file_seed(src.context) or DEFAULT_SEED
+    calls = []
+    for lib in m.group(1).split(" or "):
+        module, template = _SEEDERS.get(lib, ("", ""))
+        alias = src.alias_of(module) if module else None
+        if alias is None:
+            return None  # the library is not imported as a module here: nothing to call
+        calls.append(template.format(alias, seed))
+    src.nodes_at(target.start, target.end)  # positions resolved
+    body = list(src.module.body)
+    holder = next((s for s in body if _contains(src, s, target.start)), None)
+    if holder is None:
+        return None
+    anchor: cst.CSTNode = holder
+    imports = [
+        s
+        for s in body[: body.index(holder)]
+        if isinstance(s, cst.SimpleStatementLine) and all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)
+    ]
+    defines = [  # a seed constant must be bound before the seeding line runs
+        s
+        for s in body[: body.index(holder)]
+        if isinstance(s, cst.SimpleStatementLine)
+        and any(
+            isinstance(x, cst.Assign)
+            and any(isinstance(t.target, cst.Name) and t.target.value == seed for t in x.targets)
+            for x in s.body
+        )
+    ]
+    if not seed.isdigit() and not defines:
+        if src.context == src.text:
+            return None
+        seed = _constant_value(src.context, seed) or DEFAULT_SEED  # a cell: the constant's value
+        calls = [c.rsplit("(", 1)[0] + f"({seed})" for c in calls]
+    if (imports or defines) and src.context == src.text:  # a script: below its imports (and the seed constant)
+        after = max([*imports, *defines], key=lambda s: src.range_of(s)[0])
+        (_, _), (end_line, _) = src.range_of(after)
+        if end_line + 1 >= len(src.lines):
+            return None
+        newline = "\r\n" if src.lines[end_line].endswith("\r") else "\n"
+        text = "".join(f"{c}{newline}" for c in calls)
+        at = end_line + 1
+
+        def blank(i: int) -> bool:
+            return i < len(src.lines) and not src.lines[i].strip()
+
+        if blank(at) and at + 1 < len(src.lines):  # below the blank line that ends the imports
+            at += 1
+            if blank(at):  # keep the blank lines before what follows (two before a `def`)
+                text += newline
+        edit = RawEdit((at, 0), (at, 0), text)
+    else:  # a notebook cell, or no import above: just before the statement that draws
+        edit_or_none = _line_start_insert(src, anchor, "\n".join(calls))
+        if edit_or_none is None:
+            return None
+        edit = edit_or_none
+        if "\r\n" in edit.content:
+            edit = RawEdit(edit.start, edit.end, edit.content.replace("\n", "\r\n").replace("\r\r\n", "\r\n"))
+    return Proposal("unsafe", "Seed the generator: " + ", ".join(f"`{c}`" for c in calls), (edit,))
+
+
 # Rules whose fix needs no LibCST parse (text only).
 TEXT_ONLY = frozenset({"MLD404"})
 
@@ -740,6 +832,7 @@ FIXERS: dict[str, Callable[[Source, Target], Proposal | None]] = {
     "MLD817": fix_817,
     "MLD818": fix_818,
     "MLD827": fix_827,
+    "MLD702": fix_702,
     "MLD826": fix_826,
     "MLD828": fix_828,
 }

@@ -25,7 +25,7 @@ from mldebt.model import Edit, FileError, Finding, Fix, Report
 
 MAX_ROUNDS = 4
 FIXABLE = frozenset(
-    {"MLD404", "MLD703", "MLD811", "MLD813", "MLD816", "MLD817", "MLD818", "MLD826", "MLD827", "MLD828"}
+    {"MLD404", "MLD702", "MLD703", "MLD811", "MLD813", "MLD816", "MLD817", "MLD818", "MLD826", "MLD827", "MLD828"}
 )
 _BOM = "\ufeff"
 
