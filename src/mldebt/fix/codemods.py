@@ -807,7 +807,12 @@ def fix_702(src: Source, target: Target) -> Proposal | None:
 
         if blank(at) and at + 1 < len(src.lines):  # below the blank line that ends the imports
             at += 1
-            if blank(at):  # keep the blank lines before what follows (two before a `def`)
+            following = src.lines[at].strip()
+            if not following:  # keep the blank lines before what follows (two before a `def`)
+                text += newline
+            elif following.startswith(("def ", "class ", "async def ", "@")):
+                text += newline * 2
+            elif "seed(" not in following:  # a paragraph of its own, unless it joins other seeds
                 text += newline
         edit = RawEdit((at, 0), (at, 0), text)
     else:  # a notebook cell, or no import above: just before the statement that draws
