@@ -45,6 +45,7 @@ class Source:
         self._by_range: dict[tuple[Pos, Pos], list[cst.CSTNode]] | None = None
         self._positions: dict[cst.CSTNode, CodeRange] = {}
         self._aliases: dict[str, str] | None = None
+        self._tree: ast.Module | bool | None = False  # False: not parsed yet
 
     @property
     def module(self) -> cst.Module:
@@ -78,13 +79,22 @@ class Source:
         return "\n".join([self.lines[sl][sc:], *self.lines[sl + 1 : el], self.lines[el][:ec]])
 
     @property
+    def tree(self) -> ast.Module | None:
+        """The whole file's code parsed by `ast` (once), or None."""
+        if self._tree is False:
+            try:
+                self._tree = ast.parse(self.context)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self._tree = None
+        return self._tree  # type: ignore[return-value]
+
+    @property
     def aliases(self) -> dict[str, str]:
         """Local name -> module or qualified name, from the file's imports (any scope)."""
         if self._aliases is None:
             self._aliases = {}
-            try:
-                tree = ast.parse(self.context)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = self.tree
+            if tree is None:
                 return self._aliases
             for node in ast.walk(tree):
                 if isinstance(node, ast.Import):
@@ -442,12 +452,10 @@ _SEED_CALLS = frozenset(
 )
 
 
-def file_seed(context: str) -> str | None:
+def file_seed(tree: ast.Module | None) -> str | None:
     """The seed a file already uses: a module-level SEED-like constant, else the one literal
     `random_state=` or seeding call argument the file passes (when all agree)."""
-    try:
-        tree = ast.parse(context)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    if tree is None:
         return None
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
@@ -482,10 +490,8 @@ def file_seed(context: str) -> str | None:
     return seen.pop() if len(seen) == 1 else None
 
 
-def _constant_value(context: str, name: str) -> str | None:
-    try:
-        tree = ast.parse(context)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+def _constant_value(tree: ast.Module | None, name: str) -> str | None:
+    if tree is None:
         return None
     for stmt in tree.body:
         if (
@@ -516,7 +522,7 @@ def fix_703(src: Source, target: Target) -> Proposal | None:
         return None
     if any(a.keyword is not None and a.keyword.value == "random_state" for a in call.args):
         return None
-    seed = file_seed(src.context) or DEFAULT_SEED
+    seed = file_seed(src.tree) or DEFAULT_SEED
     edit = _append_kwargs(src, call, [f"random_state={seed}"])
     if edit is None:
         return None
@@ -582,9 +588,8 @@ def _known_columns(src: Source, frame: cst.BaseExpression) -> list[str] | None:
     """The columns of a frame the file builds with literal column names, assigned once."""
     if not isinstance(frame, cst.Name):
         return None
-    try:
-        tree = ast.parse(src.context)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = src.tree
+    if tree is None:
         return None
     values = [
         n.value
@@ -759,7 +764,7 @@ def fix_702(src: Source, target: Target) -> Proposal | None:
     m = _UNSEEDED.search(target.message)
     if m is None:
         return None
-    seed = file_seed(src.context) or DEFAULT_SEED
+    seed = file_seed(src.tree) or DEFAULT_SEED
     calls = []
     for lib in m.group(1).split(" or "):
         module, template = _SEEDERS.get(lib, ("", ""))
@@ -791,7 +796,7 @@ def fix_702(src: Source, target: Target) -> Proposal | None:
     if not seed.isdigit() and not defines:
         if src.context == src.text:
             return None
-        seed = _constant_value(src.context, seed) or DEFAULT_SEED  # a cell: the constant's value
+        seed = _constant_value(src.tree, seed) or DEFAULT_SEED  # a cell: the constant's value
         calls = [c.rsplit("(", 1)[0] + f"({seed})" for c in calls]
     if (imports or defines) and src.context == src.text:  # a script: below its imports (and the seed constant)
         after = max([*imports, *defines], key=lambda s: src.range_of(s)[0])

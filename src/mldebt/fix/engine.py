@@ -146,6 +146,7 @@ def propose(
             groups.setdefault((f.location.path, f.location.cell), []).append(i)
     units: list[Unit] = []
     keys: list[tuple[str, int | None, list[int]]] = []
+    contexts: dict[str, str] = {}
     for (path, cell), indices in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         if path not in docs:
             data = read(path)
@@ -172,7 +173,9 @@ def propose(
         kept = [i for i in indices if 1 <= findings[i].location.line <= len(lines)]
         if not targets:
             continue
-        units.append(Unit(text, doc.context(), tuple(targets)))
+        if path not in contexts:
+            contexts[path] = doc.context()
+        units.append(Unit(text, contexts[path], tuple(targets)))
         keys.append((path, cell, kept))
     out: dict[int, Fix] = {}
     for (path, cell, indices), (proposals, _error) in zip(
