@@ -217,7 +217,10 @@ def attach(report: Report, root: Path, *, jobs: int = 1, cache_dir: Path | None 
     """`report` with a `fix` on every finding that has one (for the report formats)."""
     if not any(f.rule in FIXABLE for f in report.findings):
         return report
-    fixes = propose(report.findings, disk_reader(root), jobs=jobs, cache_dir=cache_dir)
+    try:
+        fixes = propose(report.findings, disk_reader(root), jobs=jobs, cache_dir=cache_dir)
+    except Exception:  # a fixer's bug must not cost the report: the findings go out without fixes
+        return report
     if not fixes:
         return report
     findings = tuple(replace(f, fix=fixes.get(i)) for i, f in enumerate(report.findings))
