@@ -355,6 +355,7 @@ def fix_813(src: Source, target: Target) -> Proposal | None:
         return None
     inner = node.value
     text: str | None = None
+    applicability = "safe"
     if isinstance(inner, cst.Subscript) and (first := _one_index(inner)) is not None:
         base = inner.value
         if isinstance(base, cst.Attribute) and base.attr.value == "loc":
@@ -364,6 +365,10 @@ def fix_813(src: Source, target: Target) -> Proposal | None:
             return None  # .iloc / .at / .iat first: positions and labels do not mix
         elif _is_str(first) and _pure(outer):
             text = _loc_text(src, base, outer, first)  # df[c][r] -> df.loc[r, c]
+            if not _is_mask(outer):
+                # `series[0]` falls back to the position on a non-integer index; `.loc` takes the
+                # label (and adds a row when there is none)
+                applicability = "unsafe"
         elif _is_mask(first) and _is_str(outer):
             text = _loc_text(src, base, first, outer)  # df[mask][c] -> df.loc[mask, c]
     elif isinstance(inner, cst.Attribute) and isinstance(inner.value, cst.Subscript):
@@ -376,7 +381,7 @@ def fix_813(src: Source, target: Target) -> Proposal | None:
                 text = f"{frame}.at[{src.code(outer).strip()}, {src.code(column).strip()}]"
     if text is None or "\n" in text:
         return None
-    return Proposal("safe", f"Index once: `{text}`", (RawEdit(target.start, target.end, text),))
+    return Proposal(applicability, f"Index once: `{text}`", (RawEdit(target.start, target.end, text),))
 
 
 def _fix_813_inplace(src: Source, call: cst.Call, target: Target) -> Proposal | None:
