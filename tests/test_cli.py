@@ -113,6 +113,7 @@ def test_json_and_sarif_outputs(demo: Path, tmp_path: Path) -> None:
         "cell",
         "related",
         "fingerprint",
+        "fix",
     ]
     nb = [f for f in data["findings"] for r in f["related"] if r["path"].endswith(".ipynb")]
     assert nb and all(

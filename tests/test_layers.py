@@ -21,6 +21,7 @@ RANK: dict[str, float] = {
     "gate": 5,
     "workspace": 5.5,
     "api": 6,
+    "fix": 6,  # beside api: neither imports the other; the CLI imports fix only to fix
     "cli": 7,
     "__main__": 8,
     "__init__": 0,
@@ -60,4 +61,18 @@ def test_networkx_only_in_graph_and_libcst_only_in_parse() -> None:
         if "import networkx" in text:
             assert rel.startswith("graph/"), rel
         if "import libcst" in text:
-            assert rel.startswith("parse/"), rel
+            assert rel.startswith(("parse/", "fix/")), rel
+
+
+def test_analysis_never_imports_the_fix_package(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "a.py").write_text("import numpy as np\nx = 1\ny = x == np.nan\n", encoding="utf-8")
+    code = (
+        "import sys; from mldebt.api import analyze; from mldebt.report import render; "
+        f"r = analyze([{str(tmp_path)!r}], root={str(tmp_path)!r}); render(r, 'json'); render(r, 'sarif'); "
+        "assert r.findings; print(sorted(m for m in sys.modules if m.startswith('mldebt.fix')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == "[]\n"

@@ -179,6 +179,7 @@ def test_json_contract() -> None:
             {"path": "train.py", "line": 10, "column": 5, "message": EVIDENCE.related[1].message, "cell": None},
         ],
         "fingerprint": "fp-loop",
+        "fix": None,
     }
     assert doc["findings"][2]["cell"] == 4
     assert doc["findings"][2]["severity"] == "error"

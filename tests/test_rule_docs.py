@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import actual, expected, scan
 
-from mldebt.catalog import HEADINGS, load_rules, parse_doc, section
+from mldebt.catalog import FIX_HEADING, HEADINGS, load_rules, parse_doc, section
 from mldebt.rules import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +47,10 @@ def test_doc_headings_are_fixed(doc: Path) -> None:
     assert doc.stem == f"{info.id}-{info.name}"
     assert info.doc.startswith(f"# {info.id}: {info.name}\n")
     headings = re.findall(r"^## (.+)$", info.doc, re.M)
+    if FIX_HEADING in headings:  # optional, right after "Use instead", for rules with a fix
+        assert headings[headings.index(FIX_HEADING) - 1] == "Use instead"
+        headings.remove(FIX_HEADING)
+        assert re.match(r"\s*Applicability: (safe|unsafe)\b", section(info.doc, FIX_HEADING))
     assert tuple(headings) == HEADINGS
     assert info.summary
     assert info.status in ("preview", "stable", "deprecated")

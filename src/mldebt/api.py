@@ -55,13 +55,19 @@ class _Scan:
     cached: int
 
 
-def _scan(paths: Sequence[str], settings: Settings, root: Path, progress: Progress | None = None) -> _Scan:
+def _scan(
+    paths: Sequence[str],
+    settings: Settings,
+    root: Path,
+    progress: Progress | None = None,
+    overlay: Mapping[str, bytes] | None = None,
+) -> _Scan:
     found = discover(paths, root, settings)
     if progress is None:
-        collected = collect_facts(found.files, settings, extract, root=root)
+        collected = collect_facts(found.files, settings, extract, root=root, overlay=overlay)
     else:
         progress.phase("parse", len(found.files))
-        collected = collect_facts(found.files, settings, extract, root=root, progress=progress.advance)
+        collected = collect_facts(found.files, settings, extract, root=root, progress=progress.advance, overlay=overlay)
         progress.phase("graph")
     built = build(collected.facts)
     lines = sum(f.lines for f in collected.facts if f.kind in ("python", "notebook"))
@@ -89,6 +95,7 @@ def analyze(
     overrides: Mapping[str, object] | None = None,
     config: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    overlay: Mapping[str, bytes] | None = None,
 ) -> Report:
     """Analyse the files under `paths`.
 
@@ -97,11 +104,21 @@ def analyze(
     report paths are relative to the git top level (or the working directory), and each file
     belongs to its nearest project root (`pyproject.toml`, `mldebt.toml`, `.mldebt.toml`), whose
     configuration (or `config`, with `overrides` on top) applies to it; `settings`, when given,
-    apply to every project. `progress`, if given, hears of each phase.
+    apply to every project. `progress`, if given, hears of each phase. `overlay` (path
+    relative to the report root -> bytes) is read instead of those files: how `mldebt.fix`
+    re-analyses a fix before writing it.
     """
     from mldebt.workspace import run
 
-    return run(list(paths) or ["."], settings, root=root, overrides=overrides, config=config, progress=progress)
+    return run(
+        list(paths) or ["."],
+        settings,
+        root=root,
+        overrides=overrides,
+        config=config,
+        progress=progress,
+        overlay=overlay,
+    )
 
 
 def analyze_project(

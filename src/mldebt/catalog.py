@@ -29,6 +29,9 @@ HEADINGS = (
     "Options",
     "References",
 )
+# Optional, right after "Use instead": how a rule's findings are fixed and whether the fix is
+# safe (rules with a fix in `mldebt.fix` have it; tests/test_rule_docs.py checks both ways).
+FIX_HEADING = "Fix"
 CATEGORIES = (
     "entanglement",
     "correction-cascade",

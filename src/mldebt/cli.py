@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import wraps
 from pathlib import Path
@@ -166,6 +166,19 @@ _SEVERITY_RANK = {"note": 1, "warning": 2, "error": 3}
 @click.option("--require-reason", is_flag=True, default=None, help="Suppressions without `-- reason` suppress nothing.")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None, help="Hide the findings this file holds.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+# fixes (mldebt.fix)
+@click.option("--fix", is_flag=True, help="Apply the safe fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply the fixes that may change behaviour.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff, write nothing; exit 1 if any.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied.")
+@click.option(
+    "--add-ignore",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[=REASON]",
+    help="Add `# mldebt: ignore[CODE] -- REASON` on the line of every finding (write --add-ignore=REASON).",
+)
 @_guard
 def check(
     paths: Sequence[str],
@@ -190,6 +203,11 @@ def check(
     require_reason: bool | None,
     baseline: str | None,
     verbose: bool,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
+    show_fixes: bool = False,
+    add_ignore: str | None = None,
 ) -> None:
     """Analyse PATHS (default: the current directory) and report ML technical debt."""
     from mldebt.report import render
@@ -207,6 +225,40 @@ def check(
     }
     with _progress(quiet) as progress:
         report, settings = _analyse(paths, root, overrides, config, only, progress)
+    top = Path(report.root)
+    first = [report]
+
+    def analyse(overlay: Mapping[str, bytes]) -> Report:
+        if not overlay and first:  # the fixer's first look is the analysis just done
+            return first.pop()
+        return _analyse(paths, root, overrides, config, only, None, overlay)[0]
+
+    fix_cache = None if settings.no_cache else top / settings.cache_dir
+    if fix or diff or add_ignore is not None:
+        from mldebt.fix import run_for_cli
+
+        outcome = run_for_cli(
+            analyse,
+            top,
+            fix=fix,
+            unsafe=unsafe_fixes,
+            show_diff=diff,
+            show_fixes=show_fixes,
+            add_ignore=add_ignore,
+            jobs=settings.jobs or 1,
+            cache_dir=fix_cache,
+        )
+        for message in outcome.messages:
+            click.echo(message, err=True)
+        if outcome.report is None:
+            click.echo(outcome.stdout or "", nl=False)
+            sys.exit(outcome.exit_code or 0)
+        report = outcome.report
+    if report.findings:
+        from mldebt.fix import FIXABLE, attach
+
+        if any(f.rule in FIXABLE for f in report.findings):
+            report = attach(report, top, jobs=settings.jobs or 1, cache_dir=fix_cache)
     fixed: tuple[Any, ...] = ()
     if baseline:
         from mldebt.baseline import apply_baseline, read_baseline
@@ -243,6 +295,7 @@ def _analyse(
     config: str | None,
     only: bool,
     progress: Any = None,
+    overlay: Mapping[str, bytes] | None = None,
 ) -> tuple[Report, Any]:
     """Run the analysis as `check` does; returns the report and the run's settings.
 
@@ -270,10 +323,14 @@ def _analyse(
         overrides = {**overrides, "min-confidence": "low"}
     if root:
         report = analyze(
-            scan, replace(settings, min_confidence="low") if only else settings, root=top, progress=progress
+            scan,
+            replace(settings, min_confidence="low") if only else settings,
+            root=top,
+            progress=progress,
+            overlay=overlay,
         )
     else:
-        report = analyze(scan, overrides=overrides, config=config, progress=progress)
+        report = analyze(scan, overrides=overrides, config=config, progress=progress, overlay=overlay)
     if only:
         from mldebt.gate import apply_min_confidence
 

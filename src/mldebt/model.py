@@ -86,6 +86,31 @@ class FlowEdge:
     on_path: bool = False
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Edit:
+    """One replacement: the text from (line, column) up to (end_line, end_column) becomes `content`.
+
+    Lines and columns are 1-based, columns count code points, the end is exclusive; in notebooks
+    they are positions in cell `cell`'s source, as for findings.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+    cell: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """How to fix one finding (see `mldebt.fix`): `applicability` is "safe" or "unsafe"."""
+
+    applicability: str
+    message: str
+    edits: tuple[Edit, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule: str  # MLDnnn
@@ -98,6 +123,7 @@ class Finding:
     related: tuple[Related, ...] = ()
     fingerprint: str = ""
     flow: tuple[FlowEdge, ...] = ()  # graph rules: the subgraph the evidence walks (not in JSON)
+    fix: Fix | None = None  # set by `mldebt.fix` when a fix is known (never by the analysis)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

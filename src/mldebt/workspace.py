@@ -109,6 +109,14 @@ def _projects(
     return [by_root[r] for r in sorted(by_root)], list(found.errors)
 
 
+def _overlay_of(project: _Project, overlay: Mapping[str, bytes] | None) -> dict[str, bytes] | None:
+    """The overlay's entries (paths relative to the report root) that lie in `project`, relative to it."""
+    if not overlay:
+        return None
+    n = len(project.prefix)
+    return {k[n:]: v for k, v in overlay.items() if k.startswith(project.prefix)}
+
+
 def _moved(path: str, prefix: str) -> str:
     return prefix + path if prefix else path
 
@@ -130,6 +138,7 @@ def run(
     overrides: Mapping[str, object] | None,
     config: str | os.PathLike[str] | None,
     progress: Progress | None = None,
+    overlay: Mapping[str, bytes] | None = None,
 ) -> Report:
     started = time.perf_counter()
     single = root is not None
@@ -148,7 +157,10 @@ def run(
     files = lines = cached = artifacts = io_sites = resolved = suppressed = 0
     by_resolution: Counter[str] = Counter()
     advance = progress.advance if progress is not None else None
-    collections = [collect_facts(p.files, p.settings, extract, cache=cache, progress=advance) for p in projects]
+    collections = [
+        collect_facts(p.files, p.settings, extract, cache=cache, progress=advance, overlay=_overlay_of(p, overlay))
+        for p in projects
+    ]
     if progress is not None:
         progress.phase("graph")
     builts = [build(c.facts) for c in collections]

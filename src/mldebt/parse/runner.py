@@ -13,7 +13,7 @@ import math
 import os
 import signal
 import tokenize
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -80,17 +80,20 @@ def _extract_batch(extract: Extract, batch: list[_Task]) -> list[_Outcome]:
 NOTEBOOK_SIZE_FACTOR = 25  # a notebook's size is mostly outputs and images, not code
 
 
-def _screen(source: SourceFile, max_size: int) -> bytes | str:
+def _screen(source: SourceFile, max_size: int, replaced: bytes | None = None) -> bytes | str:
     """The file's bytes, or the message saying why it is not analysed."""
     if source.kind == "notebook":
         max_size *= NOTEBOOK_SIZE_FACTOR
-    try:
-        with source.path.open("rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            data = fh.read(max_size + 1) if size <= max_size else b""
-            size = max(size, len(data))  # the file may have grown since
-    except OSError as exc:
-        return f"cannot read file: {exc.strerror or exc}"
+    if replaced is not None:
+        data, size = replaced, len(replaced)
+    else:
+        try:
+            with source.path.open("rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                data = fh.read(max_size + 1) if size <= max_size else b""
+                size = max(size, len(data))  # the file may have grown since
+        except OSError as exc:
+            return f"cannot read file: {exc.strerror or exc}"
     if size > max_size:
         return f"file is larger than the size limit ({size} bytes > {max_size}); raise max-file-size to analyse it"
     if b"\0" in data[:BINARY_PROBE]:
@@ -185,6 +188,7 @@ def collect_facts(
     root: Path | None = None,
     cache: Cache | None = None,
     progress: Progress | None = None,
+    overlay: Mapping[str, bytes] | None = None,
 ) -> Collected:
     """Facts for `files`, from the cache or from `extract` run in worker processes.
 
@@ -192,7 +196,8 @@ def collect_facts(
     workers) and raises `FileSkipped` for input it refuses. `cache` defaults to
     `settings.cache_dir` under `root` (the current directory when None), or no cache with
     `settings.no_cache`. Empty files get empty facts without calling `extract`. `progress`, if
-    given, hears of files as they are done (in batches, from the pool).
+    given, hears of files as they are done (in batches, from the pool). `overlay` maps paths
+    (relative to the root) to contents read instead of the files' (fixes are checked so).
     """
     if cache is None:
         if settings.no_cache:
@@ -206,7 +211,7 @@ def collect_facts(
     task_slots: list[tuple[int, str]] = []  # (index in files, cache key)
     cached = 0
     for index, source in enumerate(files):
-        screened = _screen(source, settings.max_file_size)
+        screened = _screen(source, settings.max_file_size, (overlay or {}).get(source.rel))
         if isinstance(screened, str):
             errors.append(FileError(source.rel, screened))
             continue

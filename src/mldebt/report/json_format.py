@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mldebt.model import FileError, Finding, Report, Summary
+from mldebt.model import FileError, Finding, Fix, Report, Summary
 
 
 def to_json(report: Report) -> str:
@@ -61,6 +61,27 @@ def _finding(f: Finding) -> dict[str, Any]:
             for r in f.related
         ],
         "fingerprint": f.fingerprint,
+        "fix": _fix(f.fix),
+    }
+
+
+def _fix(fix: Fix | None) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    return {
+        "applicability": fix.applicability,
+        "message": fix.message,
+        "edits": [
+            {
+                "content": e.content,
+                "line": e.line,
+                "column": e.column,
+                "end_line": e.end_line,
+                "end_column": e.end_column,
+                "cell": e.cell,
+            }
+            for e in fix.edits
+        ],
     }
 
 

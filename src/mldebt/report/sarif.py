@@ -121,11 +121,33 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         ]
     if f.fingerprint:
         result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
+    if f.fix is not None and f.location.cell is None:
+        result["fixes"] = [_fix(f)]
     props: dict[str, Any] = {"category": f.category, "confidence": str(f.confidence)}
     if f.location.cell is not None:
         props["cell"] = f.location.cell
     result["properties"] = props
     return result
+
+
+def _fix(f: Finding) -> dict[str, Any]:
+    assert f.fix is not None
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": e.line,
+                "startColumn": e.column,
+                "endLine": e.end_line,
+                "endColumn": e.end_column,
+            },
+            "insertedContent": {"text": e.content},
+        }
+        for e in f.fix.edits
+    ]
+    return {
+        "description": {"text": _sentence(f"{f.fix.message} ({f.fix.applicability} fix)")},
+        "artifactChanges": [{"artifactLocation": _artifact(f.location.path), "replacements": replacements}],
+    }
 
 
 def _physical(loc: Location) -> dict[str, Any]:

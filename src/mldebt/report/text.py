@@ -72,6 +72,12 @@ def to_text(report: Report, *, color: bool, statistics: bool, raw_notebook_lines
     if findings or errors:
         console.print()
     console.print(Text(_summary_line(report, findings)))
+    fixable = Counter(f.fix.applicability for f in findings if f.fix is not None)
+    if fixable["safe"]:
+        hidden = f" ({fixable['unsafe']:,} more with `--unsafe-fixes`)" if fixable["unsafe"] else ""
+        console.print(Text(f"[*] {fixable['safe']:,} fixable with `mldebt check --fix`{hidden}."))
+    elif fixable["unsafe"]:
+        console.print(Text(f"{fixable['unsafe']:,} fixable with `mldebt check --fix --unsafe-fixes`."))
     return buf.getvalue()
 
 
@@ -83,6 +89,8 @@ def _finding_line(f: Finding, raw_notebook_lines: bool = False) -> Text:
     line.append(f"{where[len(loc.path) :]}: ")
     severity = str(f.severity)
     line.append(f.rule, style=_SEVERITY_STYLE.get(severity, "bold"))
+    if f.fix is not None and f.fix.applicability == "safe":
+        line.append(" [*]", style="bold cyan")
     line.append(f" [{severity}] {f.message}")
     return line
 

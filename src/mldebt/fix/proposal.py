@@ -1,0 +1,21 @@
+"""What a codemod proposes: text edits in 0-based (line, code-point column) positions of its unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Pos = tuple[int, int]  # 0-based line, 0-based code-point column
+
+
+@dataclass(frozen=True, slots=True)
+class RawEdit:
+    start: Pos
+    end: Pos
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    applicability: str  # "safe" | "unsafe"
+    message: str
+    edits: tuple[RawEdit, ...]

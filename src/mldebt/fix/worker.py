@@ -1,0 +1,164 @@
+"""Runs the codemods in worker processes: a file that kills LibCST costs its own fixes, not the run.
+
+LibCST's native parser dies with SIGSEGV on expressions nested about 2,000 deep, and its visitors
+and code generation raise RecursionError from about 200 nested lists. So a unit is screened first
+(bracket and block nesting, line width, size) and parsed in a worker process; a worker's death is
+answered by re-running the unfinished units one at a time, each crash costing one unit.
+"""
+
+from __future__ import annotations
+
+import io
+import signal
+import tokenize
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from mldebt.fix.cache import ProposalCache, key
+from mldebt.fix.proposal import Proposal
+
+MAX_NESTING = 60  # brackets and indented blocks; LibCST recursion trouble starts near 200
+MAX_LINE = 20_000  # characters on one line (minified or generated code)
+MAX_CHARS = 4_000_000
+
+CRASHED = "the fixer's parser crashed on this file (worker process died)"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One source to fix (a file, or one notebook cell) and the findings in it."""
+
+    text: str
+    context: str  # the whole file's code: imports, seeds and names of the other cells
+    # (rule, start, end, message, evidence lines in this unit), 0-based
+    targets: tuple[tuple[str, tuple[int, int], tuple[int, int], str, tuple[int, ...]], ...]
+
+
+Outcome = tuple[tuple["Proposal | None", ...], str]  # (one proposal or None per target, error message or "")
+
+
+def screen(text: str) -> str:
+    """Why `text` must not go to LibCST, or "" when it may."""
+    if len(text) > MAX_CHARS:
+        return f"too large to fix ({len(text)} characters)"
+    if any(len(line) > MAX_LINE for line in text.split("\n")):
+        return f"a line is longer than {MAX_LINE} characters"
+    depth = 0
+    indents = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return f"nested more than {MAX_NESTING} brackets deep"
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth -= 1
+            elif tok.type == tokenize.INDENT:
+                indents += 1
+                if indents > MAX_NESTING:
+                    return f"blocks nested more than {MAX_NESTING} deep"
+            elif tok.type == tokenize.DEDENT:
+                indents -= 1
+    except (tokenize.TokenError, SyntaxError, IndentationError) as exc:
+        return f"cannot tokenize: {exc}"
+    return ""
+
+
+def _init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_unit(unit: Unit) -> Outcome:
+    """Proposals for each target (worker side). Never raises."""
+    from mldebt.fix.codemods import FIXERS, TEXT_ONLY, Source, Target
+
+    reason = "" if all(rule in TEXT_ONLY for rule, *_ in unit.targets) else screen(unit.text)
+    if reason:
+        return tuple(None for _ in unit.targets), reason
+    src = Source(unit.text, unit.context)
+    out: list[Proposal | None] = []
+    error = ""
+    for rule, start, end, message, related in unit.targets:
+        fixer = FIXERS.get(rule)
+        if fixer is None:
+            out.append(None)
+            continue
+        try:
+            out.append(fixer(src, Target(rule, start, end, message, related)))
+        except RecursionError:
+            out.append(None)
+            error = "too deeply nested for the fixer"
+        except Exception as exc:  # a parse error, or a fixer's bug: no fix, the run goes on
+            out.append(None)
+            error = error or f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return tuple(out), error
+
+
+def _text_only(unit: Unit) -> bool:
+    from mldebt.fix.codemods import TEXT_ONLY
+
+    return all(rule in TEXT_ONLY for rule, *_ in unit.targets)
+
+
+def run_units(units: Sequence[Unit], jobs: int = 1, cache: ProposalCache | None = None) -> list[Outcome]:
+    """Outcomes in unit order; units needing LibCST run in worker processes (or come from `cache`)."""
+    outcomes: list[Outcome | None] = [None] * len(units)
+    parsed: list[int] = []
+    keys: dict[int, str] = {}
+    for i, unit in enumerate(units):
+        if _text_only(unit):
+            outcomes[i] = run_unit(unit)
+            continue
+        if cache is not None:
+            keys[i] = key(unit.text, unit.context, unit.targets)
+            hit = cache.get(keys[i], len(unit.targets))
+            if hit is not None:
+                outcomes[i] = (hit, "")
+                continue
+        parsed.append(i)
+    if parsed:
+        unfinished: list[int] = []
+        try:
+            with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(parsed))), initializer=_init) as pool:
+                futures: list[tuple[int, Future[Outcome] | None]] = []
+                for i in parsed:
+                    try:
+                        futures.append((i, pool.submit(run_unit, units[i])))
+                    except BrokenProcessPool:
+                        futures.append((i, None))
+                for i, future in futures:
+                    try:
+                        if future is None:
+                            raise BrokenProcessPool
+                        outcomes[i] = future.result()
+                    except BrokenProcessPool:
+                        unfinished.append(i)
+        except (OSError, NotImplementedError, ImportError):  # no process support: run here
+            for i in parsed:
+                outcomes[i] = run_unit(units[i])
+        _isolate(units, unfinished, outcomes)
+        if cache is not None:
+            for i in parsed:
+                done = outcomes[i]
+                if done is not None and not done[1]:
+                    cache.put(keys[i], done[0])
+    return [o if o is not None else (tuple(None for _ in units[i].targets), CRASHED) for i, o in enumerate(outcomes)]
+
+
+def _isolate(units: Sequence[Unit], indices: list[int], outcomes: list[Outcome | None]) -> None:
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for i in indices:
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=1, initializer=_init)
+            try:
+                outcomes[i] = pool.submit(run_unit, units[i]).result()
+            except BrokenProcessPool:
+                outcomes[i] = (tuple(None for _ in units[i].targets), CRASHED)
+                pool.shutdown(wait=True)
+                pool = None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
