@@ -1,4 +1,7 @@
-"""Human-readable, ruff-like output rendered with `rich`; plain text when colour is off."""
+"""Human-readable, ruff-like output rendered with `rich`; plain text when colour is off.
+
+Every path and message from the scanned repository goes through `textsafe.inert`: control
+characters (an OSC sequence in a string literal or a file name) reach the terminal escaped."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from mldebt.model import Finding, Location, Report
+from mldebt.textsafe import inert
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
@@ -37,9 +41,9 @@ def to_text(report: Report, *, color: bool, statistics: bool) -> str:
             console.print(_finding_line(f))
             for r in f.related:
                 line = Text("  -> ")
-                line.append(r.path, style="bold")
+                line.append(inert(r.path), style="bold")
                 cell = f":cell {r.cell}" if r.cell is not None else ""
-                line.append(f"{cell}:{r.line}:{r.column}: {r.message}")
+                line.append(f"{cell}:{r.line}:{r.column}: {inert(r.message)}")
                 console.print(line)
     errors = sorted(report.errors)
     if errors:
@@ -47,10 +51,10 @@ def to_text(report: Report, *, color: bool, statistics: bool) -> str:
             console.print()
         for e in errors:
             line = Text()
-            line.append(e.path, style="bold")
+            line.append(inert(e.path), style="bold")
             line.append(": ")
             line.append("error", style="bold red")
-            line.append(f": {e.message}")
+            line.append(f": {inert(e.message)}")
             console.print(line)
     if findings or errors:
         console.print()
@@ -64,12 +68,12 @@ def to_text(report: Report, *, color: bool, statistics: bool) -> str:
 def _finding_line(f: Finding) -> Text:
     loc: Location = f.location
     line = Text()
-    line.append(loc.path, style="bold")
+    line.append(inert(loc.path), style="bold")
     cell = f":cell {loc.cell}" if loc.cell is not None else ""
     line.append(f"{cell}:{loc.line}:{loc.column}: ")
     severity = str(f.severity)
     line.append(f.rule, style=_SEVERITY_STYLE.get(severity, "bold"))
-    line.append(f" [{severity}] {f.message}")
+    line.append(f" [{severity}] {inert(f.message)}")
     return line
 
 
