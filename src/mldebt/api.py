@@ -13,12 +13,14 @@ from mldebt import __version__
 from mldebt.catalog import load_rules
 from mldebt.config import Settings, load_settings
 from mldebt.discover import discover, find_project_root
-from mldebt.graph.build import Built, build
+from mldebt.graph.build import Built
+from mldebt.graph.tolerant import build_tolerant
 from mldebt.model import FileError, Report, Summary
 from mldebt.parse.extract import extract
 from mldebt.parse.runner import collect_facts
 from mldebt.rules import REGISTRY
 from mldebt.rules.engine import enabled_rules, known_options, run_rules
+from mldebt.rules.limits import cap_findings
 
 __all__ = ["Report", "analyze", "build_project", "settings_for"]
 
@@ -43,10 +45,10 @@ class _Scan:
 def _scan(paths: Sequence[str], settings: Settings, root: Path) -> _Scan:
     found = discover(paths, root, settings)
     collected = collect_facts(found.files, settings, extract, root=root)
-    built = build(collected.facts)
+    built, inconsistent = build_tolerant(collected.facts)
     lines = sum(f.lines for f in collected.facts if f.kind in ("python", "notebook"))
     files = sum(1 for f in collected.facts if f.kind in ("python", "notebook"))
-    errors = [*found.errors, *collected.errors]
+    errors = [*found.errors, *collected.errors, *inconsistent]
     return _Scan(root, built, errors, files, lines, collected.cached)
 
 
@@ -77,7 +79,8 @@ def analyze(
     settings = settings or settings_for(root_path)
     scan = _scan(paths, settings, root_path)
     rules = enabled_rules(settings)
-    findings = run_rules(scan.built, rules, settings)
+    findings, capped = cap_findings(run_rules(scan.built, rules, settings))
+    scan.errors.extend(capped)
     infos = load_rules()
     sites = scan.built.io_sites
     resolved = sum(1 for s in sites if str(s.resolution) in ("exact", "imported", "config", "parameter"))

@@ -5,7 +5,9 @@ Module-level so worker processes can receive it; it dispatches on the file's kin
 
 from __future__ import annotations
 
+import ast
 import io
+import re
 import tokenize
 
 from mldebt.discover import SourceFile
@@ -15,12 +17,18 @@ from mldebt.parse.facts import FileFacts
 from mldebt.parse.notebook import notebook_facts
 from mldebt.parse.python import python_facts
 from mldebt.parse.requirements import requirements_facts, with_conda_smells
+from mldebt.parse.syntax import newer_syntax
+
+_SYNTAX = re.compile(r"^syntax error: (?P<msg>.*?)(?: \(line (?P<line>\d+|None)\))?$", re.S)
 
 
 def extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
     text = _decode(source, data)
     if source.kind == "python":
-        return python_facts(source.rel, text, module)
+        try:
+            return python_facts(source.rel, text, module)
+        except FileSkipped as exc:
+            raise _true_reason(exc, text) from None
     if source.kind == "notebook":
         return notebook_facts(source.rel, text, module)
     if source.kind == "config":
@@ -30,6 +38,22 @@ def extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
     if source.kind == "launcher":
         return launcher_facts(source.rel, text)
     raise FileSkipped(f"unknown file kind {source.kind!r}")
+
+
+def _true_reason(exc: FileSkipped, text: str) -> FileSkipped:
+    """A syntax error said truly: newer syntax than this Python names the version it needs;
+    valid Python that a parser below us refused is not called a syntax error."""
+    m = _SYNTAX.match(str(exc))
+    if m is None:
+        return exc
+    hint = newer_syntax(text, exc.line, m["msg"])
+    if hint is not None:
+        return FileSkipped(f"{exc}: {hint}", exc.line)
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return exc  # a real syntax error
+    return FileSkipped(f"valid Python that the parser could not handle, not analysed ({m['msg']})", exc.line)
 
 
 def _decode(source: SourceFile, data: bytes) -> str:
