@@ -109,7 +109,7 @@ def test_screening_errors(tmp_path: Path) -> None:
         FileError("adir.py", "cannot read file: Is a directory"),
         FileError("badcookie.py", "bad encoding declaration: unknown encoding: nope"),
         FileError("big.py", "file is larger than the size limit (201 bytes > 100); raise max-file-size to analyse it"),
-        FileError("bin.py", "binary file, not analysed"),
+        FileError("bin.py", "binary file (a NUL byte on line 2), not analysed"),
         FileError("boom.py", "internal error while analysing this file: ValueError: bad thing"),
         FileError("conf.yaml", "not valid UTF-8 (byte 0xe9 at offset 5)"),
         FileError("exit.py", "internal error while analysing this file: SystemExit: 3"),

@@ -1,6 +1,7 @@
 """The one entry point of the parse layer: bytes of a discovered file -> FileFacts.
 
-Module-level so worker processes can receive it; it dispatches on the file's kind.
+Module-level so worker processes can receive it; it dispatches on the file's kind. Values of
+secret-looking config keys are redacted here (`secrets.py`), before facts are cached or used.
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ from mldebt.parse.facts import FileFacts
 from mldebt.parse.notebook import notebook_facts
 from mldebt.parse.python import python_facts
 from mldebt.parse.requirements import requirements_facts, with_conda_smells
+from mldebt.parse.secrets import redact_secrets
 from mldebt.parse.syntax import newer_syntax
 
 _SYNTAX = re.compile(r"^syntax error: (?P<msg>.*?)(?: \(line (?P<line>\d+|None)\))?$", re.S)
 
 
 def extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
+    return redact_secrets(_extract(source, data, module))
+
+
+def _extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
     text = _decode(source, data)
     if source.kind == "python":
         try:

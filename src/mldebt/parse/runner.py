@@ -133,10 +133,11 @@ def _screen(source: SourceFile, max_size: int) -> bytes | str:
         return f"cannot read file: {exc.strerror or exc}"
     if size > max_size:
         return f"file is larger than the size limit ({size} bytes > {max_size}); raise max-file-size to analyse it"
-    if b"\0" in data[:BINARY_PROBE]:
-        return "binary file, not analysed"
-    if source.kind == "python" and (nul := data.find(b"\0")) >= 0:  # CPython refuses the whole file
+    nul = data.find(b"\0", 0, None if source.kind == "python" else BINARY_PROBE)  # CPython refuses any
+    if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
+        if nul < BINARY_PROBE:
+            return f"binary file (a NUL byte on line {line}), not analysed"
         return f"contains a NUL byte (line {line}), not analysed"
     encoding = "utf-8"
     cookie_error = None
