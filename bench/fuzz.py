@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import hypothesmith  # noqa: E402
-from fuzzing import ROOT, check_project, fixture_files, make_project, mutated  # noqa: E402
-from hypothesis.errors import NonInteractiveExampleWarning  # noqa: E402
+import hypothesmith
+from fuzzing import ROOT, check_project, fixture_files, make_project, mutated
+from hypothesis.errors import NonInteractiveExampleWarning
 
 
 class Hang(Exception):
@@ -87,7 +87,7 @@ def main() -> int:
             except Hang:
                 hangs += 1
                 _save(args.out, f"hang-{tried}", work, label, f"took more than {args.timeout} s")
-            except BaseException as exc:  # noqa: BLE001 - any failure is what we look for
+            except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 crashes += 1
