@@ -22,7 +22,23 @@ from mldebt.report import render
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 SUFFIXES = (".py", ".ipynb", ".yaml", ".yml", ".json", ".toml", ".sh", ".txt")
-HOSTILE = (b"\0", b"\x1b]0;t\x07", b"\xff", b"\xc3", b"'", b'"', b"(", b"[", b"{", b"\\", b"&a", b"*a", b"<<: ", b"\r", b"\t")
+HOSTILE = (
+    b"\0",
+    b"\x1b]0;t\x07",
+    b"\xff",
+    b"\xc3",
+    b"'",
+    b'"',
+    b"(",
+    b"[",
+    b"{",
+    b"\\",
+    b"&a",
+    b"*a",
+    b"<<: ",
+    b"\r",
+    b"\t",
+)
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 

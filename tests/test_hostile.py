@@ -629,3 +629,52 @@ def test_unreadable_directory_is_an_error_even_for_root(tmp_path: Path, monkeypa
     monkeypatch.setattr(mldebt.discover.os, "scandir", scandir)
     report = analyze([str(tmp_path)], settings_for(tmp_path, {"no-cache": True}), root=tmp_path)
     assert errors_of(report) == {"locked": "cannot read directory: Permission denied"}
+
+
+# --------------------------------------------------------------------------- pycaret 2.3.10: get_data
+
+
+def test_a_helper_read_under_each_callers_binding_is_a_real_artifact(tmp_path: Path) -> None:
+    """pycaret's `get_data(dataset, address=".../datasets/")`, called with more datasets than the
+    IO site keeps alternatives for: every caller's read is an artifact its model trains on, and
+    concatenating the address keeps its trailing `/`."""
+    from mldebt.api import build_project
+
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "data.py": """\
+                import pandas as pd
+
+
+                def get_data(dataset="index", address="https://example.org/master/datasets/"):
+                    filename = str(dataset) + ".csv"
+                    return pd.read_csv(address + filename)
+            """,
+        },
+    )
+    for i in range(10):
+        write(
+            tmp_path,
+            {
+                f"s{i}.py": f"""\
+                    from sklearn.linear_model import LogisticRegression
+
+                    from data import get_data
+
+                    df = get_data("d{i}")
+                    model = LogisticRegression()
+                    model.fit(df.drop(columns="y"), df["y"])
+                """
+            },
+        )
+    built, errors = build_project([str(tmp_path)], settings_for(tmp_path, {"no-cache": True}), root=tmp_path)
+    assert errors == []
+    g = built.graph
+    trains = sorted((e.source, e.target) for e in g.edges(["trains-on"]))
+    assert trains == [
+        (f"artifact:https://example.org/master/datasets/d{i}.csv", f"model:s{i}.py::<module>::model") for i in range(10)
+    ]
+    for source, _ in trains:
+        assert [e.target for e in g.out_edges(source, ["reads"])] == ["function:data.py::get_data"]
