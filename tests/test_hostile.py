@@ -678,3 +678,15 @@ def test_a_helper_read_under_each_callers_binding_is_a_real_artifact(tmp_path: P
     ]
     for source, _ in trains:
         assert [e.target for e in g.out_edges(source, ["reads"])] == ["function:data.py::get_data"]
+
+
+def test_a_config_with_more_keys_than_analysed_says_so(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "big.json": json.dumps({f"k{i}": i for i in range(20_001)})})
+    report = analyze([str(tmp_path)], settings_for(tmp_path, {"no-cache": True}), root=tmp_path)
+    assert errors_of(report) == {"big.json": "more than 20,000 keys: only the first 20,000 are analysed"}
+
+
+def test_a_huge_pyproject_is_a_config_error(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "[tool.mldebt]\n" + "# padding\n" * 900_000, "a.py": "x = 1\n"})
+    code, _, err = cli("check", str(tmp_path))
+    assert code == 2 and "larger than 8 MiB" in err, err

@@ -221,6 +221,7 @@ def _conforms(value: object, expected: type) -> bool:
 
 MAX_INT = 10**9  # no setting means anything beyond this; larger values overflow C sizes
 MAX_FILE_SIZE = 1 << 30
+MAX_PYPROJECT = 8 << 20  # bytes: a configuration, not a data file
 
 
 def _in_range(value: object) -> bool:
@@ -356,11 +357,14 @@ def _read_pyproject(path: Path) -> Mapping[str, object]:
     """The `[tool.mldebt]` table of `path`, or {} when the file or the table is missing."""
     where = _display(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_PYPROJECT + 1)
     except FileNotFoundError:
         return {}
     except OSError as exc:
         raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_PYPROJECT:
+        raise ConfigError(f"{where}: larger than {MAX_PYPROJECT >> 20} MiB, not read")
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -78,16 +78,19 @@ def config_facts(rel: str, text: str) -> FileFacts:
         return facts  # DVC metadata (hashes) and unknown formats declare nothing
     fmt = ext.lstrip(".").upper().replace("YML", "YAML")
     try:
-        defs = tuple(islice(parse[ext](text), MAX_DEFS))
+        defs = tuple(islice(parse[ext](text), MAX_DEFS + 1))
     except RecursionError:
         raise FileSkipped(f"invalid {fmt}: nested too deeply") from None
+    if len(defs) > MAX_DEFS:  # said, not silently cut
+        defs = defs[:MAX_DEFS]
+        facts = replace(facts, problems=(f"more than {MAX_DEFS:,} keys: only the first {MAX_DEFS:,} are analysed",))
     if fmt != "YAML":
         return replace(facts, config_defs=defs)
     if name == "dvc.yaml":
         return _dvc_facts(rel, text, facts, defs)
     sweep = _sweep_facts(rel, defs)
     if sweep is not None:
-        return replace(sweep, lines=facts.lines)
+        return replace(sweep, lines=facts.lines, problems=facts.problems)
     if package := _PACKAGE.search(_header(text)):
         line = text.count("\n", 0, package.start(1)) + 1
         col = package.start(1) - (text.rfind("\n", 0, package.start(1)) + 1) + 1
