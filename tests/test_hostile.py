@@ -690,3 +690,16 @@ def test_a_huge_pyproject_is_a_config_error(tmp_path: Path) -> None:
     write(tmp_path, {"pyproject.toml": "[tool.mldebt]\n" + "# padding\n" * 900_000, "a.py": "x = 1\n"})
     code, _, err = cli("check", str(tmp_path))
     assert code == 2 and "larger than 8 MiB" in err, err
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the syntax is current here")
+def test_a_file_with_newer_syntax_is_named_in_errors(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "alias.py": "import numpy as np\n\ntype Vector = list[float]\n"})
+    report = analyze([str(tmp_path)], settings_for(tmp_path, {"no-cache": True}), root=tmp_path)
+    (error,) = report.errors
+    assert error.path == "alias.py"
+    assert "line 3" in error.message
+    assert error.message.endswith(
+        "needs Python 3.12 or later (a `type` alias statement); "
+        f"mldebt is running on Python {sys.version_info.major}.{sys.version_info.minor}"
+    )

@@ -10,6 +10,7 @@ import ast
 import io
 import re
 import tokenize
+from dataclasses import replace
 
 from mldebt.discover import SourceFile
 from mldebt.parse.configs import config_facts, launcher_facts
@@ -19,7 +20,7 @@ from mldebt.parse.notebook import notebook_facts
 from mldebt.parse.python import python_facts
 from mldebt.parse.requirements import requirements_facts, with_conda_smells
 from mldebt.parse.secrets import redact_secrets
-from mldebt.parse.syntax import newer_syntax
+from mldebt.parse.syntax import may_be_newer, newer_syntax
 
 _SYNTAX = re.compile(r"^syntax error: (?P<msg>.*?)(?: \(line (?P<line>\d+|None)\))?$", re.S)
 
@@ -32,9 +33,10 @@ def _extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
     text = _decode(source, data)
     if source.kind == "python":
         try:
-            return python_facts(source.rel, text, module)
+            facts = python_facts(source.rel, text, module)
         except FileSkipped as exc:
             raise _true_reason(exc, text) from None
+        return _partly_analysed(facts, text)
     if source.kind == "notebook":
         return notebook_facts(source.rel, text, module)
     if source.kind == "config":
@@ -44,6 +46,27 @@ def _extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
     if source.kind == "launcher":
         return launcher_facts(source.rel, text)
     raise FileSkipped(f"unknown file kind {source.kind!r}")
+
+
+def _partly_analysed(facts: FileFacts, text: str) -> FileFacts:
+    """Newer syntax that CPython's parser here refuses but the fact extractor accepted: the
+    file's rules could not run (they read CPython's tree), and the errors say why.
+
+    Screened cheaply: only a file without smells that holds a construct newer than this Python
+    is parsed again.
+    """
+    if facts.smells or facts.key_uses or not may_be_newer(text):
+        return facts
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        hint = newer_syntax(text, exc.lineno, exc.msg or "")
+        if hint is not None:
+            why = f"file rules not run: line {exc.lineno} {hint}"
+            return replace(facts, problems=(*facts.problems, why))
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return facts
 
 
 def _true_reason(exc: FileSkipped, text: str) -> FileSkipped:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 
-__all__ = ["newer_syntax"]
+__all__ = ["may_be_newer", "newer_syntax"]
 
 _V = tuple[int, int]
 
@@ -52,3 +52,12 @@ def newer_syntax(text: str, line: int | None, message: str = "", running: _V | N
                 f"mldebt is running on Python {running[0]}.{running[1]}"
             )
     return None
+
+
+def may_be_newer(text: str, running: _V | None = None) -> bool:
+    """Whether `text` holds any construct newer than `running`: a cheap screen before a parse."""
+    running = running or (sys.version_info.major, sys.version_info.minor)
+    return any(version > running and pattern.search(text) for version, _, pattern, _ in _FEATURES_MULTILINE)
+
+
+_FEATURES_MULTILINE = tuple((v, w, re.compile(p.pattern, re.M), m) for v, w, p, m in _FEATURES)
