@@ -703,3 +703,14 @@ def test_a_file_with_newer_syntax_is_named_in_errors(tmp_path: Path) -> None:
         "needs Python 3.12 or later (a `type` alias statement); "
         f"mldebt is running on Python {sys.version_info.major}.{sys.version_info.minor}"
     )
+
+
+@pytest.mark.parametrize("git", [False, True], ids=["walk", "git"])
+def test_a_broken_link_to_a_source_file_is_an_error(tmp_path: Path, git: bool) -> None:
+    write(tmp_path, {"pyproject.toml": "", "ok.py": "x = 1\n"})
+    (tmp_path / "gone.py").symlink_to("nowhere.py")
+    (tmp_path / "notes.bin").symlink_to("nowhere.bin")  # not a file mldebt reads: no error
+    if git:
+        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    report = analyze([str(tmp_path)], settings_for(tmp_path, {"no-cache": True}), root=tmp_path)
+    assert errors_of(report) == {"gone.py": "cannot read: broken symlink"}

@@ -248,6 +248,12 @@ class _Walker:
                 return None
         return kind
 
+    def _unreadable(self, path: Path, exc: OSError) -> None:
+        """A file mldebt would analyse but cannot stat (a broken or looping link): an error."""
+        rel = self.rel(path)
+        if classify(rel) is not None and not self._matches(rel, is_dir=False):
+            self.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
+
     def files(self, top: Path) -> Iterator[Path]:
         listed = _git_files(top)
         if listed is None:
@@ -259,8 +265,10 @@ class _Walker:
                 if not stat.S_ISREG(path.stat().st_mode):  # a submodule, a nested repo, a link to a directory
                     continue
             except OSError as exc:
-                if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):  # deleted, dangling link
-                    self.errors.append(FileError(self.rel(path), f"cannot read: {exc.strerror or exc}"))
+                if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+                    self._unreadable(path, exc)
+                elif os.path.islink(path):  # not deleted: a link to nothing
+                    self._unreadable(path, OSError(errno.ENOENT, "broken symlink"))
                 continue
             if any(self.dir_excluded(parent) for parent in _parents_below(path, top)):
                 continue
@@ -285,6 +293,8 @@ class _Walker:
                             subdirs.append(path)
                     elif entry.is_file():  # follows a link to a file
                         yield path
+                    elif entry.is_symlink() and not os.path.exists(path):
+                        self._unreadable(path, OSError(errno.ENOENT, "broken symlink"))
                 except OSError as exc:  # a path too long, a permission denied on a link target...
                     self.errors.append(FileError(self.rel(path), f"cannot read: {exc.strerror or exc}"))
                     continue
