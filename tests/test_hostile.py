@@ -714,3 +714,17 @@ def test_a_broken_link_to_a_source_file_is_an_error(tmp_path: Path, git: bool) -
         subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     report = analyze([str(tmp_path)], settings_for(tmp_path, {"no-cache": True}), root=tmp_path)
     assert errors_of(report) == {"gone.py": "cannot read: broken symlink"}
+
+
+def test_config_errors_quote_the_repository_inertly(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": '[tool.mldebt]\n"\\u001b]0;owned\\u0007" = 1\n', "a.py": "x = 1\n"})
+    code, _, err = cli("check", str(tmp_path))
+    assert code == 2 and "\x1b" not in err and "unknown key '\\x1b]0;owned\\x07'" in err, err
+
+
+def test_graph_export_of_a_lone_surrogate_literal(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "a.py": 'import pandas as pd\n\ndf = pd.read_csv("\\udcff.csv")\n'})
+    for fmt in ("json", "graphml", "dot", "mermaid"):
+        code, out, err = cli("graph", str(tmp_path), "--no-cache", "--format", fmt)
+        assert code == 0, err
+        out.encode("utf-8")

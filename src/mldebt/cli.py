@@ -23,7 +23,7 @@ import click
 from mldebt import __version__
 from mldebt.config import ConfigError
 from mldebt.model import Report
-from mldebt.textsafe import inert
+from mldebt.textsafe import inert, utf8_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,7 +51,7 @@ def _guard(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
-            click.echo(f"mldebt: error: {exc}", err=True)
+            click.echo(f"mldebt: error: {inert(str(exc))}", err=True)  # keys and values come from the repository
             sys.exit(2)
         except KeyboardInterrupt:
             click.echo("mldebt: interrupted", err=True)
@@ -65,7 +65,8 @@ def _guard(func: F) -> F:
             if verbose:
                 traceback.print_exc()
             click.echo(
-                f"mldebt: internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", err=True
+                f"mldebt: internal error: {type(exc).__name__}: {inert(str(exc))} (run with --verbose for details)",
+                err=True,
             )
             sys.exit(2)
         finally:
@@ -303,7 +304,7 @@ def graph(
     root_path = Path(os.path.abspath(root)) if root else find_project_root(paths)
     settings = settings_for(root_path, {"no-cache": no_cache or None})
     built, errors = build_project(paths, settings, root=root_path)
-    text = export(built.graph, fmt)
+    text = utf8_safe(export(built.graph, fmt))
     for err in errors:
         click.echo(f"{inert(err.path)}: error: {inert(err.message)}", err=True)
     if output_file:
