@@ -369,6 +369,10 @@ def test_jobs_are_capped_at_the_cpu_count(tmp_path: Path) -> None:
 
 def _allocate_extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
     if data.startswith(b"HUGE"):
+        import resource
+
+        if resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY:  # never zero 5 GiB for real
+            raise RuntimeError("no memory limit in this process")
         bytearray(runner.WORKER_MEMORY + (1 << 30))  # more address space than a worker may have
     return FileFacts(source.rel, source.kind, module, 1)
 
@@ -728,3 +732,16 @@ def test_graph_export_of_a_lone_surrogate_literal(tmp_path: Path) -> None:
         code, out, err = cli("graph", str(tmp_path), "--no-cache", "--format", fmt)
         assert code == 0, err
         out.encode("utf-8")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS semantics")
+def test_a_large_file_is_parsed_under_the_memory_limit_even_alone(tmp_path: Path) -> None:
+    # the pre-commit case: one changed file, -j 1; a large file still goes to a worker
+    write(
+        tmp_path, {"big.py": b"HUGE = 1\n" + b"# padding\n" * (runner.ISOLATE_BYTES // 10 + 1), "small.py": "x = 1\n"}
+    )
+    sources = [SourceFile(tmp_path / rel, rel, "python") for rel in ("big.py", "small.py")]
+    settings = Settings(jobs=1, no_cache=True, max_file_size=4 << 20)
+    result = runner.collect_facts(sources, settings, _allocate_extract, root=tmp_path)
+    assert result.errors == (FileError("big.py", runner.OUT_OF_MEMORY),)
+    assert [f.path for f in result.facts] == ["small.py"]

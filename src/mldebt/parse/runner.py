@@ -43,6 +43,7 @@ MAX_BATCH = 32  # files per task: few enough to balance load, enough to amortise
 BINARY_PROBE = 8192
 CRASHED = "the parser died on this file (its worker process was killed: a crash or out of memory)"
 WORKER_MEMORY = 4 << 30  # bytes of address space per worker process
+ISOLATE_BYTES = 1 << 20  # a file this large is parsed in a worker (under WORKER_MEMORY), never in-process
 OUT_OF_MEMORY = f"needs more memory than a worker may use ({WORKER_MEMORY >> 20} MiB), not analysed"
 
 
@@ -287,7 +288,8 @@ def collect_facts(
     outcomes: list[_Outcome] = []
     if tasks:
         workers = _workers(settings)
-        if workers == 1 or len(tasks) < MIN_POOL_FILES:
+        few = workers == 1 or len(tasks) < MIN_POOL_FILES
+        if few and all(len(data) <= ISOLATE_BYTES for _, data, _ in tasks):
             outcomes = _run_in_process(extract, tasks)
         else:
             try:
