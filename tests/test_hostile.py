@@ -745,3 +745,11 @@ def test_a_large_file_is_parsed_under_the_memory_limit_even_alone(tmp_path: Path
     result = runner.collect_facts(sources, settings, _allocate_extract, root=tmp_path)
     assert result.errors == (FileError("big.py", runner.OUT_OF_MEMORY),)
     assert [f.path for f in result.facts] == ["small.py"]
+
+
+def test_syntax_warnings_about_the_analysed_code_are_not_printed(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "w.py": "x = [0x1for x in y]\n"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "mldebt", "check", "--no-cache", str(tmp_path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr

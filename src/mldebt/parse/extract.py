@@ -10,6 +10,7 @@ import ast
 import io
 import re
 import tokenize
+import warnings
 from dataclasses import replace
 
 from mldebt.discover import SourceFile
@@ -48,6 +49,12 @@ def _extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
     raise FileSkipped(f"unknown file kind {source.kind!r}")
 
 
+def _quiet_parse(text: str) -> None:
+    with warnings.catch_warnings():  # SyntaxWarnings about the analysed code are not ours to print
+        warnings.simplefilter("ignore")
+        ast.parse(text)
+
+
 def _partly_analysed(facts: FileFacts, text: str) -> FileFacts:
     """Newer syntax that CPython's parser here refuses but the fact extractor accepted: the
     file's rules could not run (they read CPython's tree), and the errors say why.
@@ -58,7 +65,7 @@ def _partly_analysed(facts: FileFacts, text: str) -> FileFacts:
     if facts.smells or facts.key_uses or not may_be_newer(text):
         return facts
     try:
-        ast.parse(text)
+        _quiet_parse(text)
     except SyntaxError as exc:
         hint = newer_syntax(text, exc.lineno, exc.msg or "")
         if hint is not None:
@@ -79,7 +86,7 @@ def _true_reason(exc: FileSkipped, text: str) -> FileSkipped:
     if hint is not None:
         return FileSkipped(f"{exc}: {hint}", exc.line)
     try:
-        ast.parse(text)
+        _quiet_parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return exc  # a real syntax error
     return FileSkipped(f"valid Python that the parser could not handle, not analysed ({m['msg']})", exc.line)

@@ -21,6 +21,7 @@ import signal
 import threading
 import time
 import tokenize
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -96,7 +97,9 @@ def _exit_with_parent(parent: int) -> None:
 def _extract_one(extract: Extract, task: _Task) -> _Outcome:
     source, data, module = task
     try:
-        result = extract(source, data, module)
+        with warnings.catch_warnings():  # SyntaxWarnings about the analysed code would reach the terminal
+            warnings.simplefilter("ignore")
+            result = extract(source, data, module)
     except FileSkipped as exc:
         return False, str(exc)
     except MemoryError:
