@@ -753,3 +753,12 @@ def test_syntax_warnings_about_the_analysed_code_are_not_printed(tmp_path: Path)
         [sys.executable, "-m", "mldebt", "check", "--no-cache", str(tmp_path)], capture_output=True, text=True
     )
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+def test_a_callers_own_cache_dir_override_is_not_confined(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    elsewhere = tmp_path / "bench-cache"
+    elsewhere.mkdir()
+    settings = settings_for(project, {"cache-dir": str(elsewhere)})
+    analyze([str(project)], settings, root=project)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["v1"]  # used, and never tagged

@@ -459,7 +459,8 @@ def load_settings(
             merged[attr] = previous + value
         else:
             merged[attr] = value
-    if not merged.get("no_cache"):
-        cache_where = _Where(None) if "cache_dir" in cli_values else _Where(_display(path))
-        _check_cache_dir(Path(root), str(merged.get("cache_dir", Settings().cache_dir)), cache_where)
+    if not merged.get("no_cache") and "cache_dir" not in cli_values:
+        # the repository's choice (its pyproject.toml, or a committed default directory) is
+        # checked; a caller's own override (the API, a benchmark's temporary directory) is not
+        _check_cache_dir(Path(root), str(merged.get("cache_dir", Settings().cache_dir)), _Where(_display(path)))
     return Settings(**merged)  # type: ignore[arg-type]
