@@ -420,6 +420,7 @@ def test_a_broken_notebook_cell_costs_that_cell_only_and_is_named(tmp_path: Path
         "cell 4 not analysed: syntax error: Missing parentheses in call to 'print'. Did you mean print(...)? "
         "(line 1 of the cell)",
     ]
+    assert render(report, "text").endswith("; 1 file could not be analysed.\n")  # one file, two entries
 
 
 @pytest.mark.parametrize(

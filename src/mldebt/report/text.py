@@ -109,7 +109,7 @@ def _summary_line(report: Report, findings: list[Finding]) -> str:
         pct = int(100 * s.resolved_io_sites / s.io_sites)  # floor: never 100% unless all
         clauses.append(f"{s.resolved_io_sites:,} of {s.io_sites:,} data reads/writes resolved ({pct}%)")
     if report.errors:
-        n = len(report.errors)
+        n = len({e.path for e in report.errors})  # a notebook with two bad cells is one file
         clauses.append(f"{_plural(n, 'file')} could not be analysed")
     return "; ".join(clauses) + "."
 
