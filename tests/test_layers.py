@@ -8,6 +8,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "mldebt"
 RANK: dict[str, float] = {
     "model": 0,
+    "textsafe": 0,
     "config": 1,
     "catalog": 1,
     "discover": 2,

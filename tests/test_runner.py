@@ -109,7 +109,7 @@ def test_screening_errors(tmp_path: Path) -> None:
         FileError("adir.py", "cannot read file: Is a directory"),
         FileError("badcookie.py", "bad encoding declaration: unknown encoding: nope"),
         FileError("big.py", "file is larger than the size limit (201 bytes > 100); raise max-file-size to analyse it"),
-        FileError("bin.py", "binary file, not analysed"),
+        FileError("bin.py", "binary file (a NUL byte on line 2), not analysed"),
         FileError("boom.py", "internal error while analysing this file: ValueError: bad thing"),
         FileError("conf.yaml", "not valid UTF-8 (byte 0xe9 at offset 5)"),
         FileError("exit.py", "internal error while analysing this file: SystemExit: 3"),
@@ -163,7 +163,8 @@ def test_cache_directory_layout(tmp_path: Path) -> None:
         "CACHEDIR.TAG",
         entry.relative_to(cache_dir).as_posix(),
     ]
-    assert json.loads(entry.read_text())["key"] == key
+    mac, payload = entry.read_text().split("\n", 1)
+    assert len(mac) == 64 and json.loads(payload)["key"] == key
 
 
 def test_same_content_two_paths_two_entries(tmp_path: Path) -> None:
@@ -275,9 +276,10 @@ def test_tampered_cache_file_is_a_miss(tmp_path: Path) -> None:
     entry_a = tmp_path / ".mldebt_cache" / "v1" / key_a[:2] / f"{key_a}.json"
     entry_b = tmp_path / ".mldebt_cache" / "v1" / key_b[:2] / f"{key_b}.json"
     assert cache.get(key_a) == expected("a.py", "a = 1\n", "a")
-    doc = json.loads(entry_a.read_text())
+    mac, payload = entry_a.read_text().split("\n", 1)
+    doc = json.loads(payload)
     doc["facts"][3] = {"$": "os.system"}
-    entry_a.write_text(json.dumps(doc))
+    entry_a.write_text(mac + "\n" + json.dumps(doc))
     entry_b.write_text(entry_a.read_text().replace(key_a, key_b))  # valid-looking, wrong key
     entry_b.write_text(entry_b.read_text()[:-1])  # and truncated
     assert cache.get(key_a) is None and cache.get(key_b) is None
@@ -323,7 +325,7 @@ def test_dead_worker_costs_one_file(tmp_path: Path, killer: str) -> None:
     files = make(tmp_path, contents)
     result = run(tmp_path, files, jobs=2, no_cache=True)
     assert result.errors == (FileError("m05.py", CRASHED),)
-    assert CRASHED == "the parser crashed on this file (worker process died)"
+    assert CRASHED == "the parser died on this file (its worker process was killed: a crash or out of memory)"
     assert result.facts == tuple(expected(rel, text, rel[:-3]) for rel, text in contents.items() if rel != "m05.py")
     assert CALLS == []  # everything ran in worker processes
 

@@ -13,12 +13,14 @@ from mldebt import __version__
 from mldebt.catalog import load_rules
 from mldebt.config import Settings, load_settings
 from mldebt.discover import discover, find_project_root
-from mldebt.graph.build import Built, build
+from mldebt.graph.build import Built
+from mldebt.graph.tolerant import build_tolerant
 from mldebt.model import FileError, Report, Summary
 from mldebt.parse.extract import extract
 from mldebt.parse.runner import collect_facts
 from mldebt.rules import REGISTRY
 from mldebt.rules.engine import enabled_rules, known_options, run_rules
+from mldebt.rules.limits import cap_findings
 from mldebt.workspace import Progress
 
 __all__ = ["Progress", "Report", "analyze", "analyze_project", "build_project", "settings_for"]
@@ -69,11 +71,15 @@ def _scan(
         progress.phase("parse", len(found.files))
         collected = collect_facts(found.files, settings, extract, root=root, progress=progress.advance, overlay=overlay)
         progress.phase("graph")
-    built = build(collected.facts)
+    built, inconsistent = build_tolerant(collected.facts)
     lines = sum(f.lines for f in collected.facts if f.kind in ("python", "notebook"))
     files = sum(1 for f in collected.facts if f.kind in ("python", "notebook"))
     # a YAML/JSON file that no code reads as configuration (a Helm template, a result dump) is no error
-    errors = [e for e in (*found.errors, *collected.errors) if not built.project.unread_config_error(e.path, e.message)]
+    errors = [
+        e
+        for e in (*found.errors, *collected.errors, *inconsistent)
+        if not built.project.unread_config_error(e.path, e.message)
+    ]
     return _Scan(root, built, errors, files, lines, collected.cached)
 
 
@@ -137,7 +143,8 @@ def analyze_project(
     if progress is not None:
         progress.phase("rules")
     rules = enabled_rules(settings)
-    findings = run_rules(scan.built, rules, settings)
+    findings, capped = cap_findings(run_rules(scan.built, rules, settings))
+    scan.errors.extend(capped)
     infos = load_rules()
     sites = scan.built.io_sites
     resolved = sum(1 for s in sites if str(s.resolution) in ("exact", "imported", "config", "parameter"))

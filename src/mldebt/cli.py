@@ -1,12 +1,15 @@
 """The `mldebt` command: a thin click shell over `mldebt.api`.
 
-Exit codes, as in ruff: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+Exit codes, as in ruff: 0 no findings, 1 findings, 2 usage, configuration or internal error;
+130 on Ctrl-C (SIGINT) and 143 on SIGTERM, after stopping the worker processes.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -21,22 +24,43 @@ from mldebt import __version__
 from mldebt.config import ConfigError
 from mldebt.model import Report, Summary
 from mldebt.report import FORMATS
+from mldebt.textsafe import inert, utf8_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that worker processes are stopped on the way out."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def _guard(func: F) -> F:
-    """No traceback reaches the user: configuration errors and crashes exit 2 with a message."""
+    """No traceback reaches the user: configuration errors and crashes exit 2 with a message;
+    Ctrl-C exits 130 and SIGTERM 143 (128 + the signal), never 1, which means "findings"."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         verbose = bool(kwargs.get("verbose"))
+        previous = None
+        try:
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        except ValueError:  # not in the main thread (an embedding host): leave signals alone
+            pass
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
-            click.echo(f"mldebt: error: {exc}", err=True)
+            click.echo(f"mldebt: error: {inert(str(exc))}", err=True)  # keys and values come from the repository
             sys.exit(2)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            click.echo("mldebt: interrupted", err=True)
+            sys.exit(128 + signal.SIGINT)
+        except Terminated:
+            click.echo("mldebt: terminated", err=True)
+            sys.exit(128 + signal.SIGTERM)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except BrokenPipeError:  # `mldebt rules | head -1`: the reader has all it wanted
             _silence_stdout()
@@ -45,9 +69,13 @@ def _guard(func: F) -> F:
             if verbose:
                 traceback.print_exc()
             click.echo(
-                f"mldebt: internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", err=True
+                f"mldebt: internal error: {type(exc).__name__}: {inert(str(exc))} (run with --verbose for details)",
+                err=True,
             )
             sys.exit(2)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
 
@@ -89,6 +117,46 @@ def _progress(quiet: bool) -> Any:
     from mldebt.report.progress import ScanProgress, wanted
 
     return ScanProgress() if wanted(quiet) else nullcontext(None)
+
+
+def _check_output_file(output_file: str | None) -> None:
+    """Fail before the analysis, not after it, when the report could not be written."""
+    if not output_file:
+        return
+    directory = os.path.dirname(os.path.abspath(output_file))
+    if not os.path.isdir(directory):
+        raise click.BadParameter(f"directory {directory!r} does not exist", param_hint="'-o' / '--output-file'")
+    if os.path.isdir(output_file):
+        raise click.BadParameter(f"{output_file!r} is a directory", param_hint="'-o' / '--output-file'")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"directory {directory!r} is not writable", param_hint="'-o' / '--output-file'")
+
+
+def _write_atomically(output_file: str, text: str) -> None:
+    """Temporary file, then rename: a failure never leaves a truncated report behind."""
+    target = os.path.abspath(output_file)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".mldebt-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        try:
+            mode = os.stat(target).st_mode & 0o777  # keep an existing report's mode
+        except OSError:
+            mode = 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -212,6 +280,7 @@ def check(
     """Analyse PATHS (default: the current directory) and report ML technical debt."""
     from mldebt.report import render
 
+    _check_output_file(output_file)
     overrides = {
         "select": _codes(select),
         "extend-select": _codes(extend_select),
@@ -274,7 +343,7 @@ def check(
         raw_notebook_lines=notebook_locations == "file",
     )
     if output_file:
-        Path(output_file).write_text(text, encoding="utf-8")
+        _write_atomically(output_file, text)
     else:
         _write(text)
     from mldebt.gate import fixed_note, unanalysed_note
@@ -500,6 +569,7 @@ def graph(
     from mldebt.graph import view as views
 
     paths = list(paths) or ["."]
+    _check_output_file(output_file)
     root_path = Path(os.path.abspath(root)) if root else find_project_root(paths)
     try:
         edge_kinds = views.parse_kinds(kinds) if kinds else None
@@ -528,14 +598,14 @@ def graph(
             built.graph, edge_kinds, findings=report.findings, everything=everything, unresolved=unresolved
         )
     view = views.guard(view, fmt, max_edges, group_by_file=group_by == "file")
-    text = views.render(built.graph, view, fmt, group_by_file=group_by == "file")
+    text = utf8_safe(views.render(built.graph, view, fmt, group_by_file=group_by == "file"))
     if not quiet:
         for err in report.errors:
-            click.echo(f"{err.path}: error: {err.message}", err=True)
+            click.echo(f"{inert(err.path)}: error: {inert(err.message)}", err=True)
         for warning in view.warnings:
             click.echo(f"mldebt: warning: {warning}", err=True)
     if output_file:
-        Path(output_file).write_text(text, encoding="utf-8")
+        _write_atomically(output_file, text)
     else:
         _write(text)
 

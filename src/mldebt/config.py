@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import math
 import os
 import sys
 from collections.abc import Collection, Iterable, Mapping
@@ -228,6 +229,21 @@ def _conforms(value: object, expected: type) -> bool:
     return isinstance(value, expected)
 
 
+MAX_INT = 10**9  # no setting means anything beyond this; larger values overflow C sizes
+MAX_FILE_SIZE = 1 << 30
+MAX_PYPROJECT = 8 << 20  # bytes: a configuration, not a data file
+
+
+def _in_range(value: object) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return abs(value) <= MAX_INT
+    if isinstance(value, float):
+        return math.isfinite(value) and abs(value) <= MAX_INT
+    return True
+
+
 def _parse_per_file_ignores(
     key: str, value: object, known: Collection[str], where: _Where
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -283,7 +299,12 @@ def _parse_rules(
             expected = allowed[name]
             if not _conforms(val, expected):
                 raise where.error(f"'rules.{code}.{name}' must be of type {expected.__name__}")
-        out.append((code, tuple((name, _freeze(val)) for name, val in opts.items())))
+            if not _in_range(val):
+                raise where.error(f"'rules.{code}.{name}' is out of range (a finite number of at most {MAX_INT})")
+        try:
+            out.append((code, tuple((name, _freeze(val)) for name, val in opts.items())))
+        except RecursionError:
+            raise where.error(f"'rules.{code}' is nested too deeply") from None
     return tuple(out)
 
 
@@ -315,6 +336,8 @@ def _parse(
             assert isinstance(value, int)
             if value <= 0:
                 raise where.error(f"{where.key(key)} must be a positive integer")
+            if value > MAX_FILE_SIZE:
+                raise where.error(f"{where.key(key)} must be at most {MAX_FILE_SIZE} (1 GiB)")
             out[attr] = value
         elif key == "jobs":
             if not _is_int(value):
@@ -322,6 +345,7 @@ def _parse(
             assert isinstance(value, int)
             if value < 1:
                 raise where.error(f"{where.key(key)} must be at least 1")
+            value = min(value, MAX_INT)  # the runner caps workers at the CPU count
             out[attr] = value
         elif key in ("cache-dir", "output-format"):
             if not isinstance(value, str) or not value:
@@ -347,17 +371,22 @@ def _read_pyproject(path: Path) -> Mapping[str, object]:
     """The `[tool.mldebt]` table of `path`, or {} when the file or the table is missing."""
     where = _display(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_PYPROJECT + 1)
     except FileNotFoundError:
         return {}
     except OSError as exc:
         raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_PYPROJECT:
+        raise ConfigError(f"{where}: larger than {MAX_PYPROJECT >> 20} MiB, not read")
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{where}: not valid UTF-8 (byte offset {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: [tool.mldebt] {_deepest_key(data)} is nested too deeply") from None
     tool = doc.get("tool", {})
     table = tool.get("mldebt", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
@@ -436,6 +465,51 @@ def find_config(project_root: Path, top: Path | None = None) -> Path | None:
         directory = directory.parent
 
 
+def _deepest_key(data: bytes) -> str:
+    """The key on the line that opens the most brackets: what a too-deep value is set on."""
+    best, name = -1, "a value"
+    for line in data.decode("utf-8", "replace").splitlines():
+        depth = line.count("[") + line.count("{")
+        if depth > best and "=" in line:
+            best, name = depth, "'" + line.split("=", 1)[0].strip().strip("\"'") + "'"
+    return name
+
+
+def _check_cache_dir(root: Path, value: str, where: _Where) -> None:
+    """`cache-dir` must be a directory of its own inside the root, reached through no symlink.
+
+    mldebt writes there (and tags what it creates with `.gitignore` and `CACHEDIR.TAG`): a
+    cache dir of `..`, an absolute path, a committed symlink, the root or a source directory
+    would let a repository make it write, or hide files, elsewhere.
+    """
+    key = where.key("cache-dir")
+    if os.path.isabs(value):
+        raise where.error(f"{key} must be a relative path inside the project root, not '{value}'")
+    base = Path(os.path.abspath(root))
+    target = Path(os.path.normpath(base / value))
+    if target == base or base not in target.parents:
+        raise where.error(f"{key} must be a directory inside the project root, not '{value}'")
+    walked = base
+    for part in target.relative_to(base).parts:
+        walked = walked / part
+        if os.path.islink(walked):
+            raise where.error(f"{key} must not be or go through a symlink ('{walked.relative_to(base).as_posix()}')")
+    if not os.path.lexists(target):
+        return
+    if not target.is_dir():
+        raise where.error(f"{key} '{value}' exists and is not a directory")
+    try:
+        names = os.listdir(target)
+    except OSError as exc:
+        raise where.error(f"{key} '{value}' cannot be read: {exc.strerror or exc}") from None
+    foreign = sorted(n for n in names if n not in _CACHE_NAMES and not n.startswith(".tmp-"))
+    if foreign:
+        raise where.error(f"{key} '{value}' holds files that are not mldebt's cache (e.g. '{foreign[0]}')")
+
+
+_CACHE_NAMES = frozenset({"CACHEDIR.TAG", ".gitignore", "v1", "fixes"})  # facts, fix proposals
+
+
 def load_settings(
     root: Path,
     overrides: Mapping[str, object] | None = None,
@@ -478,4 +552,12 @@ def load_settings(
             merged[attr] = previous + value
         else:
             merged[attr] = value
+    if not merged.get("no_cache") and "cache_dir" not in cli_values:
+        # the repository's choice (its pyproject.toml, or a committed default directory) is
+        # checked; a caller's own override (the API, a benchmark's temporary directory) is not
+        _check_cache_dir(
+            Path(root),
+            str(merged.get("cache_dir", Settings().cache_dir)),
+            _Where(_display(path) if path is not None else "mldebt's defaults", table=path is not None),
+        )
     return Settings(**merged)  # type: ignore[arg-type]

@@ -12,7 +12,8 @@ globs checked with `config.glob_match`:
 - a trailing `/` matches directories only (all defaults do).
 Patterns apply below each path given on the command line, never to the given path itself or
 its parents: `mldebt check build/` analyses `build/`, and an explicitly named file is always
-analysed. With the defaults, a directory holding `pyvenv.cfg` (a virtual environment, whatever
+analysed. A file whose real path is outside the project root (a committed link to
+`~/.config/...`) is never read: it is reported in errors. With the defaults, a directory holding `pyvenv.cfg` (a virtual environment, whatever
 its name, e.g. `env/`) is skipped too. A directory holding `CACHEDIR.TAG` is always skipped.
 
 JSON that is data rather than configuration is skipped when found by a walk: `package.json`,
@@ -21,8 +22,10 @@ JSON that is data rather than configuration is skipped when found by a walk: `pa
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,6 +33,7 @@ from pathlib import Path
 
 from mldebt.config import Settings, glob_match
 from mldebt.model import FileError
+from mldebt.textsafe import path_text
 
 __all__ = [
     "DEFAULT_EXCLUDE",
@@ -213,7 +217,9 @@ class _Walker:
         self._dir_memo: dict[Path, bool] = {}
 
     def rel(self, path: Path) -> str:
-        return os.path.relpath(path, self.root).replace(os.sep, "/")
+        # Undecodable bytes in a name are escaped here, where paths become strings: every
+        # report format can then encode them (the file is still opened through `path`).
+        return path_text(os.path.relpath(path, self.root).replace(os.sep, "/"))
 
     def _matches(self, rel: str, *, is_dir: bool) -> bool:
         return any(glob_match(p, rel, is_dir=is_dir) for p in self.patterns)
@@ -242,6 +248,12 @@ class _Walker:
                 return None
         return kind
 
+    def _unreadable(self, path: Path, exc: OSError) -> None:
+        """A file mldebt would analyse but cannot stat (a broken or looping link): an error."""
+        rel = self.rel(path)
+        if classify(rel) is not None and not self._matches(rel, is_dir=False):
+            self.errors.append(FileError(rel, f"cannot read: {exc.strerror or exc}"))
+
     def files(self, top: Path) -> Iterator[Path]:
         listed = _git_files(top)
         if listed is None:
@@ -249,7 +261,14 @@ class _Walker:
             return
         for name in listed:
             path = top / name
-            if not path.is_file():  # deleted, a submodule, a nested repo, a link to a directory
+            try:
+                if not stat.S_ISREG(path.stat().st_mode):  # a submodule, a nested repo, a link to a directory
+                    continue
+            except OSError as exc:
+                if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+                    self._unreadable(path, exc)
+                elif os.path.islink(path):  # not deleted: a link to nothing
+                    self._unreadable(path, OSError(errno.ENOENT, "broken symlink"))
                 continue
             if any(self.dir_excluded(parent) for parent in _parents_below(path, top)):
                 continue
@@ -263,7 +282,7 @@ class _Walker:
                 with os.scandir(directory) as it:
                     entries = sorted(it, key=lambda e: e.name)
             except OSError as exc:
-                self.errors.append(FileError(self.rel(directory), f"cannot read directory: {exc.strerror}"))
+                self.errors.append(FileError(self.rel(directory), f"cannot read directory: {exc.strerror or exc}"))
                 continue
             subdirs = []
             for entry in entries:
@@ -274,7 +293,10 @@ class _Walker:
                             subdirs.append(path)
                     elif entry.is_file():  # follows a link to a file
                         yield path
-                except OSError:
+                    elif entry.is_symlink() and not os.path.exists(path):
+                        self._unreadable(path, OSError(errno.ENOENT, "broken symlink"))
+                except OSError as exc:  # a path too long, a permission denied on a link target...
+                    self.errors.append(FileError(self.rel(path), f"cannot read: {exc.strerror or exc}"))
                     continue
             stack.extend(reversed(subdirs))
 
@@ -289,6 +311,13 @@ def _parents_below(path: Path, top: Path) -> Iterable[Path]:
     return reversed(chain)
 
 
+def _inside(real: str, real_root: str) -> bool:
+    try:
+        return os.path.commonpath([real, real_root]) == real_root
+    except ValueError:  # another drive on Windows
+        return False
+
+
 def discover(paths: Sequence[str | os.PathLike[str]], root: Path, settings: Settings | None = None) -> Discovery:
     """The files to analyse under `paths` (files or directories), relative to `root`."""
     settings = settings or Settings()
@@ -297,7 +326,7 @@ def discover(paths: Sequence[str | os.PathLike[str]], root: Path, settings: Sett
     found: list[SourceFile] = []
     for given in paths:
         path = Path(os.path.abspath(given))
-        shown = Path(given).as_posix()
+        shown = path_text(Path(given).as_posix())
         if path.is_dir():
             for file in walker.files(path):
                 kind = walker.file_kind(file)
@@ -317,8 +346,14 @@ def discover(paths: Sequence[str | os.PathLike[str]], root: Path, settings: Sett
 
     files: list[SourceFile] = []
     seen: set[str] = set()
+    real_root = os.path.realpath(root)
     for source in sorted(found, key=lambda s: s.rel):
         real = os.path.realpath(source.path)
+        if not _inside(real, real_root):  # the root is a boundary: `conf.yaml -> ~/.config/...`
+            linked = _inside(os.path.realpath(source.path.parent), real_root)
+            why = "symlink to outside the project" if linked else "outside the project root"
+            walker.errors.append(FileError(source.rel, f"{why}, not read"))
+            continue
         if real not in seen:  # the same file given twice, or reached through a link
             seen.add(real)
             files.append(source)

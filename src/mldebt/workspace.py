@@ -24,7 +24,7 @@ from mldebt import __version__
 from mldebt.catalog import load_rules
 from mldebt.config import Settings, glob_match, load_settings
 from mldebt.discover import SourceFile, discover
-from mldebt.graph.build import build
+from mldebt.graph.tolerant import build_tolerant
 from mldebt.model import Confidence, FileError, Finding, Report, RuleInfo, Summary, SuppressionRecord
 from mldebt.parse.cache import Cache
 from mldebt.parse.extract import extract
@@ -32,7 +32,9 @@ from mldebt.parse.runner import collect_facts
 from mldebt.roots import ProjectRoots, report_root
 from mldebt.rules import REGISTRY
 from mldebt.rules.engine import enabled_rules, known_options, run_rules
+from mldebt.rules.limits import cap_findings
 from mldebt.suppressions import RULE_ID, apply_suppressions
+from mldebt.textsafe import path_text
 
 __all__ = ["Progress", "run"]
 
@@ -93,11 +95,11 @@ def _projects(
         proot = roots.of(source.path.parent)
         project = by_root.get(proot)
         if project is None:
-            rel_root = os.path.relpath(proot, top).replace(os.sep, "/")
+            rel_root = path_text(os.path.relpath(proot, top).replace(os.sep, "/"))
             prefix = "" if rel_root == "." else rel_root + "/"
             own = settings or (run_settings if proot == top else _settings(proot, overrides, config, top))
             project = by_root[proot] = _Project(proot, prefix, own, [])
-        rel = os.path.relpath(source.path, proot).replace(os.sep, "/")
+        rel = path_text(os.path.relpath(source.path, proot).replace(os.sep, "/"))
         if (
             project.prefix
             and project.settings is not run_settings
@@ -163,10 +165,10 @@ def run(
     ]
     if progress is not None:
         progress.phase("graph")
-    builts = [build(c.facts) for c in collections]
+    builts = [build_tolerant(c.facts) for c in collections]
     if progress is not None:
         progress.phase("rules")
-    for project, collected, built in zip(projects, collections, builts, strict=True):
+    for project, collected, (built, inconsistent) in zip(projects, collections, builts, strict=True):
         ps = project.settings
         rules = enabled_rules(ps)
         rules_on.update((r.id, infos[r.id]) for r in rules)
@@ -184,12 +186,13 @@ def run(
             info=infos[RULE_ID] if any(r.id == RULE_ID for r in rules) else None,
         )
         suppressed += applied.suppressed
-        findings.extend(_move_finding(f, project.prefix) for f in applied.findings)
+        shown, capped = cap_findings(sorted(applied.findings, key=Finding.sort_key))
+        findings.extend(_move_finding(f, project.prefix) for f in shown)
         records.extend(replace(r, path=_moved(r.path, project.prefix)) for r in applied.records)
         # a YAML/JSON file that no code reads as configuration (a Helm template, a result dump) is no error
         errors.extend(
             FileError(_moved(e.path, project.prefix), e.message)
-            for e in collected.errors
+            for e in (*collected.errors, *inconsistent, *capped)
             if not built.project.unread_config_error(e.path, e.message)
         )
         files += sum(1 for f in collected.facts if f.kind in ("python", "notebook"))

@@ -3,11 +3,15 @@
 Keyed on the unit's text and context, its findings' spans, the fix package's own source and
 libcst's version. One JSON file per entry at `DIR/fixes/ab/abcdef....json`, written atomically;
 anything unexpected on reading is a miss (no pickle: a committed cache must not run code).
+Entries are authenticated like the facts cache's (an HMAC with the user's key, kept outside the
+repository): a proposal is text that `--fix` writes into source files, so a committed or
+copied entry is never believed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib.metadata
 import json
 import os
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mldebt.fix.proposal import Proposal, RawEdit
+from mldebt.parse.cache import user_key
 
 LAYOUT = "fixes"
 
@@ -90,22 +95,31 @@ class ProposalCache:
 
     def get(self, k: str, n: int) -> tuple[Proposal | None, ...] | None:
         path = self._path(k)
-        if path is None:
+        secret = user_key() if path is not None else None
+        if path is None or secret is None:
             return None
         try:
-            return _decode(path.read_text(encoding="utf-8"), n)
+            mac, _, payload = path.read_bytes().partition(b"\n")
+            if not hmac.compare_digest(mac, hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()):
+                return None  # committed, copied or edited: not believed
+            return _decode(payload.decode("utf-8"), n)
         except (OSError, UnicodeDecodeError):
             return None
 
     def put(self, k: str, proposals: tuple[Proposal | None, ...]) -> None:
         path = self._path(k)
-        if path is None:
+        secret = user_key() if path is not None else None
+        if path is None or secret is None:
             return
+        payload = _encode(proposals).encode("utf-8", "surrogatepass")
+        mac = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
         try:
+            if any(p.is_symlink() for p in (path.parent, path.parent.parent)):
+                return  # never write through links planted in the cache directory
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(_encode(proposals))
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(mac + b"\n" + payload)
             os.replace(tmp, path)
         except OSError:
             pass  # a read-only cache directory costs speed, never the run

@@ -219,6 +219,7 @@ class _Expander:
                 resolved = site.resolved
                 if binding is not None and _uses_params(site.fact.target):
                     resolved = tuple(project.resolve_io(site.fact, path, binding=binding))
+                    self._add_bound_reads(site, function, resolved)
                 for r in resolved:
                     out.add(Base("read", artifact_id(r.artifact), site.actor_site(r), str(r.how)))
                 if not resolved:
@@ -246,6 +247,24 @@ class _Expander:
         result = frozenset(out)
         self.memo[key] = result
         return result
+
+    def _add_bound_reads(self, site: IOSite, function: str, resolved: tuple[Resolved, ...]) -> None:
+        """A read resolved under one call's binding is a read of that artifact, like the IO site's own.
+
+        The IO site resolves its parameters over all callers at once, keeping a bounded number of
+        alternatives; the binding of one call can name an artifact beyond them
+        (`get_data("jewellery")` among many datasets). Without its node and `reads` edge, models
+        and writes fed by that read would point at nothing.
+        """
+        g = self.built.graph
+        fid = function_id(site.path, function)
+        for r in resolved:
+            node = artifact_id(r.artifact)
+            if node in g:
+                continue
+            g.add_node(node, "artifact", r.artifact, pattern="*" in r.artifact)
+            s = _site(site.path, site.fact.span, f"reads `{r.artifact}` ({r.how})")
+            g.add_edge(node, fid, "reads", s, resolution=str(r.how), api=site.fact.api)
 
 
 def _uses_params(value: Value) -> bool:

@@ -107,6 +107,7 @@ class Project:
             if f.module and f.kind in ("python", "notebook"):
                 self.modules.setdefault(f.module, f)
         self._by_suffix: dict[str, list[str]] = defaultdict(list)
+        self._raw = False  # resolving the parts of a join: strings stay as written
         for name in self.modules:
             parts = name.split(".")
             for i in range(len(parts)):
@@ -279,6 +280,8 @@ class Project:
         kind = value.kind
         if kind == "str":
             text = value.text.strip()
+            if self._raw:  # a part of a join: normalised once, joined (a trailing `/` matters there)
+                return [Resolved(text, Resolution.EXACT)] if text else []
             return [Resolved(normalise(text, path), Resolution.EXACT)] if text else []
         if kind == "join":
             return self._resolve_join(value, path, function, depth, binding)
@@ -337,9 +340,14 @@ class Project:
             elif part.kind == "unknown":
                 options = [Resolved("*", Resolution.PATTERN)]
             else:
+                raw, self._raw = self._raw, True
+                try:
+                    resolved = self.resolve(part, path, function, depth + 1, binding)
+                finally:
+                    self._raw = raw
                 options = [
                     Resolved(r.artifact if r.artifact else "*", r.how, r.via, r.call_site, r.passed_literal)
-                    for r in self.resolve(part, path, function, depth + 1, binding)
+                    for r in resolved
                 ] or [Resolved("*", Resolution.PATTERN)]
             new: list[Resolved] = []
             for acc in combos:
@@ -362,7 +370,9 @@ class Project:
                 continue
             if "*" in text and how != Resolution.UNRESOLVED:
                 how = Resolution.PATTERN
-            out.append(Resolved(normalise(text, path), how, r.via, r.call_site, r.passed_literal))
+            out.append(
+                Resolved(text if self._raw else normalise(text, path), how, r.via, r.call_site, r.passed_literal)
+            )
         return _dedupe(out)
 
     def deref(self, dotted: str, path: str) -> tuple[FileFacts, Value] | None:

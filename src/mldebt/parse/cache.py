@@ -1,8 +1,17 @@
 """Content-hash cache of per-file facts, stored as JSON.
 
 Keyed on the file's bytes, kind, module and path (never on mtime, so it works in CI), plus
-`CACHE_VERSION`, which changes with mldebt, libcst and the shape of the fact classes. One JSON
-file per entry at `DIR/v1/ab/abcdef....json`, written atomically.
+`CACHE_VERSION`, which changes with mldebt, libcst and the shape of the fact classes. One file
+per entry at `DIR/v1/ab/abcdef....json`, written atomically: a line with the HMAC-SHA256 of the
+rest, then the JSON.
+
+Anyone can compute a content key, so a cache committed to a repository (or copied from another
+machine) could hide or inject findings. Entries are therefore authenticated with a key kept
+outside the repository: `$MLDEBT_CACHE_KEY` when set (a CI job that restores its cache between
+runs passes it as a secret), else a random key created once in `$XDG_CACHE_HOME/mldebt/key`
+(`~/.cache/mldebt/key`). An entry whose MAC does not verify is a miss. Without a usable key the
+cache neither reads nor writes. `CACHEDIR.TAG` and `.gitignore` are written only into a cache
+directory this process created itself.
 
 No pickle: a cache directory committed to a hostile repository must not run code. The codec
 below only builds the fact classes of `facts.py` named in an allow-list, checks every value
@@ -14,9 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import importlib.metadata
 import json
 import os
+import secrets
 import tempfile
 import types
 import typing
@@ -25,7 +36,9 @@ from pathlib import Path
 from mldebt.parse import facts
 from mldebt.parse.facts import FileFacts
 
-__all__ = ["CACHE_VERSION", "Cache", "CodecError", "decode_facts", "encode_facts"]
+__all__ = ["CACHE_VERSION", "KEY_ENV", "Cache", "CodecError", "decode_facts", "encode_facts", "user_key"]
+
+KEY_ENV = "MLDEBT_CACHE_KEY"
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -246,17 +259,75 @@ def decode_facts(text: str | bytes) -> FileFacts:
 # ---------------------------------------------------------------------------------------------
 
 
-class Cache:
-    """Facts by content key. `Cache(None)` is a cache that never hits and never stores."""
+def _user_key_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return root / "mldebt" / "key"
 
-    def __init__(self, dir: Path | None) -> None:
+
+def user_key() -> bytes | None:
+    """The key that authenticates cache entries, or None when none can be had.
+
+    `$MLDEBT_CACHE_KEY` when set; else the user's key file, created (mode 0600, 32 random
+    bytes) on first use. Two processes racing to create it agree: the first link wins.
+    """
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return hashlib.sha256(env.encode("utf-8", "surrogateescape")).digest()
+    path = _user_key_file()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        data = b""
+    except OSError:
+        return None
+    if len(data) >= 32:
+        return hashlib.sha256(data).digest()
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_hex(32).encode())
+        try:
+            os.link(tmp, path)  # atomic, never replaces a key another process made
+        except FileExistsError:
+            pass
+        data = path.read_bytes()
+    except OSError:
+        return None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return hashlib.sha256(data).digest() if len(data) >= 32 else None
+
+
+_UNSET = object()
+
+
+class Cache:
+    """Facts by content key. `Cache(None)` is a cache that never hits and never stores.
+
+    `secret` authenticates entries (default: `user_key()`); with None the cache is off.
+    """
+
+    def __init__(self, dir: Path | None, secret: bytes | object | None = _UNSET) -> None:
         self.dir = Path(dir) if dir is not None else None
-        self._ready = False  # CACHEDIR.TAG and .gitignore written
+        self._secret = secret
+        self._ready = False  # directory exists (tags written if we created it)
         self._writable = True
 
     @property
     def enabled(self) -> bool:
-        return self.dir is not None
+        return self.dir is not None and self._key() is not None
+
+    def _key(self) -> bytes | None:
+        if self._secret is _UNSET:
+            self._secret = user_key() if self.dir is not None else None
+        return self._secret if isinstance(self._secret, bytes) else None
 
     @staticmethod
     def key(data: bytes, kind: str, module: str = "", path: str = "") -> str:
@@ -280,10 +351,16 @@ class Cache:
 
     def get(self, key: str) -> FileFacts | None:
         entry = self._entry(key)
-        if entry is None:
+        secret = self._key() if entry is not None else None
+        if entry is None or secret is None:
             return None
         try:
-            raw = json.loads(entry.read_bytes())
+            blob = entry.read_bytes()
+            mac, _, payload = blob.partition(b"\n")
+            expected = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
+            if not hmac.compare_digest(mac, expected):
+                return None  # committed, copied from elsewhere, or edited: not believed
+            raw = json.loads(payload)
             if not isinstance(raw, dict) or raw.get("key") != key or raw.get("version") != CACHE_VERSION:
                 return None
             return _decode_facts(raw.get("facts"))
@@ -292,22 +369,24 @@ class Cache:
 
     def put(self, key: str, file_facts: FileFacts) -> None:
         entry = self._entry(key)
-        if entry is None or not self._prepare():
+        secret = self._key() if entry is not None else None
+        if entry is None or secret is None or not self._prepare():
             return
         assert self.dir is not None
         payload = json.dumps(
             {"version": CACHE_VERSION, "key": key, "facts": _encode(file_facts)},
             separators=(",", ":"),
             ensure_ascii=False,
-        )
+        ).encode("utf-8", "surrogateescape")
+        mac = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
         tmp = None
         try:
             if entry.parent.is_symlink() or entry.parent.parent.is_symlink():
                 return  # never write through links planted in the cache directory
             entry.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(payload)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(mac + b"\n" + payload)
             os.replace(tmp, entry)
             tmp = None
         except (OSError, ValueError):
@@ -320,17 +399,32 @@ class Cache:
                     pass
 
     def _prepare(self) -> bool:
-        """Create the directory with its CACHEDIR.TAG and .gitignore; False when unwritable."""
+        """Make sure the directory exists; False when it cannot be used.
+
+        `CACHEDIR.TAG` and `.gitignore` go only into a directory created here: written into an
+        existing directory (`cache-dir = ".."`, a planted link) they would hide files from
+        backups and from git.
+        """
         if self._ready:
             return True
         if self.dir is None or not self._writable:
             return False
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "*\n")):
-                target = self.dir / name
-                if not os.path.lexists(target):  # never write through a planted link
-                    target.write_text(text, encoding="utf-8")
+            if self.dir.is_symlink():
+                raise OSError("cache directory is a symlink")
+            self.dir.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.dir.mkdir()
+                created = True
+            except FileExistsError:
+                created = False
+                if not self.dir.is_dir() or self.dir.is_symlink():
+                    raise OSError("not a directory") from None
+            if created:
+                for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "*\n")):
+                    fd = os.open(self.dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                        fh.write(text)
         except OSError:
             self._writable = False  # unwritable: go on without storing (reads still work)
             return False

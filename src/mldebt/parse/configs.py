@@ -58,6 +58,10 @@ __all__ = [
 
 MAX_DEFS = 20_000  # config_defs kept per file: the first ones, in document order
 _MAX_VISITS = 200_000  # YAML nodes walked per document (aliases can expand exponentially)
+# Alias and merge expansion: a document may walk this many times its own node count, plus a
+# margin; beyond that (a billion-laughs or merge-key bomb) the file is an error, not a hang.
+_EXPANSION_FACTOR = 20
+_EXPANSION_MARGIN = 2_000
 
 Where = Callable[[int], tuple[int, int]]  # text offset -> (1-based line, 1-based column)
 Word = tuple[str, int, int]  # unquoted shell word, start and end offsets in its logical line
@@ -112,16 +116,19 @@ def config_facts(rel: str, text: str) -> FileFacts:
         return facts  # results, metrics, predictions: data, each key of which would be a config key
     fmt = ext.lstrip(".").upper().replace("YML", "YAML")
     try:
-        defs = tuple(islice(parse[ext](text), MAX_DEFS))
+        defs = tuple(islice(parse[ext](text), MAX_DEFS + 1))
     except RecursionError:
         raise FileSkipped(f"invalid {fmt}: nested too deeply") from None
+    if len(defs) > MAX_DEFS:  # said, not silently cut
+        defs = defs[:MAX_DEFS]
+        facts = replace(facts, problems=(f"more than {MAX_DEFS:,} keys: only the first {MAX_DEFS:,} are analysed",))
     if fmt != "YAML":
         return replace(facts, config_defs=defs)
     if name == "dvc.yaml":
         return _dvc_facts(rel, text, facts, defs)
     sweep = _sweep_facts(rel, defs)
     if sweep is not None:
-        return replace(sweep, lines=facts.lines)
+        return replace(sweep, lines=facts.lines, problems=facts.problems)
     if package := _PACKAGE.search(_header(text)):
         line = text.count("\n", 0, package.start(1)) + 1
         col = package.start(1) - (text.rfind("\n", 0, package.start(1)) + 1) + 1
@@ -225,6 +232,7 @@ def _yaml_defs(text: str) -> Iterator[ConfigDef]:
         docs = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as e:
         raise FileSkipped(_yaml_error(e, text)) from None
+    budget = [min(_MAX_VISITS, _EXPANSION_FACTOR * _distinct_nodes(docs) + _EXPANSION_MARGIN)]
     return (
         ConfigDef(
             "yaml",
@@ -236,8 +244,32 @@ def _yaml_defs(text: str) -> Iterator[ConfigDef]:
         )
         for doc in docs
         if doc is not None
-        for path, node in _yaml_leaves(doc)
+        for path, node in _yaml_leaves(doc, budget)
     )
+
+
+def _distinct_nodes(docs: Sequence[yaml.Node | None]) -> int:
+    """Nodes in the documents, each alias target counted once (a walk of the node DAG)."""
+    seen: set[int] = set()
+    stack = [d for d in docs if d is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack.append(k)
+                stack.append(v)
+    return len(seen)
+
+
+def _spend(budget: list[int], n: int = 1) -> None:
+    budget[0] -= n
+    if budget[0] < 0:
+        raise FileSkipped("YAML aliases and merge keys expand too far (an alias bomb?), not analysed")
 
 
 def _yaml_error(e: yaml.YAMLError, text: str) -> str:
@@ -251,13 +283,14 @@ def _yaml_error(e: yaml.YAMLError, text: str) -> str:
     return f"invalid YAML: {what} (line {line})"
 
 
-def _yaml_leaves(root: yaml.Node) -> Iterator[tuple[Path, yaml.Node]]:
-    """Scalar (or templated) leaves under `root` in document order; aliases expanded, cycles cut."""
+def _yaml_leaves(root: yaml.Node, budget: list[int]) -> Iterator[tuple[Path, yaml.Node]]:
+    """Scalar (or templated) leaves under `root` in document order; aliases expanded, cycles cut.
+
+    Every node walked and every merged pair spends `budget`; FileSkipped when it runs out."""
     stack: list[tuple[Path, yaml.Node, frozenset[int]]] = [((), root, frozenset())]
-    visits = 0
-    while stack and visits < _MAX_VISITS:
+    while stack:
         path, node, above = stack.pop()
-        visits += 1
+        _spend(budget)
         if isinstance(node, yaml.ScalarNode) or _templated(node):
             if path:
                 yield path, node
@@ -268,14 +301,20 @@ def _yaml_leaves(root: yaml.Node) -> Iterator[tuple[Path, yaml.Node]]:
         if isinstance(node, yaml.SequenceNode):
             kids = [((*path, str(i)), n) for i, n in enumerate(node.value)]
         elif isinstance(node, yaml.MappingNode):
-            kids = [((*path, k), v) for k, v in _yaml_pairs(node, frozenset())]
+            kids = [((*path, k), v) for k, v in _yaml_pairs(node, frozenset(), budget)]
         else:
             continue
         stack.extend((p, n, above) for p, n in reversed(kids))
 
 
-def _yaml_pairs(node: yaml.MappingNode, seen: frozenset[int]) -> list[tuple[str, yaml.Node]]:
-    """(key, value) pairs of a mapping with `<<` merges applied; complex keys are skipped."""
+def _yaml_pairs(
+    node: yaml.MappingNode, seen: frozenset[int], budget: list[int] | None = None
+) -> list[tuple[str, yaml.Node]]:
+    """(key, value) pairs of a mapping with `<<` merges applied; complex keys are skipped.
+
+    Merged pairs spend `budget` (default: `_MAX_VISITS`): merges nested under merges multiply."""
+    if budget is None:
+        budget = [_MAX_VISITS]
     if id(node) in seen:
         return []
     merged: list[tuple[str, yaml.Node]] = []
@@ -284,7 +323,9 @@ def _yaml_pairs(node: yaml.MappingNode, seen: frozenset[int]) -> list[tuple[str,
         if isinstance(k, yaml.ScalarNode) and k.tag == _T + "merge":
             for m in v.value if isinstance(v, yaml.SequenceNode) else [v]:
                 if isinstance(m, yaml.MappingNode):
-                    merged += _yaml_pairs(m, seen | {id(node)})
+                    pairs = _yaml_pairs(m, seen | {id(node)}, budget)
+                    _spend(budget, len(pairs))
+                    merged += pairs
         elif isinstance(k, yaml.ScalarNode):
             own.append((k.value, v))
     mine = {k for k, _ in own}
@@ -895,7 +936,7 @@ def _plain(node: yaml.Node | None, budget: list[int]) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [_plain(n, budget) for n in node.value]
     if isinstance(node, yaml.MappingNode):
-        return {k: _plain(v, budget) for k, v in _yaml_pairs(node, frozenset())}
+        return {k: _plain(v, budget) for k, v in _yaml_pairs(node, frozenset(), budget)}
     return None
 
 

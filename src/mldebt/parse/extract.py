@@ -1,12 +1,16 @@
 """The one entry point of the parse layer: bytes of a discovered file -> FileFacts.
 
-Module-level so worker processes can receive it; it dispatches on the file's kind.
+Module-level so worker processes can receive it; it dispatches on the file's kind. Values of
+secret-looking config keys are redacted here (`secrets.py`), before facts are cached or used.
 """
 
 from __future__ import annotations
 
+import ast
 import io
+import re
 import tokenize
+import warnings
 from dataclasses import replace
 
 from mldebt.discover import SourceFile
@@ -16,10 +20,18 @@ from mldebt.parse.facts import FileFacts
 from mldebt.parse.notebook import notebook_facts
 from mldebt.parse.python import python_facts
 from mldebt.parse.requirements import requirements_facts, with_conda_smells
+from mldebt.parse.secrets import redact_secrets
 from mldebt.parse.suppressions import parse_suppressions
+from mldebt.parse.syntax import may_be_newer, newer_syntax
+
+_SYNTAX = re.compile(r"^syntax error: (?P<msg>.*?)(?: \(line (?P<line>\d+|None)\))?$", re.S)
 
 
 def extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
+    return redact_secrets(_with_suppressions(source, data, module))
+
+
+def _with_suppressions(source: SourceFile, data: bytes, module: str) -> FileFacts:
     text = _decode(source, data)
     facts = _extract(source, text, module)
     if source.kind in ("config", "launcher", "requirements") and not source.rel.lower().endswith(".json"):
@@ -31,7 +43,11 @@ def extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
 
 def _extract(source: SourceFile, text: str, module: str) -> FileFacts:
     if source.kind == "python":
-        return python_facts(source.rel, text, module)
+        try:
+            facts = python_facts(source.rel, text, module)
+        except FileSkipped as exc:
+            raise _true_reason(exc, text) from None
+        return _partly_analysed(facts, text)
     if source.kind == "notebook":
         return notebook_facts(source.rel, text, module)
     if source.kind == "config":
@@ -41,6 +57,49 @@ def _extract(source: SourceFile, text: str, module: str) -> FileFacts:
     if source.kind == "launcher":
         return launcher_facts(source.rel, text)
     raise FileSkipped(f"unknown file kind {source.kind!r}")
+
+
+def _quiet_parse(text: str) -> None:
+    with warnings.catch_warnings():  # SyntaxWarnings about the analysed code are not ours to print
+        warnings.simplefilter("ignore")
+        ast.parse(text)
+
+
+def _partly_analysed(facts: FileFacts, text: str) -> FileFacts:
+    """Newer syntax that CPython's parser here refuses but the fact extractor accepted: the
+    file's rules could not run (they read CPython's tree), and the errors say why.
+
+    Screened cheaply: only a file without smells that holds a construct newer than this Python
+    is parsed again.
+    """
+    if facts.smells or facts.key_uses or not may_be_newer(text):
+        return facts
+    try:
+        _quiet_parse(text)
+    except SyntaxError as exc:
+        hint = newer_syntax(text, exc.lineno, exc.msg or "")
+        if hint is not None:
+            why = f"file rules not run: line {exc.lineno} {hint}"
+            return replace(facts, problems=(*facts.problems, why))
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return facts
+
+
+def _true_reason(exc: FileSkipped, text: str) -> FileSkipped:
+    """A syntax error said truly: newer syntax than this Python names the version it needs;
+    valid Python that a parser below us refused is not called a syntax error."""
+    m = _SYNTAX.match(str(exc))
+    if m is None:
+        return exc
+    hint = newer_syntax(text, exc.line, m["msg"])
+    if hint is not None:
+        return FileSkipped(f"{exc}: {hint}", exc.line)
+    try:
+        _quiet_parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return exc  # a real syntax error
+    return FileSkipped(f"valid Python that the parser could not handle, not analysed ({m['msg']})", exc.line)
 
 
 def _decode(source: SourceFile, data: bytes) -> str:

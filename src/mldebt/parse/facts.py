@@ -206,3 +206,4 @@ class FileFacts:
     line_map: tuple[tuple[int, int, int], ...] = ()
     smells: tuple[Smell, ...] = ()  # file rules' findings (parse/detectors)
     key_uses: tuple[KeyUse, ...] = ()  # configuration keys read/defined in code
+    problems: tuple[str, ...] = ()  # parts left out (a notebook cell that is not Python): reported in errors

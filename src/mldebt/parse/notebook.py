@@ -18,6 +18,7 @@ from mldebt.parse.python import python_facts
 # Cell magics whose body is still Python.
 _PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun", "%%debug", "%%autoreload")
 _MAX_BAD_CELLS = 20
+_LINE_SUFFIX = re.compile(r"\s*\(line \d+\)$")
 _ASSIGN_MAGIC = re.compile(r"^(\s*[\w.,\s]+=\s*)[!%]")
 
 
@@ -32,6 +33,7 @@ def notebook_facts(rel: str, text: str, module: str) -> FileFacts:
     if not isinstance(cells, list):
         raise FileSkipped("broken notebook: no `cells` list")
     raw_lines = _source_lines(text)
+    problems: list[str] = []
     lines: list[str] = []
     line_map: list[tuple[int, int, int]] = []
     for index, cell in enumerate(cells):
@@ -47,6 +49,9 @@ def notebook_facts(rel: str, text: str, module: str) -> FileFacts:
             source = "".join(source)
         if not isinstance(source, str):
             raise FileSkipped(f"broken notebook: cell {index} has a malformed source")
+        if "\0" in source:  # CPython's parser refuses the whole text: this cell only is left out
+            problems.append(f"cell {index + 1} not analysed: contains a NUL character")
+            source = ""
         cell_lines = _neutralise(source.splitlines())
         for i, line in enumerate(cell_lines):
             lines.append(line)
@@ -61,14 +66,18 @@ def notebook_facts(rel: str, text: str, module: str) -> FileFacts:
         except FileSkipped as exc:
             if exc.line is None or not 1 <= exc.line <= len(lines):
                 raise
-            bad = line_map[exc.line - 1][0]
+            bad, in_cell, _ = line_map[exc.line - 1]
+            reason = _LINE_SUFFIX.sub("", str(exc))
+            problems.append(f"cell {bad} not analysed: {reason} (line {in_cell} of the cell)")
             lines = [
                 ("# " + line if line else "") if cell == bad else line
                 for line, (cell, _, _) in zip(lines, line_map, strict=True)
             ]
     else:
         raise FileSkipped(f"broken notebook: more than {_MAX_BAD_CELLS} cells are not valid Python")
-    return replace(facts, kind="notebook", line_map=tuple(line_map), lines=len(lines))
+    return replace(
+        facts, kind="notebook", line_map=tuple(line_map), lines=len(lines), problems=tuple(sorted(set(problems)))
+    )
 
 
 def _neutralise(lines: list[str]) -> list[str]:

@@ -1,9 +1,15 @@
 """Runs the extractor over discovered files: read, screen, cache lookup, parallel extraction.
 
 Owns the per-file error policy. A file that cannot be analysed becomes a `FileError` and the run
-goes on: too large, binary, undecodable, rejected by the extractor (`FileSkipped`), an
-exception inside the extractor, or a worker process killed while parsing it (LibCST's native
-parser can segfault on pathological input). Facts come back in input order; errors sorted.
+goes on: too large, binary, holding a NUL byte, undecodable, rejected by the extractor
+(`FileSkipped`), an exception inside the extractor, more memory than a worker may use, or a
+worker process killed while parsing it. Parts of a file left out (a notebook cell) are errors
+too. Facts come back in input order; errors sorted.
+
+Workers are bounded and never outlive the scan: at most one per CPU, each under an address-space
+limit (`WORKER_MEMORY`, so a pathological file raises MemoryError in its worker instead of
+exhausting the machine), each exiting as soon as its parent is gone; an interrupt (Ctrl-C,
+SIGTERM) in the parent terminates them before it propagates.
 """
 
 from __future__ import annotations
@@ -12,7 +18,10 @@ import io
 import math
 import os
 import signal
+import threading
+import time
 import tokenize
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,7 +43,10 @@ Progress = Callable[[int, int], None]  # (files done since the last call, of whi
 MIN_POOL_FILES = 8  # below this many files to parse, a pool costs more than it saves
 MAX_BATCH = 32  # files per task: few enough to balance load, enough to amortise IPC
 BINARY_PROBE = 8192
-CRASHED = "the parser crashed on this file (worker process died)"
+CRASHED = "the parser died on this file (its worker process was killed: a crash or out of memory)"
+WORKER_MEMORY = 4 << 30  # bytes of address space per worker process
+ISOLATE_BYTES = 1 << 20  # a file this large is parsed in a worker (under WORKER_MEMORY), never in-process
+OUT_OF_MEMORY = f"needs more memory than a worker may use ({WORKER_MEMORY >> 20} MiB), not analysed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +66,47 @@ _Outcome = tuple[bool, "FileFacts | str"]  # (True, facts) or (False, error mess
 def _init_worker() -> None:
     # Ctrl-C is the parent's to handle; workers would only print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _limit_memory(WORKER_MEMORY)
+    parent = os.getppid()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="mldebt-orphan-watch").start()
+
+
+def _limit_memory(limit: int) -> None:
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft == resource.RLIM_INFINITY or soft > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError):
+        pass
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose parent died (SIGKILL, a crash) exits instead of parsing on for nobody."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def _extract_one(extract: Extract, task: _Task) -> _Outcome:
     source, data, module = task
     try:
-        result = extract(source, data, module)
+        with warnings.catch_warnings():  # SyntaxWarnings about the analysed code would reach the terminal
+            warnings.simplefilter("ignore")
+            result = extract(source, data, module)
     except FileSkipped as exc:
         return False, str(exc)
+    except MemoryError:
+        return False, OUT_OF_MEMORY
+    except RecursionError:
+        return False, "nested too deeply to analyse"
     except (Exception, SystemExit) as exc:
         return False, f"internal error while analysing this file: {type(exc).__name__}: {exc}"
     if not isinstance(result, FileFacts):
@@ -96,8 +141,12 @@ def _screen(source: SourceFile, max_size: int, replaced: bytes | None = None) ->
             return f"cannot read file: {exc.strerror or exc}"
     if size > max_size:
         return f"file is larger than the size limit ({size} bytes > {max_size}); raise max-file-size to analyse it"
-    if b"\0" in data[:BINARY_PROBE]:
-        return "binary file, not analysed"
+    nul = data.find(b"\0", 0, None if source.kind == "python" else BINARY_PROBE)  # CPython refuses any
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        if nul < BINARY_PROBE:
+            return f"binary file (a NUL byte on line {line}), not analysed"
+        return f"contains a NUL byte (line {line}), not analysed"
     encoding = "utf-8"
     cookie_error = None
     if source.kind == "python":
@@ -118,7 +167,8 @@ def _module_for(source: SourceFile) -> str:
 
 
 def _workers(settings: Settings) -> int:
-    return max(1, settings.jobs if settings.jobs is not None else (os.cpu_count() or 1))
+    cpus = os.cpu_count() or 1
+    return max(1, min(settings.jobs, cpus) if settings.jobs is not None else cpus)  # never more than CPUs
 
 
 def _run_in_process(extract: Extract, tasks: list[_Task], progress: Progress | None = None) -> list[_Outcome]:
@@ -139,7 +189,8 @@ def _run_in_pool(
     starts = list(range(0, len(tasks), size))
     outcomes: list[_Outcome | None] = [None] * len(tasks)
     unfinished: list[int] = []
-    with ProcessPoolExecutor(max_workers=min(workers, len(starts)), initializer=_init_worker) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(starts)), initializer=_init_worker)
+    try:
         futures: list[Future[list[_Outcome]] | None] = []
         for start in starts:
             try:
@@ -156,6 +207,10 @@ def _run_in_pool(
                     progress(len(tasks[start : start + size]), 0)
             except BrokenProcessPool:
                 unfinished.extend(range(start, min(start + size, len(tasks))))
+    except BaseException:  # Ctrl-C, SIGTERM: no worker may outlive the scan
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)
     if unfinished:
         _isolate(extract, tasks, unfinished, outcomes)
     assert all(o is not None for o in outcomes)
@@ -175,9 +230,32 @@ def _isolate(extract: Extract, tasks: list[_Task], indices: list[int], outcomes:
                 outcomes[i] = (False, CRASHED)
                 pool.shutdown(wait=True)
                 pool = None
+    except BaseException:
+        if pool is not None:
+            _terminate(pool)
+            pool = None
+        raise
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: running tasks are not waited for (`shutdown` alone would)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        try:
+            process.terminate()
+        except (OSError, ValueError, AttributeError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.join(2)
+            if process.is_alive():
+                process.kill()
+        except (OSError, ValueError, AttributeError, AssertionError):
+            pass
 
 
 def collect_facts(
@@ -233,7 +311,8 @@ def collect_facts(
     outcomes: list[_Outcome] = []
     if tasks:
         workers = _workers(settings)
-        if workers == 1 or len(tasks) < MIN_POOL_FILES:
+        few = workers == 1 or len(tasks) < MIN_POOL_FILES
+        if few and all(len(data) <= ISOLATE_BYTES for _, data, _ in tasks):
             outcomes = _run_in_process(extract, tasks, progress)
         else:
             try:
@@ -251,6 +330,7 @@ def collect_facts(
             assert isinstance(value, str)
             errors.append(FileError(files[index].rel, value))
 
+    errors.extend(FileError(f.path, problem) for f in results if f is not None for problem in f.problems)
     return Collected(
         facts=tuple(f for f in results if f is not None),
         errors=tuple(sorted(errors)),

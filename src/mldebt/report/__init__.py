@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from mldebt.model import Report
 from mldebt.report.github import to_github
 from mldebt.report.gitlab import to_gitlab
@@ -10,6 +12,7 @@ from mldebt.report.junit import to_junit
 from mldebt.report.markdown import to_markdown
 from mldebt.report.sarif import to_sarif
 from mldebt.report.text import to_text
+from mldebt.textsafe import utf8_safe
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "markdown")
 
@@ -20,6 +23,7 @@ def render(
     report: Report, fmt: str, *, color: bool = False, statistics: bool = False, raw_notebook_lines: bool = False
 ) -> str:
     """Render `report` in `fmt` (one of `FORMATS`); `color`/`statistics`/`raw_notebook_lines` apply to text only."""
+    report = _encodable(report)  # type: ignore[assignment]
     if fmt == "text":
         return to_text(report, color=color, statistics=statistics, raw_notebook_lines=raw_notebook_lines)
     if fmt == "json":
@@ -35,3 +39,23 @@ def render(
     if fmt == "markdown":
         return to_markdown(report)
     raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def _encodable(obj: object) -> object:
+    """Every string in the report (paths, messages, root) encodable as UTF-8, whatever the format:
+    lone surrogates (undecodable bytes in a file name, a `"\\udcff"` literal quoted by a message)
+    become `\\xNN` / `\\uNNNN`. Returns `obj` itself when nothing needed escaping."""
+    if isinstance(obj, str):
+        return utf8_safe(obj)
+    if isinstance(obj, tuple):
+        items = tuple(_encodable(v) for v in obj)
+        return obj if all(a is b for a, b in zip(items, obj, strict=True)) else items
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changes = {}
+        for f in dataclasses.fields(obj):
+            old = getattr(obj, f.name)
+            new = _encodable(old)
+            if new is not old:
+                changes[f.name] = new
+        return dataclasses.replace(obj, **changes) if changes else obj
+    return obj

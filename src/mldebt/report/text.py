@@ -1,4 +1,7 @@
-"""Human-readable, ruff-like output rendered with `rich`; plain text when colour is off."""
+"""Human-readable, ruff-like output rendered with `rich`; plain text when colour is off.
+
+Every path and message from the scanned repository goes through `textsafe.inert`: control
+characters (an OSC sequence in a string literal or a file name) reach the terminal escaped."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from mldebt.model import Finding, Location, Report
+from mldebt.textsafe import inert
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
@@ -55,8 +59,8 @@ def to_text(report: Report, *, color: bool, statistics: bool, raw_notebook_lines
             for r in f.related:
                 line = Text("  -> ")
                 where = format_location(r.path, r.line, r.column, r.cell, r.raw_line, raw=raw_notebook_lines)
-                line.append(r.path, style="bold")
-                line.append(f"{where[len(r.path) :]}: {r.message}")
+                line.append(inert(r.path), style="bold")
+                line.append(f"{where[len(r.path) :]}: {inert(r.message)}")
                 console.print(line)
     errors = sorted(report.errors)
     if errors:
@@ -64,10 +68,10 @@ def to_text(report: Report, *, color: bool, statistics: bool, raw_notebook_lines
             console.print()
         for e in errors:
             line = Text()
-            line.append(e.path, style="bold")
+            line.append(inert(e.path), style="bold")
             line.append(": ")
             line.append("error", style="bold red")
-            line.append(f": {e.message}")
+            line.append(f": {inert(e.message)}")
             console.print(line)
     if findings or errors:
         console.print()
@@ -84,14 +88,14 @@ def to_text(report: Report, *, color: bool, statistics: bool, raw_notebook_lines
 def _finding_line(f: Finding, raw_notebook_lines: bool = False) -> Text:
     loc: Location = f.location
     line = Text()
-    line.append(loc.path, style="bold")
+    line.append(inert(loc.path), style="bold")
     where = format_location(loc.path, loc.line, loc.column, loc.cell, loc.raw_line, raw=raw_notebook_lines)
     line.append(f"{where[len(loc.path) :]}: ")
     severity = str(f.severity)
     line.append(f.rule, style=_SEVERITY_STYLE.get(severity, "bold"))
     if f.fix is not None and f.fix.applicability == "safe":
         line.append(" [*]", style="bold cyan")
-    line.append(f" [{severity}] {f.message}")
+    line.append(f" [{severity}] {inert(f.message)}")
     return line
 
 
@@ -127,7 +131,7 @@ def _summary_line(report: Report, findings: list[Finding]) -> str:
         pct = int(100 * s.resolved_io_sites / s.io_sites)  # floor: never 100% unless all
         clauses.append(f"{s.resolved_io_sites:,} of {s.io_sites:,} data reads/writes resolved ({pct}%)")
     if report.errors:
-        n = len(report.errors)
+        n = len({e.path for e in report.errors})  # a notebook with two bad cells is one file
         clauses.append(f"{_plural(n, 'file')} could not be analysed")
     if s.suppressed:
         clauses.append(f"{s.suppressed:,} suppressed by comments")
