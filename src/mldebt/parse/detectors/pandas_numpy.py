@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 
 from mldebt.parse.detectors.context import FileContext, ScopeBindings
+from mldebt.parse.detectors.numpy_pure import NUMPY_PURE
 from mldebt.parse.detectors.types import ARRAY, DATAFRAME, FRAMES, TENSOR
 from mldebt.parse.facts import KeyUse, Smell
 
@@ -446,6 +447,10 @@ def unnecessary_iteration(ctx: FileContext) -> Iterator[Smell]:
     if not ctx.imports_any("pandas"):
         return
     for node in ctx.walk():
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            lost = _lost_row_write(ctx, node)
+            if lost is not None:
+                yield lost
         if isinstance(node, (ast.For, ast.AsyncFor)) and not node.orelse:
             found = _row_loop(ctx, node)
             if found is None:
@@ -484,6 +489,56 @@ def unnecessary_iteration(ctx: FileContext) -> Iterator[Smell]:
                     "that one column expression computes for every row at once",
                     key=f"apply:{ctx.source(node)}",
                 )
+
+
+def _lost_row_write(ctx: FileContext, loop: ast.For | ast.AsyncFor) -> Smell | None:
+    """MLD812: `for i, row in df.iterrows(): row["a"] = ...`: `row` is a copy, the write is lost.
+
+    Silent when the row itself is used afterwards (`df.loc[i] = row`, `rows.append(row)`): then the
+    copy is the point."""
+    it, target = loop.iter, loop.target
+    if not (
+        isinstance(it, ast.Call)
+        and isinstance(it.func, ast.Attribute)
+        and it.func.attr == "iterrows"
+        and ctx.types.kind_of(it.func.value) == DATAFRAME
+        and isinstance(target, ast.Tuple)
+        and len(target.elts) == 2
+        and isinstance(target.elts[1], ast.Name)
+    ):
+        return None
+    row = target.elts[1].id
+    writes: list[ast.expr] = []
+    bases: set[int] = set()
+    for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        for t in targets:
+            if isinstance(t, ast.Name) and t.id == row:
+                return None  # the name is rebound: later writes go elsewhere
+            if isinstance(t, (ast.Subscript, ast.Attribute)) and isinstance(t.value, ast.Name) and t.value.id == row:
+                writes.append(t)
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Name):
+            bases.add(id(node.value))
+    if not writes:
+        return None
+    for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
+        if isinstance(node, ast.Name) and node.id == row and id(node) not in bases:
+            return None  # the row itself is passed on or stored: the copy is used
+    first = writes[0]
+    frame = ctx.source(it.func.value)
+    return ctx.smell(
+        "MLD812",
+        first,
+        f"`{ctx.source(first)}` writes to the row that `{frame}.iterrows()` yields, a copy: "
+        f"`{frame}` does not change and the write is lost",
+        key=f"lost-write:{frame}:{ctx.source(first)}",
+        related=((it, "the rows are copies made here"),),
+        confidence="high",
+    )
 
 
 def _axis_columns(call: ast.Call) -> bool:
@@ -859,44 +914,7 @@ _PANDAS_PURE = frozenset(
         "transpose",
     ]
 )
-_NUMPY_PURE = frozenset(
-    [
-        "clip",
-        "round",
-        "around",
-        "sort",
-        "append",
-        "insert",
-        "delete",
-        "reshape",
-        "transpose",
-        "squeeze",
-        "expand_dims",
-        "flip",
-        "fliplr",
-        "flipud",
-        "rot90",
-        "roll",
-        "nan_to_num",
-        "abs",
-        "absolute",
-        "unique",
-        "concatenate",
-        "hstack",
-        "vstack",
-        "stack",
-        "resize",
-        "maximum",
-        "minimum",
-        "floor",
-        "ceil",
-        "rint",
-        "exp",
-        "log",
-        "sqrt",
-        "square",
-    ]
-)
+_NUMPY_PURE = NUMPY_PURE  # generated from NumPy itself: tools/gen_numpy_pure.py
 _ARRAY_PURE = frozenset({"astype", "reshape", "flatten", "ravel", "copy", "transpose", "squeeze", "clip", "round"})
 _UFUNC_OUT = frozenset({"clip", "round", "around", "maximum", "minimum", "floor", "ceil", "rint", "exp", "log"})
 
