@@ -404,6 +404,15 @@ class _Analysis:
             return _EMPTY
         if isinstance(node, ast.Subscript):
             return self.subscript(node, results)
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.attr.endswith("_")
+            and not node.attr.startswith("_")
+        ):
+            ident = self.s.ident.get(node.value.id, node.value.id)
+            if node.value.id in self.s.classes and ident in self.s.prep_fits:
+                return frozenset({f"fitted:{ident}"})  # skb.scores_, pca.components_: learnt from its rows
         out: set[str] = set()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
@@ -526,6 +535,10 @@ class _Analysis:
                 self.s.selections.append((call, tokens))
                 return tokens
             return self.statistic(call, tokens)
+        if method == "sample" and any(k.arg == "replace" and _is_true(k.value) for k in call.keywords):
+            token = f"resampled:{call.lineno}"  # df_minority.sample(n_major, replace=True): oversampling
+            self.s.resamples[token] = call
+            return tokens | {token}
         if method == "sample" and _fraction(call):
             sid = f"sample:{call.lineno}:{call.col_offset}"  # train = df.sample(frac=0.8)
             self.s.splits[sid] = _Split(call, sid, tokens, weak=True)
@@ -622,6 +635,8 @@ class _Analysis:
                 out = data | {f"fitted:{var}"}
                 self.check_transform(var, call, out)
                 return out
+            if method in ("get_support", "get_feature_names_out", "get_feature_names") and var in self.s.prep_fits:
+                return frozenset({f"fitted:{var}"})  # columns chosen by a fitted selector
             return everything
         if cls.startswith(_RESAMPLERS) and method in _RESAMPLE_METHODS:
             token = f"resampled:{call.lineno}"
@@ -852,13 +867,16 @@ class _Analysis:
     def leak_into(self, token: str, where: ast.AST, how: str) -> None:
         """A preprocessor's or a statistic's rows reach an evaluation: leakage unless it saw only
         a training side (or only a test side: MLD805's finding)."""
+        # Before a cross-validation, fitting on the training side is not enough: the validation
+        # folds are training rows too. Only a fit on one fold's training rows is clean.
+        cv = "cross-validat" in how
         if token.startswith("fitted:"):
             fit = self.s.prep_fits.get(token.removeprefix("fitted:"))
-            if fit is not None and not _is_split_side(fit.data) and not _has_test(fit.data):
+            if fit is not None and not _clean_side(fit.data, cv) and not _has_test(fit.data):
                 self.report_prep(fit, where, how)
         elif token.startswith("stat:"):
             stat = self.s.stats.get(token)
-            if stat is not None and not _is_split_side(stat.data) and not _has_test(stat.data) and _roots(stat.data):
+            if stat is not None and not _clean_side(stat.data, cv) and not _has_test(stat.data) and _roots(stat.data):
                 self.report_stat(stat, where, how)
 
     def test_refit(self, fit: _Fit, before: _Fit | None, call: ast.Call) -> None:
@@ -1146,6 +1164,13 @@ class _Analysis:
 
 def _is_split_side(tokens: Tokens) -> bool:
     return any(t.startswith("train:") for t in tokens)
+
+
+def _clean_side(tokens: Tokens, cv: bool) -> bool:
+    """Rows a preprocessor may be fit on: a training side (a fold's, before a cross-validation)."""
+    if cv:
+        return any(t.startswith("train:") and t[6:].isdigit() for t in tokens)
+    return _is_split_side(tokens)
 
 
 def _has_test(tokens: Tokens) -> bool:
