@@ -223,6 +223,7 @@ class _Analysis:
         self.smells: list[Smell] = []
         self.loops: list[ast.AST] = []
         self.pairs = _position_pairs(ctx, scope)
+        self.fold_loops: dict[str, ast.AST] = {}  # fold split id -> the loop over its folds
         self.splitter_args: dict[str, Tokens] = {}  # old-API splitter object -> the rows it was given
 
     # ------------------------------------------------------------ driving
@@ -303,6 +304,7 @@ class _Analysis:
         model = self.candidate_target(it, target)
         if folds is not None and isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2:
             sid = folds
+            self.fold_loops[sid] = stmt
             train_t, test_t = target.elts
             self.bind(train_t, None, frozenset({f"train:{sid}"}))
             self.bind(test_t, None, frozenset({f"test:{sid}"}))
@@ -489,7 +491,7 @@ class _Analysis:
             return everything
         if name in _SCALE_FUNCTIONS and args:
             return args[0] | self.statistic(call, args[0], scale=True)
-        if name in _STAT_FUNCTIONS and args and not _row_wise(call) and _is_data(args[0]):
+        if name in _STAT_FUNCTIONS and args and not _row_wise(call, method=False) and _is_data(args[0]):
             return self.statistic(call, args[0]) | (
                 args[0] if name in ("pandas.qcut", "scipy.stats.zscore") else _EMPTY
             )
@@ -530,7 +532,7 @@ class _Analysis:
         if method in _SELECTION_METHODS and _scores(tokens):
             self.s.selections.append((call, tokens))
             return tokens
-        if method in _STAT_METHODS and not _row_wise(call) and _is_data(tokens):
+        if method in _STAT_METHODS and not _row_wise(call, method=True) and _is_data(tokens):
             if _scores(tokens):
                 self.s.selections.append((call, tokens))
                 return tokens
@@ -872,12 +874,29 @@ class _Analysis:
         cv = "cross-validat" in how
         if token.startswith("fitted:"):
             fit = self.s.prep_fits.get(token.removeprefix("fitted:"))
-            if fit is not None and not _clean_side(fit.data, cv) and not _has_test(fit.data):
+            if fit is not None and not self.clean_side(fit.data, cv, where) and not _has_test(fit.data):
                 self.report_prep(fit, where, how)
         elif token.startswith("stat:"):
             stat = self.s.stats.get(token)
-            if stat is not None and not _clean_side(stat.data, cv) and not _has_test(stat.data) and _roots(stat.data):
+            if (
+                stat is not None
+                and not self.clean_side(stat.data, cv, where)
+                and not _has_test(stat.data)
+                and _roots(stat.data)
+            ):
                 self.report_stat(stat, where, how)
+
+    def clean_side(self, tokens: Tokens, cv: bool, where: ast.AST) -> bool:
+        """Rows a preprocessor may be fit on: a training side; before a cross-validation, only the
+        training rows of the fold being evaluated (inside that fold's loop)."""
+        if not cv:
+            return _is_split_side(tokens)
+        for t in tokens:
+            if t.startswith("train:"):
+                loop = self.fold_loops.get(t.removeprefix("train:"))
+                if loop is not None and _within(where, loop):
+                    return True
+        return False
 
     def test_refit(self, fit: _Fit, before: _Fit | None, call: ast.Call) -> None:
         """MLD805: a preprocessor fit on a test side, which then gets its own statistics."""
@@ -1166,13 +1185,6 @@ def _is_split_side(tokens: Tokens) -> bool:
     return any(t.startswith("train:") for t in tokens)
 
 
-def _clean_side(tokens: Tokens, cv: bool) -> bool:
-    """Rows a preprocessor may be fit on: a training side (a fold's, before a cross-validation)."""
-    if cv:
-        return any(t.startswith("train:") and t[6:].isdigit() for t in tokens)
-    return _is_split_side(tokens)
-
-
 def _has_test(tokens: Tokens) -> bool:
     return any(t.startswith("test:") for t in tokens)
 
@@ -1190,12 +1202,21 @@ def _is_data(tokens: Tokens) -> bool:
     return any(t.startswith(("root:", "train:", "test:", "slice:", "rows:", "fitted:", "resampled:")) for t in tokens)
 
 
-def _row_wise(call: ast.Call) -> bool:
+def _row_wise(call: ast.Call, method: bool) -> bool:
     """`X.mean(axis=1)`, `np.std(X, axis=-1)`: a statistic of each row, not of the rows."""
+    axis: ast.expr | None = None
     for k in call.keywords:
-        if k.arg in ("axis", "dim") and isinstance(k.value, (ast.Constant, ast.UnaryOp)):
-            text = ast.unparse(k.value)
-            return text not in ("0", "'index'", "'rows'", "None")
+        if k.arg in ("axis", "dim"):
+            axis = k.value
+    if axis is None:
+        # positional: `X.mean(1)`, `np.mean(X, 1)` (the function's first argument is the data)
+        last = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        q_first = last in ("quantile", "percentile", "nanquantile", "nanpercentile")  # (a, q, axis)
+        at = (0 if method else 1) + (1 if q_first else 0)
+        if last not in ("qcut",) and len(call.args) > at:
+            axis = call.args[at]
+    if isinstance(axis, (ast.Constant, ast.UnaryOp)):
+        return ast.unparse(axis) not in ("0", "'index'", "'rows'", "None")
     return False
 
 
