@@ -456,13 +456,19 @@ class _Analysis:
         assert bound is not None
         return self.pair_side(node.value, bound, train=sl.upper is not None, node=node)
 
-    def pair_side(self, base: ast.expr, bound: ast.expr, train: bool, node: ast.expr) -> Tokens | None:
+    def pair_side(
+        self, base: ast.expr, bound: ast.expr, train: bool, node: ast.expr, weak: bool = True
+    ) -> Tokens | None:
+        """A weak split (`X[:n]`, `X[n:]`: the second part may be an unlabelled competition test
+        set) is judged at an evaluation; `ds.take(n)` / `ds.skip(n)` at once."""
         key = (ast.unparse(base), ast.unparse(bound))
         if key not in self.pairs:
             return None
         sid = f"pos:{key[0]}:{key[1]}"
         if sid not in self.s.splits:
-            self.s.splits[sid] = _Split(node, sid, self.tokens_of(base), weak=True)
+            self.s.splits[sid] = _Split(node, sid, self.tokens_of(base), weak=weak)
+            if not weak:
+                self.check_split(self.s.splits[sid], [])
         return frozenset({f"{'train' if train else 'test'}:{sid}"})
 
     def statistic(self, node: ast.expr, data: Tokens, scale: bool = False) -> Tokens:
@@ -552,7 +558,7 @@ class _Analysis:
             if sample:
                 return tokens | {f"test:{sample[0]}"}
         if method in ("take", "skip") and len(call.args) == 1:
-            side = self.pair_side(receiver, call.args[0], train=method == "take", node=call)
+            side = self.pair_side(receiver, call.args[0], train=method == "take", node=call, weak=False)
             if side is not None:
                 return tokens | side  # tf.data: train = ds.take(n); test = ds.skip(n)
         out = tokens | everything
@@ -588,6 +594,9 @@ class _Analysis:
             cls = self.effective_class(receiver)
             if cls is not None:
                 return cls, f"<{cls.rsplit('.', 1)[-1]}@{receiver.lineno}>"
+            func = receiver.func
+            if isinstance(func, ast.Attribute) and func.attr in ("fit", "set_params"):
+                return self.estimator_of(func.value)  # Ridge().fit(X, y).score(X_te, y_te)
         return None, ""
 
     def effective_class(self, call: ast.Call) -> str | None:
