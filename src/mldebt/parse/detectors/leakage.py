@@ -346,7 +346,7 @@ class _Analysis:
                 n += 1
         return n
 
-    def cv_folds(self, it: ast.expr) -> str | None:
+    def cv_folds(self, it: ast.expr, how: str = "are then split into cross-validation folds by") -> str | None:
         """`kf.split(X, y)` of a CV splitter, or an old-API splitter (`KFold(n, n_folds=5)`,
         `StratifiedKFold(y, n_folds=5)`) iterated directly: the loop walks its folds."""
         receiver: ast.expr | None = None
@@ -358,7 +358,7 @@ class _Analysis:
         elif isinstance(it, ast.Name) and it.id in self.splitter_args:
             sid = f"{it.lineno}"
             self.s.splits[sid] = _Split(it, sid, self.splitter_args[it.id])
-            self.check_split(self.s.splits[sid], [], "are then split into cross-validation folds by")
+            self.check_split(self.s.splits[sid], [], how)
             return sid
         else:
             return None
@@ -373,7 +373,7 @@ class _Analysis:
         sid = f"{it.lineno}"
         inputs = frozenset().union(*(self.tokens_of(a) for a in arg_nodes)) if arg_nodes else _EMPTY
         self.s.splits[sid] = _Split(it, sid, inputs)
-        self.check_split(self.s.splits[sid], it.args, "are then split into cross-validation folds by")
+        self.check_split(self.s.splits[sid], it.args, how)
         return sid
 
     # --------------------------------------------------------- expressions
@@ -714,7 +714,8 @@ class _Analysis:
             and value.func.id == "next"
             and value.args
         ):
-            folds = self.cv_folds(value.args[0])  # `train_idx, test_idx = next(cv.split(X, y))`
+            # `train_idx, test_idx = next(cv.split(X, y))`: one hold-out split, not folds
+            folds = self.cv_folds(value.args[0], "are then split into train and test by")
             if folds is not None:
                 self.bind(target.elts[0], None, frozenset({f"train:{folds}"}))
                 self.bind(target.elts[1], None, frozenset({f"test:{folds}"}))
@@ -875,7 +876,7 @@ class _Analysis:
                         )
                     )
 
-    def leak_into(self, token: str, where: ast.AST, how: str) -> None:
+    def leak_into(self, token: str, where: ast.AST, how: str, sid: str = "") -> None:
         """A preprocessor's or a statistic's rows reach an evaluation: leakage unless it saw only
         a training side (or only a test side: MLD805's finding)."""
         # Before a cross-validation, fitting on the training side is not enough: the validation
@@ -883,21 +884,23 @@ class _Analysis:
         cv = "cross-validat" in how
         if token.startswith("fitted:"):
             fit = self.s.prep_fits.get(token.removeprefix("fitted:"))
-            if fit is not None and not self.clean_side(fit.data, cv, where) and not _has_test(fit.data):
+            if fit is not None and not self.clean_side(fit.data, cv, where, sid) and not _has_test(fit.data):
                 self.report_prep(fit, where, how)
         elif token.startswith("stat:"):
             stat = self.s.stats.get(token)
             if (
                 stat is not None
-                and not self.clean_side(stat.data, cv, where)
+                and not self.clean_side(stat.data, cv, where, sid)
                 and not _has_test(stat.data)
                 and _roots(stat.data)
             ):
                 self.report_stat(stat, where, how)
 
-    def clean_side(self, tokens: Tokens, cv: bool, where: ast.AST) -> bool:
+    def clean_side(self, tokens: Tokens, cv: bool, where: ast.AST, sid: str = "") -> bool:
         """Rows a preprocessor may be fit on: a training side; before a cross-validation, only the
         training rows of the fold being evaluated (inside that fold's loop)."""
+        if sid and f"train:{sid}" in tokens:
+            return True  # the training side of the very split being evaluated
         if not cv:
             return _is_split_side(tokens)
         for t in tokens:
@@ -1020,11 +1023,11 @@ class _Analysis:
                 if split.weak
                 else "are then split into train and test by"
             )
-            if sid.isdigit():
+            if sid in self.fold_loops:
                 how = "are then split into cross-validation folds by"
             for token in sorted(data):
                 if token.startswith(("fitted:", "stat:")) and self.fit_before(token, node, data):
-                    self.leak_into(token, split.node, how)
+                    self.leak_into(token, split.node, how, sid)
         return frozenset(f"score:{model}|{sid}" for sid in sids)
 
     def fit_before(self, token: str, node: ast.AST, data: Tokens) -> bool:
@@ -1054,7 +1057,7 @@ class _Analysis:
                 by_split.setdefault(sid, set()).add(model)
             for sid, models in sorted(by_split.items()):
                 split = self.s.splits.get(sid)
-                if len(models) < 2 or split is None or sid.isdigit() or sid in self.s.selected:
+                if len(models) < 2 or split is None or sid in self.fold_loops or sid in self.s.selected:
                     continue  # CV folds are scored one by one on purpose
                 evals = [e for e in self.s.evals if f"test:{sid}" in e.data and e.model in models]
                 texts = [self.ctx.source(e.node).lower() for e in evals]
