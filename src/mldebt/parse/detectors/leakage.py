@@ -5,7 +5,7 @@ Every value carries a set of provenance tokens:
   train:S test:S the train / test side of split S (train_test_split, or a CV splitter's folds)
   fitted:P       transformed by preprocessor P (fit_transform / transform)
   resampled:L    rows made by an oversampler or augmenter at line L
-  pred:M         predictions of model M
+  pred:M|N       predictions of model M after its N-th fit
 A preprocessor's fit, a model's fit, a split and an evaluation are recorded with the tokens of
 the data they touch; the leakage kinds are then questions about those records:
   MLD801  a preprocessor fit on data whose rows later reach a test side (or a cross-validation)
@@ -157,6 +157,7 @@ class _Eval:
     node: ast.expr
     data: Tokens
     loop: ast.AST | None
+    fit_no: int = 0  # how many fits of the model came before the predictions it scores
 
 
 @dataclass
@@ -489,8 +490,9 @@ class _Analysis:
         if name.startswith(_METRICS):
             data = frozenset(t for t in everything if not t.startswith("pred:"))
             scores: set[str] = set()
-            for model in sorted({t.removeprefix("pred:") for t in everything if t.startswith("pred:")}):
-                scores |= self.record_eval(model, call, data)
+            for pred in sorted({t.removeprefix("pred:") for t in everything if t.startswith("pred:")}):
+                model, _, fit_no = pred.rpartition("|")
+                scores |= self.record_eval(model, call, data, int(fit_no))
             return frozenset(scores)
         if name in _SELECTIONS and _scores(everything):
             self.s.selections.append((call, everything))
@@ -661,11 +663,11 @@ class _Analysis:
                 self.check_cv_data(call, fit.data)
             if method == "fit":
                 return _EMPTY
-            return data | {f"pred:{var}" if method == "fit_predict" else f"fitted:{var}"}
+            return data | {self.pred(var) if method == "fit_predict" else f"fitted:{var}"}
         if method in _PREDICT_METHODS:
-            return data | {f"pred:{var}"}
+            return data | {self.pred(var)}
         if method in _SCORE_METHODS and args:
-            return self.record_eval(var, call, frozenset().union(*args))
+            return self.record_eval(var, call, frozenset().union(*args), len(self.s.model_fits.get(var, ())))
         return everything
 
     # ------------------------------------------------------------ bindings
@@ -1011,8 +1013,11 @@ class _Analysis:
             )
         )
 
-    def record_eval(self, model: str, node: ast.expr, data: Tokens) -> Tokens:
-        self.s.evals.append(_Eval(model, node, data, self.loops[-1] if self.loops else None))
+    def pred(self, var: str) -> str:
+        return f"pred:{var}|{len(self.s.model_fits.get(var, ()))}"
+
+    def record_eval(self, model: str, node: ast.expr, data: Tokens, fit_no: int) -> Tokens:
+        self.s.evals.append(_Eval(model, node, data, self.loops[-1] if self.loops else None, fit_no))
         sids = sorted(t.removeprefix("test:") for t in data if t.startswith("test:"))
         for sid in sids:
             split = self.s.splits.get(sid)
@@ -1083,7 +1088,7 @@ class _Analysis:
 
     def fit_on_test(self) -> None:
         for name, fits in sorted(self.s.model_fits.items()):
-            for fit in fits:
+            for i, fit in enumerate(fits, 1):
                 tests = {t.removeprefix("test:") for t in fit.data if t.startswith("test:")}
                 if not tests:
                     continue
@@ -1091,6 +1096,7 @@ class _Analysis:
                     e
                     for e in self.s.evals
                     if e.model == name
+                    and e.fit_no == i  # it scores this fit, not a later refit
                     and e.node.lineno > fit.node.lineno
                     and any(f"test:{sid}" in e.data for sid in tests)
                 ]
@@ -1176,10 +1182,12 @@ class _Analysis:
             fit = fits[-1]
             if fit.cls.startswith(_UNSUPERVISED):
                 continue  # clustering and density models are scored on the data they describe
-            fit_sig = _signature(fit.data)
-            if not fit_sig or any(t.startswith("test:") for t in fit_sig):
+            scored = [fits[e.fit_no - 1] if 1 <= e.fit_no <= len(fits) else fit for e in evals]
+            sigs = [_signature(f.data) for f in scored]
+            if any(not sig or any(t.startswith("test:") for t in sig) for sig in sigs):
                 continue  # fit on test rows: MLD802's finding
-            if all(_signature(e.data) == fit_sig for e in evals):
+            if all(_signature(e.data) == sig for e, sig in zip(evals, sigs, strict=True)):
+                fit = scored[0]
                 ev = evals[0]
                 self.smells.append(
                     self.ctx.smell(
