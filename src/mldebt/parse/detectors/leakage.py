@@ -674,6 +674,18 @@ class _Analysis:
 
     def bind(self, target: ast.expr, value: ast.expr | None, tokens: Tokens) -> None:
         if isinstance(target, ast.Name):
+            if (  # `imputer = imputer.fit(X)`: fit returns the estimator itself
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and value.func.attr in ("fit", "set_params")
+                and isinstance(value.func.value, ast.Name)
+                and value.func.value.id in self.s.classes
+            ):
+                source = value.func.value.id
+                self.s.env[target.id] = _EMPTY
+                self.s.classes[target.id] = self.s.classes[source]
+                self.s.ident[target.id] = self.s.ident.get(source, source)
+                return
             self.s.env[target.id] = tokens
             self.s.classes.pop(target.id, None)
             self.s.ident.pop(target.id, None)
