@@ -510,6 +510,11 @@ class _Analysis:
             receiver = call.func.value
             cls, var = self.estimator_of(receiver)
             if cls is not None:
+                if not args:  # model.fit(X=X_train, y=y_train)
+                    named = {k.arg: self.combine(k.value, results) for k in call.keywords if k.arg}
+                    data_kw = named.get("X", named.get("x"))
+                    if data_kw is not None:
+                        args = [data_kw] + ([named["y"]] if "y" in named else [])
                 return self.estimator_call(call, cls, var, method, args, everything)
             return self.data_method(call, method, receiver, self.combine(receiver, results), args, everything)
         if name and self.ctx.aliases.get(name.split(".")[0]) is None and "." not in name:
