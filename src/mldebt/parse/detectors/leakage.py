@@ -545,6 +545,14 @@ class _Analysis:
         if method in _SELECTION_METHODS and _scores(tokens):
             self.s.selections.append((call, tokens))
             return tokens
+        if (
+            method in ("transform", "agg", "aggregate")
+            and call.args
+            and isinstance(call.args[0], ast.Constant)
+            and call.args[0].value in _STAT_METHODS
+            and _is_data(tokens)
+        ):
+            return tokens | self.statistic(call, tokens)  # df.groupby("city")["price"].transform("mean")
         if method in _STAT_METHODS and not _row_wise(call, method=True) and _is_data(tokens):
             if _scores(tokens):
                 self.s.selections.append((call, tokens))
