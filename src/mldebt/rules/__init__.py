@@ -40,6 +40,7 @@ from mldebt.rules.mld801_preprocessing_leakage import PreprocessingLeakage
 from mldebt.rules.mld802_overlap_leakage import OverlapLeakage
 from mldebt.rules.mld803_multi_test_leakage import MultiTestLeakage
 from mldebt.rules.mld804_evaluation_on_training_data import EvaluationOnTrainingData
+from mldebt.rules.mld805_refit_on_test_split import RefitOnTestSplit
 from mldebt.rules.mld811_nan_equivalence import NanEquivalence
 from mldebt.rules.mld812_unnecessary_iteration import UnnecessaryIteration
 from mldebt.rules.mld813_chain_indexing import ChainIndexing
@@ -98,6 +99,7 @@ REGISTRY: tuple[type[Rule], ...] = (
     OverlapLeakage,
     MultiTestLeakage,
     EvaluationOnTrainingData,
+    RefitOnTestSplit,
     NanEquivalence,
     UnnecessaryIteration,
     ChainIndexing,

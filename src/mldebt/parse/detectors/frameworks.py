@@ -254,6 +254,20 @@ _SCALING_SENSITIVE = frozenset(
         "sklearn.linear_model.SGDRegressor",
         "sklearn.cluster.KMeans",
         "sklearn.cluster.MiniBatchKMeans",
+        # penalised linear models: the penalty weighs each coefficient by its feature's scale
+        "sklearn.linear_model.Ridge",
+        "sklearn.linear_model.RidgeClassifier",
+        "sklearn.linear_model.Lasso",
+        "sklearn.linear_model.ElasticNet",
+        "sklearn.linear_model.LassoLars",
+    }
+)
+_PIPELINE_MAKERS = frozenset(
+    {
+        "sklearn.pipeline.Pipeline",
+        "sklearn.pipeline.make_pipeline",
+        "imblearn.pipeline.Pipeline",
+        "imblearn.pipeline.make_pipeline",
     }
 )
 # sklearn loaders of tabular data whose features are on very different scales (iris, digits and
@@ -341,6 +355,8 @@ def scaling_missing(ctx: FileContext) -> Iterator[Smell]:
             continue
         assert isinstance(node.func, ast.Attribute)
         made = scopes.constructor(node.func.value)
+        if made is not None and made[0] in _PIPELINE_MAKERS:
+            made = _unscaled_step(scopes, made[1])  # make_pipeline(PCA(2), GaussianNB())
         if made is None or made[0] not in _SCALING_SENSITIVE:
             continue
         if escaped is None:
@@ -359,6 +375,32 @@ def scaling_missing(ctx: FileContext) -> Iterator[Smell]:
             key=f"{cls}|{ctx.source(data)}",
             related=((source, "the data is read here, unscaled"), (made[1], f"{cls} is constructed here")),
         )
+
+
+def _unscaled_step(scopes: _Scopes, call: ast.Call) -> tuple[str, ast.Call] | None:
+    """The first scale-sensitive step of a pipeline that no scaling step precedes; None when a
+    step cannot be resolved (it may scale) or a scaler comes first."""
+    first: ast.expr | None = call.args[0] if call.args else None
+    for k in call.keywords:
+        if k.arg == "steps":
+            first = k.value
+    if isinstance(first, ast.List) and scopes.ctx.call_name(call) in (
+        "sklearn.pipeline.Pipeline",
+        "imblearn.pipeline.Pipeline",
+    ):
+        steps = [e.elts[1] for e in first.elts if isinstance(e, ast.Tuple) and len(e.elts) == 2]
+    else:
+        steps = [a for a in call.args if not isinstance(a, ast.Starred)]
+    for step in steps:
+        made = scopes.constructor(step)
+        if made is None:
+            return None
+        cls = made[0]
+        if cls in _SCALING_SENSITIVE:
+            return made
+        if not cls.startswith(("sklearn.impute.", "sklearn.feature_selection.VarianceThreshold")):
+            return None  # a scaler, a column transformer, or a step that may rescale
+    return None
 
 
 def _unscaled_source(

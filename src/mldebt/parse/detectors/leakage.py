@@ -5,7 +5,7 @@ Every value carries a set of provenance tokens:
   train:S test:S the train / test side of split S (train_test_split, or a CV splitter's folds)
   fitted:P       transformed by preprocessor P (fit_transform / transform)
   resampled:L    rows made by an oversampler or augmenter at line L
-  pred:M         predictions of model M
+  pred:M|N       predictions of model M after its N-th fit
 A preprocessor's fit, a model's fit, a split and an evaluation are recorded with the tokens of
 the data they touch; the leakage kinds are then questions about those records:
   MLD801  a preprocessor fit on data whose rows later reach a test side (or a cross-validation)
@@ -63,31 +63,67 @@ _SPLITTERS = frozenset(
     {
         "sklearn.model_selection.train_test_split",
         "sklearn.cross_validation.train_test_split",
+        "torch.utils.data.random_split",
+        "torch.utils.data.dataset.random_split",
     }
 )
-_CV_SPLITTERS = (
-    "sklearn.model_selection.KFold",
-    "sklearn.model_selection.StratifiedKFold",
-    "sklearn.model_selection.GroupKFold",
-    "sklearn.model_selection.RepeatedKFold",
-    "sklearn.model_selection.RepeatedStratifiedKFold",
-    "sklearn.model_selection.ShuffleSplit",
-    "sklearn.model_selection.StratifiedShuffleSplit",
-    "sklearn.model_selection.TimeSeriesSplit",
-    "sklearn.model_selection.LeaveOneOut",
-    "sklearn.model_selection.StratifiedGroupKFold",
+# Splitter classes, in today's `model_selection` and in the old `cross_validation` module (whose
+# `KFold(n, n_folds)` / `StratifiedKFold(y, n_folds)` objects are iterated directly).
+_CV_SPLITTER_NAMES = (
+    "KFold",
+    "StratifiedKFold",
+    "GroupKFold",
+    "RepeatedKFold",
+    "RepeatedStratifiedKFold",
+    "ShuffleSplit",
+    "StratifiedShuffleSplit",
+    "GroupShuffleSplit",
+    "TimeSeriesSplit",
+    "LeaveOneOut",
+    "LeavePOut",
+    "LeaveOneGroupOut",
+    "LeavePGroupsOut",
+    "LeaveOneLabelOut",
+    "LeavePLabelOut",
+    "LabelKFold",
+    "LabelShuffleSplit",
+    "PredefinedSplit",
+    "StratifiedGroupKFold",
+)
+_CV_SPLITTERS = tuple(
+    f"sklearn.{module}.{name}" for module in ("model_selection", "cross_validation") for name in _CV_SPLITTER_NAMES
 )
 _CV_EVALS = frozenset(
+    f"sklearn.{module}.{name}"
+    for module in ("model_selection", "cross_validation", "learning_curve")
+    for name in ("cross_val_score", "cross_validate", "cross_val_predict", "learning_curve", "validation_curve")
+)
+# Statistics of the rows they are computed on (pandas / NumPy methods and functions).
+_STAT_METHODS = frozenset(
+    {"mean", "median", "mode", "std", "var", "min", "max", "quantile", "nanmean", "nanmedian", "nanstd"}
+)
+_STAT_FUNCTIONS = frozenset(
     {
-        "sklearn.model_selection.cross_val_score",
-        "sklearn.model_selection.cross_validate",
-        "sklearn.model_selection.cross_val_predict",
-        "sklearn.model_selection.learning_curve",
-        "sklearn.model_selection.validation_curve",
+        *(f"numpy.{n}" for n in ("mean", "median", "std", "var", "min", "max", "amin", "amax", "percentile")),
+        *(f"numpy.{n}" for n in ("quantile", "nanmean", "nanmedian", "nanstd", "nanvar", "nanmin", "nanmax")),
+        *(f"numpy.{n}" for n in ("nanpercentile", "nanquantile", "average", "ptp")),
+        "pandas.qcut",
+        "scipy.stats.zscore",
+        "scipy.stats.mode",
     }
 )
+# scikit-learn's function forms of its scalers: a fit and a transform on the rows given.
+_SCALE_FUNCTIONS = frozenset(
+    f"sklearn.preprocessing.{n}"
+    for n in ("scale", "minmax_scale", "maxabs_scale", "robust_scale", "quantile_transform", "power_transform")
+)
+_SELECTIONS = frozenset(
+    {"max", "min", "sorted", "numpy.argmax", "numpy.argmin", "numpy.max", "numpy.min", "numpy.argsort"}
+)
+_SELECTION_METHODS = frozenset({"idxmax", "idxmin", "sort_values", "nlargest", "nsmallest", "argmax", "argmin"})
 _SEARCHES = ("SearchCV", "CV")  # GridSearchCV, RandomizedSearchCV, HalvingGridSearchCV, LogisticRegressionCV
-_RESAMPLERS = ("imblearn.",)
+_RESAMPLERS = ("imblearn.over_sampling.", "imblearn.under_sampling.", "imblearn.combine.")
+_RESAMPLE_METHODS = frozenset({"fit_resample", "fit_sample"})  # `fit_sample`: imblearn < 0.4
 _MODEL_PACKAGES = ("sklearn.", "xgboost.", "lightgbm.", "catboost.", "imblearn.")
 _METRICS = "sklearn.metrics."
 _UNSUPERVISED = (
@@ -121,6 +157,7 @@ class _Eval:
     node: ast.expr
     data: Tokens
     loop: ast.AST | None
+    fit_no: int = 0  # how many fits of the model came before the predictions it scores
 
 
 @dataclass
@@ -128,6 +165,14 @@ class _Split:
     node: ast.expr
     sid: str
     inputs: Tokens
+    weak: bool = False  # rows told apart by position or sampling: a split only once evaluated
+
+
+@dataclass
+class _Stat:
+    node: ast.expr  # the statistic's expression: `df["age"].mean()`, `pd.qcut(...)`
+    data: Tokens  # the rows it summarises
+    scale: bool = False  # `preprocessing.scale(X)`: the statistic applied to the rows at once
 
 
 @dataclass
@@ -144,6 +189,14 @@ class _Scope:
     escaped: set[str] = field(default_factory=set)  # models handed to code we do not see
     cv_evaluated: set[str] = field(default_factory=set)
     reported: set[int] = field(default_factory=set)
+    stats: dict[str, _Stat] = field(default_factory=dict)  # token -> the statistic
+    keyed: dict[tuple[str, ...], Tokens] = field(default_factory=dict)  # data["train"]["X"] -> its rows
+    keyed_names: set[str] = field(default_factory=set)
+    candidates: set[str] = field(default_factory=set)  # names of lists / dicts of models
+    selections: list[tuple[ast.expr, Tokens]] = field(default_factory=list)  # max(scores), ...
+    test_refits: set[int] = field(default_factory=set)
+    stat_lines: set[str] = field(default_factory=set)
+    selected: set[str] = field(default_factory=set)  # splits whose test set MLD803 reported
 
 
 def _roots(tokens: Tokens) -> Tokens:
@@ -152,7 +205,7 @@ def _roots(tokens: Tokens) -> Tokens:
 
 def _signature(tokens: Tokens) -> Tokens:
     """Which rows: the sources, the split sides and slices (not what was done to them)."""
-    return frozenset(t for t in tokens if t.startswith(("root:", "train:", "test:", "resampled:", "slice:")))
+    return frozenset(t for t in tokens if t.startswith(("root:", "train:", "test:", "resampled:", "slice:", "rows:")))
 
 
 def _shown(ident: str) -> str:
@@ -170,6 +223,9 @@ class _Analysis:
         self.s = _Scope()
         self.smells: list[Smell] = []
         self.loops: list[ast.AST] = []
+        self.pairs = _position_pairs(ctx, scope)
+        self.fold_loops: dict[str, ast.AST] = {}  # fold split id -> the loop over its folds
+        self.splitter_args: dict[str, Tokens] = {}  # old-API splitter object -> the rows it was given
 
     # ------------------------------------------------------------ driving
 
@@ -232,36 +288,93 @@ class _Analysis:
 
     def for_loop(self, stmt: ast.For | ast.AsyncFor) -> None:
         it = stmt.iter
+        target = stmt.target
         tokens = self.expr(it)
+        if (  # `for i, (train_idx, test_idx) in enumerate(kf.split(X))`
+            isinstance(it, ast.Call)
+            and isinstance(it.func, ast.Name)
+            and it.func.id == "enumerate"
+            and it.args
+            and isinstance(target, ast.Tuple)
+            and len(target.elts) == 2
+            and isinstance(target.elts[1], (ast.Tuple, ast.List))
+        ):
+            self.bind(target.elts[0], None, _EMPTY)
+            it, target = it.args[0], target.elts[1]
         folds = self.cv_folds(it)
-        if folds is not None and isinstance(stmt.target, ast.Tuple) and len(stmt.target.elts) == 2:
+        model = self.candidate_target(it, target)
+        if folds is not None and isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2:
             sid = folds
-            train_t, test_t = stmt.target.elts
+            self.fold_loops[sid] = stmt
+            train_t, test_t = target.elts
             self.bind(train_t, None, frozenset({f"train:{sid}"}))
             self.bind(test_t, None, frozenset({f"test:{sid}"}))
+        elif model is not None:
+            self.bind(target, None, _EMPTY)
+            self.s.classes[model.id] = "<candidate>"
+            self.new_ident(model.id)
         else:
-            self.bind(stmt.target, None, tokens)
+            self.bind(target, None, tokens)
         self.loops.append(stmt)
         self.block(stmt.body)
         self.loops.pop()
         self.block(stmt.orelse)
 
-    def cv_folds(self, it: ast.expr) -> str | None:
-        """`kf.split(X, y)` of a CV splitter: the loop walks its folds (split id returned)."""
-        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "split"):
+    def candidate_target(self, it: ast.expr, target: ast.expr) -> ast.Name | None:
+        """The loop variable that holds each model of a list or dict of candidate models."""
+        source = it
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr in ("items", "values"):
+            source = it.func.value
+        elif isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate" and it.args:
+            source = it.args[0]
+        known = (isinstance(source, ast.Name) and source.id in self.s.candidates) or (
+            isinstance(source, (ast.List, ast.Tuple, ast.Dict)) and self.models_in(source) >= 2
+        )
+        if not known:
             return None
-        receiver = it.func.value
-        cls = None
-        if isinstance(receiver, ast.Name):
-            cls = self.s.classes.get(receiver.id)
-        elif isinstance(receiver, ast.Call):
-            cls = self.ctx.qualify(receiver.func)
-        if cls is None or not cls.startswith(_CV_SPLITTERS):
+        if isinstance(target, (ast.Tuple, ast.List)) and target.elts:
+            target = target.elts[-1]
+        return target if isinstance(target, ast.Name) else None
+
+    def models_in(self, node: ast.expr) -> int:
+        """How many estimator constructors a list, tuple or dict literal holds (`("name", Model())` too)."""
+        elts = node.values if isinstance(node, ast.Dict) else getattr(node, "elts", [])
+        n = 0
+        for e in elts:
+            if isinstance(e, ast.Tuple) and e.elts:
+                e = e.elts[-1]
+            if isinstance(e, ast.Call) and self.effective_class(e) is not None:
+                n += 1
+        return n
+
+    def cv_folds(self, it: ast.expr, how: str = "are then split into cross-validation folds by") -> str | None:
+        """`kf.split(X, y)` of a CV splitter, or an old-API splitter (`KFold(n, n_folds=5)`,
+        `StratifiedKFold(y, n_folds=5)`) iterated directly: the loop walks its folds."""
+        receiver: ast.expr | None = None
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "split":
+            receiver = it.func.value
+            arg_nodes = it.args
+        elif isinstance(it, ast.Call) and (self.ctx.qualify(it.func) or "").startswith(_CV_SPLITTERS):
+            arg_nodes = it.args  # `for tr, te in KFold(len(X), n_folds=5)`
+        elif isinstance(it, ast.Name) and it.id in self.splitter_args:
+            sid = f"{it.lineno}"
+            self.s.splits[sid] = _Split(it, sid, self.splitter_args[it.id])
+            self.check_split(self.s.splits[sid], [], how)
+            return sid
+        else:
             return None
+        if receiver is not None:
+            cls = None
+            if isinstance(receiver, ast.Name):
+                cls = self.s.classes.get(receiver.id)
+            elif isinstance(receiver, ast.Call):
+                cls = self.ctx.qualify(receiver.func)
+            if cls is None or not cls.startswith(_CV_SPLITTERS):
+                return None
         sid = f"{it.lineno}"
-        inputs = frozenset().union(*(self.tokens_of(a) for a in it.args)) if it.args else _EMPTY
+        inputs = frozenset().union(*(self.tokens_of(a) for a in arg_nodes)) if arg_nodes else _EMPTY
         self.s.splits[sid] = _Split(it, sid, inputs)
-        self.check_split(self.s.splits[sid], it.args, "are then split into cross-validation folds by")
+        self.check_split(self.s.splits[sid], it.args, how)
         return sid
 
     # --------------------------------------------------------- expressions
@@ -292,13 +405,77 @@ class _Analysis:
             return self.name_tokens(node.id)
         if isinstance(node, (ast.Lambda, ast.Constant)):
             return _EMPTY
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node, results)
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.attr.endswith("_")
+            and not node.attr.startswith("_")
+        ):
+            ident = self.s.ident.get(node.value.id, node.value.id)
+            if node.value.id in self.s.classes and ident in self.s.prep_fits:
+                return frozenset({f"fitted:{ident}"})  # skb.scores_, pca.components_: learnt from its rows
         out: set[str] = set()
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
-            out.add(f"slice:{ast.unparse(node.slice)}")  # X[:1000] and X[1000:] are other rows
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 out |= self.combine(child, results)
         return frozenset(out)
+
+    def subscript(self, node: ast.Subscript, results: dict[int, Tokens]) -> Tokens:
+        path = _key_path(node)
+        if path is not None and path[0] in self.s.keyed_names:
+            for k in range(len(path), 1, -1):
+                got = self.s.keyed.get(path[:k])
+                if got is not None:
+                    return got  # data["test"]["X"]: that entry's rows, not the whole dict's
+        base = self.combine(node.value, results)
+        sl = node.slice
+        if isinstance(sl, ast.Slice):
+            side = self.position_side(node, sl)
+            if side is not None:
+                return base | side
+            out = set(base)
+            out.add(f"slice:{ast.unparse(sl)}")  # X[:1000] and X[1000:] are other rows
+            for part in (sl.lower, sl.upper, sl.step):
+                if part is not None:
+                    out |= self.combine(part, results)
+            return frozenset(out)
+        index = self.combine(sl, results)
+        # a statistic in a row filter (`df[df.price < df.price.quantile(0.99)]`) selects rows, it
+        # is not a feature value
+        index = frozenset(t for t in index if not t.startswith(("stat:", "score:")))
+        if not _constant(sl):
+            index |= {f"rows:{ast.unparse(sl)}"}  # X[train_idx], X[mask]: some of the rows
+        return base | index
+
+    def position_side(self, node: ast.Subscript, sl: ast.Slice) -> Tokens | None:
+        """`X[:n]` and `X[n:]` both in this scope: a split by position (the first part trains)."""
+        if sl.step is not None or (sl.lower is None) == (sl.upper is None):
+            return None
+        bound = sl.upper if sl.upper is not None else sl.lower
+        assert bound is not None
+        return self.pair_side(node.value, bound, train=sl.upper is not None, node=node)
+
+    def pair_side(
+        self, base: ast.expr, bound: ast.expr, train: bool, node: ast.expr, weak: bool = True
+    ) -> Tokens | None:
+        """A weak split (`X[:n]`, `X[n:]`: the second part may be an unlabelled competition test
+        set) is judged at an evaluation; `ds.take(n)` / `ds.skip(n)` at once."""
+        key = (ast.unparse(base), ast.unparse(bound))
+        if key not in self.pairs:
+            return None
+        sid = f"pos:{key[0]}:{key[1]}"
+        if sid not in self.s.splits:
+            self.s.splits[sid] = _Split(node, sid, self.tokens_of(base), weak=weak)
+            if not weak:
+                self.check_split(self.s.splits[sid], [])
+        return frozenset({f"{'train' if train else 'test'}:{sid}"})
+
+    def statistic(self, node: ast.expr, data: Tokens, scale: bool = False) -> Tokens:
+        token = f"stat:{node.lineno}:{node.col_offset}"
+        self.s.stats[token] = _Stat(node, data, scale)
+        return frozenset({token})
 
     def arg_tokens(self, call: ast.Call, results: dict[int, Tokens]) -> list[Tokens]:
         return [self.combine(a.value if isinstance(a, ast.Starred) else a, results) for a in call.args]
@@ -312,17 +489,34 @@ class _Analysis:
             return everything
         if name.startswith(_METRICS):
             data = frozenset(t for t in everything if not t.startswith("pred:"))
-            for model in sorted({t.removeprefix("pred:") for t in everything if t.startswith("pred:")}):
-                self.record_eval(model, call, data)
-            return _EMPTY
-        if isinstance(call.func, ast.Attribute):
+            scores: set[str] = set()
+            for pred in sorted({t.removeprefix("pred:") for t in everything if t.startswith("pred:")}):
+                model, _, fit_no = pred.rpartition("|")
+                scores |= self.record_eval(model, call, data, int(fit_no))
+            return frozenset(scores)
+        if name in _SELECTIONS and _scores(everything):
+            self.s.selections.append((call, everything))
+            return everything
+        if name in _SCALE_FUNCTIONS and args:
+            return args[0] | self.statistic(call, args[0], scale=True)
+        if name in _STAT_FUNCTIONS and args and not _row_wise(call, method=False) and _is_data(args[0]):
+            return self.statistic(call, args[0]) | (
+                args[0] if name in ("pandas.qcut", "scipy.stats.zscore") else _EMPTY
+            )
+        if name in _ROW_CONCATS:
+            everything |= self.transductive(call)
+        if isinstance(call.func, ast.Attribute) and not self.is_module(call.func.value):
             method = call.func.attr
             receiver = call.func.value
             cls, var = self.estimator_of(receiver)
             if cls is not None:
+                if not args:  # model.fit(X=X_train, y=y_train)
+                    named = {k.arg: self.combine(k.value, results) for k in call.keywords if k.arg}
+                    data_kw = named.get("X", named.get("x"))
+                    if data_kw is not None:
+                        args = [data_kw] + ([named["y"]] if "y" in named else [])
                 return self.estimator_call(call, cls, var, method, args, everything)
-            receiver_tokens = self.combine(receiver, results)
-            return receiver_tokens | everything
+            return self.data_method(call, method, receiver, self.combine(receiver, results), args, everything)
         if name and self.ctx.aliases.get(name.split(".")[0]) is None and "." not in name:
             # a call of this file's own function or a builtin: a model passed may be evaluated there
             for a in call.args:
@@ -333,6 +527,81 @@ class _Analysis:
         # `load("val.pkl")` are other rows, though both came through `load` and `data_dir`.
         return everything | {f"root:{call.lineno}:{call.col_offset}"}
 
+    def is_module(self, node: ast.expr) -> bool:
+        """`pd` in `pd.read_csv(...)`, `np.random` in `np.random.rand(...)`: an imported module."""
+        base = _base_name(node)
+        return (
+            base is not None
+            and base in self.ctx.aliases
+            and base not in self.s.env
+            and base not in self.s.classes
+            and all(isinstance(n, ast.Attribute) for n in _attr_chain(node))
+        )
+
+    def data_method(
+        self, call: ast.Call, method: str, receiver: ast.expr, tokens: Tokens, args: list[Tokens], everything: Tokens
+    ) -> Tokens:
+        """A method of a frame, an array or anything else that is not an estimator."""
+        if method in _SELECTION_METHODS and _scores(tokens):
+            self.s.selections.append((call, tokens))
+            return tokens
+        if (
+            method in ("transform", "agg", "aggregate")
+            and call.args
+            and isinstance(call.args[0], ast.Constant)
+            and call.args[0].value in _STAT_METHODS
+            and _is_data(tokens)
+        ):
+            return tokens | self.statistic(call, tokens)  # df.groupby("city")["price"].transform("mean")
+        if method in _STAT_METHODS and not _row_wise(call, method=True) and _is_data(tokens):
+            if _scores(tokens):
+                self.s.selections.append((call, tokens))
+                return tokens
+            return self.statistic(call, tokens)
+        if method == "sample" and any(k.arg == "replace" and _is_true(k.value) for k in call.keywords):
+            token = f"resampled:{call.lineno}"  # df_minority.sample(n_major, replace=True): oversampling
+            self.s.resamples[token] = call
+            return tokens | {token}
+        if method == "sample" and _fraction(call):
+            sid = f"sample:{call.lineno}:{call.col_offset}"  # train = df.sample(frac=0.8)
+            self.s.splits[sid] = _Split(call, sid, tokens, weak=True)
+            return tokens | {f"train:{sid}"}
+        if method == "drop":
+            # test = df.drop(train.index): the rows a sample left out
+            sides = {t.removeprefix("train:") for t in everything if t.startswith("train:")}
+            sample = sorted(sid for sid in sides if sid.startswith("sample:"))
+            if sample:
+                return tokens | {f"test:{sample[0]}"}
+        if method in ("take", "skip") and len(call.args) == 1:
+            side = self.pair_side(receiver, call.args[0], train=method == "take", node=call, weak=False)
+            if side is not None:
+                return tokens | side  # tf.data: train = ds.take(n); test = ds.skip(n)
+        out = tokens | everything
+        if method == "append" and call.args:
+            out |= self.transductive(call, [receiver, *call.args])
+        base = _base_name(receiver)
+        if base is not None and (
+            any(k.arg == "inplace" and _is_true(k.value) for k in call.keywords)
+            or (method in _MUTATORS and isinstance(receiver, ast.Name))
+        ):
+            # df["age"].fillna(df["age"].mean(), inplace=True); scores.append(score)
+            self.s.env[base] = self.s.env.get(base, frozenset({f"root:{base}"})) | everything
+        return out
+
+    def transductive(self, call: ast.Call, parts: list[ast.expr] | None = None) -> Tokens:
+        """`pd.concat([train, test])` of a training set and a test set that was never split off:
+        preprocessing fit on it is transductive (the unlabelled test rows shape it)."""
+        if parts is None:
+            parts = []
+            for a in call.args[:1]:
+                parts.extend(a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])
+        texts = [self.ctx.source(p).lower() for p in parts]
+        if not any("test" in t for t in texts) or not any("train" in t for t in texts):
+            return _EMPTY
+        if any(_is_split_side(self.tokens_of(p)) or _has_test(self.tokens_of(p)) for p in parts):
+            return _EMPTY  # train and test sides of one split glued back together: another smell
+        return frozenset({f"transductive:{call.lineno}"})
+
     def estimator_of(self, receiver: ast.expr) -> tuple[str | None, str]:
         if isinstance(receiver, ast.Name) and receiver.id in self.s.classes:
             return self.s.classes[receiver.id], self.s.ident.get(receiver.id, receiver.id)
@@ -340,6 +609,9 @@ class _Analysis:
             cls = self.effective_class(receiver)
             if cls is not None:
                 return cls, f"<{cls.rsplit('.', 1)[-1]}@{receiver.lineno}>"
+            func = receiver.func
+            if isinstance(func, ast.Attribute) and func.attr in ("fit", "set_params"):
+                return self.estimator_of(func.value)  # Ridge().fit(X, y).score(X_te, y_te)
         return None, ""
 
     def effective_class(self, call: ast.Call) -> str | None:
@@ -348,21 +620,29 @@ class _Analysis:
         cls = self.ctx.qualify(call.func)
         if cls is None:
             return None
-        last = cls.rsplit(".", 1)[-1]
-        if last in ("ColumnTransformer", "make_column_transformer", "FeatureUnion", "make_union"):
-            return "sklearn.preprocessing.<ColumnTransformer>" if cls.startswith("sklearn.") else None
-        if cls in ("sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline", "imblearn.pipeline.Pipeline"):
-            step: ast.expr | None = None
-            if last == "make_pipeline" and call.args:
-                step = call.args[-1]
-            elif call.args and isinstance(call.args[0], ast.List) and call.args[0].elts:
-                pair = call.args[0].elts[-1]
-                if isinstance(pair, ast.Tuple) and len(pair.elts) >= 2:
-                    step = pair.elts[1]
-            inner = self.effective_class(step) if isinstance(step, ast.Call) else None
-            return inner if inner is not None and _is_prep(inner) else "sklearn.pipeline.Pipeline"
+        if cls in _UNIONS:
+            # every branch is fit on the rows: the container leaks what its most telling step learns
+            inner = [self.step_class(s) for s in _steps(call)]
+            preps = [c for c in inner if c is not None and _is_prep(c)]
+            supervised = [c for c in preps if c.startswith(_SUPERVISED)]
+            if supervised or preps:
+                return (supervised or preps)[0]
+            return "sklearn.preprocessing.FunctionTransformer"  # stateless steps only
+        if cls in _PIPELINES:
+            steps = _steps(call)
+            last_cls = self.step_class(steps[-1]) if steps else None
+            if last_cls is not None and _is_prep(last_cls):
+                return last_cls  # a pipeline of preprocessing only: a preprocessor
+            return "imblearn.pipeline.Pipeline" if cls.startswith("imblearn.") else "sklearn.pipeline.Pipeline"
         if _is_estimator_class(cls) or cls.startswith(_CV_SPLITTERS):
             return cls
+        return None
+
+    def step_class(self, step: ast.expr) -> str | None:
+        if isinstance(step, ast.Call):
+            return self.effective_class(step)
+        if isinstance(step, ast.Name):
+            return self.s.classes.get(step.id)
         return None
 
     def estimator_call(
@@ -372,6 +652,7 @@ class _Analysis:
         if _is_prep(cls):
             if method in ("fit", "fit_transform") and args:
                 fit = _Fit(var, cls, call, frozenset().union(*args[:2]), self.loops[-1] if self.loops else None)
+                self.test_refit(fit, self.s.prep_fits.get(var), call)
                 self.s.prep_fits[var] = fit
                 if method == "fit":
                     return _EMPTY
@@ -380,8 +661,10 @@ class _Analysis:
                 out = data | {f"fitted:{var}"}
                 self.check_transform(var, call, out)
                 return out
+            if method in ("get_support", "get_feature_names_out", "get_feature_names") and var in self.s.prep_fits:
+                return frozenset({f"fitted:{var}"})  # columns chosen by a fitted selector
             return everything
-        if cls.startswith(_RESAMPLERS) and method == "fit_resample":
+        if cls.startswith(_RESAMPLERS) and method in _RESAMPLE_METHODS:
             token = f"resampled:{call.lineno}"
             self.s.resamples[token] = call
             return everything | {token}
@@ -393,27 +676,50 @@ class _Analysis:
                 self.check_cv_data(call, fit.data)
             if method == "fit":
                 return _EMPTY
-            return data | {f"pred:{var}" if method == "fit_predict" else f"fitted:{var}"}
+            return data | {self.pred(var) if method == "fit_predict" else f"fitted:{var}"}
         if method in _PREDICT_METHODS:
-            return data | {f"pred:{var}"}
+            return data | {self.pred(var)}
         if method in _SCORE_METHODS and args:
-            self.record_eval(var, call, frozenset().union(*args))
-            return _EMPTY
+            return self.record_eval(var, call, frozenset().union(*args), len(self.s.model_fits.get(var, ())))
         return everything
 
     # ------------------------------------------------------------ bindings
 
     def bind(self, target: ast.expr, value: ast.expr | None, tokens: Tokens) -> None:
         if isinstance(target, ast.Name):
+            if (  # `imputer = imputer.fit(X)`: fit returns the estimator itself
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and value.func.attr in ("fit", "set_params")
+                and isinstance(value.func.value, ast.Name)
+                and value.func.value.id in self.s.classes
+            ):
+                source = value.func.value.id
+                self.s.env[target.id] = _EMPTY
+                self.s.classes[target.id] = self.s.classes[source]
+                self.s.ident[target.id] = self.s.ident.get(source, source)
+                return
             self.s.env[target.id] = tokens
             self.s.classes.pop(target.id, None)
             self.s.ident.pop(target.id, None)
+            self.s.candidates.discard(target.id)
+            self.splitter_args.pop(target.id, None)
+            if target.id in self.s.keyed_names:
+                self.s.keyed_names.discard(target.id)
+                self.s.keyed = {k: v for k, v in self.s.keyed.items() if k[0] != target.id}
+            if isinstance(value, ast.Dict):
+                self.bind_keys((target.id,), value)
+            if isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and self.models_in(value) >= 2:
+                self.s.candidates.add(target.id)
             if isinstance(value, ast.Call):
                 cls = self.effective_class(value)
                 if cls is not None:
                     self.s.classes[target.id] = cls
                     self.s.env[target.id] = _EMPTY
                     self.new_ident(target.id)
+                    if cls.startswith(_CV_SPLITTERS):
+                        given = [*value.args, *(k.value for k in value.keywords if k.arg in ("y", "n", "labels"))]
+                        self.splitter_args[target.id] = frozenset().union(*(self.tokens_of(a) for a in given))
                 elif (
                     isinstance(value.func, ast.Attribute)
                     and value.func.attr in ("fit", "set_params")
@@ -435,7 +741,8 @@ class _Analysis:
             and value.func.id == "next"
             and value.args
         ):
-            folds = self.cv_folds(value.args[0])  # `train_idx, test_idx = next(cv.split(X, y))`
+            # `train_idx, test_idx = next(cv.split(X, y))`: one hold-out split, not folds
+            folds = self.cv_folds(value.args[0], "are then split into train and test by")
             if folds is not None:
                 self.bind(target.elts[0], None, frozenset({f"train:{folds}"}))
                 self.bind(target.elts[1], None, frozenset({f"test:{folds}"}))
@@ -452,6 +759,14 @@ class _Analysis:
             for t in target.elts:
                 self.bind(t.value if isinstance(t, ast.Starred) else t, None, tokens)
             return
+        path = _key_path(target)
+        if path is not None and len(path) > 1:
+            # data["test"] = {...}: that entry holds these rows (and the dict all of them)
+            self.s.keyed_names.add(path[0])
+            self.s.keyed = {k: v for k, v in self.s.keyed.items() if k[: len(path)] != path}
+            self.s.keyed[path] = tokens
+            if isinstance(value, ast.Dict):
+                self.bind_keys(path, value)
         if isinstance(target, (ast.Subscript, ast.Attribute)):
             # df["x"] = ... or obj.attr = ...: the container now also holds this data
             base: ast.expr = target
@@ -459,6 +774,15 @@ class _Analysis:
                 base = base.value
             if isinstance(base, ast.Name):
                 self.s.env[base.id] = self.s.env.get(base.id, frozenset({f"root:{base.id}"})) | tokens
+
+    def bind_keys(self, path: tuple[str, ...], value: ast.Dict) -> None:
+        for k, v in zip(value.keys, value.values, strict=True):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                sub = (*path, k.value)
+                self.s.keyed_names.add(path[0])
+                self.s.keyed[sub] = self.tokens_of(v)
+                if isinstance(v, ast.Dict):
+                    self.bind_keys(sub, v)
 
     def new_ident(self, name: str) -> str:
         n = self.s.versions.get(name, 0) + 1
@@ -489,6 +813,8 @@ class _Analysis:
     def bind_split(self, target: ast.Tuple | ast.List, value: ast.expr | None, call: ast.Call) -> None:
         sid = f"{call.lineno}:{call.col_offset}"
         arrays = [a for a in call.args if not isinstance(a, ast.Starred)]
+        if (self.ctx.qualify(call.func) or "").endswith(".random_split"):
+            arrays = arrays[:1]  # random_split(dataset, [n_train, n_test])
         inputs = [self.tokens_of(a) for a in arrays]
         split = _Split(call, sid, frozenset().union(*inputs) if inputs else _EMPTY)
         self.s.splits[sid] = split
@@ -523,11 +849,8 @@ class _Analysis:
     ) -> None:
         """Data reaching a split already carries a preprocessor's statistics, or resampled rows."""
         for token in sorted(split.inputs):
-            if token.startswith("fitted:"):
-                prep = token.removeprefix("fitted:")
-                fit = self.s.prep_fits.get(prep)
-                if fit is not None and not _is_split_side(fit.data):
-                    self.report_prep(fit, split.node, how)
+            if token.startswith(("fitted:", "stat:")):
+                self.leak_into(token, split.node, how)
             elif token.startswith("resampled:"):
                 node = self.s.resamples.get(token)
                 if node is not None and id(node) not in self.s.reported:
@@ -562,10 +885,87 @@ class _Analysis:
 
     def check_cv_data(self, call: ast.Call, data: Tokens) -> None:
         for token in sorted(data):
-            if token.startswith("fitted:"):
-                fit = self.s.prep_fits.get(token.removeprefix("fitted:"))
-                if fit is not None and not _is_split_side(fit.data):
-                    self.report_prep(fit, call, "are then cross-validated by")
+            if token.startswith(("fitted:", "stat:")):
+                self.leak_into(token, call, "are then cross-validated by")
+            elif token.startswith("resampled:"):
+                node = self.s.resamples.get(token)
+                if node is not None and id(node) not in self.s.reported:
+                    self.s.reported.add(id(node))
+                    self.smells.append(
+                        self.ctx.smell(
+                            "MLD802",
+                            node,
+                            f"`{self.ctx.source(node)}` makes new rows before the cross-validation "
+                            f"(`{self.ctx.source(call)}`): copies and synthetic neighbours of training rows "
+                            "land in the validation folds",
+                            key=f"resample:{self.ctx.source(node)}",
+                            related=((call, "the resampled data is cross-validated here"),),
+                        )
+                    )
+
+    def leak_into(self, token: str, where: ast.AST, how: str, sid: str = "") -> None:
+        """A preprocessor's or a statistic's rows reach an evaluation: leakage unless it saw only
+        a training side (or only a test side: MLD805's finding)."""
+        # Before a cross-validation, fitting on the training side is not enough: the validation
+        # folds are training rows too. Only a fit on one fold's training rows is clean.
+        cv = "cross-validat" in how
+        if token.startswith("fitted:"):
+            fit = self.s.prep_fits.get(token.removeprefix("fitted:"))
+            if fit is not None and not self.clean_side(fit.data, cv, where, sid) and not _has_test(fit.data):
+                self.report_prep(fit, where, how)
+        elif token.startswith("stat:"):
+            stat = self.s.stats.get(token)
+            if (
+                stat is not None
+                and not self.clean_side(stat.data, cv, where, sid)
+                and not _has_test(stat.data)
+                and _roots(stat.data)
+            ):
+                self.report_stat(stat, where, how)
+
+    def clean_side(self, tokens: Tokens, cv: bool, where: ast.AST, sid: str = "") -> bool:
+        """Rows a preprocessor may be fit on: a training side; before a cross-validation, only the
+        training rows of the fold being evaluated (inside that fold's loop)."""
+        if sid and f"train:{sid}" in tokens:
+            return True  # the training side of the very split being evaluated
+        if not cv:
+            return _is_split_side(tokens)
+        for t in tokens:
+            if t.startswith("train:"):
+                loop = self.fold_loops.get(t.removeprefix("train:"))
+                if loop is not None and _within(where, loop):
+                    return True
+        return False
+
+    def test_refit(self, fit: _Fit, before: _Fit | None, call: ast.Call) -> None:
+        """MLD805: a preprocessor fit on a test side, which then gets its own statistics."""
+        on_test = _has_test(fit.data) and not _is_split_side(fit.data)
+        refit = (
+            before is not None
+            and _is_split_side(before.data)
+            and not _is_split_side(fit.data)
+            and not _roots(fit.data) >= _roots(before.data)
+            and any(w in self.ctx.source(call.args[0]).lower() for w in ("test", "val"))
+        )
+        if not (on_test or refit) or id(call) in self.s.test_refits:
+            return
+        self.s.test_refits.add(id(call))
+        cls = fit.cls.rsplit(".", 1)[-1]
+        data = self.ctx.source(call.args[0])
+        related: tuple[tuple[ast.AST, str], ...] = ()
+        if before is not None and _is_split_side(before.data):
+            related = ((before.node, "fit on the training side here"),)
+            message = (
+                f"`{_shown(fit.name)}` ({cls}) is fit again on the test side `{data}`: the test rows are "
+                "transformed with their own statistics, not the training set's, so the model sees them "
+                "on another scale"
+            )
+        else:
+            message = (
+                f"`{cls}` is fit on the test side `{data}`: the test rows are transformed with their own "
+                "statistics instead of the training set's, so train and test are on different scales"
+            )
+        self.smells.append(self.ctx.smell("MLD805", call, message, key=f"test-refit:{cls}:{data}", related=related))
 
     def cross_validation(self, call: ast.Call, args: list[Tokens]) -> None:
         if call.args and isinstance(call.args[0], ast.Name):
@@ -583,12 +983,22 @@ class _Analysis:
         # selecting features or encoding targets on them leaks a lot.
         confidence = "medium" if "cross-validat" in how and not supervised else ""
         learns = "learns from the target and the features of" if supervised else "learns its statistics from"
+        message = (
+            f"`{cls}` {learns} rows that {how} `{self.ctx.source(where)}`: "
+            "the evaluation sees data the preprocessing was fit on"
+        )
+        if _transductive(fit.data):
+            confidence = "medium"
+            message = (
+                f"`{cls}` is fit on the training rows and the unlabelled test rows together (transductive "
+                f"preprocessing), and the training rows {how} `{self.ctx.source(where)}`: the validation "
+                "score comes from rows the preprocessing was fit on"
+            )
         self.smells.append(
             self.ctx.smell(
                 "MLD801",
                 fit.node,
-                f"`{cls}` {learns} rows that {how} `{self.ctx.source(where)}`: "
-                "the evaluation sees data the preprocessing was fit on",
+                message,
                 key=f"prep:{cls}:{self.ctx.source(fit.node)}",
                 related=((where, "the rows it was fit on reach the evaluation here"),),
                 confidence=confidence,
@@ -596,19 +1006,114 @@ class _Analysis:
             )
         )
 
-    def record_eval(self, model: str, node: ast.expr, data: Tokens) -> None:
-        self.s.evals.append(_Eval(model, node, data, self.loops[-1] if self.loops else None))
+    def report_stat(self, stat: _Stat, where: ast.AST, how: str) -> None:
+        line = f"stat-line:{stat.node.lineno}"
+        if id(stat.node) in self.s.reported or line in self.s.stat_lines:
+            return  # `(x - x.mean()) / x.std()`: one finding for the line
+        self.s.reported.add(id(stat.node))
+        self.s.stat_lines.add(line)
+        text = self.ctx.source(stat.node)
+        confidence = "medium" if "cross-validat" in how else ""
+        if stat.scale:
+            what = f"`{text}` scales with statistics of all rows, which"
+        else:
+            what = f"`{text}` is a statistic of all rows, and the data built from it"
+        message = f"{what} {how} `{self.ctx.source(where)}`: the test rows shaped the training data"
+        if _transductive(stat.data):
+            confidence = "medium"
+            message = (
+                f"`{text}` is computed on the training rows and the unlabelled test rows together "
+                f"(transductive preprocessing), and the training rows {how} `{self.ctx.source(where)}`: "
+                "the validation score comes from rows the statistic was computed on"
+            )
+        self.smells.append(
+            self.ctx.smell(
+                "MLD801",
+                stat.node,
+                message,
+                key=f"stat:{text}",
+                related=((where, "the rows it summarises reach the evaluation here"),),
+                confidence=confidence,
+                data=(("supervised", "no"),),
+            )
+        )
+
+    def pred(self, var: str) -> str:
+        return f"pred:{var}|{len(self.s.model_fits.get(var, ()))}"
+
+    def record_eval(self, model: str, node: ast.expr, data: Tokens, fit_no: int) -> Tokens:
+        self.s.evals.append(_Eval(model, node, data, self.loops[-1] if self.loops else None, fit_no))
+        sids = sorted(t.removeprefix("test:") for t in data if t.startswith("test:"))
+        for sid in sids:
+            split = self.s.splits.get(sid)
+            if split is None:
+                continue
+            how = (
+                "are then split by position or sampling into train and test by"
+                if split.weak
+                else "are then split into train and test by"
+            )
+            if sid in self.fold_loops:
+                how = "are then split into cross-validation folds by"
+            for token in sorted(data):
+                if token.startswith(("fitted:", "stat:")) and self.fit_before(token, node, data):
+                    self.leak_into(token, split.node, how, sid)
+        return frozenset(f"score:{model}|{sid}" for sid in sids)
+
+    def fit_before(self, token: str, node: ast.AST, data: Tokens) -> bool:
+        """The preprocessor or statistic came before this evaluation, from some of its rows."""
+        at = getattr(node, "lineno", 0)
+        if token.startswith("fitted:"):
+            fit = self.s.prep_fits.get(token.removeprefix("fitted:"))
+            return fit is not None and fit.node.lineno <= at and bool(_roots(fit.data) & _roots(data))
+        stat = self.s.stats.get(token)
+        return stat is not None and stat.node.lineno <= at and bool(_roots(stat.data) & _roots(data))
 
     # --------------------------------------------------------------- finish
 
     def finish(self) -> None:
         self.fit_on_test()
         self.model_selection_on_test()
+        self.selection_by_test_score()
         self.evaluation_on_training_data()
+
+    def selection_by_test_score(self) -> None:
+        """Several models each scored on one test set, and the best picked by that score
+        (`max(scores)`, `results.sort_values(...)`): the winner's score is no longer an estimate."""
+        for node, tokens in self.s.selections:
+            by_split: dict[str, set[str]] = {}
+            for t in _scores(tokens):
+                model, _, sid = t.removeprefix("score:").partition("|")
+                by_split.setdefault(sid, set()).add(model)
+            for sid, models in sorted(by_split.items()):
+                split = self.s.splits.get(sid)
+                if len(models) < 2 or split is None or sid in self.fold_loops or sid in self.s.selected:
+                    continue  # CV folds are scored one by one on purpose
+                evals = [e for e in self.s.evals if f"test:{sid}" in e.data and e.model in models]
+                texts = [self.ctx.source(e.node).lower() for e in evals]
+                if all("val" in t and "test" not in t for t in texts):
+                    continue  # the code calls it a validation set: selecting on it is its purpose
+                self.s.selected.add(sid)
+                names = ", ".join(f"`{_shown(m)}`" for m in sorted(models)[:4])
+                if any(self.s.classes.get(m.split("#", 1)[0]) == "<candidate>" for m in models):
+                    names = "each candidate model"
+                self.smells.append(
+                    self.ctx.smell(
+                        "MLD803",
+                        node,
+                        f"the best of several models ({names}) is picked by its score on one test set "
+                        f"(`{self.ctx.source(node)}`): the winner's test score is no longer an honest estimate",
+                        key=f"select-on-test:{self.ctx.source(node)}",
+                        related=(
+                            (evals[0].node, "scored on the test set here"),
+                            (split.node, "the test set is split off here"),
+                        ),
+                    )
+                )
 
     def fit_on_test(self) -> None:
         for name, fits in sorted(self.s.model_fits.items()):
-            for fit in fits:
+            for i, fit in enumerate(fits, 1):
                 tests = {t.removeprefix("test:") for t in fit.data if t.startswith("test:")}
                 if not tests:
                     continue
@@ -616,6 +1121,7 @@ class _Analysis:
                     e
                     for e in self.s.evals
                     if e.model == name
+                    and e.fit_no == i  # it scores this fit, not a later refit
                     and e.node.lineno > fit.node.lineno
                     and any(f"test:{sid}" in e.data for sid in tests)
                 ]
@@ -672,6 +1178,7 @@ class _Analysis:
             if not final and "test" not in hint:
                 continue
             self.s.reported.add(id(ev.loop))
+            self.s.selected.add(sid)
             related: list[tuple[ast.AST, str]] = [
                 (fits_in_loop[0].node, "a candidate is fit in the loop here"),
                 (split.node, "the test set is split off here"),
@@ -700,10 +1207,12 @@ class _Analysis:
             fit = fits[-1]
             if fit.cls.startswith(_UNSUPERVISED):
                 continue  # clustering and density models are scored on the data they describe
-            fit_sig = _signature(fit.data)
-            if not fit_sig or any(t.startswith("test:") for t in fit_sig):
+            scored = [fits[e.fit_no - 1] if 1 <= e.fit_no <= len(fits) else fit for e in evals]
+            sigs = [_signature(f.data) for f in scored]
+            if any(not sig or any(t.startswith("test:") for t in sig) for sig in sigs):
                 continue  # fit on test rows: MLD802's finding
-            if all(_signature(e.data) == fit_sig for e in evals):
+            if all(_signature(e.data) == sig for e, sig in zip(evals, sigs, strict=True)):
+                fit = scored[0]
                 ev = evals[0]
                 self.smells.append(
                     self.ctx.smell(
@@ -721,6 +1230,128 @@ def _is_split_side(tokens: Tokens) -> bool:
     return any(t.startswith("train:") for t in tokens)
 
 
+def _has_test(tokens: Tokens) -> bool:
+    return any(t.startswith("test:") for t in tokens)
+
+
+def _transductive(tokens: Tokens) -> bool:
+    return any(t.startswith("transductive:") for t in tokens)
+
+
+def _scores(tokens: Tokens) -> Tokens:
+    return frozenset(t for t in tokens if t.startswith("score:"))
+
+
+def _is_data(tokens: Tokens) -> bool:
+    """Rows of some data (not only a score, a statistic or a prediction)."""
+    return any(t.startswith(("root:", "train:", "test:", "slice:", "rows:", "fitted:", "resampled:")) for t in tokens)
+
+
+def _row_wise(call: ast.Call, method: bool) -> bool:
+    """`X.mean(axis=1)`, `np.std(X, axis=-1)`: a statistic of each row, not of the rows."""
+    axis: ast.expr | None = None
+    for k in call.keywords:
+        if k.arg in ("axis", "dim"):
+            axis = k.value
+    if axis is None:
+        # positional: `X.mean(1)`, `np.mean(X, 1)` (the function's first argument is the data)
+        last = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        q_first = last in ("quantile", "percentile", "nanquantile", "nanpercentile")  # (a, q, axis)
+        at = (0 if method else 1) + (1 if q_first else 0)
+        if last not in ("qcut",) and len(call.args) > at:
+            axis = call.args[at]
+    if isinstance(axis, (ast.Constant, ast.UnaryOp)):
+        return ast.unparse(axis) not in ("0", "'index'", "'rows'", "None")
+    return False
+
+
+def _fraction(call: ast.Call) -> bool:
+    """`df.sample(frac=0.8)`: part of the rows (`frac=1` only shuffles)."""
+    for k in call.keywords:
+        if k.arg == "frac" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, float):
+            return 0 < k.value.value < 1
+    return False
+
+
+def _is_true(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _constant(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_constant(e) or isinstance(e, ast.Slice) for e in node.elts)
+    return False
+
+
+def _attr_chain(node: ast.expr) -> list[ast.expr]:
+    out: list[ast.expr] = []
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        out.append(node)
+        node = node.value
+    return out
+
+
+def _base_name(node: ast.expr) -> str | None:
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _key_path(node: ast.expr) -> tuple[str, ...] | None:
+    """`data["train"]["X"]` -> ("data", "train", "X"); None when a key is not a string literal."""
+    keys: list[str] = []
+    while isinstance(node, ast.Subscript):
+        if not (isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+            return None
+        keys.append(node.slice.value)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return (node.id, *reversed(keys))
+
+
+def _steps(call: ast.Call) -> list[ast.expr]:
+    """The steps of a Pipeline / FeatureUnion / ColumnTransformer / DataFrameMapper constructor."""
+    first: ast.expr | None = call.args[0] if call.args else None
+    for k in call.keywords:
+        if k.arg in ("steps", "transformer_list", "transformers", "features"):
+            first = k.value
+    if isinstance(first, (ast.List, ast.Tuple)):
+        out: list[ast.expr] = []
+        for e in first.elts:
+            if isinstance(e, ast.Tuple) and len(e.elts) >= 2:
+                out.append(e.elts[1])  # ("name", step) or ("name", step, columns)
+            else:
+                out.append(e)
+        return out
+    return [a for a in call.args if not isinstance(a, ast.Starred)]  # make_pipeline(a, b)
+
+
+def _position_pairs(ctx: FileContext, scope: ast.AST) -> frozenset[tuple[str, str]]:
+    """(base, bound) of `X[:n]` / `X[n:]` and `ds.take(n)` / `ds.skip(n)` pairs in the scope: both
+    halves present is a split by position."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for node in ctx.walk_scope(scope):
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+            sl = node.slice
+            if sl.step is None and (sl.lower is None) != (sl.upper is None):
+                bound = sl.upper if sl.upper is not None else sl.lower
+                assert bound is not None
+                key = (ast.unparse(node.value), ast.unparse(bound))
+                seen.setdefault(key, set()).add("head" if sl.upper is not None else "tail")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("take", "skip")
+            and len(node.args) == 1
+        ):
+            key = (ast.unparse(node.func.value), ast.unparse(node.args[0]))
+            seen.setdefault(key, set()).add("head" if node.func.attr == "take" else "tail")
+    return frozenset(k for k, v in seen.items() if len(v) == 2)
+
+
 def _within(node: ast.AST, outer: ast.AST) -> bool:
     start: int = getattr(outer, "lineno", 0)
     end: int = getattr(outer, "end_lineno", None) or start
@@ -732,6 +1363,26 @@ def _is_prep(cls: str) -> bool:
     return cls.startswith(_PREP_MODULES) and last[:1].isupper() and last not in _STATELESS | _VOCABULARY
 
 
+_UNIONS = frozenset(
+    {
+        "sklearn.compose.ColumnTransformer",
+        "sklearn.compose.make_column_transformer",
+        "sklearn.pipeline.FeatureUnion",
+        "sklearn.pipeline.make_union",
+        "sklearn_pandas.DataFrameMapper",
+        "sklearn_pandas.dataframe_mapper.DataFrameMapper",
+    }
+)
+_PIPELINES = frozenset(
+    {
+        "sklearn.pipeline.Pipeline",
+        "sklearn.pipeline.make_pipeline",
+        "imblearn.pipeline.Pipeline",
+        "imblearn.pipeline.make_pipeline",
+    }
+)
+_ROW_CONCATS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.vstack", "numpy.row_stack"})
+_MUTATORS = frozenset({"append", "extend", "insert", "update", "add"})
 _TRANSPARENT_BUILTINS = frozenset({"list", "tuple", "sorted", "reversed", "zip", "dict", "set", "enumerate"})
 
 
@@ -761,7 +1412,9 @@ def scope_body(scope: ast.AST) -> list[ast.stmt]:
 
 
 def data_leakage(ctx: FileContext) -> Iterator[Smell]:
-    if not ctx.imports_any("sklearn", "imblearn", "category_encoders", "xgboost", "lightgbm", "catboost"):
+    if not ctx.imports_any(
+        "sklearn", "imblearn", "category_encoders", "xgboost", "lightgbm", "catboost", "torch", "sklearn_pandas"
+    ):
         return
     scopes: list[ast.AST] = [ctx.tree, *ctx.functions]
     for scope in scopes:

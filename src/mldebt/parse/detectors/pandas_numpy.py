@@ -13,7 +13,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 
-from mldebt.parse.detectors.context import FileContext, ScopeBindings
+from mldebt.parse.detectors.context import FUNCTIONS, FileContext, ScopeBindings
+from mldebt.parse.detectors.numpy_pure import NUMPY_PURE
 from mldebt.parse.detectors.types import ARRAY, DATAFRAME, FRAMES, TENSOR
 from mldebt.parse.facts import KeyUse, Smell
 
@@ -443,9 +444,17 @@ def _apply_function(ctx: FileContext, func: ast.expr) -> tuple[str, list[ast.stm
 
 def unnecessary_iteration(ctx: FileContext) -> Iterator[Smell]:
     """MLD812: a DataFrame walked row by row to compute what one column expression computes."""
-    if not ctx.imports_any("pandas"):
+    if not ctx.imports_any("pandas", "tensorflow"):
         return
+    bindings: dict[int, ScopeBindings] = {}
     for node in ctx.walk():
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            lost = _lost_row_write(ctx, node)
+            if lost is not None:
+                yield lost
+            summed = _eager_tensor_sum(ctx, node, bindings)
+            if summed is not None:
+                yield summed
         if isinstance(node, (ast.For, ast.AsyncFor)) and not node.orelse:
             found = _row_loop(ctx, node)
             if found is None:
@@ -484,6 +493,143 @@ def unnecessary_iteration(ctx: FileContext) -> Iterator[Smell]:
                     "that one column expression computes for every row at once",
                     key=f"apply:{ctx.source(node)}",
                 )
+
+
+_TF_TENSORS = frozenset(
+    {
+        "tensorflow.constant",
+        "tensorflow.convert_to_tensor",
+        "tensorflow.zeros",
+        "tensorflow.ones",
+        "tensorflow.range",
+        "tensorflow.fill",
+        "tensorflow.random.uniform",
+        "tensorflow.random.normal",
+    }
+)
+
+
+def _eager_tensor_sum(ctx: FileContext, loop: ast.For | ast.AsyncFor, cache: dict[int, ScopeBindings]) -> Smell | None:
+    """MLD812: `for i in range(len(t)): total += t[i]` over an eager TensorFlow tensor: one op per
+    element where `tf.reduce_sum(t)` is one. Only a loop whose whole body is that accumulation,
+    outside `@tf.function` (there AutoGraph turns it into a graph loop)."""
+    it, target = loop.iter, loop.target
+    if not (
+        isinstance(target, ast.Name)
+        and isinstance(it, ast.Call)
+        and ctx.qualify(it.func) == "range"
+        and len(it.args) == 1
+        and len(loop.body) == 1
+        and not loop.orelse
+    ):
+        return None
+    stop = it.args[0]
+    tensor: ast.expr | None = None
+    if isinstance(stop, ast.Call) and ctx.qualify(stop.func) == "len" and len(stop.args) == 1:
+        tensor = stop.args[0]
+    elif (
+        isinstance(stop, ast.Subscript)
+        and isinstance(stop.value, ast.Attribute)
+        and stop.value.attr == "shape"
+        and isinstance(stop.slice, ast.Constant)
+        and stop.slice.value == 0
+    ):
+        tensor = stop.value.value
+    if not isinstance(tensor, ast.Name):
+        return None
+    stmt = loop.body[0]
+    acc: str | None = None
+    value: ast.expr | None = None
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Add) and isinstance(stmt.target, ast.Name):
+        acc, value = stmt.target.id, stmt.value
+    elif (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and isinstance(stmt.value, ast.BinOp)
+        and isinstance(stmt.value.op, ast.Add)
+        and isinstance(stmt.value.left, ast.Name)
+        and stmt.value.left.id == stmt.targets[0].id
+    ):
+        acc, value = stmt.targets[0].id, stmt.value.right
+    if not (
+        acc is not None
+        and isinstance(value, ast.Subscript)
+        and isinstance(value.value, ast.Name)
+        and value.value.id == tensor.id
+        and isinstance(value.slice, ast.Name)
+        and value.slice.id == target.id
+    ):
+        return None
+    scope = ctx.scope_of(loop)
+    if isinstance(scope, FUNCTIONS) and any(
+        (ctx.qualify(d.func if isinstance(d, ast.Call) else d) or "").endswith("tensorflow.function")
+        for d in scope.decorator_list
+    ):
+        return None
+    if id(scope) not in cache:
+        cache[id(scope)] = ScopeBindings(ctx, scope)
+    made = cache[id(scope)].value(tensor.id, (loop.lineno, loop.col_offset))
+    if not (isinstance(made, ast.Call) and ctx.qualify(made.func) in _TF_TENSORS):
+        return None
+    return ctx.smell(
+        "MLD812",
+        loop.iter,
+        f"`{acc}` sums the eager tensor `{tensor.id}` element by element, one TensorFlow op per "
+        f"element: `tf.reduce_sum({tensor.id}, axis=0)` computes it in one",
+        key=f"tf-sum:{tensor.id}:{acc}",
+        related=((made, "the tensor is made here"),),
+    )
+
+
+def _lost_row_write(ctx: FileContext, loop: ast.For | ast.AsyncFor) -> Smell | None:
+    """MLD812: `for i, row in df.iterrows(): row["a"] = ...`: `row` is a copy, the write is lost.
+
+    Silent when the row itself is used afterwards (`df.loc[i] = row`, `rows.append(row)`): then the
+    copy is the point."""
+    it, target = loop.iter, loop.target
+    if not (
+        isinstance(it, ast.Call)
+        and isinstance(it.func, ast.Attribute)
+        and it.func.attr == "iterrows"
+        and ctx.types.kind_of(it.func.value) == DATAFRAME
+        and isinstance(target, ast.Tuple)
+        and len(target.elts) == 2
+        and isinstance(target.elts[1], ast.Name)
+    ):
+        return None
+    row = target.elts[1].id
+    writes: list[ast.expr] = []
+    bases: set[int] = set()
+    for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        for t in targets:
+            if isinstance(t, ast.Name) and t.id == row:
+                return None  # the name is rebound: later writes go elsewhere
+            if isinstance(t, (ast.Subscript, ast.Attribute)) and isinstance(t.value, ast.Name) and t.value.id == row:
+                writes.append(t)
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Name):
+            bases.add(id(node.value))
+    if not writes:
+        return None
+    for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
+        if isinstance(node, ast.Name) and node.id == row and id(node) not in bases:
+            return None  # the row itself is passed on or stored: the copy is used
+    first = writes[0]
+    frame = ctx.source(it.func.value)
+    return ctx.smell(
+        "MLD812",
+        first,
+        f"`{ctx.source(first)}` writes to the row that `{frame}.iterrows()` yields, a copy: "
+        f"`{frame}` does not change and the write is lost",
+        key=f"lost-write:{frame}:{ctx.source(first)}",
+        related=((it, "the rows are copies made here"),),
+        confidence="high",
+    )
 
 
 def _axis_columns(call: ast.Call) -> bool:
@@ -859,44 +1005,7 @@ _PANDAS_PURE = frozenset(
         "transpose",
     ]
 )
-_NUMPY_PURE = frozenset(
-    [
-        "clip",
-        "round",
-        "around",
-        "sort",
-        "append",
-        "insert",
-        "delete",
-        "reshape",
-        "transpose",
-        "squeeze",
-        "expand_dims",
-        "flip",
-        "fliplr",
-        "flipud",
-        "rot90",
-        "roll",
-        "nan_to_num",
-        "abs",
-        "absolute",
-        "unique",
-        "concatenate",
-        "hstack",
-        "vstack",
-        "stack",
-        "resize",
-        "maximum",
-        "minimum",
-        "floor",
-        "ceil",
-        "rint",
-        "exp",
-        "log",
-        "sqrt",
-        "square",
-    ]
-)
+_NUMPY_PURE = NUMPY_PURE  # generated from NumPy itself: tools/gen_numpy_pure.py
 _ARRAY_PURE = frozenset({"astype", "reshape", "flatten", "ravel", "copy", "transpose", "squeeze", "clip", "round"})
 _UFUNC_OUT = frozenset({"clip", "round", "around", "maximum", "minimum", "floor", "ceil", "rint", "exp", "log"})
 
