@@ -7,7 +7,6 @@ Lineage tokens recorded per function are expanded here across functions and file
 from __future__ import annotations
 
 import fnmatch
-import posixpath
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -142,8 +141,10 @@ def _add_io(built: Built) -> None:
     for f in project.files.values():
         for i, fact in enumerate(f.io):
             resolved = tuple(project.resolve(fact.target, f.path, fact.function))
-            if fact.format in ("hub", "table", "url") and f.path.endswith(".ipynb"):
-                resolved = tuple(_unanchor(r, f.path) for r in resolved)
+            if fact.format in ("hub", "table", "url"):  # not a path: no notebook directory in front
+                resolved = tuple(
+                    replace(r, artifact=r.unanchored, unanchored="") if r.unanchored else r for r in resolved
+                )
             site = IOSite(f.path, i, fact, resolved)
             if fact.kind != "config":
                 built.io_sites.append(site)
@@ -333,14 +334,6 @@ def _add_models(built: Built) -> None:
 def _ordered(bases: Iterable[Base]) -> list[Base]:
     """Bases in a fixed order: the first evidence of an edge becomes its site and its attributes."""
     return sorted(bases, key=lambda b: (b.kind, b.node, b.site, b.how))
-
-
-def _unanchor(r: Resolved, notebook: str) -> Resolved:
-    """A hub id or table name read in a notebook is not a path relative to the notebook."""
-    here = posixpath.dirname(notebook)
-    if here and r.artifact.startswith(here + "/"):
-        return replace(r, artifact=r.artifact[len(here) + 1 :])
-    return r
 
 
 def _is_data(g: ProjectGraph, node: str) -> bool:

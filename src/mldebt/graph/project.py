@@ -67,6 +67,10 @@ class Resolved:
     # whether what it passed was written there as a literal.
     call_site: tuple[str, Span] | None = None
     passed_literal: bool = False
+    # A relative path written in a notebook is anchored at the notebook's directory; this is the
+    # path as written, which is what it stands for when it is only a part of a path (a file name
+    # a notebook passes to a helper that joins it to a directory). Empty when nothing was anchored.
+    unanchored: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +230,7 @@ class Project:
         kind = value.kind
         if kind == "str":
             text = value.text.strip()
-            return [Resolved(normalise(text, path), Resolution.EXACT)] if text else []
+            return [_literal(text, path)] if text else []
         if kind == "join":
             return self._resolve_join(value, path, function, depth, binding)
         if kind == "ref":
@@ -243,7 +247,10 @@ class Project:
             if value.parts and value.parts[0].kind != "unknown":
                 return [
                     Resolved(
-                        r.artifact, weakest(r.how, Resolution.CONFIG), (Via("env-default", name=value.text), *r.via)
+                        r.artifact,
+                        weakest(r.how, Resolution.CONFIG),
+                        (Via("env-default", name=value.text), *r.via),
+                        unanchored=r.unanchored,
                     )
                     for r in self.resolve(value.parts[0], path, function, depth + 1)
                 ]
@@ -253,39 +260,58 @@ class Project:
     def _resolve_join(
         self, value: Value, path: str, function: str, depth: int, binding: Binding | None
     ) -> list[Resolved]:
-        combos: list[Resolved] = [Resolved("", Resolution.EXACT)]
+        # Each combination is built twice: `whole` takes the leading part as resolved (a resolved
+        # part is already anchored where it was written), `bare` every part as written. Parts after
+        # the first are always joined as written: a notebook's directory belongs in front of a
+        # whole path only, and only once.
+        combos: list[_Combo] = [_Combo(Resolved("", Resolution.EXACT), "", False)]
         for part in value.parts:
             if part.kind in ("str", "num"):
-                options = [Resolved(part.text, Resolution.EXACT)]
+                options = [_Combo(Resolved(part.text, Resolution.EXACT), part.text, False)]
             elif part.kind == "unknown":
-                options = [Resolved("*", Resolution.PATTERN)]
+                options = [_Combo(Resolved("*", Resolution.PATTERN), "*", False)]
             else:
                 options = [
-                    Resolved(r.artifact if r.artifact else "*", r.how, r.via, r.call_site, r.passed_literal)
+                    _Combo(
+                        Resolved(r.artifact if r.artifact else "*", r.how, r.via, r.call_site, r.passed_literal),
+                        r.unanchored or r.artifact or "*",
+                        True,
+                    )
                     for r in self.resolve(part, path, function, depth + 1, binding)
-                ] or [Resolved("*", Resolution.PATTERN)]
-            new: list[Resolved] = []
-            for acc in combos:
-                for opt in options[:_MAX_ALTERNATIVES]:
-                    sep = value.text if acc.artifact else ""
+                ] or [_Combo(Resolved("*", Resolution.PATTERN), "*", False)]
+            new: list[_Combo] = []
+            for c in combos:
+                acc = c.whole
+                for o in options[:_MAX_ALTERNATIVES]:
+                    opt = o.whole
+                    lead = not acc.artifact
+                    sep = "" if lead else value.text
                     new.append(
-                        Resolved(
-                            acc.artifact + sep + opt.artifact,
-                            weakest(acc.how, opt.how),
-                            acc.via + opt.via,
-                            acc.call_site or opt.call_site,
-                            acc.passed_literal or opt.passed_literal,
+                        _Combo(
+                            Resolved(
+                                acc.artifact + sep + (opt.artifact if lead else o.bare),
+                                weakest(acc.how, opt.how),
+                                acc.via + opt.via,
+                                acc.call_site or opt.call_site,
+                                acc.passed_literal or opt.passed_literal,
+                            ),
+                            c.bare + sep + o.bare,
+                            o.rooted if lead else c.rooted,
                         )
                     )
             combos = new[:_MAX_ALTERNATIVES]
         out: list[Resolved] = []
-        for r in combos:
+        for c in combos:
+            r = c.whole
             text, how = r.artifact, r.how
             if text.strip("*/") == "":
                 continue
             if "*" in text and how != Resolution.UNRESOLVED:
                 how = Resolution.PATTERN
-            out.append(Resolved(normalise(text, path), how, r.via, r.call_site, r.passed_literal))
+            artifact = normalise(text, "" if c.rooted else path)  # a resolved lead is anchored already
+            anchored = c.bare != text if c.rooted else path.endswith(".ipynb")
+            bare = normalise(c.bare) if anchored else ""
+            out.append(Resolved(artifact, how, r.via, r.call_site, r.passed_literal, bare if bare != artifact else ""))
         return _dedupe(out)
 
     def deref(self, dotted: str, path: str) -> tuple[FileFacts, Value] | None:
@@ -340,6 +366,7 @@ class Project:
                         (Via("passes", caller_path, call.span.line, name), *r.via),
                         r.call_site or (caller_path, call.span),
                         r.passed_literal if r.call_site else r.how is Resolution.EXACT,
+                        r.unanchored,
                     )
                 )
         default = dict(fn.defaults).get(name)
@@ -348,7 +375,10 @@ class Project:
             for r in self.resolve(default, path, "<module>", depth + 1):
                 out.append(
                     Resolved(
-                        r.artifact, weakest(r.how, Resolution.PARAMETER), (Via("param-default", name=name), *r.via)
+                        r.artifact,
+                        weakest(r.how, Resolution.PARAMETER),
+                        (Via("param-default", name=name), *r.via),
+                        unanchored=r.unanchored,
                     )
                 )
         return _dedupe(out)[:_MAX_ALTERNATIVES]
@@ -501,6 +531,21 @@ def normalise(text: str, path: str = "") -> str:
     if absolute and not text.startswith("/"):
         text = "/" + text
     return text
+
+
+def _literal(text: str, path: str) -> Resolved:
+    artifact = normalise(text, path)
+    bare = normalise(text) if path.endswith(".ipynb") else artifact
+    return Resolved(artifact, Resolution.EXACT, unanchored=bare if bare != artifact else "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Combo:
+    """One combination of a join's parts: with its lead as resolved, and as written."""
+
+    whole: Resolved
+    bare: str
+    rooted: bool  # the lead was resolved (and anchored where it was written)
 
 
 def _is_windows_abs(text: str) -> bool:
