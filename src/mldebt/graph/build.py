@@ -188,12 +188,21 @@ class _Expander:
 
     Context-sensitive by one call level: a `call:K` token expands the callee's returns with its
     parameters bound to what call K passes, so `load(path)` called with two paths does not mix them.
+
+    Tokens form a graph (a `param:` token leads to the caller's argument tokens, a `call:` token to
+    the callee's return tokens) that may have cycles (recursion, helpers calling each other). A
+    token's expansion is every Base within `_MAX_EXPANSION_DEPTH` steps of it: a function of the
+    token and the steps left only, never of the order tokens are visited in. Memoising by token
+    alone behind a cycle guard was not: a result cut short by the guard on one path was reused on
+    another where nothing cut it, and which path came first followed set iteration order (so
+    PYTHONHASHSEED changed the graph). The steps left bound the recursion, so no guard is needed.
     """
 
     def __init__(self, built: Built) -> None:
         self.built = built
         self.sites = {(s.path, s.index): s for s in built.io_sites}
-        self.memo: dict[tuple[str, str, str, tuple[tuple[str, int, int], ...]], frozenset[Base]] = {}
+        self.steps: dict[tuple[str, str, str, tuple[tuple[str, int, int], ...]], _Step] = {}
+        self.memo: dict[tuple[tuple[str, str, str, tuple[tuple[str, int, int], ...]], int], frozenset[Base]] = {}
 
     def expand(
         self, path: str, function: str, tokens: Iterable[str], depth: int = 0, binding: Binding | None = None
@@ -204,14 +213,28 @@ class _Expander:
         return frozenset(out)
 
     def token(self, path: str, function: str, token: str, depth: int, binding: Binding | None) -> frozenset[Base]:
-        key = (path, function, token, binding.key if binding is not None else ())
-        if key in self.memo:
-            return self.memo[key]
         if depth > _MAX_EXPANSION_DEPTH:
             return frozenset()
-        self.memo[key] = frozenset()  # cycle guard
+        key = (path, function, token, binding.key if binding is not None else ())
+        memo_key = (key, depth)
+        found = self.memo.get(memo_key)
+        if found is not None:
+            return found
+        step = self.steps.get(key)
+        if step is None:
+            step = self.steps[key] = self.step(path, function, token, binding)
+        out = set(step.bases)
+        for p, fn, lineage, b in step.next:
+            out |= self.expand(p, fn, lineage, depth + 1, b)
+        result = frozenset(out)
+        self.memo[memo_key] = result
+        return result
+
+    def step(self, path: str, function: str, token: str, binding: Binding | None) -> _Step:
+        """A token's own Bases, and the tokens one step further (whose Bases it also has)."""
         kind, _, rest = token.partition(":")
         out: set[Base] = set()
+        nxt: list[tuple[str, str, frozenset[str], Binding | None]] = []
         project = self.built.project
         if kind == "io":
             site = self.sites.get((path, int(rest)))
@@ -236,17 +259,15 @@ class _Expander:
                 for caller_path, call, outer in calls:
                     lin = bound_lineage(fn, call, rest)
                     if lin:
-                        out |= self.expand(caller_path, call.caller, lin, depth + 1, outer)
+                        nxt.append((caller_path, call.caller, lin, outer))
         elif kind == "call":
             ref = project.callees.get((path, int(rest))) if rest.isdigit() else None
             if ref is not None:
                 call = project.files[path].calls[int(rest)]
                 fn = project.function(ref)
                 if fn is not None:
-                    out |= self.expand(ref.path, ref.qualname, fn.returns, depth + 1, Binding(path, call, binding))
-        result = frozenset(out)
-        self.memo[key] = result
-        return result
+                    nxt.append((ref.path, ref.qualname, fn.returns, Binding(path, call, binding)))
+        return _Step(frozenset(out), tuple(nxt))
 
     def _add_bound_reads(self, site: IOSite, function: str, resolved: tuple[Resolved, ...]) -> None:
         """A read resolved under one call's binding is a read of that artifact, like the IO site's own.
@@ -267,6 +288,12 @@ class _Expander:
             g.add_edge(node, fid, "reads", s, resolution=str(r.how), api=site.fact.api)
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    bases: frozenset[Base]
+    next: tuple[tuple[str, str, frozenset[str], Binding | None], ...]
+
+
 def _uses_params(value: Value) -> bool:
     return value.kind == "param" or any(_uses_params(p) for p in value.parts)
 
@@ -284,14 +311,14 @@ def _add_models(built: Built) -> None:
             if ev.event == "construct":
                 g.node(mid)  # the node's site is the construction
             elif ev.event == "fit":
-                for base in expander.expand(f.path, ev.function, ev.lineage):
+                for base in _ordered(expander.expand(f.path, ev.function, ev.lineage)):
                     if base.kind == "read" and _is_data(g, base.node):
                         g.add_edge(base.node, mid, "trains-on", site, read_at=_where(base.site), resolution=base.how)
                     elif base.kind == "pred" and base.node != mid:
                         g.add_edge(base.node, mid, "feeds", site, carries="predictions")
             elif ev.event in ("use", "load"):
                 tokens = ev.lineage if ev.event == "use" else frozenset({f"io:{ev.io}"})
-                for base in expander.expand(f.path, ev.function, tokens):
+                for base in _ordered(expander.expand(f.path, ev.function, tokens)):
                     if base.kind == "read" and base.node in g:
                         # a read resolved in another call-site context than its IO site's may
                         # name an artifact no IO site created: no edge rather than a dangling one
@@ -307,7 +334,7 @@ def _add_models(built: Built) -> None:
             bases = expander.expand(f.path, fact.function, fact.lineage)
             for r in io_site.resolved:
                 target = artifact_id(r.artifact)
-                for base in sorted(bases, key=lambda b: (b.kind, b.node)):
+                for base in _ordered(bases):
                     how = weakest(r.how, Resolution(base.how)) if base.how else r.how
                     if base.kind == "pred":
                         g.add_edge(base.node, target, "predicts-into", io_site.site, resolution=str(r.how))
@@ -317,6 +344,11 @@ def _add_models(built: Built) -> None:
                         g.add_edge(
                             base.node, target, "derives", io_site.site, read_at=_where(base.site), resolution=str(how)
                         )
+
+
+def _ordered(bases: Iterable[Base]) -> list[Base]:
+    """Bases in a fixed order: the first evidence of an edge becomes its site and its attributes."""
+    return sorted(bases, key=lambda b: (b.kind, b.node, b.site, b.how))
 
 
 def _is_data(g: ProjectGraph, node: str) -> bool:

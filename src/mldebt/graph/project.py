@@ -69,6 +69,10 @@ class Resolved:
     # whether what it passed was written there as a literal.
     call_site: tuple[str, Span] | None = None
     passed_literal: bool = False
+    # A relative path written in a notebook is anchored at the notebook's directory; this is the
+    # path as written, which is what it stands for when it is only a part of a path (a file name
+    # a notebook passes to a helper that joins it to a directory). Empty when nothing was anchored.
+    unanchored: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,9 +284,9 @@ class Project:
         kind = value.kind
         if kind == "str":
             text = value.text.strip()
-            if self._raw:  # a part of a join: normalised once, joined (a trailing `/` matters there)
+            if self._raw:  # a part of a join: joined as written (a trailing `/` matters there), normalised once
                 return [Resolved(text, Resolution.EXACT)] if text else []
-            return [Resolved(normalise(text, path), Resolution.EXACT)] if text else []
+            return [_literal(text, path)] if text else []
         if kind == "join":
             return self._resolve_join(value, path, function, depth, binding)
         if kind == "ref":
@@ -306,7 +310,10 @@ class Project:
             if value.parts and value.parts[0].kind != "unknown":
                 return [
                     Resolved(
-                        r.artifact, weakest(r.how, Resolution.CONFIG), (Via("env-default", name=value.text), *r.via)
+                        r.artifact,
+                        weakest(r.how, Resolution.CONFIG),
+                        (Via("env-default", name=value.text), *r.via),
+                        unanchored=r.unanchored,
                     )
                     for r in self.resolve(value.parts[0], path, function, depth + 1)
                 ]
@@ -318,8 +325,8 @@ class Project:
         it, and a query (`read_sql("SELECT ... FROM t JOIN u")`) reads the tables it selects from, so
         writers and readers of one table meet; tables, URLs and hub ids are not notebook-relative."""
         resolved = self.resolve(fact.target, path, fact.function, binding=binding)
-        if fact.format in ("hub", "table", "url") and path.endswith(".ipynb"):
-            resolved = [_unanchor(r, path) for r in resolved]
+        if fact.format in ("hub", "table", "url"):  # not a path: no notebook directory in front
+            resolved = [replace(r, artifact=r.unanchored, unanchored="") if r.unanchored else r for r in resolved]
         if fact.format != "table":
             return resolved
         out: list[Resolved] = []
@@ -333,6 +340,8 @@ class Project:
     def _resolve_join(
         self, value: Value, path: str, function: str, depth: int, binding: Binding | None
     ) -> list[Resolved]:
+        # Parts are resolved and joined as written (`_raw`): a trailing `/` matters inside a join,
+        # and a notebook's directory belongs in front of the whole path only, once (below).
         combos: list[Resolved] = [Resolved("", Resolution.EXACT)]
         for part in value.parts:
             if part.kind in ("str", "num"):
@@ -370,9 +379,14 @@ class Project:
                 continue
             if "*" in text and how != Resolution.UNRESOLVED:
                 how = Resolution.PATTERN
-            out.append(
-                Resolved(text if self._raw else normalise(text, path), how, r.via, r.call_site, r.passed_literal)
-            )
+            if self._raw:
+                out.append(Resolved(text, how, r.via, r.call_site, r.passed_literal))
+                continue
+            # the notebook's directory goes in front of the whole path, once; `unanchored` keeps the
+            # path as written (hub ids, tables and URLs are not notebook-relative)
+            artifact = normalise(text, path)
+            bare = normalise(text) if path.endswith(".ipynb") else artifact
+            out.append(Resolved(artifact, how, r.via, r.call_site, r.passed_literal, bare if bare != artifact else ""))
         return _dedupe(out)
 
     def deref(self, dotted: str, path: str) -> tuple[FileFacts, Value] | None:
@@ -427,6 +441,7 @@ class Project:
                         (Via("passes", caller_path, call.span.line, name), *r.via),
                         r.call_site or (caller_path, call.span),
                         r.passed_literal if r.call_site else r.how is Resolution.EXACT,
+                        r.unanchored,
                     )
                 )
         default = dict(fn.defaults).get(name)
@@ -435,7 +450,10 @@ class Project:
             for r in self.resolve(default, path, "<module>", depth + 1):
                 out.append(
                     Resolved(
-                        r.artifact, weakest(r.how, Resolution.PARAMETER), (Via("param-default", name=name), *r.via)
+                        r.artifact,
+                        weakest(r.how, Resolution.PARAMETER),
+                        (Via("param-default", name=name), *r.via),
+                        unanchored=r.unanchored,
                     )
                 )
         return _dedupe(out)[:_MAX_ALTERNATIVES]
@@ -606,12 +624,10 @@ def normalise(text: str, path: str = "") -> str:
     return text
 
 
-def _unanchor(r: Resolved, notebook: str) -> Resolved:
-    """A hub id or table name read in a notebook is not a path relative to the notebook."""
-    here = posixpath.dirname(notebook)
-    if here and r.artifact.startswith(here + "/"):
-        return replace(r, artifact=r.artifact[len(here) + 1 :])
-    return r
+def _literal(text: str, path: str) -> Resolved:
+    artifact = normalise(text, path)
+    bare = normalise(text) if path.endswith(".ipynb") else artifact
+    return Resolved(artifact, Resolution.EXACT, unanchored=bare if bare != artifact else "")
 
 
 def _is_windows_abs(text: str) -> bool:
