@@ -26,7 +26,7 @@ from mldebt.parse.cache import Cache
 from mldebt.parse.errors import FileSkipped  # re-exported: extractors raise it, we catch it
 from mldebt.parse.facts import FileFacts
 
-__all__ = ["Collected", "Extract", "FileSkipped", "collect_facts"]
+__all__ = ["Collected", "Extract", "FileSkipped", "Screened", "cache_for", "collect_facts", "screen_files"]
 
 Extract = Callable[[SourceFile, bytes, str], FileFacts]
 
@@ -166,6 +166,33 @@ def _isolate(extract: Extract, tasks: list[_Task], indices: list[int], outcomes:
             pool.shutdown(wait=True)
 
 
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """A discovered file read and keyed, before any cache lookup or extraction."""
+
+    source: SourceFile
+    module: str
+    data: bytes | str  # the bytes, or the message saying why the file is not analysed
+    key: str  # the facts cache key of non-empty bytes; "" otherwise
+
+
+def cache_for(settings: Settings, root: Path | None) -> Cache:
+    """The facts cache `settings` ask for: `cache-dir` under `root`, or none with `no-cache`."""
+    if settings.no_cache:
+        return Cache(None)
+    return Cache((root or Path.cwd()) / settings.cache_dir)
+
+
+def screen_files(files: Sequence[SourceFile], settings: Settings, cache: Cache) -> list[Screened]:
+    out: list[Screened] = []
+    for source in files:
+        screened = _screen(source, settings.max_file_size)
+        module = _module_for(source)
+        key = cache.key(screened, source.kind, module, source.rel) if isinstance(screened, bytes) and screened else ""
+        out.append(Screened(source, module, screened, key))
+    return out
+
+
 def collect_facts(
     files: Sequence[SourceFile],
     settings: Settings,
@@ -173,41 +200,40 @@ def collect_facts(
     *,
     root: Path | None = None,
     cache: Cache | None = None,
+    screened: Sequence[Screened] | None = None,
 ) -> Collected:
     """Facts for `files`, from the cache or from `extract` run in worker processes.
 
     `extract(source, data, module)` must be a module-level function (it is pickled to the
     workers) and raises `FileSkipped` for input it refuses. `cache` defaults to
     `settings.cache_dir` under `root` (the current directory when None), or no cache with
-    `settings.no_cache`. Empty files get empty facts without calling `extract`.
+    `settings.no_cache`. Empty files get empty facts without calling `extract`. `screened`,
+    when given, is `screen_files(files, ...)` already done.
     """
     if cache is None:
-        if settings.no_cache:
-            cache = Cache(None)
-        else:
-            cache = Cache((root or Path.cwd()) / settings.cache_dir)
+        cache = cache_for(settings, root)
+    if screened is None:
+        screened = screen_files(files, settings, cache)
 
     results: list[FileFacts | None] = [None] * len(files)
     errors: list[FileError] = []
     tasks: list[_Task] = []
     task_slots: list[tuple[int, str]] = []  # (index in files, cache key)
     cached = 0
-    for index, source in enumerate(files):
-        screened = _screen(source, settings.max_file_size)
-        if isinstance(screened, str):
-            errors.append(FileError(source.rel, screened))
+    for index, item in enumerate(screened):
+        source, module, data, key = item.source, item.module, item.data, item.key
+        if isinstance(data, str):
+            errors.append(FileError(source.rel, data))
             continue
-        module = _module_for(source)
-        if not screened:
+        if not data:
             results[index] = FileFacts(path=source.rel, kind=source.kind, module=module, lines=0)
             continue
-        key = cache.key(screened, source.kind, module, source.rel)
         hit = cache.get(key)
         if hit is not None and (hit.path, hit.kind, hit.module) == (source.rel, source.kind, module):
             results[index] = hit
             cached += 1
             continue
-        tasks.append((source, screened, module))
+        tasks.append((source, data, module))
         task_slots.append((index, key))
 
     outcomes: list[_Outcome] = []
