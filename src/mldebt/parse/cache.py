@@ -1,8 +1,8 @@
 """Content-hash cache of per-file facts, stored as JSON.
 
 Keyed on the file's bytes, kind, module and path (never on mtime, so it works in CI), plus
-`CACHE_VERSION`, which changes with mldebt, libcst and the shape of the fact classes. One JSON
-file per entry at `DIR/v1/ab/abcdef....json`, written atomically.
+`CACHE_VERSION`, which changes with mldebt, the parse layer's source and the shape of the fact
+classes. One JSON file per entry at `DIR/v1/ab/abcdef....json`, written atomically.
 
 No pickle: a cache directory committed to a hostile repository must not run code. The codec
 below only builds the fact classes of `facts.py` named in an allow-list, checks every value
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.metadata
 import json
 import os
 import tempfile
@@ -59,6 +58,8 @@ _HINTS: dict[type, dict[str, object]] = {cls: typing.get_type_hints(cls, vars(fa
 
 
 def _package_version(name: str) -> str:
+    import importlib.metadata  # only when mldebt has no __version__: the import is not free
+
     try:
         return importlib.metadata.version(name)
     except Exception:  # not installed (running from a source tree)
@@ -92,7 +93,7 @@ def _code() -> str:
 
 
 CACHE_VERSION = (
-    f"mldebt-cache:{LAYOUT}:mldebt={_mldebt_version()}:libcst={_package_version('libcst')}"
+    f"mldebt-cache:{LAYOUT}:mldebt={_mldebt_version()}"
     f":facts={_schema()}:code={_code()}"
 )
 
