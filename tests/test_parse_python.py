@@ -336,3 +336,23 @@ def test_notebook_shell_continuations_and_a_broken_cell() -> None:
     f = notebook_facts("nb.ipynb", json.dumps(nb), "nb")
     assert [(io.target.text, io.span.line) for io in f.io] == [("a.csv", 5)]
     assert f.line_map[4][:2] == (3, 1)
+
+
+def test_parameters_in_source_order_and_stable_training_tokens() -> None:
+    """`*rows` sits where it is written (a second positional argument binds to it, never to the
+    keyword-only `threshold`), and a `lgb.train(...)` result is named by its position, so the
+    same file always gives the same facts."""
+    src = """
+        import lightgbm as lgb
+
+        def score(model, *rows, threshold=0.5, **extra):
+            return model
+
+        def fit(data):
+            return lgb.train({}, data)
+        """
+    f = facts(src)
+    by_name = {fn.qualname: fn for fn in f.functions}
+    assert by_name["score"].params == ("model", "rows", "threshold", "extra")
+    assert by_name["fit"].returns == frozenset({"fitted:8:11", "param:data"})
+    assert facts(src) == f

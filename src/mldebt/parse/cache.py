@@ -92,10 +92,7 @@ def _code() -> str:
     return digest.hexdigest()[:12]
 
 
-CACHE_VERSION = (
-    f"mldebt-cache:{LAYOUT}:mldebt={_mldebt_version()}"
-    f":facts={_schema()}:code={_code()}"
-)
+CACHE_VERSION = f"mldebt-cache:{LAYOUT}:mldebt={_mldebt_version()}:facts={_schema()}:code={_code()}"
 
 
 class CodecError(ValueError):

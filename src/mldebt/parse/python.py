@@ -842,7 +842,7 @@ class _Extractor:
                     all_args[-1].value if all_args else None
                 )
         if name in apis.TRAIN_FUNCTIONS:
-            self.call_tokens[id(node)] = f"fitted:{id(node)}"
+            self.call_tokens[id(node)] = f"fitted:{node.lineno}:{node.col_offset}"  # deterministic, unlike id()
             return
         # a call of a model object: torch modules, keras models
         if receiver is None and isinstance(func, ast.Name) and func.id in scope.models and all_args:

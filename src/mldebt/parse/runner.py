@@ -121,8 +121,18 @@ def _run_in_process(extract: Extract, tasks: list[_Task]) -> list[_Outcome]:
     return _extract_batch(extract, tasks)
 
 
+def _preload() -> None:
+    """Import the extractors in the parent before the pool forks: workers then share them
+    instead of each importing them again (they are imported lazily, see extract.py)."""
+    from mldebt.parse import configs, notebook, python, requirements  # noqa: F401
+    from mldebt.parse.detectors import detectors
+
+    detectors()
+
+
 def _run_in_pool(extract: Extract, tasks: list[_Task], workers: int) -> list[_Outcome]:
     """Outcomes in task order. A worker's death costs only the file that killed it."""
+    _preload()
     size = max(1, min(MAX_BATCH, math.ceil(len(tasks) / (workers * 4))))
     starts = list(range(0, len(tasks), size))
     outcomes: list[_Outcome | None] = [None] * len(tasks)
