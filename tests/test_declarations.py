@@ -11,8 +11,8 @@ import textwrap
 from mldebt.graph.build import Built, build
 from mldebt.model import Resolution
 from mldebt.parse.configs import config_facts, hydra_tree, kedro_conf_kind, launcher_facts
-from mldebt.parse.extract import python_facts
 from mldebt.parse.facts import ConfigDef, FileFacts
+from mldebt.parse.python import python_facts
 from mldebt.rules.mld201_undeclared_data_dependency import UndeclaredDataDependency
 
 

@@ -55,14 +55,40 @@ def test_imports_run_one_way() -> None:
     assert bad == []
 
 
-def test_networkx_only_in_graph_and_libcst_only_in_parse() -> None:
+def test_networkx_only_in_graph_and_libcst_only_in_fixes() -> None:
     for path in sorted(SRC.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         rel = path.relative_to(SRC).as_posix()
         if "import networkx" in text:
             assert rel.startswith("graph/"), rel
-        if "import libcst" in text:
-            assert rel.startswith(("parse/", "fix/")), rel
+        if "import libcst" in text:  # lossless rewriting only: analysis runs on `ast`
+            assert rel.startswith("fix/"), rel
+
+
+def test_a_scan_imports_neither_libcst_nor_networkx(tmp_path: Path) -> None:
+    """LibCST is for rewriting, NetworkX for cycles and export: a scan without a feedback loop
+    (here one that also parses a notebook and a config) loads neither."""
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "train.py").write_text(
+        "import pandas as pd\nimport yaml\ncfg = yaml.safe_load(open('params.yaml'))\n"
+        "df = pd.read_csv(cfg['data'])\ndf.to_csv('out.csv')\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "params.yaml").write_text("data: data.csv\n", encoding="utf-8")
+    nb = {"cells": [{"cell_type": "code", "source": "x = 1\n"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "nb.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    code = (
+        "import sys\nfrom mldebt.api import analyze, settings_for\nfrom pathlib import Path\n"
+        f"root = Path({str(tmp_path)!r})\n"
+        "report = analyze([str(root)], settings_for(root, {'no-cache': True, 'jobs': 1}), root=root)\n"
+        "assert report.summary.files == 2, report\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('libcst', 'networkx')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_analysis_never_imports_the_fix_package(tmp_path: Path) -> None:

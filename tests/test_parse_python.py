@@ -271,42 +271,19 @@ with open("résumé.txt") as fh:  # non-ASCII before the calls on this line
 """
 
 
-def test_ast_positions_equal_libcst_positions() -> None:
-    """The fast path (positions from `ast`) gives the same facts as LibCST's PositionProvider."""
-    import ast
-
-    import libcst as cst
-    from libcst.metadata import MetadataWrapper
-
-    from mldebt.parse import python as P
-    from mldebt.parse.positions import AstPositions
-
-    text = textwrap.dedent(POSITIONS_SNIPPET)
-    tree = cst.parse_module(text)
-    fast = P._Extractor("a.py", "a", AstPositions(ast.parse(text), text))
-    tree.visit(fast)
-    fast.check_positions()
-    slow = P._ExtractorWithPositions("a.py", "a", None)
-    MetadataWrapper(tree, unsafe_skip_copy=True).visit(slow)
-    assert fast.facts(11) == slow.facts(11)
-    read = next(io for io in fast.facts(11).io if io.target == Value("str", "ñ.csv"))
+def test_positions_count_characters_not_bytes() -> None:
+    """`ast` columns count UTF-8 bytes; facts count characters, as editors and SARIF do."""
+    f = facts(POSITIONS_SNIPPET, rel="a.py", module="a")
+    read = next(io for io in f.io if io.target == Value("str", "ñ.csv"))
     assert (read.span.line, read.span.column) == (11, 24)  # characters, not UTF-8 bytes (26)
-
-
-def test_positions_that_disagree_fall_back_to_libcst() -> None:
-    import ast
-
-    import libcst as cst
-
-    from mldebt.parse import python as P
-    from mldebt.parse.positions import AstPositions, PositionMismatch
-
-    text = "import pandas as pd\ndf = pd.read_csv('a.csv')\n"
-    other = "import pandas as pd\nx = 1\n"  # an ast of another text: the call cannot be matched
-    visitor = P._Extractor("a.py", "a", AstPositions(ast.parse(other), other))
-    with pytest.raises(PositionMismatch):
-        cst.parse_module(text).visit(visitor)
-    assert [io.span.line for io in python_facts("a.py", text, "a").io] == [2]
+    pattern = Value("join", "", (Value("str", "data/"), Value("param", "café"), Value("str", "*.csv")))
+    assert [(io.target.text or io.target, io.span.line, io.span.column) for io in f.io] == [
+        (pattern, 7, 14),  # the comprehension's read: its path comes from the loop target
+        ("ü.json", 8, 27),
+        ("résumé.txt", 10, 6),
+        ("ñ.csv", 11, 24),
+    ]
+    assert [(fn.qualname, fn.span.line) for fn in f.functions] == [("<module>", 1), ("load", 6)]
 
 
 def test_percent_formatting_file_relative_paths_and_driver_scripts() -> None:
@@ -359,3 +336,23 @@ def test_notebook_shell_continuations_and_a_broken_cell() -> None:
     f = notebook_facts("nb.ipynb", json.dumps(nb), "nb")
     assert [(io.target.text, io.span.line) for io in f.io] == [("a.csv", 5)]
     assert f.line_map[4][:2] == (3, 1)
+
+
+def test_parameters_in_source_order_and_stable_training_tokens() -> None:
+    """`*rows` sits where it is written (a second positional argument binds to it, never to the
+    keyword-only `threshold`), and a `lgb.train(...)` result is named by its position, so the
+    same file always gives the same facts."""
+    src = """
+        import lightgbm as lgb
+
+        def score(model, *rows, threshold=0.5, **extra):
+            return model
+
+        def fit(data):
+            return lgb.train({}, data)
+        """
+    f = facts(src)
+    by_name = {fn.qualname: fn for fn in f.functions}
+    assert by_name["score"].params == ("model", "rows", "threshold", "extra")
+    assert by_name["fit"].returns == frozenset({"fitted:8:11", "param:data"})
+    assert facts(src) == f

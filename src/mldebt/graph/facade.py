@@ -1,4 +1,4 @@
-"""The one typed face of NetworkX in mldebt: the project graph.
+"""The project graph, and the one place mldebt touches NetworkX (cycles, export).
 
 Node ids are strings `kind:qualifier`:
   module:<path>                    a Python file or notebook
@@ -29,9 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 EDGE_KINDS = (
     "contains",
@@ -73,16 +74,26 @@ class Edge:
 
 
 class ProjectGraph:
+    """Nodes and keyed edges in plain dicts (insertion-ordered, like NetworkX's MultiDiGraph).
+
+    NetworkX is imported only to enumerate cycles inside a strongly connected component that
+    holds a node of the wanted kind, and for export: importing it costs more than a warm scan.
+    """
+
     def __init__(self) -> None:
-        self._g: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._nodes: dict[str, dict[str, Any]] = {}
+        self._succ: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}  # u -> v -> kind -> data
+        self._pred: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}  # v -> u -> kind -> data
 
     # ------------------------------------------------------------- building
 
     def add_node(self, node: str, kind: str, label: str, site: Site | None = None, **attrs: Any) -> str:
-        if node not in self._g:
-            self._g.add_node(node, kind=kind, label=label, site=site, **attrs)
+        data = self._nodes.get(node)
+        if data is None:
+            self._nodes[node] = {"kind": kind, "label": label, "site": site, **attrs}
+            self._succ[node] = {}
+            self._pred[node] = {}
         else:
-            data = self._g.nodes[node]
             if data.get("site") is None and site is not None:
                 data["site"] = site
             for k, v in attrs.items():
@@ -92,37 +103,40 @@ class ProjectGraph:
     def add_edge(self, source: str, target: str, kind: str, site: Site | None = None, **attrs: Any) -> None:
         assert kind in EDGE_KINDS, kind
         for end in (source, target):
-            if end not in self._g:  # an edge never invents a node: that would be a builder bug
+            if end not in self._nodes:  # an edge never invents a node: that would be a builder bug
                 raise KeyError(f"edge {kind} {source} -> {target}: unknown node {end}")
-        if self._g.has_edge(source, target, key=kind):
-            data = self._g.edges[source, target, kind]
+        keyed = self._succ[source].setdefault(target, {})
+        data = keyed.get(kind)
+        if data is not None:
             if site is not None and site not in data["sites"]:
                 data["sites"] = (*data["sites"], site)
             return
-        self._g.add_edge(source, target, key=kind, sites=(site,) if site else (), **attrs)
+        data = {"sites": (site,) if site else (), **attrs}
+        keyed[kind] = data
+        self._pred[target].setdefault(source, {})[kind] = data
 
     # ------------------------------------------------------------- queries
 
     def __contains__(self, node: str) -> bool:
-        return node in self._g
+        return node in self._nodes
 
     def __len__(self) -> int:
-        return int(self._g.number_of_nodes())
+        return len(self._nodes)
 
     def node(self, node: str) -> dict[str, Any]:
-        return dict(self._g.nodes[node])
+        return dict(self._nodes[node])
 
     def nodes(self, kind: str | None = None) -> list[str]:
-        return sorted(n for n, d in self._g.nodes(data=True) if kind is None or d["kind"] == kind)
+        return sorted(n for n, d in self._nodes.items() if kind is None or d["kind"] == kind)
 
     def kind(self, node: str) -> str:
-        return str(self._g.nodes[node]["kind"])
+        return str(self._nodes[node]["kind"])
 
     def label(self, node: str) -> str:
-        return str(self._g.nodes[node]["label"])
+        return str(self._nodes[node]["label"])
 
     def site(self, node: str) -> Site | None:
-        site = self._g.nodes[node].get("site")
+        site = self._nodes[node].get("site")
         return site if isinstance(site, Site) else None
 
     def _edge(self, u: str, v: str, k: str, d: dict[str, Any]) -> Edge:
@@ -131,8 +145,9 @@ class ProjectGraph:
     def out_edges(self, node: str, kinds: Iterable[str] | None = None) -> list[Edge]:
         wanted = set(kinds) if kinds is not None else None
         out = [
-            self._edge(u, v, k, d)
-            for u, v, k, d in self._g.out_edges(node, keys=True, data=True)
+            self._edge(node, v, k, d)
+            for v, keyed in self._succ[node].items()
+            for k, d in keyed.items()
             if wanted is None or k in wanted
         ]
         return sorted(out, key=lambda e: (e.kind, e.target))
@@ -140,25 +155,33 @@ class ProjectGraph:
     def in_edges(self, node: str, kinds: Iterable[str] | None = None) -> list[Edge]:
         wanted = set(kinds) if kinds is not None else None
         out = [
-            self._edge(u, v, k, d)
-            for u, v, k, d in self._g.in_edges(node, keys=True, data=True)
+            self._edge(u, node, k, d)
+            for u, keyed in self._pred[node].items()
+            for k, d in keyed.items()
             if wanted is None or k in wanted
         ]
         return sorted(out, key=lambda e: (e.kind, e.source))
 
+    def _edge_rows(self) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+        for u, targets in self._succ.items():
+            for v, keyed in targets.items():
+                for k, d in keyed.items():
+                    yield u, v, k, d
+
     def edges(self, kinds: Iterable[str] | None = None) -> Iterator[Edge]:
         wanted = set(kinds) if kinds is not None else None
         rows = sorted(
-            ((u, v, k, d) for u, v, k, d in self._g.edges(keys=True, data=True) if wanted is None or k in wanted),
+            (r for r in self._edge_rows() if wanted is None or r[2] in wanted),
             key=lambda r: (r[0], r[1], r[2]),
         )
         for u, v, k, d in rows:
             yield self._edge(u, v, k, d)
 
     def edge(self, source: str, target: str, kind: str) -> Edge | None:
-        if not self._g.has_edge(source, target, key=kind):
+        data = self._succ.get(source, {}).get(target, {}).get(kind)
+        if data is None:
             return None
-        return self._edge(source, target, kind, self._g.edges[source, target, kind])
+        return self._edge(source, target, kind, data)
 
     def cycles(self, kinds: Iterable[str], through_kind: str, limit: int = 200) -> list[list[str]]:
         """Simple cycles of the subgraph of `kinds` edges that pass through a `through_kind` node.
@@ -167,14 +190,28 @@ class ProjectGraph:
         path enumeration on big graphs.
         """
         wanted = set(kinds)
+        succ: dict[str, list[str]] = {}
+        for u, v, k, _ in self._edge_rows():
+            if k in wanted:
+                succ.setdefault(u, [])
+                succ.setdefault(v, [])
+                if v not in succ[u]:
+                    succ[u].append(v)
+        components = [
+            comp
+            for comp in _strongly_connected(succ)
+            if len(comp) >= 2 and any(self.kind(n) == through_kind for n in comp)
+        ]
+        if not components:
+            return []
+        import networkx as nx  # only here: a cycle through a model is rare, the import is not cheap
+
         sub = nx.DiGraph()
-        for u, v, k in self._g.edges(keys=True):
+        for u, v, k, _ in self._edge_rows():  # in the order the graph was built, as before
             if k in wanted:
                 sub.add_edge(u, v)
         found: list[list[str]] = []
-        for comp in sorted(nx.strongly_connected_components(sub), key=lambda c: sorted(c)[0]):
-            if len(comp) < 2 or not any(self.kind(n) == through_kind for n in comp):
-                continue
+        for comp in sorted(components, key=lambda c: sorted(c)[0]):
             for cycle in nx.simple_cycles(sub.subgraph(comp), length_bound=12):
                 if any(self.kind(n) == through_kind for n in cycle):
                     found.append(_rotate(cycle))
@@ -186,9 +223,11 @@ class ProjectGraph:
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """A copy with plain attributes (for export)."""
+        import networkx as nx
+
         g = nx.MultiDiGraph()
         for n in self.nodes():
-            d = self._g.nodes[n]
+            d = self._nodes[n]
             site = d.get("site")
             attrs = {"kind": d["kind"], "label": d["label"]}
             if isinstance(site, Site):
@@ -209,3 +248,46 @@ def _rotate(cycle: list[str]) -> list[str]:
     """Start a cycle at its smallest node so the same cycle always prints the same way."""
     i = cycle.index(min(cycle))
     return cycle[i:] + cycle[:i]
+
+
+def _strongly_connected(succ: dict[str, list[str]]) -> list[set[str]]:
+    """Tarjan's strongly connected components, iteratively (no recursion limit on long chains)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[set[str]] = []
+    counter = 0
+    for start in succ:
+        if start in index:
+            continue
+        work: list[tuple[str, int]] = [(start, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            targets = succ[node]
+            if i < len(targets):
+                work.append((node, i + 1))
+                nxt = targets[i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                comp: set[str] = set()
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.add(w)
+                    if w == node:
+                        break
+                out.append(comp)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return out

@@ -20,8 +20,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-import networkx as nx
-
 from mldebt.graph.facade import EDGE_KINDS, ProjectGraph, Site
 from mldebt.model import Finding, FlowEdge
 
@@ -113,17 +111,29 @@ class EvidenceIndex:
 
 
 def _marked(edges: Sequence[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
-    """The edges of a loop when the evidence closes one (the rest is context); else all of them."""
-    dg = nx.DiGraph()
+    """The edges of a loop when the evidence closes one (the rest is context); else all of them.
+
+    An edge u -> v lies on a loop when v reaches u. Evidence is a handful of edges, so a search per
+    edge is cheap, and the scan path need not import NetworkX for it.
+    """
+    succ: dict[str, set[str]] = {}
     for u, v, _ in edges:
-        dg.add_edge(u, v)
-    pairs: set[tuple[str, str]] = set()
-    for comp in nx.strongly_connected_components(dg):
-        if len(comp) > 1:
-            pairs.update((u, v) for u, v in dg.subgraph(comp).edges)
-    if not pairs:
-        return set(edges)
-    return {e for e in edges if (e[0], e[1]) in pairs}
+        succ.setdefault(u, set()).add(v)
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = {start}, [start]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            for nxt in succ.get(node, ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    on_loop = {e for e in edges if reaches(e[1], e[0])}
+    return on_loop or set(edges)
 
 
 # ------------------------------------------------------------------ selecting a view
@@ -455,6 +465,8 @@ def render(graph: ProjectGraph, view: View, fmt: str, *, group_by_file: bool = F
     if fmt == "mermaid":
         return to_mermaid(view, group_by_file=group_by_file)
     full = graph.to_networkx()
+    import networkx as nx  # drawing only: a scan never needs it
+
     sub = nx.MultiDiGraph()
     for n in view.nodes:
         attrs = dict(full.nodes[n.id]) if n.id in full else {"kind": n.kind, "label": n.label}

@@ -1,7 +1,9 @@
 """The one entry point of the parse layer: bytes of a discovered file -> FileFacts.
 
-Module-level so worker processes can receive it; it dispatches on the file's kind. Values of
-secret-looking config keys are redacted here (`secrets.py`), before facts are cached or used.
+Module-level so worker processes can receive it; it dispatches on the file's kind. The
+extractors are imported when a file first needs one: a warm run served from the cache never
+loads the detectors, YAML or the notebook reader. Values of secret-looking config keys are
+redacted here (`secrets.py`), before facts are cached or used.
 """
 
 from __future__ import annotations
@@ -14,15 +16,11 @@ import warnings
 from dataclasses import replace
 
 from mldebt.discover import SourceFile
-from mldebt.parse.configs import config_facts, launcher_facts
 from mldebt.parse.errors import FileSkipped
 from mldebt.parse.facts import FileFacts
-from mldebt.parse.notebook import notebook_facts
-from mldebt.parse.python import python_facts
-from mldebt.parse.requirements import requirements_facts, with_conda_smells
 from mldebt.parse.secrets import redact_secrets
 from mldebt.parse.suppressions import parse_suppressions
-from mldebt.parse.syntax import may_be_newer, newer_syntax
+from mldebt.parse.syntax import newer_syntax
 
 _SYNTAX = re.compile(r"^syntax error: (?P<msg>.*?)(?: \(line (?P<line>\d+|None)\))?$", re.S)
 
@@ -43,18 +41,28 @@ def _with_suppressions(source: SourceFile, data: bytes, module: str) -> FileFact
 
 def _extract(source: SourceFile, text: str, module: str) -> FileFacts:
     if source.kind == "python":
+        from mldebt.parse.python import python_facts
+
         try:
-            facts = python_facts(source.rel, text, module)
+            return python_facts(source.rel, text, module)
         except FileSkipped as exc:
             raise _true_reason(exc, text) from None
-        return _partly_analysed(facts, text)
     if source.kind == "notebook":
+        from mldebt.parse.notebook import notebook_facts
+
         return notebook_facts(source.rel, text, module)
     if source.kind == "config":
+        from mldebt.parse.configs import config_facts
+        from mldebt.parse.requirements import with_conda_smells
+
         return with_conda_smells(config_facts(source.rel, text), text)
     if source.kind == "requirements":
+        from mldebt.parse.requirements import requirements_facts
+
         return requirements_facts(source.rel, text)
     if source.kind == "launcher":
+        from mldebt.parse.configs import launcher_facts
+
         return launcher_facts(source.rel, text)
     raise FileSkipped(f"unknown file kind {source.kind!r}")
 
@@ -63,27 +71,6 @@ def _quiet_parse(text: str) -> None:
     with warnings.catch_warnings():  # SyntaxWarnings about the analysed code are not ours to print
         warnings.simplefilter("ignore")
         ast.parse(text)
-
-
-def _partly_analysed(facts: FileFacts, text: str) -> FileFacts:
-    """Newer syntax that CPython's parser here refuses but the fact extractor accepted: the
-    file's rules could not run (they read CPython's tree), and the errors say why.
-
-    Screened cheaply: only a file without smells that holds a construct newer than this Python
-    is parsed again.
-    """
-    if facts.smells or facts.key_uses or not may_be_newer(text):
-        return facts
-    try:
-        _quiet_parse(text)
-    except SyntaxError as exc:
-        hint = newer_syntax(text, exc.lineno, exc.msg or "")
-        if hint is not None:
-            why = f"file rules not run: line {exc.lineno} {hint}"
-            return replace(facts, problems=(*facts.problems, why))
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    return facts
 
 
 def _true_reason(exc: FileSkipped, text: str) -> FileSkipped:

@@ -1,9 +1,12 @@
-"""Python source -> FileFacts, in one LibCST traversal with positions only.
+"""Python source -> FileFacts, in one traversal of CPython's `ast` tree.
 
-Names are resolved here without LibCST's scope providers (about 13x the parse): imports give
-an alias table, module and local assignments give symbolic values, and a per-function
-environment gives each variable's lineage (where its data came from). Statements are visited in
-order, so a name means what it was last bound to above the use.
+The file is parsed once, by `ast`; the same tree feeds the detectors (file rules). Names are
+resolved here without a scope analysis: imports give an alias table, module and local
+assignments give symbolic values, and a per-function environment gives each variable's lineage
+(where its data came from). Statements and expressions are visited in source order (as they
+read, which is not always `ast`'s field order: `a if c else b`, dict items, keyword arguments,
+parameters with their defaults), so a name means what it was last bound to above the use, and
+the file's N-th I/O site and K-th call are numbered in the order they appear.
 """
 
 from __future__ import annotations
@@ -11,11 +14,9 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from typing import Any
 
 from mldebt.parse import apis
 from mldebt.parse.configs import command_mentions
@@ -35,7 +36,6 @@ from mldebt.parse.facts import (
     Suppression,
     Value,
 )
-from mldebt.parse.positions import AstPositions, PositionMismatch
 from mldebt.parse.suppressions import parse_suppressions, python_comment_columns
 
 MODULE_SCOPE = "<module>"
@@ -43,50 +43,28 @@ _NO_SPAN = Span(1, 1, 1, 1)
 _WRITE_MODES = ("w", "a", "x", "+")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _EMPTY: Lineage = frozenset()
+_FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
 def python_facts(rel: str, text: str, module: str, cell_starts: tuple[int, ...] = ()) -> FileFacts:
     """Extract the facts of one Python file. Raises FileSkipped on input we cannot analyse."""
-    positions: AstPositions | None = None
-    tree_ast: ast.Module | None = None
-    ast_error: str | None = None
-    ast_line: int | None = None
     try:
-        # CPython's parser first: cheap, refuses the deep nesting that crashes LibCST's native
-        # parser, and its positions spare us LibCST's PositionProvider (see positions.py).
-        tree_ast = ast.parse(text)
-        positions = AstPositions(tree_ast, text)
+        tree = ast.parse(text)
     except SyntaxError as exc:
-        ast_error, ast_line = f"syntax error: {exc.msg} (line {exc.lineno})", exc.lineno
-        if "too many nested" in str(exc.msg):
-            raise FileSkipped(ast_error, ast_line) from None
-        # newer syntax than this interpreter knows: LibCST decides, with its own positions
+        raise FileSkipped(f"syntax error: {exc.msg} (line {exc.lineno})", exc.lineno) from None
     except (RecursionError, MemoryError, ValueError) as exc:
         raise FileSkipped(f"cannot parse: {type(exc).__name__}") from None
     try:
-        tree = cst.parse_module(text)
-        try:
-            if positions is None:
-                raise PositionMismatch("no ast")
-            visitor = _Extractor(rel, module, positions)
-            tree.visit(visitor)
-            visitor.check_positions()
-        except PositionMismatch:
-            visitor = _ExtractorWithPositions(rel, module, None)
-            MetadataWrapper(tree, unsafe_skip_copy=True).visit(visitor)
-    except cst.ParserSyntaxError as exc:  # CPython's message, when it has one, is the clearer
-        if ast_error:
-            raise FileSkipped(ast_error, ast_line) from None
-        raise FileSkipped(f"syntax error: {exc.message} (line {exc.raw_line})", exc.raw_line) from None
+        visitor = _Extractor(rel, module, text)
+        visitor.run(tree)
     except RecursionError:
         raise FileSkipped("expression nested too deeply to analyse") from None
     facts = visitor.facts(text.count("\n") + (0 if text.endswith("\n") or not text else 1))
     if "mldebt" in text:
         facts = replace(facts, suppressions=suppressions(text))
-    if tree_ast is not None:
-        smells, key_uses = run_detectors(rel, module, text, tree_ast, cell_starts)
-        facts = replace(facts, smells=smells, key_uses=key_uses)
-    return facts
+    smells, key_uses = run_detectors(rel, module, text, tree, cell_starts)
+    return replace(facts, smells=smells, key_uses=key_uses)
 
 
 def suppressions(text: str) -> tuple[Suppression, ...]:
@@ -114,14 +92,83 @@ class _Scope:
     defaults: tuple[tuple[str, Value], ...] = ()
 
 
-class _Extractor(cst.CSTVisitor):
-    def __init__(self, rel: str, module: str, positions: AstPositions | None) -> None:
-        super().__init__()
-        self.positions = positions
-        self.seen_calls = 0
-        self.seen_functions = 0
-        self.seen_imports = 0
-        self.node_index: dict[int, int] = {}  # id(node) -> its rank among nodes of its kind
+@dataclass(frozen=True, slots=True)
+class _Arg:
+    """One argument of a call, as written: `keyword` for `k=v`, `star` "*" or "**" for unpacking."""
+
+    keyword: str | None
+    star: str
+    value: ast.expr
+
+
+def _call_args(node: ast.Call) -> list[_Arg]:
+    """A call's arguments in source order (`ast` keeps positional and keyword ones apart)."""
+    out = [_Arg(None, "*", a.value) if isinstance(a, ast.Starred) else _Arg(None, "", a) for a in node.args]
+    if node.keywords:
+        kws = [_Arg(k.arg, "" if k.arg is not None else "**", k.value) for k in node.keywords]
+        if any(a.star for a in out):  # `f(k=1, *rest)` is legal: order by position
+            at = [(a.lineno, a.col_offset) for a in node.args] + [(k.lineno, k.col_offset) for k in node.keywords]
+            merged = sorted(zip(at, range(len(at)), [*out, *kws], strict=True))
+            return [arg for _, _, arg in merged]
+        out += kws
+    return out
+
+
+def _positional(node: ast.Call) -> list[ast.expr]:
+    """Positional arguments that are not unpacked."""
+    return [a for a in node.args if not isinstance(a, ast.Starred)]
+
+
+def _unstar(node: ast.expr) -> ast.expr:
+    return node.value if isinstance(node, ast.Starred) else node
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """Child nodes in source order (the few nodes whose `ast` field order is not)."""
+    if isinstance(node, ast.IfExp):
+        return [node.body, node.test, node.orelse]
+    if isinstance(node, ast.Dict):
+        out: list[ast.AST] = []
+        for k, v in zip(node.keys, node.values, strict=True):
+            if k is not None:
+                out.append(k)
+            out.append(v)
+        return out
+    if isinstance(node, ast.Call):
+        return [node.func, *(a.value for a in _call_args(node))]
+    if isinstance(node, ast.arguments):
+        return _argument_children(node)
+    return list(ast.iter_child_nodes(node))
+
+
+def _params(args: ast.arguments) -> list[tuple[ast.arg, ast.expr | None]]:
+    """Parameters with their defaults, in source order."""
+    positional = [*args.posonlyargs, *args.args]
+    first_default = len(positional) - len(args.defaults)
+    out: list[tuple[ast.arg, ast.expr | None]] = [
+        (a, args.defaults[i - first_default] if i >= first_default else None) for i, a in enumerate(positional)
+    ]
+    if args.vararg is not None:
+        out.append((args.vararg, None))
+    out += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
+    if args.kwarg is not None:
+        out.append((args.kwarg, None))
+    return out
+
+
+def _argument_children(args: ast.arguments) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    for a, default in _params(args):
+        if a.annotation is not None:
+            out.append(a.annotation)
+        if default is not None:
+            out.append(default)
+    return out
+
+
+class _Extractor:
+    def __init__(self, rel: str, module: str, text: str) -> None:
+        self.lines = text.split("\n")
         self.rel = rel
         self.module = module
         self.package = _package_of(rel, module)
@@ -140,6 +187,62 @@ class _Extractor(cst.CSTVisitor):
         self.call_tokens: dict[int, str] = {}  # id(Call node) -> lineage token of its result
         self.comp_lineage: dict[int, Lineage] = {}  # id(comprehension) -> lineage of its elements
         self.comp_saved: list[tuple[dict[str, Lineage], dict[str, Value]]] = []
+        self.handlers: dict[type, Callable[[Any], None]] = {
+            ast.Name: _skip,
+            ast.Constant: _skip,
+            ast.Load: _skip,
+            ast.Store: _skip,
+            ast.Import: self.visit_Import,
+            ast.ImportFrom: self.visit_ImportFrom,
+            ast.ClassDef: self.visit_ClassDef,
+            ast.FunctionDef: self.visit_FunctionDef,
+            ast.AsyncFunctionDef: self.visit_FunctionDef,
+            ast.Return: self.visit_Return,
+            ast.Assign: self.visit_Assign,
+            ast.AnnAssign: self.visit_AnnAssign,
+            ast.AugAssign: self.visit_AugAssign,
+            ast.For: self.visit_For,
+            ast.AsyncFor: self.visit_For,
+            ast.With: self.visit_With,
+            ast.AsyncWith: self.visit_With,
+            ast.ListComp: self.visit_comprehension,
+            ast.SetComp: self.visit_comprehension,
+            ast.GeneratorExp: self.visit_comprehension,
+            ast.DictComp: self.visit_comprehension,
+            ast.Call: self.visit_Call,
+            ast.IfExp: self.generic_visit,
+            ast.Dict: self.generic_visit,
+            ast.arguments: self.generic_visit,
+        }
+
+    # ----------------------------------------------------------------- traversal
+
+    def run(self, tree: ast.Module) -> None:
+        for stmt in tree.body:
+            self.visit(stmt)
+
+    def visit(self, node: ast.AST) -> None:
+        handler = self.handlers.get(type(node))
+        if handler is not None:
+            handler(node)
+            return
+        for name in node._fields:
+            child = getattr(node, name, None)
+            if isinstance(child, list):
+                for item in child:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(child, ast.AST):
+                self.visit(child)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for child in _children(node):
+            self.visit(child)
+
+    def visit_all(self, nodes: Sequence[ast.AST | None]) -> None:
+        for node in nodes:
+            if node is not None:
+                self.visit(node)
 
     # ----------------------------------------------------------------- helpers
 
@@ -147,32 +250,35 @@ class _Extractor(cst.CSTVisitor):
     def scope(self) -> _Scope:
         return self.scopes[-1]
 
-    def span(self, node: cst.CSTNode) -> Span:
-        assert self.positions is not None
-        index = self.node_index[id(node)]
-        if isinstance(node, cst.Call):
-            return self.positions.call(index, _last_name(node.func))
-        if isinstance(node, cst.FunctionDef):
-            return self.positions.function(index, node.name.value)
-        return self.positions.import_(index)
+    def _column(self, line: int, byte_col: int) -> int:
+        """ast columns count UTF-8 bytes; ours count characters (1-based)."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_col + 1
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
 
-    def check_positions(self) -> None:
-        if self.positions is not None:
-            self.positions.check_counts(self.seen_calls, self.seen_functions, self.seen_imports)
+    def span(self, node: ast.expr | ast.stmt) -> Span:
+        end_line = node.end_lineno or node.lineno
+        end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset
+        return Span(node.lineno, self._column(node.lineno, node.col_offset), end_line, self._column(end_line, end_col))
 
-    def visit_Call(self, node: cst.Call) -> None:
-        self.node_index[id(node)] = self.seen_calls
-        self.seen_calls += 1
+    def segment(self, node: ast.expr) -> str:
+        """The source text of a one-line node (a number literal as written: `1e-3`, `1_000`)."""
+        text = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else ""
+        end = node.end_col_offset if node.end_col_offset is not None else len(text)
+        if text.isascii():
+            return text[node.col_offset : end]
+        return text.encode("utf-8")[node.col_offset : end].decode("utf-8", "replace")
 
-    def dotted(self, node: cst.BaseExpression) -> str | None:
+    def dotted(self, node: ast.expr) -> str | None:
         """`pd.read_csv` -> "pandas.read_csv" through the alias table; None if not a name chain."""
         parts: list[str] = []
-        while isinstance(node, cst.Attribute):
-            parts.append(node.attr.value)
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
             node = node.value
-        if not isinstance(node, cst.Name):
+        if not isinstance(node, ast.Name):
             return None
-        head = self.aliases.get(node.value, node.value) if node.value not in self._locals() else node.value
+        head = self.aliases.get(node.id, node.id) if node.id not in self._locals() else node.id
         parts.append(head)
         return ".".join(reversed(parts))
 
@@ -180,15 +286,15 @@ class _Extractor(cst.CSTVisitor):
         # Local bindings shadow imports (a parameter called `json` is not the json module).
         return self.scope.lineage if self.scope.qualname != MODULE_SCOPE else {}
 
-    def var_key(self, node: cst.BaseExpression) -> str | None:
+    def var_key(self, node: ast.expr) -> str | None:
         """A variable or attribute chain as written (`df`, `self.model`)."""
         parts: list[str] = []
-        while isinstance(node, cst.Attribute):
-            parts.append(node.attr.value)
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
             node = node.value
-        if not isinstance(node, cst.Name):
+        if not isinstance(node, ast.Name):
             return None
-        parts.append(node.value)
+        parts.append(node.id)
         return ".".join(reversed(parts))
 
     def model_id(self, key: str) -> str:
@@ -208,15 +314,15 @@ class _Extractor(cst.CSTVisitor):
             return self.scopes[0].lineage[key]
         return _EMPTY
 
-    def lineage(self, node: cst.CSTNode | None) -> Lineage:
+    def lineage(self, node: ast.AST | None) -> Lineage:
         """Where the data of an expression comes from: variables used and calls made in it."""
         if node is None:
             return _EMPTY
         out: set[str] = set()
-        stack: list[cst.CSTNode] = [node]
+        stack: list[ast.AST] = [node]
         while stack:
             n = stack.pop()
-            if isinstance(n, cst.Call):
+            if isinstance(n, ast.Call):
                 token = self.call_tokens.get(id(n))
                 if token:
                     out.add(token)
@@ -225,65 +331,67 @@ class _Extractor(cst.CSTVisitor):
                 func = n.func
                 # a method call's receiver carries data (`df.dropna()`), its name does not;
                 # a prediction or transform carries the input's data, not the model itself
-                if isinstance(func, cst.Attribute) and not (
-                    token.startswith("pred:") if token else func.attr.value in _MODEL_OUTPUT_METHODS
+                if isinstance(func, ast.Attribute) and not (
+                    token.startswith("pred:") if token else func.attr in _MODEL_OUTPUT_METHODS
                 ):
                     stack.append(func.value)
-                stack.extend(a.value for a in n.args)
+                stack.extend(n.args)
+                stack.extend(k.value for k in n.keywords)
                 continue
-            if isinstance(n, (cst.Name, cst.Attribute)):
+            if isinstance(n, (ast.Name, ast.Attribute)):
                 key = self.var_key(n)
                 if key is not None:
                     found = self.lookup_lineage(key)
                     if found:
                         out |= found
                         continue
-                    if isinstance(n, cst.Attribute):
+                    if isinstance(n, ast.Attribute):
                         stack.append(n.value)
                     continue
-            if isinstance(n, (cst.Lambda, cst.FunctionDef)):
+                assert isinstance(n, ast.Attribute)
+                stack.append(n.value)
+                out |= self.lookup_lineage(n.attr)  # as the LibCST extractor did: `f().x` reads a local `x`
+                continue
+            if isinstance(n, ast.Lambda):
                 continue
             if id(n) in self.comp_lineage:
                 out |= self.comp_lineage[id(n)]
                 continue
-            stack.extend(n.children)
+            stack.extend(ast.iter_child_nodes(n))
         return frozenset(out)
 
     # ------------------------------------------------------------ symbolic values
 
-    def value(self, node: cst.BaseExpression | None, depth: int = 0) -> Value:
+    def value(self, node: ast.expr | None, depth: int = 0) -> Value:
         if node is None or depth > 12:
             return UNKNOWN
-        if isinstance(node, cst.SimpleString):
-            try:
-                v = node.evaluated_value
-            except Exception:
-                return UNKNOWN
-            return Value("str", v) if isinstance(v, str) else UNKNOWN
-        if isinstance(node, cst.ConcatenatedString):
-            return _join("", (self.value(node.left, depth + 1), self.value(node.right, depth + 1)))
-        if isinstance(node, cst.FormattedString):
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, str):
+                return Value("str", v)
+            if isinstance(v, bool):
+                return Value("bool", "true" if v else "false")
+            if isinstance(v, (int, float)):
+                return Value("num", self.segment(node))
+            return UNKNOWN
+        if isinstance(node, ast.JoinedStr):
             parts: list[Value] = []
-            for p in node.parts:
-                if isinstance(p, cst.FormattedStringText):
-                    parts.append(Value("str", p.value))
-                elif isinstance(p, cst.FormattedStringExpression):
-                    parts.append(self.value(p.expression, depth + 1))
+            for p in node.values:
+                if isinstance(p, ast.Constant):
+                    parts.append(Value("str", str(p.value)))
+                elif isinstance(p, ast.FormattedValue):
+                    parts.append(self.value(p.value, depth + 1))
             return _join("", tuple(parts))
-        if isinstance(node, (cst.Integer, cst.Float)):
-            return Value("num", node.value)
-        if isinstance(node, cst.Name):
-            if node.value in ("True", "False"):
-                return Value("bool", node.value.lower())
-            if node.value == "__file__" and node.value not in self.scope.values:
+        if isinstance(node, ast.Name):
+            if node.id == "__file__" and node.id not in self.scope.values:
                 return Value("str", self.rel)  # paths are root-relative: so is this file's
-            return self.name_value(node.value)
-        if isinstance(node, cst.Attribute):
+            return self.name_value(node.id)
+        if isinstance(node, ast.Attribute):
             return self.attribute_value(node, depth)
-        if isinstance(node, cst.Subscript):
+        if isinstance(node, ast.Subscript):
             base = self.value(node.value, depth + 1)
-            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-                key = self.value(node.slice[0].slice.value, depth + 1)
+            if not isinstance(node.slice, (ast.Tuple, ast.Slice)):
+                key = self.value(node.slice, depth + 1)
                 if key.kind == "num" and key.text.isdigit() and self.dotted(node.value) == "sys.argv":
                     return Value("argv", key.text)  # bound by the launchers that run this script
                 if base.kind == "config" and key.kind in ("str", "num"):
@@ -293,19 +401,21 @@ class _Extractor(cst.CSTVisitor):
                 if base.kind == "environ" and key.kind == "str":
                     return Value("env", key.text)
             return UNKNOWN
-        if isinstance(node, cst.BinaryOperation):
+        if isinstance(node, ast.BinOp):
             left = self.value(node.left, depth + 1)
             right = self.value(node.right, depth + 1)
-            if isinstance(node.operator, cst.Divide) and not (left.kind == "num" or right.kind == "num"):
+            if isinstance(node.op, ast.Div) and not (left.kind == "num" or right.kind == "num"):
                 return _join("/", (left, right))
-            if isinstance(node.operator, cst.Add) and "num" not in (left.kind, right.kind):
+            if isinstance(node.op, ast.Add) and "num" not in (left.kind, right.kind):
                 return _join("", (left, right))
-            if isinstance(node.operator, cst.Modulo) and left.kind == "str":
-                args = node.right.elements if isinstance(node.right, cst.Tuple) else None
-                values = [self.value(e.value, depth + 1) for e in args] if args is not None else [right]
+            if isinstance(node.op, ast.Mod) and left.kind == "str":
+                if isinstance(node.right, ast.Tuple):
+                    values = [self.value(_unstar(e), depth + 1) for e in node.right.elts]
+                else:
+                    values = [right]
                 return _percent(left.text, values)
             return UNKNOWN
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             return self.call_value(node, depth)
         return UNKNOWN
 
@@ -321,13 +431,12 @@ class _Extractor(cst.CSTVisitor):
             return Value("ref", self.aliases[name])
         return UNKNOWN
 
-    def attribute_value(self, node: cst.Attribute, depth: int) -> Value:
-        base_node = node.value
-        attr = node.attr.value
+    def attribute_value(self, node: ast.Attribute, depth: int) -> Value:
+        attr = node.attr
         key = self.var_key(node)
         if key is not None and key in self.scope.values:
             return self.scope.values[key]
-        base = self.value(base_node, depth + 1)
+        base = self.value(node.value, depth + 1)
         if base.kind == "config":
             return Value("config", parts=base.parts, keys=(*base.keys, attr))
         if base.kind == "argparse-ns":
@@ -343,7 +452,7 @@ class _Extractor(cst.CSTVisitor):
             return Value("environ")
         return UNKNOWN
 
-    def call_value(self, node: cst.Call, depth: int) -> Value:
+    def call_value(self, node: ast.Call, depth: int) -> Value:
         token = self.call_tokens.get(id(node), "")
         if token.startswith("io:"):
             fact = self.io[int(token[3:])]
@@ -352,112 +461,105 @@ class _Extractor(cst.CSTVisitor):
         elif token.startswith("call:"):  # a project function: its return value is resolved later
             return Value("ret", token[5:])
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in apis.PARSE_ARGS:
+        if isinstance(func, ast.Attribute) and func.attr in apis.PARSE_ARGS:
             return Value("argparse-ns")
         name = self.dotted(func)
-        args = [a for a in node.args if a.keyword is None and not a.star]
+        args = _positional(node)
         if name in apis.PATH_JOIN:
             if not args:
                 return UNKNOWN
-            return _join("/", tuple(self.value(a.value, depth + 1) for a in args))
+            return _join("/", tuple(self.value(a, depth + 1) for a in args))
         if name in apis.PATH_IDENTITY and args:
-            return self.value(args[0].value, depth + 1)
+            return self.value(args[0], depth + 1)
         if name == "os.path.dirname" and args:
-            inner = self.value(args[0].value, depth + 1)
+            inner = self.value(args[0], depth + 1)
             return Value("str", posixpath.dirname(inner.text) or ".") if inner.kind == "str" else UNKNOWN
         if name in apis.ENV_GETTERS and args:
-            var = self.value(args[0].value, depth + 1)
-            default = self.value(args[1].value, depth + 1) if len(args) > 1 else UNKNOWN
+            var = self.value(args[0], depth + 1)
+            default = self.value(args[1], depth + 1) if len(args) > 1 else UNKNOWN
             return Value("env", var.text, (default,)) if var.kind == "str" else UNKNOWN
-        if isinstance(func, cst.Attribute):
-            method = func.attr.value
+        if isinstance(func, ast.Attribute):
+            method = func.attr
             if method in apis.PATH_IDENTITY_METHODS:
                 return self.value(func.value, depth + 1)
             if method == "joinpath":
-                return _join("/", (self.value(func.value, depth + 1), *(self.value(a.value, depth + 1) for a in args)))
+                return _join("/", (self.value(func.value, depth + 1), *(self.value(a, depth + 1) for a in args)))
             if method in ("glob", "rglob") and args:
-                return _join("/", (self.value(func.value, depth + 1), self.value(args[0].value, depth + 1)))
+                return _join("/", (self.value(func.value, depth + 1), self.value(args[0], depth + 1)))
             if method == "format":
                 base = self.value(func.value, depth + 1)
                 if base.kind == "str":
                     return _format(base.text)
             if method == "get" and args:
                 base = self.value(func.value, depth + 1)
-                key = self.value(args[0].value, depth + 1)
+                key = self.value(args[0], depth + 1)
                 if base.kind == "config" and key.kind == "str":
-                    default = self.value(args[1].value, depth + 1) if len(args) > 1 else UNKNOWN
+                    default = self.value(args[1], depth + 1) if len(args) > 1 else UNKNOWN
                     return Value(
                         "config", parts=(base.parts[0], default) if base.parts else (), keys=(*base.keys, key.text)
                     )
                 if base.kind == "environ" and key.kind == "str":
-                    default = self.value(args[1].value, depth + 1) if len(args) > 1 else UNKNOWN
+                    default = self.value(args[1], depth + 1) if len(args) > 1 else UNKNOWN
                     return Value("env", key.text, (default,))
         return UNKNOWN
 
     # ------------------------------------------------------------------ imports
 
-    def visit_Import(self, node: cst.Import) -> None:
-        self.node_index[id(node)] = self.seen_imports
-        self.seen_imports += 1
+    def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            full = _name_of(alias.name)
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
+            full = alias.name
+            if alias.asname is not None:
+                local = alias.asname
                 self.aliases[local] = full
             else:
                 local = full.split(".")[0]
                 self.aliases[local] = local
-            self.imports.append(Import(full, None, local, self.span(node).line))
+            self.imports.append(Import(full, None, local, node.lineno))
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.node_index[id(node)] = self.seen_imports
-        self.seen_imports += 1
-        base = _name_of(node.module) if node.module is not None else ""
-        if node.relative:
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = node.module or ""
+        if node.level:
             pkg = self.package.split(".") if self.package else []
-            up = len(node.relative) - 1
+            up = node.level - 1
             pkg = pkg[: len(pkg) - up] if up else pkg
             base = ".".join([*pkg, base] if base else pkg)
-        if isinstance(node.names, cst.ImportStar):
-            self.imports.append(Import(base, "*", "*", self.span(node).line))
+        if any(alias.name == "*" for alias in node.names):
+            self.imports.append(Import(base, "*", "*", node.lineno))
             return
         for alias in node.names:
-            name = _name_of(alias.name)
-            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+            name = alias.name
+            local = alias.asname or name
             self.aliases[local] = f"{base}.{name}" if base else name
-            self.imports.append(Import(base, name, local, self.span(node).line))
+            self.imports.append(Import(base, name, local, node.lineno))
 
     # ---------------------------------------------------------- scopes & classes
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.classes.append(node.name.value)
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.classes.append(node.name)
         for base in node.bases:
-            dotted = self.dotted(base.value)
+            dotted = self.dotted(_unstar(base))
             if dotted and (dotted in apis.MODEL_BASES or dotted.split(".")[-1] in self.model_classes):
-                self.model_classes.add(node.name.value)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+                self.model_classes.add(node.name)
+        self.visit_all(node.decorator_list)
+        self.visit_all(node.bases)
+        self.visit_all(node.keywords)
+        self.visit_all(node.body)
         self.classes.pop()
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.node_index[id(node)] = self.seen_functions
-        self.seen_functions += 1
-        params_nodes = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
-        for star in (node.params.star_arg, node.params.star_kwarg):
-            if isinstance(star, cst.Param):
-                params_nodes.append(star)
-        params = tuple(p.name.value for p in params_nodes)
-        defaults = tuple((p.name.value, self.value(p.default)) for p in params_nodes if p.default is not None)
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        params_nodes = _params(node.args)
+        params = tuple(p.arg for p, _ in params_nodes)
+        defaults = tuple((p.arg, self.value(d)) for p, d in params_nodes if d is not None)
         outer = self.scope.qualname
         prefix = "" if outer == MODULE_SCOPE else f"{outer}.<locals>."
         if self.classes and (outer == MODULE_SCOPE or not outer.endswith(self.classes[-1])):
             prefix = f"{prefix}{self.classes[-1]}." if outer == MODULE_SCOPE else prefix
-        qualname = f"{prefix}{node.name.value}"
+        qualname = f"{prefix}{node.name}"
         scope = _Scope(qualname, params)
         # Hydra: @hydra.main(config_path=..., config_name=...) binds the first parameter to a config file.
-        for deco in node.decorators:
-            if isinstance(deco.decorator, cst.Call) and self.dotted(deco.decorator.func) == apis.HYDRA_MAIN and params:
-                kw = {a.keyword.value: self.value(a.value) for a in deco.decorator.args if a.keyword}
+        for deco in node.decorator_list:
+            if isinstance(deco, ast.Call) and self.dotted(deco.func) == apis.HYDRA_MAIN and params:
+                kw = {k.arg: self.value(k.value) for k in deco.keywords if k.arg}
                 cfg_path = kw.get("config_path", Value("str", "."))
                 cfg_name = kw.get("config_name", UNKNOWN)
                 if cfg_name.kind == "str" and not cfg_name.text.endswith((".yaml", ".yml")):
@@ -466,39 +568,44 @@ class _Extractor(cst.CSTVisitor):
                     "config", parts=(_join("/", (Value("str", "@here"), cfg_path, cfg_name)),)
                 )
         scope.span, scope.defaults = self.span(node), defaults
+        # decorators and defaults are evaluated where the function is defined, but (as before)
+        # calls in them are attributed to the function itself
         self.scopes.append(scope)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        scope = self.scopes.pop()
-        span, defaults = scope.span, scope.defaults
+        self.visit_all(node.decorator_list)
+        self.generic_visit(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        self.visit_all(node.body)
+        self.scopes.pop()
         self.functions.append(
-            Function(scope.qualname, scope.params, defaults, span, frozenset(scope.returns), value=scope.return_value)
+            Function(
+                scope.qualname, scope.params, defaults, scope.span, frozenset(scope.returns), value=scope.return_value
+            )
         )
 
-    def leave_Return(self, original_node: cst.Return) -> None:
+    def visit_Return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            self.visit(node.value)
         scope = self.scope
-        scope.returns |= self.lineage(original_node.value)
-        if scope.return_value.kind == "unknown" and original_node.value is not None:
-            value = self.value(original_node.value)
+        scope.returns |= self.lineage(node.value)
+        if scope.return_value.kind == "unknown" and node.value is not None:
+            value = self.value(node.value)
             if value.kind in ("config", "argparse-ns", "str", "join", "ref", "param"):
                 scope.return_value = value
 
     # -------------------------------------------------------------- bindings
 
-    def bind(self, target: cst.BaseExpression, lineage: Lineage, value: Value, read: int | None = None) -> None:
-        if isinstance(target, (cst.Tuple, cst.List)):
-            for el in target.elements:
-                inner = el.value
-                if isinstance(inner, cst.StarredElement):
-                    inner = inner.value
-                self.bind(inner, lineage, UNKNOWN, read)
+    def bind(self, target: ast.expr, lineage: Lineage, value: Value, read: int | None = None) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for el in target.elts:
+                self.bind(_unstar(el), lineage, UNKNOWN, read)
             return
-        if isinstance(target, cst.StarredElement):
+        if isinstance(target, ast.Starred):
             self.bind(target.value, lineage, UNKNOWN, read)
             return
         key = self.var_key(target)
         if key is None:
-            if isinstance(target, cst.Subscript):  # df["col"] = ... mixes data into df
+            if isinstance(target, ast.Subscript):  # df["col"] = ... mixes data into df
                 base = self.var_key(target.value)
                 if base is not None:
                     scope = self.scope
@@ -514,40 +621,47 @@ class _Extractor(cst.CSTVisitor):
             scope.reads_bound[key] = read
         else:
             scope.reads_bound.pop(key, None)
-        if scope.qualname == MODULE_SCOPE and isinstance(target, cst.Name):
+        if scope.qualname == MODULE_SCOPE and isinstance(target, ast.Name):
             if value.kind not in ("unknown", "handle", "argparse-ns", "environ", "param"):
                 self.constants[key] = value
             else:
                 self.constants.pop(key, None)
 
-    def leave_Assign(self, original_node: cst.Assign) -> None:
-        self._assign([t.target for t in original_node.targets], original_node.value)
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit_all(node.targets)
+        self.visit(node.value)
+        self._assign(node.targets, node.value)
 
-    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
-        if original_node.value is not None:
-            self._assign([original_node.target], original_node.value)
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.visit(node.target)
+        self.visit(node.annotation)
+        if node.value is not None:
+            self.visit(node.value)
+            self._assign([node.target], node.value)
 
-    def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
-        key = self.var_key(original_node.target)
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.target)
+        self.visit(node.value)
+        key = self.var_key(node.target)
         if key is not None:
-            self.scope.lineage[key] = self.lookup_lineage(key) | self.lineage(original_node.value)
+            self.scope.lineage[key] = self.lookup_lineage(key) | self.lineage(node.value)
             self.scope.values.pop(key, None)
 
-    def _assign(self, targets: Sequence[cst.BaseExpression], value_node: cst.BaseExpression) -> None:
+    def _assign(self, targets: Sequence[ast.expr], value_node: ast.expr) -> None:
         lineage = self.lineage(value_node)
         value = self.value(value_node)
         read = None
-        token = self.call_tokens.get(id(value_node)) if isinstance(value_node, cst.Call) else None
+        token = self.call_tokens.get(id(value_node)) if isinstance(value_node, ast.Call) else None
         if token and token.startswith("io:"):
             read = int(token[3:])
-        is_model = isinstance(value_node, cst.Call) and self._is_model_ctor(value_node)
+        is_model = isinstance(value_node, ast.Call) and self._is_model_ctor(value_node)
         for target in targets:
             self.bind(target, lineage, value, read)
             key = self.var_key(target)
             if key is None:
                 continue
             if is_model:
-                assert isinstance(value_node, cst.Call)
+                assert isinstance(value_node, ast.Call)
                 self.scope.models.add(key)
                 self.scope.lineage[key] = lineage | {f"model:{self.model_id(key)}"}
                 self.models.append(
@@ -562,7 +676,7 @@ class _Extractor(cst.CSTVisitor):
             elif read is not None and self.io[read].kind == "model":
                 self._mark_model(key, read)
 
-    def _is_model_ctor(self, node: cst.Call) -> bool:
+    def _is_model_ctor(self, node: ast.Call) -> bool:
         name = self.dotted(node.func)
         if not name:
             return False
@@ -585,114 +699,111 @@ class _Extractor(cst.CSTVisitor):
         self.io[read] = _replace_io(fact, kind="model")
         self.models.append(ModelEvent("load", self.model_id(key), scope.qualname, fact.span, fact.api, io=read))
 
-    def visit_For_body(self, node: cst.For) -> None:
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.target)
+        self.visit(node.iter)
         # the iterable has been visited (source order): bind the loop target before the body
         self.bind(node.target, self.lineage(node.iter), self._element_value(node.iter))
+        self.visit_all(node.body)
+        self.visit_all(node.orelse)
 
-    def _element_value(self, node: cst.BaseExpression) -> Value:
-        if isinstance(node, cst.Call):
+    def _element_value(self, node: ast.expr) -> Value:
+        if isinstance(node, ast.Call):
             name = self.dotted(node.func)
-            args = [a for a in node.args if a.keyword is None]
+            args = [_unstar(a) for a in node.args] + [k.value for k in node.keywords if k.arg is None]
             if name in ("sorted", "list", "enumerate", "tqdm.tqdm", "tqdm") and args:
                 if name == "enumerate":
                     return UNKNOWN
-                return self._element_value(args[0].value)
+                return self._element_value(args[0])
             if name in apis.LISTDIR:
                 return UNKNOWN
             if name in ("glob.glob", "glob.iglob") or (
-                isinstance(node.func, cst.Attribute) and node.func.attr.value in ("glob", "rglob", "iterdir")
+                isinstance(node.func, ast.Attribute) and node.func.attr in ("glob", "rglob", "iterdir")
             ):
-                if isinstance(node.func, cst.Attribute) and node.func.attr.value == "iterdir":
+                if isinstance(node.func, ast.Attribute) and node.func.attr == "iterdir":
                     return _join("/", (self.value(node.func.value), UNKNOWN))
                 return self.value(node)
         return UNKNOWN
 
-    def visit_With_body(self, node: cst.With) -> None:
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
-            if item.asname is not None:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self.visit(item.optional_vars)
+        for item in node.items:
+            if item.optional_vars is not None:
                 read = None
-                token = self.call_tokens.get(id(item.item)) if isinstance(item.item, cst.Call) else None
+                expr = item.context_expr
+                token = self.call_tokens.get(id(expr)) if isinstance(expr, ast.Call) else None
                 if token and token.startswith("io:"):
                     read = int(token[3:])
-                self.bind(item.asname.name, self.lineage(item.item), self._handle_value(item.item), read)
+                self.bind(item.optional_vars, self.lineage(expr), self._handle_value(expr), read)
+        self.visit_all(node.body)
 
-    def _handle_value(self, node: cst.BaseExpression) -> Value:
+    def _handle_value(self, node: ast.expr) -> Value:
         """`open(p)` as a value: a handle on p, so `json.load(f)` can name p."""
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             token = self.call_tokens.get(id(node))
             if token and token.startswith("io:"):
                 return Value("handle", token[3:], (self.io[int(token[3:])].target,))
         return self.value(node)
 
-    def _enter_comp(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
+    def visit_comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         """Bind the comprehension's targets before its element is visited (it comes first in the
         source). The iterables are not visited yet, so calls in them add no lineage token."""
         scope = self.scope
         self.comp_saved.append((dict(scope.lineage), dict(scope.values)))
-        comp: cst.CompFor | None = node.for_in
-        while comp is not None:
+        for comp in node.generators:
             self.bind(comp.target, self.lineage(comp.iter), self._element_value(comp.iter))
-            comp = comp.inner_for_in
-
-    def _leave_comp(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
-        elt_lineage = self.lineage(node.value if isinstance(node, cst.DictComp) else node.elt)
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        for comp in node.generators:
+            self.visit(comp.target)
+            self.visit(comp.iter)
+            self.visit_all(comp.ifs)
+        elt_lineage = self.lineage(node.value if isinstance(node, ast.DictComp) else node.elt)
         self.scope.lineage, self.scope.values = self.comp_saved.pop()
         if elt_lineage:
             self.comp_lineage[id(node)] = elt_lineage
 
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self._enter_comp(node)
-
-    def leave_ListComp(self, original_node: cst.ListComp) -> None:
-        self._leave_comp(original_node)
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._enter_comp(node)
-
-    def leave_SetComp(self, original_node: cst.SetComp) -> None:
-        self._leave_comp(original_node)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._enter_comp(node)
-
-    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
-        self._leave_comp(original_node)
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._enter_comp(node)
-
-    def leave_DictComp(self, original_node: cst.DictComp) -> None:
-        self._leave_comp(original_node)
-
     # ------------------------------------------------------------------ calls
 
-    def leave_Call(self, original_node: cst.Call) -> None:
-        node = original_node
+    def visit_Call(self, node: ast.Call) -> None:
+        self.visit(node.func)
+        args = _call_args(node)
+        for a in args:
+            self.visit(a.value)
+        self.leave_Call(node, args)
+
+    def leave_Call(self, node: ast.Call, all_args: list[_Arg]) -> None:
         func = node.func
         name = self.dotted(func)
-        method = func.attr.value if isinstance(func, cst.Attribute) else None
-        receiver = self.var_key(func.value) if isinstance(func, cst.Attribute) else None
+        method = func.attr if isinstance(func, ast.Attribute) else None
+        receiver = self.var_key(func.value) if isinstance(func, ast.Attribute) else None
         scope = self.scope
 
-        if name in apis.COMMAND_RUNNERS and node.args:
-            self._command(node.args[0].value)
+        if name in apis.COMMAND_RUNNERS and all_args:
+            self._command(all_args[0].value)
         # argparse definitions: parser.add_argument("--lr", default=0.1)
         if method == apis.ARGPARSE_ADD:
-            self._argparse_def(node)
+            self._argparse_def(node, all_args)
             return
         spec = apis.CALLS.get(name or "")
         if spec is not None and not (name == "open" and "open" in self._locals()):
             self._io_call(node, spec, name or "")
             return
         if method is not None:
-            assert isinstance(func, cst.Attribute)
+            assert isinstance(func, ast.Attribute)
             # model life cycle on a known or duck-typed model
-            if method in apis.FIT_METHODS and receiver is not None and node.args:
-                self._fit(receiver, node)
+            if method in apis.FIT_METHODS and receiver is not None and all_args:
+                self._fit(receiver, node, all_args)
                 if method == "fit":
                     return
-            if method in apis.PREDICT_METHODS and receiver is not None and node.args:
-                self._predict(receiver, node)
+            if method in apis.PREDICT_METHODS and receiver is not None and all_args:
+                self._predict(receiver, node, all_args)
                 return
             if (
                 method in apis.MODEL_SAVE_METHODS
@@ -714,30 +825,28 @@ class _Extractor(cst.CSTVisitor):
                     node, spark, f"*.{'read' if spark.op == 'read' else 'write'}.{method}", receiver_node=func.value
                 )
                 return
-            if method == apis.PATH_OPEN and (not node.args or self._mode_arg(node, 0) is not None):
+            if method == apis.PATH_OPEN and (not all_args or self._mode_arg(node, 0) is not None):
                 base = self.value(func.value)
                 if base.kind not in ("unknown", "config", "argparse-ns"):
                     self._io_call(node, apis.IOSpec("read", pos=None, handle=True), "*.open", receiver_node=func.value)
                     return
             if method in ("append", "extend", "update", "insert", "add") and receiver is not None:
                 scope.lineage[receiver] = self.lookup_lineage(receiver) | self.lineage(
-                    node.args[-1].value if node.args else None
+                    all_args[-1].value if all_args else None
                 )
         if name in apis.TRAIN_FUNCTIONS:
-            idx = apis.TRAIN_FUNCTIONS[name]
-            data = node.args[idx].value if len(node.args) > idx else None
-            self.call_tokens[id(node)] = f"fitted:{id(node)}"
-            self._pending_train = (node, name, self.lineage(data))
+            self.call_tokens[id(node)] = f"fitted:{node.lineno}:{node.col_offset}"  # deterministic, unlike id()
             return
         # a call of a model object: torch modules, keras models
-        if receiver is None and isinstance(func, cst.Name) and func.value in scope.models and node.args:
-            self._predict(func.value, node)
+        if receiver is None and isinstance(func, ast.Name) and func.id in scope.models and all_args:
+            self._predict(func.id, node, all_args)
             return
-        if isinstance(func, cst.Attribute) and method == "forward" and receiver in scope.models:
-            self._predict(receiver, node)
+        if isinstance(func, ast.Attribute) and method == "forward" and receiver in scope.models:
+            assert receiver is not None
+            self._predict(receiver, node, all_args)
             return
         if name is not None and not self._is_library(name):
-            self._project_call(node, name)
+            self._project_call(node, name, all_args)
 
     def _is_library(self, name: str) -> bool:
         """Only calls that may reach project code are kept: not builtins, libraries or methods of locals."""
@@ -749,7 +858,7 @@ class _Extractor(cst.CSTVisitor):
         scope = self.scope
         return "." in name and (head in scope.lineage or head in scope.params or head in scope.values)
 
-    def _project_call(self, node: cst.Call, name: str) -> None:
+    def _project_call(self, node: ast.Call, name: str, all_args: list[_Arg]) -> None:
         callee = name
         if name.startswith("self.") and self.classes:
             callee = f"{self.classes[-1]}.{name[5:]}"
@@ -757,15 +866,15 @@ class _Extractor(cst.CSTVisitor):
         arg_lin: list[Lineage] = []
         kwargs: list[tuple[str, Value]] = []
         kw_lin: list[tuple[str, Lineage]] = []
-        for a in node.args:
+        for a in all_args:
             if a.star:
                 continue
             if a.keyword is None:
                 args.append(self.value(a.value))
                 arg_lin.append(self.lineage(a.value))
             else:
-                kwargs.append((a.keyword.value, self.value(a.value)))
-                kw_lin.append((a.keyword.value, self.lineage(a.value)))
+                kwargs.append((a.keyword, self.value(a.value)))
+                kw_lin.append((a.keyword, self.lineage(a.value)))
         self.calls.append(
             Call(
                 self.scope.qualname, callee, tuple(args), tuple(kwargs), tuple(arg_lin), tuple(kw_lin), self.span(node)
@@ -773,48 +882,48 @@ class _Extractor(cst.CSTVisitor):
         )
         self.call_tokens[id(node)] = f"call:{len(self.calls) - 1}"
 
-    def _spark_io(self, func: cst.Attribute) -> apis.IOSpec | None:
-        if func.attr.value not in apis.SPARK_FORMATS:
+    def _spark_io(self, func: ast.Attribute) -> apis.IOSpec | None:
+        if func.attr not in apis.SPARK_FORMATS:
             return None
         inner = func.value
         while (
-            isinstance(inner, cst.Call)
-            and isinstance(inner.func, cst.Attribute)
-            and inner.func.attr.value in ("format", "option", "options", "mode", "partitionBy")
+            isinstance(inner, ast.Call)
+            and isinstance(inner.func, ast.Attribute)
+            and inner.func.attr in ("format", "option", "options", "mode", "partitionBy")
         ):
             inner = inner.func.value
-        if isinstance(inner, cst.Attribute) and inner.attr.value in ("read", "write", "readStream", "writeStream"):
-            op = "read" if inner.attr.value.startswith("read") else "write"
-            fmt = "table" if func.attr.value in ("table", "jdbc") else ""
+        if isinstance(inner, ast.Attribute) and inner.attr in ("read", "write", "readStream", "writeStream"):
+            op = "read" if inner.attr.startswith("read") else "write"
+            fmt = "table" if func.attr in ("table", "jdbc") else ""
             return apis.IOSpec(op, pos=0, kw="path", format=fmt)
         return None
 
-    def _mode_arg(self, node: cst.Call, pos: int) -> Value | None:
-        for a in node.args:
-            if a.keyword is not None and a.keyword.value == "mode":
-                return self.value(a.value)
-        positional = [a for a in node.args if a.keyword is None]
+    def _mode_arg(self, node: ast.Call, pos: int) -> Value | None:
+        for k in node.keywords:
+            if k.arg == "mode":
+                return self.value(k.value)
+        positional = [_unstar(a) for a in node.args] + [k.value for k in node.keywords if k.arg is None]
         if len(positional) > pos:
-            return self.value(positional[pos].value)
+            return self.value(positional[pos])
         return None
 
-    def _arg(self, node: cst.Call, pos: int | None, kw: str | None) -> cst.BaseExpression | None:
+    def _arg(self, node: ast.Call, pos: int | None, kw: str | None) -> ast.expr | None:
         if kw is not None:
-            for a in node.args:
-                if a.keyword is not None and a.keyword.value == kw:
-                    return a.value
+            for k in node.keywords:
+                if k.arg == kw:
+                    return k.value
         if pos is None:
             return None
-        positional = [a for a in node.args if a.keyword is None and not a.star]
-        return positional[pos].value if len(positional) > pos else None
+        positional = _positional(node)
+        return positional[pos] if len(positional) > pos else None
 
     def _io_call(
         self,
-        node: cst.Call,
+        node: ast.Call,
         spec: apis.IOSpec,
         api: str,
         *,
-        receiver_node: cst.BaseExpression | None = None,
+        receiver_node: ast.expr | None = None,
         data: str | None = None,
     ) -> None:
         op = spec.op
@@ -829,6 +938,7 @@ class _Extractor(cst.CSTVisitor):
         elif op == "write":
             mode_kw = self._arg(node, None, "mode")
             append = mode_kw is not None and "a" in self.value(mode_kw).text
+        path_node: ast.expr | None
         if spec.pos is None and spec.kw is not None and api in ("xgboost.Booster", "lightgbm.Booster"):
             path_node = self._arg(node, None, spec.kw)
             if path_node is None:
@@ -849,9 +959,9 @@ class _Extractor(cst.CSTVisitor):
         opened: int | None = None
         if target.kind == "handle" and target.text.isdigit():
             opened = int(target.text)
-        elif isinstance(path_node, cst.Call) and self.call_tokens.get(id(path_node), "").startswith("io:"):
+        elif isinstance(path_node, ast.Call) and self.call_tokens.get(id(path_node), "").startswith("io:"):
             opened = int(self.call_tokens[id(path_node)][3:])
-        elif target.kind == "unknown" and spec.handle and isinstance(path_node, (cst.Name, cst.Attribute)):
+        elif target.kind == "unknown" and spec.handle and isinstance(path_node, (ast.Name, ast.Attribute)):
             opened = self.scope.reads_bound.get(self.var_key(path_node) or "")
         if opened is not None and opened < len(self.io):
             self._refine(opened, node, spec, kind, op, receiver_node, data)
@@ -873,11 +983,11 @@ class _Extractor(cst.CSTVisitor):
     def _refine(
         self,
         index: int,
-        node: cst.Call,
+        node: ast.Call,
         spec: apis.IOSpec,
         kind: str,
         op: str,
-        receiver_node: cst.BaseExpression | None,
+        receiver_node: ast.expr | None,
         data: str | None,
     ) -> None:
         fact = self.io[index]
@@ -890,20 +1000,20 @@ class _Extractor(cst.CSTVisitor):
         self.io[index] = _replace_io(fact, kind=new_kind, lineage=lineage)
         self.call_tokens[id(node)] = f"io:{index}"
 
-    def _is_model_object(self, node: cst.Call, spec: apis.IOSpec, receiver_node: cst.BaseExpression | None) -> bool:
+    def _is_model_object(self, node: ast.Call, spec: apis.IOSpec, receiver_node: ast.expr | None) -> bool:
         """`joblib.dump(model, p)`, `torch.save(model.state_dict(), p)`: the written object is a model."""
         obj = (
             receiver_node
             if spec.data_pos is None and spec.data_kw is None
             else self._arg(node, spec.data_pos, spec.data_kw)
         )
-        while isinstance(obj, cst.Call) and isinstance(obj.func, cst.Attribute):
+        while isinstance(obj, ast.Call) and isinstance(obj.func, ast.Attribute):
             obj = obj.func.value
         key = self.var_key(obj) if obj is not None else None
         return key is not None and key in self.scope.models
 
     def _written_lineage(
-        self, node: cst.Call, spec: apis.IOSpec, receiver_node: cst.BaseExpression | None, data: str | None
+        self, node: ast.Call, spec: apis.IOSpec, receiver_node: ast.expr | None, data: str | None
     ) -> Lineage:
         if data is not None:
             return self.lookup_lineage(data) | {f"model:{self.model_id(data)}"}
@@ -913,7 +1023,7 @@ class _Extractor(cst.CSTVisitor):
             return self.lineage(receiver_node)
         return _EMPTY
 
-    def _use_model(self, receiver: str, node: cst.Call) -> None:
+    def _use_model(self, receiver: str, node: ast.Call) -> None:
         """First use of a model this scope did not make: record where the object came from."""
         scope = self.scope
         if receiver in scope.models:
@@ -929,35 +1039,38 @@ class _Extractor(cst.CSTVisitor):
                 ModelEvent("use", self.model_id(receiver), scope.qualname, self.span(node), "", came_from)
             )
 
-    def _fit(self, receiver: str, node: cst.Call) -> None:
+    def _args_lineage(self, all_args: list[_Arg]) -> Lineage:
+        return frozenset().union(*(self.lineage(a.value) for a in all_args)) if all_args else _EMPTY
+
+    def _fit(self, receiver: str, node: ast.Call, all_args: list[_Arg]) -> None:
         scope = self.scope
         self._use_model(receiver, node)
-        arg_lineage = frozenset().union(*(self.lineage(a.value) for a in node.args)) if node.args else _EMPTY
-        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else "fit"
+        arg_lineage = self._args_lineage(all_args)
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else "fit"
         self.models.append(
             ModelEvent("fit", self.model_id(receiver), scope.qualname, self.span(node), method, arg_lineage)
         )
         if method == "fit_predict":
             self.call_tokens[id(node)] = f"pred:{self.model_id(receiver)}"
 
-    def _predict(self, receiver: str, node: cst.Call) -> None:
+    def _predict(self, receiver: str, node: ast.Call, all_args: list[_Arg]) -> None:
         scope = self.scope
         self._use_model(receiver, node)
-        arg_lineage = frozenset().union(*(self.lineage(a.value) for a in node.args)) if node.args else _EMPTY
-        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else "__call__"
+        arg_lineage = self._args_lineage(all_args)
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else "__call__"
         self.models.append(
             ModelEvent("predict", self.model_id(receiver), scope.qualname, self.span(node), method, arg_lineage)
         )
         self.call_tokens[id(node)] = f"pred:{self.model_id(receiver)}"
 
-    def _command(self, arg: cst.BaseExpression) -> None:
+    def _command(self, arg: ast.expr) -> None:
         """`os.system("python prepare.py")`, `subprocess.run(["python", "train.py"])`: scripts run."""
-        if isinstance(arg, (cst.List, cst.Tuple)):
+        if isinstance(arg, (ast.List, ast.Tuple)):
             words = [
                 "python"
-                if self.dotted(e.value) == "sys.executable"
-                else (v.text if (v := self.value(e.value)).kind == "str" else "ARG")
-                for e in arg.elements
+                if self.dotted(_unstar(e)) == "sys.executable"
+                else (v.text if (v := self.value(_unstar(e))).kind == "str" else "ARG")
+                for e in arg.elts
             ]
             command = " ".join(words)
         else:
@@ -966,10 +1079,10 @@ class _Extractor(cst.CSTVisitor):
         if command:
             self.mentions.update(command_mentions(command))
 
-    def _argparse_def(self, node: cst.Call) -> None:
-        flags = [self.value(a.value) for a in node.args if a.keyword is None]
+    def _argparse_def(self, node: ast.Call, all_args: list[_Arg]) -> None:
+        flags = [self.value(a.value) for a in all_args if a.keyword is None]
         names = [f.text for f in flags if f.kind == "str"]
-        kw = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        kw = {a.keyword: a.value for a in all_args if a.keyword is not None}
         dest_node = kw.get("dest")
         dest = self.value(dest_node).text if dest_node is not None else ""
         if not dest:
@@ -1012,25 +1125,8 @@ class _Extractor(cst.CSTVisitor):
         )
 
 
-class _ExtractorWithPositions(_Extractor):
-    """The same extraction with LibCST's own positions: for files the two parsers see differently."""
-
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def span(self, node: cst.CSTNode) -> Span:
-        r = self.get_metadata(PositionProvider, node)
-        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
-
-    def check_positions(self) -> None:
-        pass
-
-
-def _last_name(func: cst.BaseExpression) -> str:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return ""
+def _skip(node: ast.AST) -> None:
+    pass
 
 
 # ----------------------------------------------------------------- value helpers
@@ -1088,14 +1184,6 @@ def _looks_local(text: str) -> bool:
 
 def _replace_io(fact: IO, **changes: object) -> IO:
     return replace(fact, **changes)  # type: ignore[arg-type]
-
-
-def _name_of(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_name_of(node.value)}.{node.attr.value}"
-    return ""
 
 
 _MODEL_OUTPUT_METHODS = frozenset(

@@ -35,7 +35,7 @@ from mldebt.parse.cache import Cache
 from mldebt.parse.errors import FileSkipped  # re-exported: extractors raise it, we catch it
 from mldebt.parse.facts import FileFacts
 
-__all__ = ["Collected", "Extract", "FileSkipped", "collect_facts"]
+__all__ = ["Collected", "Extract", "FileSkipped", "Screened", "cache_for", "collect_facts", "screen_files"]
 
 Extract = Callable[[SourceFile, bytes, str], FileFacts]
 Progress = Callable[[int, int], None]  # (files done since the last call, of which from the cache)
@@ -181,10 +181,20 @@ def _run_in_process(extract: Extract, tasks: list[_Task], progress: Progress | N
     return outcomes
 
 
+def _preload() -> None:
+    """Import the extractors in the parent before the pool forks: workers then share them
+    instead of each importing them again (they are imported lazily, see extract.py)."""
+    from mldebt.parse import configs, notebook, python, requirements  # noqa: F401
+    from mldebt.parse.detectors import detectors
+
+    detectors()
+
+
 def _run_in_pool(
     extract: Extract, tasks: list[_Task], workers: int, progress: Progress | None = None
 ) -> list[_Outcome]:
     """Outcomes in task order. A worker's death costs only the file that killed it."""
+    _preload()
     size = max(1, min(MAX_BATCH, math.ceil(len(tasks) / (workers * 4))))
     starts = list(range(0, len(tasks), size))
     outcomes: list[_Outcome | None] = [None] * len(tasks)
@@ -258,6 +268,36 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
             pass
 
 
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """A discovered file read and keyed, before any cache lookup or extraction."""
+
+    source: SourceFile
+    module: str
+    data: bytes | str  # the bytes, or the message saying why the file is not analysed
+    key: str  # the facts cache key of non-empty bytes; "" otherwise
+
+
+def cache_for(settings: Settings, root: Path | None) -> Cache:
+    """The facts cache `settings` ask for: `cache-dir` under `root`, or none with `no-cache`."""
+    if settings.no_cache:
+        return Cache(None)
+    return Cache((root or Path.cwd()) / settings.cache_dir)
+
+
+def screen_files(
+    files: Sequence[SourceFile], settings: Settings, cache: Cache, overlay: Mapping[str, bytes] | None = None
+) -> list[Screened]:
+    """Each file read (or its `overlay` contents) and keyed."""
+    out: list[Screened] = []
+    for source in files:
+        screened = _screen(source, settings.max_file_size, (overlay or {}).get(source.rel))
+        module = _module_for(source)
+        key = cache.key(screened, source.kind, module, source.rel) if isinstance(screened, bytes) and screened else ""
+        out.append(Screened(source, module, screened, key))
+    return out
+
+
 def collect_facts(
     files: Sequence[SourceFile],
     settings: Settings,
@@ -267,6 +307,7 @@ def collect_facts(
     cache: Cache | None = None,
     progress: Progress | None = None,
     overlay: Mapping[str, bytes] | None = None,
+    screened: Sequence[Screened] | None = None,
 ) -> Collected:
     """Facts for `files`, from the cache or from `extract` run in worker processes.
 
@@ -276,34 +317,32 @@ def collect_facts(
     `settings.no_cache`. Empty files get empty facts without calling `extract`. `progress`, if
     given, hears of files as they are done (in batches, from the pool). `overlay` maps paths
     (relative to the root) to contents read instead of the files' (fixes are checked so).
+    `screened`, when given, is `screen_files(files, ...)` already done.
     """
     if cache is None:
-        if settings.no_cache:
-            cache = Cache(None)
-        else:
-            cache = Cache((root or Path.cwd()) / settings.cache_dir)
+        cache = cache_for(settings, root)
+    if screened is None:
+        screened = screen_files(files, settings, cache, overlay)
 
     results: list[FileFacts | None] = [None] * len(files)
     errors: list[FileError] = []
     tasks: list[_Task] = []
     task_slots: list[tuple[int, str]] = []  # (index in files, cache key)
     cached = 0
-    for index, source in enumerate(files):
-        screened = _screen(source, settings.max_file_size, (overlay or {}).get(source.rel))
-        if isinstance(screened, str):
-            errors.append(FileError(source.rel, screened))
+    for index, item in enumerate(screened):
+        source, module, data, key = item.source, item.module, item.data, item.key
+        if isinstance(data, str):
+            errors.append(FileError(source.rel, data))
             continue
-        module = _module_for(source)
-        if not screened:
+        if not data:
             results[index] = FileFacts(path=source.rel, kind=source.kind, module=module, lines=0)
             continue
-        key = cache.key(screened, source.kind, module, source.rel)
         hit = cache.get(key)
         if hit is not None and (hit.path, hit.kind, hit.module) == (source.rel, source.kind, module):
             results[index] = hit
             cached += 1
             continue
-        tasks.append((source, screened, module))
+        tasks.append((source, data, module))
         task_slots.append((index, key))
 
     if progress is not None:

@@ -12,28 +12,32 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
-from mldebt.parse.detectors import (
-    antipatterns,
-    configuration,
-    datadeps,
-    external,
-    frameworks,
-    habits,
-    leakage,
-    pandas_numpy,
-    repro,
-)
 from mldebt.parse.detectors.context import FileContext
 from mldebt.parse.facts import KeyUse, Smell
 
 Detector = Callable[[FileContext], Iterable[Smell | KeyUse]]
 
-AREAS = (datadeps, antipatterns, habits, configuration, external, pandas_numpy, frameworks, leakage, repro)
 
-
+@lru_cache(maxsize=1)
 def detectors() -> tuple[Detector, ...]:
-    return tuple(d for area in AREAS for d in area.DETECTORS)
+    # imported here, not at the top: the rules import `context`, and a run served from the
+    # cache needs no detector
+    from mldebt.parse.detectors import (
+        antipatterns,
+        configuration,
+        datadeps,
+        external,
+        frameworks,
+        habits,
+        leakage,
+        pandas_numpy,
+        repro,
+    )
+
+    areas = (datadeps, antipatterns, habits, configuration, external, pandas_numpy, frameworks, leakage, repro)
+    return tuple(d for area in areas for d in area.DETECTORS)
 
 
 def run_detectors(

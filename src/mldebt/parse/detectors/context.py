@@ -26,6 +26,41 @@ Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.C
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
+_SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+
+
+def _child_nodes(node: ast.AST) -> list[ast.AST]:
+    """`list(ast.iter_child_nodes(node))`, without its two generators."""
+    out: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(item for item in value if isinstance(item, ast.AST))
+    return out
+
+
+def _walk_scope(scope: ast.AST) -> list[ast.AST]:
+    body: list[ast.AST] = list(getattr(scope, "body", []))
+    if isinstance(scope, ast.Lambda):
+        body = [scope.body]
+    out: list[ast.AST] = []
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, (*FUNCTIONS, ast.ClassDef, ast.Lambda)):
+            # decorators and defaults run in this scope; the body does not
+            inner: list[ast.AST] = list(getattr(node, "decorator_list", []))
+            if isinstance(node, (*FUNCTIONS, ast.Lambda)):
+                inner += [d for d in node.args.defaults + node.args.kw_defaults if d is not None]
+            stack.extend(reversed(inner))
+            continue
+        stack.extend(reversed(_child_nodes(node)))
+    return out
+
+
 def is_test_path(rel: str) -> bool:
     """Test code writes scratch files, reads fixtures and leaves TODOs by design: most rules
     skip it (the graph rules too, through `mldebt.rules.base`)."""
@@ -55,6 +90,8 @@ class FileContext:
         self.tree = tree
         self.notebook = notebook
         self.cell_starts = cell_starts  # notebooks: the joined line where each code cell begins
+        self._scopes: dict[int, ast.AST] = {}  # id(node) -> its scope, filled by _index
+        self._scope_nodes: dict[int, list[ast.AST]] = {}  # walk_scope, computed once per scope
 
     # ------------------------------------------------------------------ names
 
@@ -63,7 +100,7 @@ class FileContext:
         """Local name -> qualified name, for every import anywhere in the file."""
         out: dict[str, str] = {}
         package = self.module.rsplit(".", 1)[0] if "." in self.module else ""
-        for node in ast.walk(self.tree):
+        for node in self._bfs(ast.Import, ast.ImportFrom):
             if isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:
@@ -129,17 +166,44 @@ class FileContext:
         order: list[ast.AST] = []
         parents: dict[int, ast.AST] = {}
         by_type: dict[type, list[ast.AST]] = {}
-        stack: list[ast.AST] = [self.tree]
-        iter_children = ast.iter_child_nodes
+        scopes = self._scopes
+        stack: list[tuple[ast.AST, ast.AST]] = [(self.tree, self.tree)]  # (node, its scope)
         while stack:
-            node = stack.pop()
+            node, scope = stack.pop()
             order.append(node)
-            by_type.setdefault(type(node), []).append(node)
-            children = list(iter_children(node))
-            for child in children:
+            kind = type(node)
+            found = by_type.get(kind)
+            if found is None:
+                by_type[kind] = [node]
+            else:
+                found.append(node)
+            scopes[id(node)] = scope
+            inner = node if kind in _SCOPE_TYPES else scope
+            children = _child_nodes(node)
+            for child in reversed(children):
                 parents[id(child)] = node
-            stack.extend(reversed(children))
+                stack.append((child, inner))
         return order, parents, by_type
+
+    def _bfs(self, *types: type[ast.AST]) -> list[ast.AST]:
+        """Nodes of these types in `ast.walk`'s order (breadth first): by depth, then in
+        source order, which is what breadth first gives among nodes of one depth."""
+        found = self.nodes(*types) if len(types) > 1 else list(self.nodes(types[0]))
+        if len(types) > 1:
+            rank = {id(n): i for i, n in enumerate(self.walk())}
+            found.sort(key=lambda n: rank[id(n)])
+        parents = self.parents
+
+        def depth(node: ast.AST) -> int:
+            d = 0
+            current = parents.get(id(node))
+            while current is not None:
+                d += 1
+                current = parents.get(id(current))
+            return d
+
+        depths = {id(n): depth(n) for n in found}
+        return sorted(found, key=lambda n: depths[id(n)])  # stable: source order within a depth
 
     def walk(self) -> list[ast.AST]:
         """Every node of the file, in source order (like `ast.walk`, but computed once)."""
@@ -169,32 +233,28 @@ class FileContext:
 
     def scope_of(self, node: ast.AST) -> Scope:
         """The innermost function (or lambda, class body, module) that holds the node."""
-        for a in self.ancestors(node):
-            if isinstance(a, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
-                return a
-        return self.tree
+        self._index  # noqa: B018  (fills self._scopes)
+        scope = self._scopes.get(id(node))
+        if scope is None:  # a node that is not in this file's tree
+            for a in self.ancestors(node):
+                if isinstance(a, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
+                    return a
+            return self.tree
+        return scope  # type: ignore[return-value]
 
     @cached_property
     def functions(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-        return [n for n in ast.walk(self.tree) if isinstance(n, FUNCTIONS)]
+        return self._bfs(*FUNCTIONS)  # type: ignore[return-value]
 
     def walk_scope(self, scope: ast.AST) -> Iterator[ast.AST]:
         """Nodes of one scope in source order, not descending into nested functions or classes."""
-        body: list[ast.AST] = list(getattr(scope, "body", []))
-        if isinstance(scope, ast.Lambda):
-            body = [scope.body]
-        stack = list(reversed(body))
-        while stack:
-            node = stack.pop()
-            yield node
-            if isinstance(node, (*FUNCTIONS, ast.ClassDef, ast.Lambda)):
-                # decorators and defaults run in this scope; the body does not
-                inner: list[ast.AST] = list(getattr(node, "decorator_list", []))
-                if isinstance(node, (*FUNCTIONS, ast.Lambda)):
-                    inner += [d for d in node.args.defaults + node.args.kw_defaults if d is not None]
-                stack.extend(reversed(inner))
-                continue
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        self._index  # noqa: B018  (fills self._scopes)
+        if id(scope) not in self._scopes:  # not a node of this tree: its id may be reused later
+            return iter(_walk_scope(scope))
+        found = self._scope_nodes.get(id(scope))
+        if found is None:
+            found = self._scope_nodes[id(scope)] = _walk_scope(scope)
+        return iter(found)
 
     # --------------------------------------------------------------- comments
 

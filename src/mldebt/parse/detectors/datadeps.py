@@ -976,12 +976,26 @@ def _dead_loads(ctx: FileContext, scope: ast.AST) -> Iterator[Smell]:
 
 def _exported(ctx: FileContext, name: str) -> bool:
     """A module-level name listed in `__all__` is meant for importers."""
+    return name in _all_names(ctx)
+
+
+def _all_names(ctx: FileContext) -> frozenset[object]:
+    """The constants of the file's first `__all__` assignment, found once per file."""
+    found = _ALL_NAMES.get(id(ctx.tree))
+    if found is not None and found[0] is ctx.tree:
+        return found[1]
+    names: frozenset[object] = frozenset()
     for node in ctx.tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-            return isinstance(node.value, (ast.List, ast.Tuple)) and any(
-                isinstance(e, ast.Constant) and e.value == name for e in node.value.elts
-            )
-    return False
+            if isinstance(node.value, (ast.List, ast.Tuple)):
+                names = frozenset(e.value for e in node.value.elts if isinstance(e, ast.Constant))
+            break
+    _ALL_NAMES.clear()  # one file at a time
+    _ALL_NAMES[id(ctx.tree)] = (ctx.tree, names)
+    return names
+
+
+_ALL_NAMES: dict[int, tuple[ast.Module, frozenset[object]]] = {}
 
 
 _FIT = frozenset({"fit", "fit_transform", "partial_fit", "fit_predict"})
@@ -1001,22 +1015,36 @@ def _unused_columns(ctx: FileContext, scope: ast.AST, strings: Strings, literals
     candidates = [v for v, b in frames.items() if not isinstance(b, ast.Pass)]
     if not candidates:
         return
+    # once per scope, not once per frame (that was quadratic on long scripts): the names
+    # closures use, each name's occurrences in walk order, and the fit calls
+    in_closures = {n.id for f in _nested(ctx, scope) for n in ast.walk(f) if isinstance(n, ast.Name)}
+    occurrences: dict[str, list[ast.Name]] = {}
+    fits: list[ast.Call] = []
+    for node in ctx.walk_scope(scope):
+        if isinstance(node, ast.Name):
+            occurrences.setdefault(node.id, []).append(node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _FIT:
+            fits.append(node)
     for var in candidates:
-        yield from _frame_columns(ctx, scope, var, frames[var], strings, literals)
+        if var in in_closures:
+            continue  # a closure uses it: not the whole flow is visible here
+        yield from _frame_columns(ctx, var, frames[var], strings, literals, occurrences.get(var, []), fits)
 
 
 def _frame_columns(
-    ctx: FileContext, scope: ast.AST, var: str, binding: ast.AST, strings: Strings, literals: dict[str, int]
+    ctx: FileContext,
+    var: str,
+    binding: ast.AST,
+    strings: Strings,
+    literals: dict[str, int],
+    occurrences: list[ast.Name],
+    fits: list[ast.Call],
 ) -> Iterator[Smell]:
     assigned: list[tuple[str, ast.Assign]] = []
     read: set[str] = set()
     fit_lists: list[tuple[ast.AST, list[str]]] = []
     subsets: dict[str, list[str]] = {}  # name -> the column list of `name = var[[...]]`
-    if any(isinstance(n, ast.Name) and n.id == var for f in _nested(ctx, scope) for n in ast.walk(f)):
-        return  # a closure uses it: not the whole flow is visible here
-    for node in ctx.walk_scope(scope):
-        if not (isinstance(node, ast.Name) and node.id == var):
-            continue
+    for node in occurrences:
         parent = ctx.parent(node)
         if not isinstance(node.ctx, ast.Load):
             if parent is binding:
@@ -1045,13 +1073,12 @@ def _frame_columns(
                 fit_lists.append((holder, cols))
     if not assigned:
         return
-    for node in ctx.walk_scope(scope):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _FIT:
-            first = node.args[0] if node.args else None
-            if isinstance(first, ast.Attribute) and first.attr == "values":
-                first = first.value
-            if isinstance(first, ast.Name) and first.id in subsets:
-                fit_lists.append((node, subsets[first.id]))
+    for call in fits:
+        first = call.args[0] if call.args else None
+        if isinstance(first, ast.Attribute) and first.attr == "values":
+            first = first.value
+        if isinstance(first, ast.Name) and first.id in subsets:
+            fit_lists.append((call, subsets[first.id]))
     if not fit_lists:
         return
     fit, cols = fit_lists[0]

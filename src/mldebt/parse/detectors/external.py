@@ -255,7 +255,7 @@ def _callables_and_candidates(ctx: FileContext) -> tuple[frozenset[str], set[int
     something that may produce a model output (the only scopes worth a closer look)."""
     names = set(ctx.aliases)
     candidates: set[int] = set()
-    for node in ast.walk(ctx.tree):
+    for node in ctx.walk():  # sets: the order does not matter
         if isinstance(node, (*FUNCTIONS, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, ast.Call):
@@ -767,7 +767,7 @@ def unvalidated_external_data(ctx: FileContext) -> Iterator[Smell]:
     if is_test_path(ctx.rel) or ctx.imports_any(*_VALIDATION_ROOTS[:5]):
         return
     # only scopes that read external data are worth a closer look
-    reading = {id(ctx.scope_of(n)) for n in ast.walk(ctx.tree) if isinstance(n, ast.Call) and _read_api(ctx, n)}
+    reading = {id(ctx.scope_of(n)) for n in ctx.walk() if isinstance(n, ast.Call) and _read_api(ctx, n)}
     for scope in [ctx.tree, *ctx.functions]:
         if id(scope) not in reading:
             continue
