@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from mldebt.fix.proposal import Pos, Proposal, RawEdit
+from mldebt.fix.proposal import TEXT_ONLY, Pos, Proposal, RawEdit
 
 __all__ = ["FIXERS", "TEXT_ONLY", "Pos", "Proposal", "RawEdit", "Source", "Target"]
 
@@ -836,7 +836,6 @@ def fix_702(src: Source, target: Target) -> Proposal | None:
 
 
 # Rules whose fix needs no LibCST parse (text only).
-TEXT_ONLY = frozenset({"MLD404"})
 
 FIXERS: dict[str, Callable[[Source, Target], Proposal | None]] = {
     "MLD404": fix_404,

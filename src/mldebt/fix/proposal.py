@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+TEXT_ONLY = frozenset({"MLD404"})  # fixed from the text alone: no LibCST parse, no worker
+
 Pos = tuple[int, int]  # 0-based line, 0-based code-point column
 
 

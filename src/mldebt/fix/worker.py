@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from mldebt.fix.cache import ProposalCache, key
-from mldebt.fix.proposal import Proposal
+from mldebt.fix.proposal import TEXT_ONLY, Proposal
 
 MAX_NESTING = 60  # brackets and indented blocks; LibCST recursion trouble starts near 200
 MAX_LINE = 20_000  # characters on one line (minified or generated code)
@@ -97,8 +97,6 @@ def run_unit(unit: Unit) -> Outcome:
 
 
 def _text_only(unit: Unit) -> bool:
-    from mldebt.fix.codemods import TEXT_ONLY
-
     return all(rule in TEXT_ONLY for rule, *_ in unit.targets)
 
 
