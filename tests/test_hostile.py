@@ -358,7 +358,9 @@ def test_findings_of_one_rule_in_one_file_are_capped() -> None:
         ("a.py", "MLD703"),
         ("b.py", "MLD702"),
     }
-    assert notes == [FileError("a.py", "MLD702: 150 more findings not shown (at most 100 per rule in one file)")]
+    assert notes == [
+        FileError("a.py", "MLD702: 150 more findings not shown (at most 100 per rule in one file)", partial=True)
+    ]
 
 
 def test_jobs_are_capped_at_the_cpu_count(tmp_path: Path) -> None:
@@ -421,7 +423,23 @@ def test_a_broken_notebook_cell_costs_that_cell_only_and_is_named(tmp_path: Path
         "cell 4 not analysed: syntax error: Missing parentheses in call to 'print'. Did you mean print(...)? "
         "(line 1 of the cell)",
     ]
-    assert render(report, "text").endswith("; 1 file could not be analysed.\n")  # one file, two entries
+    # one file, two entries; the rest of the notebook was analysed, so it does not fail the run
+    assert render(report, "text").endswith("; 1 file partly analysed.\n")
+
+
+def test_a_notebook_cell_left_out_does_not_fail_the_run_but_a_file_left_out_does(tmp_path: Path) -> None:
+    cells = [
+        {"cell_type": "code", "source": "x = 1\n", "metadata": {}, "outputs": []},
+        {"cell_type": "code", "source": "print 'a teaching notebook shows an error'\n", "metadata": {}, "outputs": []},
+    ]
+    nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    write(tmp_path, {"pyproject.toml": "", "nb.ipynb": json.dumps(nb)})
+    code, out, err = cli("check", "--no-cache", "--root", str(tmp_path), str(tmp_path))
+    assert code == 0 and out.endswith("; 1 file partly analysed.\n") and "fails the run" not in err, (out, err)
+    write(tmp_path, {"old.py": "print 'py2'\n"})
+    code, out, err = cli("check", "--no-cache", "--root", str(tmp_path), str(tmp_path))
+    assert code == 1 and "1 file could not be analysed; 1 file partly analysed." in out, out
+    assert 'extend-exclude = ["old.py"]' in err, err
 
 
 @pytest.mark.parametrize(

@@ -153,7 +153,7 @@ def test_json_contract() -> None:
         "below_confidence": 0,
         "in_baseline": 0,
     }
-    assert doc["errors"] == [{"path": "legacy/old.py", "message": ERROR.message}]
+    assert doc["errors"] == [{"path": "legacy/old.py", "message": ERROR.message, "partial": False}]
     paths = [(f["path"], f["line"]) for f in doc["findings"]]
     assert paths == [
         ("data prep/load.py", 2),

@@ -353,7 +353,7 @@ def check(
     for note in (fixed_note(fixed, baseline or ""), unanalysed_note(report)):
         if note:
             click.echo(note, err=True)
-    if (failed or report.errors) and not exit_zero:
+    if (failed or any(not e.partial for e in report.errors)) and not exit_zero:
         sys.exit(1)
 
 

@@ -25,17 +25,18 @@ _MAX_LISTED = 10
 
 def unanalysed_note(report: Report) -> str:
     """The stderr message for files that could not be analysed ("" when there are none)."""
-    if not report.errors:
+    failed = [e for e in report.errors if not e.partial]
+    if not failed:
         return ""
     top = Path(report.root)
     by_project: dict[str, list[str]] = {}
-    for e in report.errors:
+    for e in failed:
         full = top / e.path
         proj = project_root(full, top)
         rel = os.path.relpath(full, proj).replace(os.sep, "/")
         where = os.path.relpath(proj, top).replace(os.sep, "/")
         by_project.setdefault(where, []).append(rel if not rel.startswith("..") else e.path)
-    n = len(report.errors)
+    n = len({e.path for e in failed})
     lines = [
         f"mldebt: {n} file{'' if n == 1 else 's'} could not be analysed (see the errors above); "
         "this fails the run. Fix them, or exclude them in the project's mldebt.toml or [tool.mldebt]:"

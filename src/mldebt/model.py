@@ -132,8 +132,16 @@ class Finding:
 
 @dataclass(frozen=True, slots=True, order=True)
 class FileError:
+    """A file, or part of one, that was not analysed.
+
+    `partial`: the file was analysed and only a part of it (a notebook cell that is not Python)
+    or of its findings (past the per-rule cap) was left out; it is reported, and does not fail
+    the run as a file that could not be analysed does.
+    """
+
     path: str
     message: str
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)

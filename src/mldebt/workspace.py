@@ -191,7 +191,7 @@ def run(
         records.extend(replace(r, path=_moved(r.path, project.prefix)) for r in applied.records)
         # a YAML/JSON file that no code reads as configuration (a Helm template, a result dump) is no error
         errors.extend(
-            FileError(_moved(e.path, project.prefix), e.message)
+            FileError(_moved(e.path, project.prefix), e.message, e.partial)
             for e in (*collected.errors, *inconsistent, *capped)
             if not built.project.unread_config_error(e.path, e.message)
         )

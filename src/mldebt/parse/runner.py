@@ -369,7 +369,7 @@ def collect_facts(
             assert isinstance(value, str)
             errors.append(FileError(files[index].rel, value))
 
-    errors.extend(FileError(f.path, problem) for f in results if f is not None for problem in f.problems)
+    errors.extend(FileError(f.path, problem, partial=True) for f in results if f is not None for problem in f.problems)
     return Collected(
         facts=tuple(f for f in results if f is not None),
         errors=tuple(sorted(errors)),

@@ -36,9 +36,8 @@ def to_github(report: Report) -> str:
         body += [f"  -> {format_location(r.path, r.line, r.column, r.cell)}: {r.message}" for r in f.related]
         lines.append(f"::{_LEVEL.get(str(f.severity), 'warning')} {_props(props)}::{_data(chr(10).join(body))}")
     for e in sorted(report.errors):
-        lines.append(
-            f"::warning {_props({'file': e.path, 'title': 'mldebt could not analyse this file'})}::{_data(e.message)}"
-        )
+        title = "mldebt analysed this file only in part" if e.partial else "mldebt could not analyse this file"
+        lines.append(f"::warning {_props({'file': e.path, 'title': title})}::{_data(e.message)}")
     return "".join(line + "\n" for line in lines)
 
 

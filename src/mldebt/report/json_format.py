@@ -85,5 +85,5 @@ def _fix(fix: Fix | None) -> dict[str, Any] | None:
     }
 
 
-def _error(e: FileError) -> dict[str, str]:
-    return {"path": e.path, "message": e.message}
+def _error(e: FileError) -> dict[str, object]:
+    return {"path": e.path, "message": e.message, "partial": e.partial}

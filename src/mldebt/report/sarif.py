@@ -186,7 +186,7 @@ def _related(r: Related, ident: int) -> dict[str, Any]:
 
 def _notification(e: FileError) -> dict[str, Any]:
     return {
-        "level": "error",
+        "level": "warning" if e.partial else "error",
         "message": {"text": _sentence(e.message)},
         "locations": [{"physicalLocation": {"artifactLocation": _artifact(e.path)}}],
     }

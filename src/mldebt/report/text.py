@@ -130,9 +130,12 @@ def _summary_line(report: Report, findings: list[Finding]) -> str:
     if s.io_sites:
         pct = int(100 * s.resolved_io_sites / s.io_sites)  # floor: never 100% unless all
         clauses.append(f"{s.resolved_io_sites:,} of {s.io_sites:,} data reads/writes resolved ({pct}%)")
-    if report.errors:
-        n = len({e.path for e in report.errors})  # a notebook with two bad cells is one file
-        clauses.append(f"{_plural(n, 'file')} could not be analysed")
+    failed = {e.path for e in report.errors if not e.partial}  # a notebook with two bad cells is one file
+    if failed:
+        clauses.append(f"{_plural(len(failed), 'file')} could not be analysed")
+    partly = {e.path for e in report.errors if e.partial} - failed
+    if partly:
+        clauses.append(f"{_plural(len(partly), 'file')} partly analysed")
     if s.suppressed:
         clauses.append(f"{s.suppressed:,} suppressed by comments")
     if s.below_confidence:

@@ -28,7 +28,9 @@ def cap_findings(
         if seen[key] <= limit:
             kept.append(f)
     notes = [
-        FileError(path, f"{rule}: {n - limit:,} more findings not shown (at most {limit} per rule in one file)")
+        FileError(
+            path, f"{rule}: {n - limit:,} more findings not shown (at most {limit} per rule in one file)", partial=True
+        )
         for (path, rule), n in sorted(seen.items())
         if n > limit
     ]
