@@ -118,6 +118,18 @@ def _extract_batch(extract: Extract, batch: list[_Task]) -> list[_Outcome]:
     return [_extract_one(extract, task) for task in batch]
 
 
+def _extract_and_store(extract: Extract, batch: list[_Task], cache_dir: Path, keys: list[str]) -> list[_Outcome]:
+    """A pool worker's batch, its facts written to the cache here: encoding them is a good
+    share of a cold run, and in the parent it would not run in parallel."""
+    outcomes = _extract_batch(extract, batch)
+    cache = Cache(cache_dir)
+    for key, (ok, value) in zip(keys, outcomes, strict=True):
+        if ok:
+            assert isinstance(value, FileFacts)
+            cache.put(key, value)
+    return outcomes
+
+
 # ---------------------------------------------------------------------------------------------
 # Parent side
 
@@ -191,10 +203,17 @@ def _preload() -> None:
 
 
 def _run_in_pool(
-    extract: Extract, tasks: list[_Task], workers: int, progress: Progress | None = None
-) -> list[_Outcome]:
-    """Outcomes in task order. A worker's death costs only the file that killed it."""
+    extract: Extract,
+    tasks: list[_Task],
+    workers: int,
+    store: tuple[Path, list[str]] | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[_Outcome], set[int]]:
+    """Outcomes in task order, and the tasks whose facts the workers stored in the cache
+    (`store`: the cache directory and each task's key). A worker's death costs only the file
+    that killed it."""
     _preload()
+    stored: set[int] = set()
     size = max(1, min(MAX_BATCH, math.ceil(len(tasks) / (workers * 4))))
     starts = list(range(0, len(tasks), size))
     outcomes: list[_Outcome | None] = [None] * len(tasks)
@@ -204,7 +223,12 @@ def _run_in_pool(
         futures: list[Future[list[_Outcome]] | None] = []
         for start in starts:
             try:
-                futures.append(pool.submit(_extract_batch, extract, tasks[start : start + size]))
+                batch = tasks[start : start + size]
+                if store is None:
+                    futures.append(pool.submit(_extract_batch, extract, batch))
+                else:
+                    keys = store[1][start : start + size]
+                    futures.append(pool.submit(_extract_and_store, extract, batch, store[0], keys))
             except BrokenProcessPool:  # a worker already died: the rest waits for isolation
                 futures.extend([None] * (len(starts) - len(futures)))
                 break
@@ -215,6 +239,8 @@ def _run_in_pool(
                 outcomes[start : start + size] = future.result()
                 if progress is not None:
                     progress(len(tasks[start : start + size]), 0)
+                if store is not None:
+                    stored.update(range(start, min(start + size, len(tasks))))
             except BrokenProcessPool:
                 unfinished.extend(range(start, min(start + size, len(tasks))))
     except BaseException:  # Ctrl-C, SIGTERM: no worker may outlive the scan
@@ -224,7 +250,7 @@ def _run_in_pool(
     if unfinished:
         _isolate(extract, tasks, unfinished, outcomes)
     assert all(o is not None for o in outcomes)
-    return outcomes  # type: ignore[return-value]
+    return outcomes, stored  # type: ignore[return-value]
 
 
 def _isolate(extract: Extract, tasks: list[_Task], indices: list[int], outcomes: list[_Outcome | None]) -> None:
@@ -348,6 +374,7 @@ def collect_facts(
     if progress is not None:
         progress(len(files) - len(tasks), cached)
     outcomes: list[_Outcome] = []
+    stored: set[int] = set()  # tasks whose facts a worker already put in the cache
     if tasks:
         workers = _workers(settings)
         few = workers == 1 or len(tasks) < MIN_POOL_FILES
@@ -355,16 +382,18 @@ def collect_facts(
             outcomes = _run_in_process(extract, tasks, progress)
         else:
             try:
-                outcomes = _run_in_pool(extract, tasks, workers, progress)
+                store = (cache.dir, [key for _, key in task_slots]) if cache.dir is not None else None
+                outcomes, stored = _run_in_pool(extract, tasks, workers, store, progress)
             except (OSError, NotImplementedError, ImportError):  # no process support here
                 outcomes = _run_in_process(extract, tasks, progress)
     del tasks
 
-    for (index, key), (ok, value) in zip(task_slots, outcomes, strict=False):
+    for task, ((index, key), (ok, value)) in enumerate(zip(task_slots, outcomes, strict=False)):
         if ok:
             assert isinstance(value, FileFacts)
             results[index] = value
-            cache.put(key, value)
+            if task not in stored:
+                cache.put(key, value)
         else:
             assert isinstance(value, str)
             errors.append(FileError(files[index].rel, value))
