@@ -13,8 +13,8 @@ from mldebt.graph.facade import ProjectGraph
 FORMATS = ("json", "graphml", "dot", "mermaid")
 
 
-def export(graph: ProjectGraph, fmt: str) -> str:
-    g = graph.to_networkx()
+def node_link(g: nx.MultiDiGraph, fmt: str) -> str | None:
+    """A NetworkX graph as node-link JSON or GraphML (None for another format)."""
     if fmt == "json":
         data = {
             "nodes": [{"id": n, **d} for n, d in g.nodes(data=True)],
@@ -25,6 +25,14 @@ def export(graph: ProjectGraph, fmt: str) -> str:
         buf = io.BytesIO()
         nx.write_graphml(g, buf)
         return buf.getvalue().decode("utf-8")
+    return None
+
+
+def export(graph: ProjectGraph, fmt: str) -> str:
+    g = graph.to_networkx()
+    text = node_link(g, fmt)
+    if text is not None:
+        return text
     if fmt == "dot":
         lines = ["digraph mldebt {", "  rankdir=LR;"]
         shapes = {"module": "box", "function": "box", "artifact": "note", "config": "component", "model": "ellipse"}

@@ -12,8 +12,6 @@ Edges point the way the project graph's do (see facade.py): downstream, the way 
 
 from __future__ import annotations
 
-import io
-import json
 import posixpath
 import re
 from collections import defaultdict
@@ -475,16 +473,11 @@ def render(graph: ProjectGraph, view: View, fmt: str, *, group_by_file: bool = F
         attrs = dict(full.edges[e.source, e.target, e.kind]) if full.has_edge(e.source, e.target, e.kind) else {}
         attrs.update(kind=e.kind, highlight=e.highlight)
         sub.add_edge(e.source, e.target, key=e.kind, **attrs)
-    if fmt == "json":
-        data = {
-            "nodes": [{"id": n, **d} for n, d in sub.nodes(data=True)],
-            "edges": [{"source": u, "target": v, **d} for u, v, _, d in sub.edges(keys=True, data=True)],
-        }
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "graphml":
-        buf = io.BytesIO()
-        nx.write_graphml(sub, buf)
-        return buf.getvalue().decode("utf-8")
+    from mldebt.graph.export import node_link
+
+    text = node_link(sub, fmt)
+    if text is not None:
+        return text
     raise ValueError(f"unknown graph format {fmt!r}")
 
 

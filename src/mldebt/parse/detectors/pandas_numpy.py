@@ -354,17 +354,7 @@ def _row_loop(ctx: FileContext, loop: ast.For | ast.AsyncFor) -> tuple[ast.expr,
             len(it.args) == 2 and not (isinstance(it.args[0], ast.Constant) and it.args[0].value == 0)
         ):
             return None
-        frame: ast.expr | None = None
-        if isinstance(stop, ast.Call) and ctx.qualify(stop.func) == "len" and len(stop.args) == 1:
-            frame = stop.args[0]
-        elif (
-            isinstance(stop, ast.Subscript)
-            and isinstance(stop.value, ast.Attribute)
-            and stop.value.attr == "shape"
-            and isinstance(stop.slice, ast.Constant)
-            and stop.slice.value == 0
-        ):
-            frame = stop.value.value
+        frame = _length_of(ctx, stop)
         if frame is not None and ctx.types.kind_of(frame) == DATAFRAME:
             return frame, set(), {target.id}, f"range({ctx.source(stop)})"
     return None
@@ -524,17 +514,7 @@ def _eager_tensor_sum(ctx: FileContext, loop: ast.For | ast.AsyncFor, cache: dic
     ):
         return None
     stop = it.args[0]
-    tensor: ast.expr | None = None
-    if isinstance(stop, ast.Call) and ctx.qualify(stop.func) == "len" and len(stop.args) == 1:
-        tensor = stop.args[0]
-    elif (
-        isinstance(stop, ast.Subscript)
-        and isinstance(stop.value, ast.Attribute)
-        and stop.value.attr == "shape"
-        and isinstance(stop.slice, ast.Constant)
-        and stop.slice.value == 0
-    ):
-        tensor = stop.value.value
+    tensor = _length_of(ctx, stop)
     if not isinstance(tensor, ast.Name):
         return None
     stmt = loop.body[0]
@@ -1518,3 +1498,18 @@ DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = (
         )
     ),
 )
+
+
+def _length_of(ctx: FileContext, stop: ast.expr) -> ast.expr | None:
+    """The value whose row count `stop` is: `len(x)` or `x.shape[0]`."""
+    if isinstance(stop, ast.Call) and ctx.qualify(stop.func) == "len" and len(stop.args) == 1:
+        return stop.args[0]
+    if (
+        isinstance(stop, ast.Subscript)
+        and isinstance(stop.value, ast.Attribute)
+        and stop.value.attr == "shape"
+        and isinstance(stop.slice, ast.Constant)
+        and stop.slice.value == 0
+    ):
+        return stop.value.value
+    return None
