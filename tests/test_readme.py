@@ -62,3 +62,13 @@ def test_configuration_sample_loads_and_keeps_opt_in_rules_off(tmp_path: Path) -
     opt_in = {code for code, info in load_rules().items() if not info.default}
     assert on & opt_in == {"MLD706"}  # only what extend-select names
     assert (settings.fail_on, settings.min_confidence, settings.require_reason) == ("warning", "medium", False)
+
+
+def test_rule_table_lists_every_rule_as_its_doc_says() -> None:
+    rows = re.findall(r"^\| (MLD\d{3}) \| ([\w-]+) \| ([\w-]+) \| (\w+) \| ([\w-]+) \|$", README, re.M)
+    expected = [
+        (r.id, r.name, r.category, str(r.confidence), "on" if r.default else "opt-in")
+        for r in sorted(load_rules().values(), key=lambda r: r.id)
+    ]
+    assert rows == expected
+    assert f"{len(expected)} rules cover every category" in README
