@@ -504,6 +504,10 @@ def test_path_too_long_is_an_error(tmp_path: Path) -> None:
     report = analyze([str(tmp_path)], settings_for(tmp_path, {"no-cache": True}), root=tmp_path)
     assert [e.message for e in report.errors if e.path.startswith("d" * 200)] != []
     assert all("too long" in e.message for e in report.errors), report.errors
+    # the command as a user runs it (report root and project roots found, the exit note written)
+    code, _, err = cli("check", "--no-cache", str(tmp_path))
+    assert code == 1 and "internal error" not in err and "too long" not in err, err
+    assert 'extend-exclude = ["dddd' in err, err
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any directory")

@@ -14,7 +14,7 @@ Reads only directory entries; never runs git.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 __all__ = ["PROJECT_MARKERS", "git_toplevel", "project_root", "report_root"]
@@ -34,14 +34,14 @@ def report_root(paths: Sequence[str | os.PathLike[str]]) -> Path:
     """The git top level of the first path, else the working directory (or, when a path lies
     outside it, the deepest directory holding every path)."""
     absolute = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
-    first = absolute[0] if absolute[0].is_dir() else absolute[0].parent
+    first = absolute[0] if _is(absolute[0], Path.is_dir) else absolute[0].parent
     top = git_toplevel(first)
     if top is not None:
         return top
     cwd = Path.cwd()
     if all(p == cwd or cwd in p.parents for p in absolute):
         return cwd
-    dirs = [str(p if p.is_dir() else p.parent) for p in absolute]
+    dirs = [str(p if _is(p, Path.is_dir) else p.parent) for p in absolute]
     return Path(os.path.commonpath(dirs))
 
 
@@ -56,7 +56,7 @@ class ProjectRoots:
         memo = self._memo.get(directory)
         if memo is not None:
             return memo
-        if any((directory / m).is_file() for m in PROJECT_MARKERS):
+        if any(_is(directory / m, Path.is_file) for m in PROJECT_MARKERS):
             found = directory
         elif directory == self.top or self.top not in directory.parents:
             found = self.top
@@ -69,4 +69,12 @@ class ProjectRoots:
 def project_root(path: str | os.PathLike[str], top: Path) -> Path:
     """The project root of one file or directory below the report root `top`."""
     p = Path(os.path.abspath(path))
-    return ProjectRoots(top).of(p if p.is_dir() else p.parent)
+    return ProjectRoots(top).of(p if _is(p, Path.is_dir) else p.parent)
+
+
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
+    """`path.is_file()` / `is_dir()`, False for a path the system refuses (too long, unreadable)."""
+    try:
+        return test(path)
+    except OSError:
+        return False
