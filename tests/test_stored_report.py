@@ -202,3 +202,27 @@ def test_an_overlay_is_never_answered_from_the_store(demo: Path, monkeypatch: py
     assert spy.take() == 1
     assert not any(f.location.path == "train.py" for f in changed.findings)
     assert analyze([str(demo)], root=demo).findings == first.findings  # the overlay stored nothing
+
+
+def test_a_stored_report_run_loads_no_analysis(demo: Path) -> None:
+    """Answered from the stored report, a check neither decodes facts nor loads the extractor,
+    the graph builder, NetworkX, LibCST or rich (JSON output, no terminal)."""
+    import subprocess
+    import sys
+
+    out = demo.parent / "out.json"
+    code = (
+        "import sys\nfrom mldebt.cli import main\n"
+        f"args = ['check', {str(demo)!r}, '--root', {str(demo)!r}, '--exit-zero', '--output-format', 'json',"
+        f" '-o', {str(out)!r}]\n"
+        "try:\n    main(args)\nexcept SystemExit:\n    pass\n"
+        "from mldebt.parse import cache\n"
+        "heavy = ('networkx', 'libcst', 'rich', 'mldebt.parse.extract', 'mldebt.graph.tolerant', 'mldebt.fix.codemods')\n"
+        "print(bool(cache._DECODERS), sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert cold.startswith("False ['mldebt.graph.tolerant', 'mldebt.parse.extract'")  # the control: a full run
+    first = out.read_bytes()
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert warm == "False []\n"
+    assert out.read_bytes() == first

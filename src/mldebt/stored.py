@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -51,14 +52,15 @@ _installation: list[str] = []
 
 
 def installation() -> str:
-    """mldebt's own source and rule docs (and the facts cache version): a changed rule, detector
-    or doc never serves a stale report, even between two builds with the same version number."""
+    """mldebt's own source and rule docs, the facts cache version and the Python running it: a
+    changed rule, detector or doc never serves a stale report, even between two builds with the
+    same version number."""
     if _installation:
         return _installation[0]
     from mldebt.catalog import docs_dir
     from mldebt.parse.cache import CACHE_VERSION
 
-    digest = hashlib.sha256(CACHE_VERSION.encode())
+    digest = hashlib.sha256(f"{CACHE_VERSION}\0{sys.version}".encode())  # `ast` changes with Python
     package = Path(__file__).resolve().parent
     paths = sorted(package.rglob("*.py"))
     try:
