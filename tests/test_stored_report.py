@@ -226,3 +226,21 @@ def test_a_stored_report_run_loads_no_analysis(demo: Path) -> None:
     warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert warm == "False []\n"
     assert out.read_bytes() == first
+
+
+def test_a_run_where_a_worker_died_is_not_stored(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mldebt.parse import runner
+
+    real = runner._run_in_process
+
+    def killed(extract: object, tasks: list[tuple[object, ...]], progress: object = None) -> list[tuple[bool, object]]:
+        return [(False, runner.CRASHED), *real(extract, tasks[1:], progress)]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "_workers", lambda settings: 1)  # in this process, where the patch holds
+    monkeypatch.setattr(runner, "_run_in_process", killed)
+    crashed = analyze([str(demo)], root=demo)
+    assert any(e.message == runner.CRASHED for e in crashed.errors)
+    assert entries(demo / ".mldebt_cache") == []  # the next run analyses again
+    monkeypatch.setattr(runner, "_run_in_process", real)
+    assert not any(e.message == runner.CRASHED for e in analyze([str(demo)], root=demo).errors)
+    assert len(entries(demo / ".mldebt_cache")) == 1

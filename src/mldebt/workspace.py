@@ -25,7 +25,7 @@ from mldebt.config import Settings, glob_match, load_settings
 from mldebt.discover import SourceFile, discover
 from mldebt.model import Confidence, FileError, Finding, Report, RuleInfo, Summary, SuppressionRecord
 from mldebt.parse.cache import Cache, user_key
-from mldebt.parse.runner import Screened, collect_facts, screen_files
+from mldebt.parse.runner import CRASHED, Screened, collect_facts, screen_files
 from mldebt.roots import ProjectRoots, report_root
 from mldebt.textsafe import path_text
 
@@ -289,6 +289,7 @@ def run(
         rules=tuple(rules_on[k] for k in sorted(rules_on)),
         suppressions=tuple(sorted(records, key=lambda r: (r.path, r.cell or 0, r.line))),
     )
-    if reuse is not None:
+    # a worker killed mid-file (OOM killer, a signal) may not happen again: such a report is not kept
+    if reuse is not None and not any(e.message == CRASHED for c in collections for e in c.errors):
         reuse.store(report)
     return report
