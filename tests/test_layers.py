@@ -20,6 +20,7 @@ RANK: dict[str, float] = {
     "suppressions": 5,
     "baseline": 5,
     "gate": 5,
+    "stored": 5.2,
     "workspace": 5.5,
     "api": 6,
     "fix": 6,  # beside api: neither imports the other; the CLI imports fix only to fix

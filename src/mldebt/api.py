@@ -8,20 +8,16 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mldebt import __version__
-from mldebt.catalog import load_rules
 from mldebt.config import Settings, load_settings
 from mldebt.discover import discover, find_project_root
-from mldebt.graph.build import Built
-from mldebt.graph.tolerant import build_tolerant
 from mldebt.model import FileError, Report, Summary
-from mldebt.parse.extract import extract
-from mldebt.parse.runner import collect_facts
-from mldebt.rules import REGISTRY
-from mldebt.rules.engine import enabled_rules, known_options, run_rules
-from mldebt.rules.limits import cap_findings
 from mldebt.workspace import Progress
+
+if TYPE_CHECKING:  # the analysis modules load when a run needs them: a stored report needs none
+    from mldebt.graph.build import Built
 
 __all__ = ["Progress", "Report", "analyze", "analyze_project", "build_project", "settings_for"]
 
@@ -35,6 +31,8 @@ def settings_for(
 ) -> Settings:
     """Settings of project `root` (its config file, or `config`) with `overrides` on top; raises ConfigError."""
     from mldebt.report import FORMATS
+    from mldebt.rules import REGISTRY
+    from mldebt.rules.engine import known_options
 
     return load_settings(
         root,
@@ -64,6 +62,10 @@ def _scan(
     progress: Progress | None = None,
     overlay: Mapping[str, bytes] | None = None,
 ) -> _Scan:
+    from mldebt.graph.tolerant import build_tolerant
+    from mldebt.parse.extract import extract
+    from mldebt.parse.runner import collect_facts
+
     found = discover(paths, root, settings)
     if progress is None:
         collected = collect_facts(found.files, settings, extract, root=root, overlay=overlay)
@@ -140,6 +142,10 @@ def analyze_project(
     root_path = Path(os.path.abspath(root)) if root is not None else find_project_root(paths)
     settings = settings or settings_for(root_path)
     scan = _scan(paths, settings, root_path, progress)
+    from mldebt.catalog import load_rules
+    from mldebt.rules.engine import enabled_rules, run_rules
+    from mldebt.rules.limits import cap_findings
+
     if progress is not None:
         progress.phase("rules")
     rules = enabled_rules(settings)

@@ -114,6 +114,12 @@ def _progress(quiet: bool) -> Any:
     """A context manager that is the scan's progress bar on a terminal, and nothing otherwise."""
     from contextlib import nullcontext
 
+    try:
+        terminal = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    if quiet or not terminal:
+        return nullcontext(None)  # nothing to draw: `rich` is not even loaded
     from mldebt.report.progress import ScanProgress, wanted
 
     return ScanProgress() if wanted(quiet) else nullcontext(None)

@@ -507,7 +507,7 @@ def _check_cache_dir(root: Path, value: str, where: _Where) -> None:
         raise where.error(f"{key} '{value}' holds files that are not mldebt's cache (e.g. '{foreign[0]}')")
 
 
-_CACHE_NAMES = frozenset({"CACHEDIR.TAG", ".gitignore", "v1", "fixes"})  # facts, fix proposals
+_CACHE_NAMES = frozenset({"CACHEDIR.TAG", ".gitignore", "v1", "fixes", "results-v1"})  # facts, fixes, reports
 
 
 def load_settings(

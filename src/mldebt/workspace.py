@@ -21,19 +21,12 @@ from pathlib import Path
 from typing import Protocol
 
 from mldebt import __version__
-from mldebt.catalog import load_rules
 from mldebt.config import Settings, glob_match, load_settings
 from mldebt.discover import SourceFile, discover
-from mldebt.graph.tolerant import build_tolerant
 from mldebt.model import Confidence, FileError, Finding, Report, RuleInfo, Summary, SuppressionRecord
-from mldebt.parse.cache import Cache
-from mldebt.parse.extract import extract
-from mldebt.parse.runner import collect_facts
+from mldebt.parse.cache import Cache, user_key
+from mldebt.parse.runner import CRASHED, Screened, collect_facts, screen_files
 from mldebt.roots import ProjectRoots, report_root
-from mldebt.rules import REGISTRY
-from mldebt.rules.engine import enabled_rules, known_options, run_rules
-from mldebt.rules.limits import cap_findings
-from mldebt.suppressions import RULE_ID, apply_suppressions
 from mldebt.textsafe import path_text
 
 __all__ = ["Progress", "run"]
@@ -51,6 +44,8 @@ def _settings(
     root: Path, overrides: Mapping[str, object] | None, config: str | os.PathLike[str] | None, top: Path | None
 ) -> Settings:
     from mldebt.report import FORMATS
+    from mldebt.rules import REGISTRY
+    from mldebt.rules.engine import known_options
 
     codes = [r.id for r in REGISTRY]
     return load_settings(root, overrides, codes, known_options(), output_formats=FORMATS, config_file=config, top=top)
@@ -132,6 +127,41 @@ def _move_finding(f: Finding, prefix: str) -> Finding:
     return replace(f, location=loc, related=related, fingerprint=digest)
 
 
+class _Reuse:
+    """The stored report of this run's slot (see `mldebt.stored`): looked up before any facts
+    are decoded, replaced after a run that could not use it."""
+
+    def __init__(self, top: Path, paths: Sequence[str], run_settings: Settings, single: bool, cache: Cache) -> None:
+        from mldebt import stored
+
+        self.stored = stored
+        self.dir = cache.dir
+        self.secret = user_key()
+        self.slot = stored.slot(top, [*paths, f"single={single}"], run_settings)
+        self.key = ""
+
+    def lookup(
+        self, projects: Sequence[_Project], screened: Sequence[Sequence[Screened]], errors: Sequence[FileError]
+    ) -> Report | None:
+        if self.secret is None or self.dir is None:
+            return None
+        rows: list[str] = []
+        for project, items in zip(projects, screened, strict=True):
+            rows += ["project", project.root.as_posix(), project.prefix, self.stored.settings_text(project.settings)]
+            for item in items:
+                data = item.data
+                state = item.key if item.key else ("!" + data if isinstance(data, str) else "empty")
+                rows += [item.source.rel, item.source.kind, item.module, state]
+        rows.append("errors")
+        rows += [f"{e.path}\0{e.message}" for e in errors]
+        self.key = self.stored.run_key(self.slot, rows)
+        return self.stored.load(self.dir, self.slot, self.key, self.secret)
+
+    def store(self, report: Report) -> None:
+        if self.secret is not None and self.dir is not None and self.key:
+            self.stored.save(self.dir, self.slot, self.key, self.secret, report)
+
+
 def run(
     paths: Sequence[str],
     settings: Settings | None,
@@ -148,6 +178,27 @@ def run(
     run_settings = settings or _settings(top, overrides, config, None if single else top)
     projects, errors = _projects(paths, top, run_settings, settings, overrides, config, single)
     cache = Cache(None) if run_settings.no_cache else Cache(top / run_settings.cache_dir)
+    reuse = _Reuse(top, paths, run_settings, single, cache) if overlay is None and cache.dir is not None else None
+    screened = None
+    if reuse is not None:
+        screened = [screen_files(p.files, p.settings, cache) for p in projects]
+        stored = reuse.lookup(projects, screened, errors)
+        if stored is not None:
+            hits = sum(1 for items in screened for item in items if item.key)  # what a full run reads cached
+            if progress is not None:
+                progress.phase("parse", sum(len(p.files) for p in projects))
+                progress.advance(sum(len(p.files) for p in projects), hits)
+            summary = replace(stored.summary, cached_files=hits, duration_s=time.perf_counter() - started)
+            return replace(stored, summary=summary)
+
+    from mldebt.catalog import load_rules
+    from mldebt.graph.tolerant import build_tolerant
+    from mldebt.parse.extract import extract
+    from mldebt.rules import REGISTRY
+    from mldebt.rules.engine import enabled_rules, run_rules
+    from mldebt.rules.limits import cap_findings
+    from mldebt.suppressions import RULE_ID, apply_suppressions
+
     infos = load_rules()
     known = [r.id for r in REGISTRY]
 
@@ -160,8 +211,16 @@ def run(
     by_resolution: Counter[str] = Counter()
     advance = progress.advance if progress is not None else None
     collections = [
-        collect_facts(p.files, p.settings, extract, cache=cache, progress=advance, overlay=_overlay_of(p, overlay))
-        for p in projects
+        collect_facts(
+            p.files,
+            p.settings,
+            extract,
+            cache=cache,
+            progress=advance,
+            overlay=_overlay_of(p, overlay),
+            screened=screened[i] if screened is not None else None,
+        )
+        for i, p in enumerate(projects)
     ]
     if progress is not None:
         progress.phase("graph")
@@ -221,7 +280,7 @@ def run(
         below_confidence=len(findings) - len(shown),
         duration_s=time.perf_counter() - started,
     )
-    return Report(
+    report = Report(
         version=__version__,
         root=top.as_posix(),
         findings=tuple(shown),
@@ -230,3 +289,7 @@ def run(
         rules=tuple(rules_on[k] for k in sorted(rules_on)),
         suppressions=tuple(sorted(records, key=lambda r: (r.path, r.cell or 0, r.line))),
     )
+    # a worker killed mid-file (OOM killer, a signal) may not happen again: such a report is not kept
+    if reuse is not None and not any(e.message == CRASHED for c in collections for e in c.errors):
+        reuse.store(report)
+    return report

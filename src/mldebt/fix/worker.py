@@ -106,15 +106,17 @@ def run_units(units: Sequence[Unit], jobs: int = 1, cache: ProposalCache | None 
     parsed: list[int] = []
     keys: dict[int, str] = {}
     for i, unit in enumerate(units):
-        if _text_only(unit):
-            outcomes[i] = run_unit(unit)
-            continue
-        if cache is not None:
+        if cache is not None:  # text-only units too: computing them imports the fixers (and LibCST)
             keys[i] = key(unit.text, unit.context, unit.targets)
             hit = cache.get(keys[i], len(unit.targets))
             if hit is not None:
                 outcomes[i] = (hit, "")
                 continue
+        if _text_only(unit):
+            own = outcomes[i] = run_unit(unit)
+            if cache is not None and not own[1]:
+                cache.put(keys[i], own[0])
+            continue
         parsed.append(i)
     if parsed:
         unfinished: list[int] = []

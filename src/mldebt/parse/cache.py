@@ -256,7 +256,13 @@ def _generate(generic: dict[object, _Decoder]) -> _Decoder:
     return typing.cast(_Decoder, env[names[FileFacts]])
 
 
-_DECODE_FACTS = _generate({})
+_DECODERS: list[_Decoder] = []  # generated on the first decode: a run answered whole from its stored report has none
+
+
+def _decoder() -> _Decoder:
+    if not _DECODERS:
+        _DECODERS.append(_generate({}))
+    return _DECODERS[0]
 
 
 def _encode(obj: object) -> object:
@@ -274,7 +280,7 @@ def _encode(obj: object) -> object:
 
 def _decode_facts(obj: object) -> FileFacts:
     try:
-        result = _DECODE_FACTS(obj)
+        result = _decoder()(obj)
     except CodecError:
         raise
     except Exception as exc:  # RecursionError, a constructor rejecting a value...

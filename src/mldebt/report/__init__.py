@@ -3,16 +3,39 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
+from typing import TYPE_CHECKING
 
 from mldebt.model import Report
-from mldebt.report.github import to_github
-from mldebt.report.gitlab import to_gitlab
-from mldebt.report.json_format import to_json
-from mldebt.report.junit import to_junit
-from mldebt.report.markdown import to_markdown
-from mldebt.report.sarif import to_sarif
-from mldebt.report.text import to_text
 from mldebt.textsafe import utf8_safe
+
+if TYPE_CHECKING:
+    from mldebt.report.github import to_github
+    from mldebt.report.gitlab import to_gitlab
+    from mldebt.report.json_format import to_json
+    from mldebt.report.junit import to_junit
+    from mldebt.report.markdown import to_markdown
+    from mldebt.report.sarif import to_sarif
+    from mldebt.report.text import to_text
+
+# Each renderer loads when used: the text renderer's `rich` costs a JSON run nothing.
+_RENDERERS = {
+    "to_text": "text",
+    "to_json": "json_format",
+    "to_sarif": "sarif",
+    "to_github": "github",
+    "to_gitlab": "gitlab",
+    "to_junit": "junit",
+    "to_markdown": "markdown",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _RENDERERS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"mldebt.report.{module}"), name)
+
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "markdown")
 
@@ -25,19 +48,13 @@ def render(
     """Render `report` in `fmt` (one of `FORMATS`); `color`/`statistics`/`raw_notebook_lines` apply to text only."""
     report = _encodable(report)  # type: ignore[assignment]
     if fmt == "text":
+        from mldebt.report.text import to_text
+
         return to_text(report, color=color, statistics=statistics, raw_notebook_lines=raw_notebook_lines)
-    if fmt == "json":
-        return to_json(report)
-    if fmt == "sarif":
-        return to_sarif(report)
-    if fmt == "github":
-        return to_github(report)
-    if fmt == "gitlab":
-        return to_gitlab(report)
-    if fmt == "junit":
-        return to_junit(report)
-    if fmt == "markdown":
-        return to_markdown(report)
+    name = "to_json" if fmt == "json" else f"to_{fmt}"
+    if fmt in FORMATS and name in _RENDERERS:
+        renderer = getattr(importlib.import_module(f"mldebt.report.{_RENDERERS[name]}"), name)
+        return str(renderer(report))
     raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 

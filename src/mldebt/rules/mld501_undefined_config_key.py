@@ -192,6 +192,10 @@ class UndefinedConfigKey(Rule):
 
     def _argparse(self, keys: ConfigKeys) -> Iterator[Hit]:
         opened = {u.path for u in keys.uses if u.use.source == "argparse" and u.use.op == "define" and not u.use.key}
+        defined: dict[str, set[str]] = defaultdict(set)  # file -> argparse dests it defines (once, not per read)
+        for v in keys.uses:
+            if v.use.source == "argparse" and v.use.op == "define" and v.use.key:
+                defined[v.path].add(v.use.key[0])
         seen: set[tuple[str, str]] = set()
         for u in sorted(keys.uses, key=lambda u: (u.path, u.use.span.line, u.use.span.column)):
             use = u.use
@@ -203,16 +207,11 @@ class UndefinedConfigKey(Rule):
             defs = keys.argparse_defs.get(parser_file, [])
             if parser_file in opened or not defs:
                 continue
-            dests = {d.key[0] for d in defs}
-            dests |= {
-                v.use.key[0]
-                for v in keys.uses
-                if v.path == u.path and v.use.source == "argparse" and v.use.op == "define" and v.use.key
-            }
             name = use.key[0]
-            if name in dests or (parser_file, name) in seen:
+            if name in defined.get(u.path, ()) or any(d.key[0] == name for d in defs) or (parser_file, name) in seen:
                 continue
             seen.add((parser_file, name))
+            dests = {d.key[0] for d in defs} | defined.get(u.path, set())  # only for a finding: rare
             close = difflib.get_close_matches(name, sorted(dests), n=1, cutoff=0.75)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             near = next((d for d in defs if close and d.key[0] == close[0]), defs[0])
