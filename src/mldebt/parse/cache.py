@@ -27,6 +27,7 @@ import hmac
 import json
 import os
 import secrets
+import sys
 import tempfile
 import types
 import typing
@@ -106,7 +107,11 @@ def _code() -> str:
     return digest.hexdigest()[:12]
 
 
-CACHE_VERSION = f"mldebt-cache:{LAYOUT}:mldebt={_mldebt_version()}:facts={_schema()}:code={_code()}"
+# the Python version too: `ast` (and so the facts) changes with it, and one cache may serve several
+CACHE_VERSION = (
+    f"mldebt-cache:{LAYOUT}:mldebt={_mldebt_version()}:facts={_schema()}:code={_code()}"
+    f":python={sys.version_info[0]}.{sys.version_info[1]}"
+)
 
 
 class CodecError(ValueError):
