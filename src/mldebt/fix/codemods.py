@@ -14,6 +14,7 @@ import ast
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -46,6 +47,14 @@ class Source:
         self._positions: dict[cst.CSTNode, CodeRange] = {}
         self._aliases: dict[str, str] | None = None
         self._tree: ast.Module | bool | None = False  # False: not parsed yet
+        self._seed: str | bool | None = False  # False: not looked up yet
+
+    @property
+    def seed(self) -> str | None:
+        """`file_seed` of the file, looked up once per unit (every MLD702/703 fix asks for it)."""
+        if self._seed is False:
+            self._seed = _context_seed(self.context)
+        return self._seed if isinstance(self._seed, str) else None
 
     @property
     def module(self) -> cst.Module:
@@ -82,10 +91,7 @@ class Source:
     def tree(self) -> ast.Module | None:
         """The whole file's code parsed by `ast` (once), or None."""
         if self._tree is False:
-            try:
-                self._tree = ast.parse(self.context)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                self._tree = None
+            self._tree = _parse_context(self.context)
         return self._tree  # type: ignore[return-value]
 
     @property
@@ -457,6 +463,20 @@ _SEED_CALLS = frozenset(
 )
 
 
+@lru_cache(maxsize=2)
+def _parse_context(context: str) -> ast.Module | None:
+    """The whole file parsed once per worker, however many of its cells (units) are fixed."""
+    try:
+        return ast.parse(context)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+@lru_cache(maxsize=2)
+def _context_seed(context: str) -> str | None:
+    return file_seed(_parse_context(context))
+
+
 def file_seed(tree: ast.Module | None) -> str | None:
     """The seed a file already uses: a module-level SEED-like constant, else the one literal
     `random_state=` or seeding call argument the file passes (when all agree)."""
@@ -527,7 +547,7 @@ def fix_703(src: Source, target: Target) -> Proposal | None:
         return None
     if any(a.keyword is not None and a.keyword.value == "random_state" for a in call.args):
         return None
-    seed = file_seed(src.tree) or DEFAULT_SEED
+    seed = src.seed or DEFAULT_SEED
     edit = _append_kwargs(src, call, [f"random_state={seed}"])
     if edit is None:
         return None
@@ -769,7 +789,7 @@ def fix_702(src: Source, target: Target) -> Proposal | None:
     m = _UNSEEDED.search(target.message)
     if m is None:
         return None
-    seed = file_seed(src.tree) or DEFAULT_SEED
+    seed = src.seed or DEFAULT_SEED
     calls = []
     for lib in m.group(1).split(" or "):
         module, template = _SEEDERS.get(lib, ("", ""))
