@@ -19,11 +19,8 @@ class by class, every value's type checked; anything unexpected is a miss.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -43,6 +40,7 @@ from mldebt.model import (
     Summary,
     SuppressionRecord,
 )
+from mldebt.parse.cache import read_signed, write_signed
 
 __all__ = ["LAYOUT", "installation", "load", "run_key", "save", "settings_text", "slot"]
 
@@ -300,12 +298,10 @@ def _entry(cache_dir: Path, slot_key: str) -> Path:
 
 def load(cache_dir: Path, slot_key: str, key: str, secret: bytes) -> Report | None:
     """The stored report when its MAC verifies and its key is `key`; None for any miss."""
+    payload = read_signed(_entry(cache_dir, slot_key), secret)
+    if payload is None:
+        return None
     try:
-        blob = _entry(cache_dir, slot_key).read_bytes()
-        mac, _, payload = blob.partition(b"\n")
-        expected = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
-        if not hmac.compare_digest(mac, expected):
-            return None  # committed, copied from elsewhere, or edited: not believed
         raw = json.loads(payload)
         if type(raw) is not dict or set(raw) != {"layout", "key", "report"}:
             return None
@@ -325,22 +321,6 @@ def save(cache_dir: Path, slot_key: str, key: str, secret: bytes, report: Report
     payload = json.dumps(
         {"layout": LAYOUT, "key": key, "report": _encode(report)}, separators=(",", ":"), ensure_ascii=False
     ).encode("utf-8", "surrogateescape")
-    mac = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
-    tmp = None
-    try:
-        if not (cache_dir / "CACHEDIR.TAG").is_file() or cache_dir.is_symlink() or entry.parent.is_symlink():
-            return  # only inside a cache directory mldebt made, never through a planted link
-        entry.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(mac + b"\n" + payload)
-        os.replace(tmp, entry)
-        tmp = None
-    except (OSError, ValueError):
-        pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    if not (cache_dir / "CACHEDIR.TAG").is_file() or cache_dir.is_symlink():
+        return  # only inside a cache directory mldebt made, never through a planted link
+    write_signed(entry, payload, secret)

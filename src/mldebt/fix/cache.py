@@ -11,17 +11,14 @@ copied entry is never believed.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import importlib.metadata
 import json
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from mldebt.fix.proposal import Proposal, RawEdit
-from mldebt.parse.cache import user_key
+from mldebt.parse.cache import read_signed, user_key, write_signed
 
 LAYOUT = "fixes"
 
@@ -98,12 +95,12 @@ class ProposalCache:
         secret = user_key() if path is not None else None
         if path is None or secret is None:
             return None
+        payload = read_signed(path, secret)  # committed, copied or edited: not believed
+        if payload is None:
+            return None
         try:
-            mac, _, payload = path.read_bytes().partition(b"\n")
-            if not hmac.compare_digest(mac, hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()):
-                return None  # committed, copied or edited: not believed
             return _decode(payload.decode("utf-8"), n)
-        except (OSError, UnicodeDecodeError):
+        except UnicodeDecodeError:
             return None
 
     def put(self, k: str, proposals: tuple[Proposal | None, ...]) -> None:
@@ -111,15 +108,4 @@ class ProposalCache:
         secret = user_key() if path is not None else None
         if path is None or secret is None:
             return
-        payload = _encode(proposals).encode("utf-8", "surrogatepass")
-        mac = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
-        try:
-            if any(p.is_symlink() for p in (path.parent, path.parent.parent)):
-                return  # never write through links planted in the cache directory
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(mac + b"\n" + payload)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only cache directory costs speed, never the run
+        write_signed(path, _encode(proposals).encode("utf-8", "surrogatepass"), secret)

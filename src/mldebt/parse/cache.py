@@ -357,6 +357,44 @@ def user_key() -> bytes | None:
     return hashlib.sha256(data).digest() if len(data) >= 32 else None
 
 
+def read_signed(path: Path, secret: bytes) -> bytes | None:
+    """The payload of an entry written by `write_signed` with `secret`, or None: missing,
+    unreadable, or its MAC does not verify (committed, copied from elsewhere, or edited)."""
+    try:
+        mac, _, payload = path.read_bytes().partition(b"\n")
+    except OSError:
+        return None
+    expected = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
+    return payload if hmac.compare_digest(mac, expected) else None
+
+
+def write_signed(path: Path, payload: bytes, secret: bytes) -> None:
+    """Write `payload` after a line with its HMAC, atomically (temporary file, then rename).
+
+    Never through a link planted in the cache directory (the entry's folder or the one above);
+    a cache that cannot be written (disk full, read-only) is simply not used.
+    """
+    mac = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
+    tmp = None
+    try:
+        if path.parent.is_symlink() or path.parent.parent.is_symlink():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(mac + b"\n" + payload)
+        os.replace(tmp, path)
+        tmp = None
+    except (OSError, ValueError):
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
 _UNSET = object()
 
 
@@ -406,12 +444,10 @@ class Cache:
         secret = self._key() if entry is not None else None
         if entry is None or secret is None:
             return None
+        payload = read_signed(entry, secret)
+        if payload is None:
+            return None
         try:
-            blob = entry.read_bytes()
-            mac, _, payload = blob.partition(b"\n")
-            expected = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
-            if not hmac.compare_digest(mac, expected):
-                return None  # committed, copied from elsewhere, or edited: not believed
             raw = json.loads(payload)
             if not isinstance(raw, dict) or raw.get("key") != key or raw.get("version") != CACHE_VERSION:
                 return None
@@ -430,25 +466,7 @@ class Cache:
             separators=(",", ":"),
             ensure_ascii=False,
         ).encode("utf-8", "surrogateescape")
-        mac = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
-        tmp = None
-        try:
-            if entry.parent.is_symlink() or entry.parent.parent.is_symlink():
-                return  # never write through links planted in the cache directory
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(mac + b"\n" + payload)
-            os.replace(tmp, entry)
-            tmp = None
-        except (OSError, ValueError):
-            pass  # disk full, read-only...: this entry is simply not cached
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+        write_signed(entry, payload, secret)
 
     def _prepare(self) -> bool:
         """Make sure the directory exists; False when it cannot be used.
