@@ -848,24 +848,7 @@ class _Analysis:
         self, split: _Split, arrays: list[ast.expr], how: str = "are then split into train and test by"
     ) -> None:
         """Data reaching a split already carries a preprocessor's statistics, or resampled rows."""
-        for token in sorted(split.inputs):
-            if token.startswith(("fitted:", "stat:")):
-                self.leak_into(token, split.node, how)
-            elif token.startswith("resampled:"):
-                node = self.s.resamples.get(token)
-                if node is not None and id(node) not in self.s.reported:
-                    self.s.reported.add(id(node))
-                    self.smells.append(
-                        self.ctx.smell(
-                            "MLD802",
-                            node,
-                            f"`{self.ctx.source(node)}` makes new rows before the split "
-                            f"(`{self.ctx.source(split.node)}`): copies and synthetic neighbours of training rows "
-                            "land in the test set",
-                            key=f"resample:{self.ctx.source(node)}",
-                            related=((split.node, "the resampled data is split here"),),
-                        )
-                    )
+        self._check_evaluated(split.inputs, split.node, how, "split", "the test set")
 
     def check_transform(self, prep: str, call: ast.Call, out: Tokens) -> None:
         """A preprocessor fit on all rows transforms a test side: the test rows were in its fit."""
@@ -884,9 +867,14 @@ class _Analysis:
                     return
 
     def check_cv_data(self, call: ast.Call, data: Tokens) -> None:
+        self._check_evaluated(data, call, "are then cross-validated by", "cross-validation", "the validation folds")
+
+    def _check_evaluated(self, data: Tokens, where: ast.AST, how: str, what: str, lands_in: str) -> None:
+        """Rows reaching a split or a cross-validation that carry a fit's or a statistic's
+        knowledge of all rows (MLD801), or rows made by resampling them (MLD802)."""
         for token in sorted(data):
             if token.startswith(("fitted:", "stat:")):
-                self.leak_into(token, call, "are then cross-validated by")
+                self.leak_into(token, where, how)
             elif token.startswith("resampled:"):
                 node = self.s.resamples.get(token)
                 if node is not None and id(node) not in self.s.reported:
@@ -895,11 +883,16 @@ class _Analysis:
                         self.ctx.smell(
                             "MLD802",
                             node,
-                            f"`{self.ctx.source(node)}` makes new rows before the cross-validation "
-                            f"(`{self.ctx.source(call)}`): copies and synthetic neighbours of training rows "
-                            "land in the validation folds",
+                            f"`{self.ctx.source(node)}` makes new rows before the {what} "
+                            f"(`{self.ctx.source(where)}`): copies and synthetic neighbours of training rows "
+                            f"land in {lands_in}",
                             key=f"resample:{self.ctx.source(node)}",
-                            related=((call, "the resampled data is cross-validated here"),),
+                            related=(
+                                (
+                                    where,
+                                    f"the resampled data is {'split' if what == 'split' else 'cross-validated'} here",
+                                ),
+                            ),
                         )
                     )
 
