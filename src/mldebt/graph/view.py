@@ -360,6 +360,14 @@ def _parts(view: View) -> int:
     return len({root(n) for n in parent})
 
 
+def _by_file(view: View) -> list[tuple[str, list[ViewNode]]]:
+    """The view's nodes grouped by the file they belong to ("" for none), in file order."""
+    groups: dict[str, list[ViewNode]] = defaultdict(list)
+    for n in view.nodes:
+        groups[n.file].append(n)
+    return sorted(groups.items())
+
+
 def to_dot(view: View, *, group_by_file: bool = False) -> str:
     lines = [
         "digraph mldebt {",
@@ -383,10 +391,7 @@ def to_dot(view: View, *, group_by_file: bool = False) -> str:
         # edge labels, so edge kinds are told by colour and style as well)
         lines.append('  pack=true; packmode="array_u";')
     if group_by_file:
-        by_file: dict[str, list[ViewNode]] = defaultdict(list)
-        for n in view.nodes:
-            by_file[n.file].append(n)
-        for i, (file, members) in enumerate(sorted(by_file.items())):
+        for i, (file, members) in enumerate(_by_file(view)):
             if not file:
                 lines.extend(node_line(n, "  ") for n in members)
                 continue
@@ -416,10 +421,7 @@ def to_mermaid(view: View, *, group_by_file: bool = False) -> str:
         return f"{indent}{ids[n.id]}{left}{_m(label)}{right}"
 
     if group_by_file:
-        by_file: dict[str, list[ViewNode]] = defaultdict(list)
-        for n in view.nodes:
-            by_file[n.file].append(n)
-        for i, (file, members) in enumerate(sorted(by_file.items())):
+        for i, (file, members) in enumerate(_by_file(view)):
             if not file:
                 lines.extend(node_line(n, "  ") for n in members)
                 continue
