@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mldebt import __version__
 from mldebt.config import Settings, load_settings
 from mldebt.discover import discover, find_project_root
-from mldebt.model import FileError, Report, Summary
+from mldebt.model import FileError, Finding, Report
 from mldebt.workspace import Progress
 
 if TYPE_CHECKING:  # the analysis modules load when a run needs them: a stored report needs none
@@ -135,45 +132,17 @@ def analyze_project(
     *,
     root: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
-) -> tuple[Report, Built]:
-    """`analyze`, with the project graph the findings were drawn from (for `mldebt graph`)."""
-    started = time.perf_counter()
+) -> tuple[tuple[Finding, ...], list[FileError], Built]:
+    """One project's findings and file errors, with the graph they were drawn from (for
+    `mldebt graph`, which draws the graph and highlights the findings; `analyze` reports)."""
     paths = list(paths) or ["."]
     root_path = Path(os.path.abspath(root)) if root is not None else find_project_root(paths)
     settings = settings or settings_for(root_path)
     scan = _scan(paths, settings, root_path, progress)
-    from mldebt.catalog import load_rules
     from mldebt.rules.engine import enabled_rules, run_rules
     from mldebt.rules.limits import cap_findings
 
     if progress is not None:
         progress.phase("rules")
-    rules = enabled_rules(settings)
-    findings, capped = cap_findings(run_rules(scan.built, rules, settings))
-    scan.errors.extend(capped)
-    infos = load_rules()
-    sites = scan.built.io_sites
-    resolved = sum(1 for s in sites if str(s.resolution) in ("exact", "imported", "config", "parameter"))
-    by_rule = Counter(f.rule for f in findings)
-    summary = Summary(
-        files=scan.files,
-        lines=scan.lines,
-        findings=len(findings),
-        errors=len(scan.errors),
-        artifacts=len(scan.built.graph.nodes("artifact")),
-        io_sites=len(sites),
-        resolved_io_sites=resolved,
-        by_resolution=tuple(sorted(scan.built.resolution_counts.items())),
-        by_rule=tuple(sorted(by_rule.items())),
-        cached_files=scan.cached,
-        duration_s=time.perf_counter() - started,
-    )
-    report = Report(
-        version=__version__,
-        root=root_path.as_posix(),
-        findings=tuple(findings),
-        errors=tuple(sorted(set(scan.errors))),
-        summary=summary,
-        rules=tuple(infos[r.id] for r in rules),
-    )
-    return report, scan.built
+    findings, capped = cap_findings(run_rules(scan.built, enabled_rules(settings), settings))
+    return tuple(findings), sorted({*scan.errors, *capped}), scan.built

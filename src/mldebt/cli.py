@@ -583,11 +583,11 @@ def graph(
         raise click.BadParameter(str(exc), param_hint="--kinds") from None
     settings = settings_for(root_path, {"no-cache": no_cache or None})
     with _progress(quiet) as progress:
-        report, built = analyze_project(paths, settings, root=root_path, progress=progress)
+        findings, errors, built = analyze_project(paths, settings, root=root_path, progress=progress)
     if focus:
         wanted = [
             f
-            for f in report.findings
+            for f in findings
             if any(f.rule == sel.upper() or (len(sel) >= 6 and f.fingerprint.startswith(sel)) for sel in focus)
         ]
         if not wanted:
@@ -600,13 +600,11 @@ def graph(
             sys.exit(2)
         view = views.focus(built.graph, drawn)
     else:
-        view = views.select(
-            built.graph, edge_kinds, findings=report.findings, everything=everything, unresolved=unresolved
-        )
+        view = views.select(built.graph, edge_kinds, findings=findings, everything=everything, unresolved=unresolved)
     view = views.guard(view, fmt, max_edges, group_by_file=group_by == "file")
     text = utf8_safe(views.render(built.graph, view, fmt, group_by_file=group_by == "file"))
     if not quiet:
-        for err in report.errors:
+        for err in errors:
             click.echo(f"{inert(err.path)}: error: {inert(err.message)}", err=True)
         for warning in view.warnings:
             click.echo(f"mldebt: warning: {warning}", err=True)
