@@ -331,6 +331,20 @@ class FileContext:
         last = lines[-1].encode()[:end_col].decode(errors="replace")
         return "\n".join([first, *lines[1:-1], last])
 
+    def line_ref(self, node: ast.AST, anchor: ast.AST) -> str:
+        """`line N` of `node` for a message about `anchor`: in a notebook, told relative to the
+        cell of the finding (joined line numbers mean nothing to a reader)."""
+        line = getattr(node, "lineno", 1)
+        if not self.notebook or not self.cell_starts:
+            return f"line {line}"
+        starts = self.cell_starts
+        k = bisect_right(starts, line) - 1
+        in_cell = line - starts[k] + 1 if k >= 0 else line
+        a = bisect_right(starts, getattr(anchor, "lineno", 1)) - 1
+        if a == k:
+            return f"line {in_cell} of this cell"
+        return f"line {in_cell} of {'a later' if k > a else 'an earlier'} cell"
+
     def source(self, node: ast.AST) -> str:
         """The node's source text, shortened for messages."""
         text = " ".join(self.segment(node).split())

@@ -371,7 +371,7 @@ def swallowed_model_error(ctx: FileContext) -> Iterator[Smell]:
         yield ctx.smell(
             "MLD408",
             handler,
-            f"`{caught} {body}` swallows any error of `{ctx.source(call.func)}(...)` (line {call.lineno}): "
+            f"`{caught} {body}` swallows any error of `{ctx.source(call.func)}(...)` ({ctx.line_ref(call, handler)}): "
             "a model that failed to load, train or predict goes on silently",
             key=f"swallow|{ctx.source(call.func)}",
             related=((call, "the model call whose errors are silenced"),),

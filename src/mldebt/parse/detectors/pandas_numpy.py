@@ -99,21 +99,6 @@ def _cell_starts(ctx: FileContext) -> tuple[int, ...]:
 _CELL_MARK = re.compile(r"#\s*(%%|In\[[\d ]*\]:)")
 
 
-def _where(ctx: FileContext, node: ast.AST, anchor: ast.AST) -> str:
-    """`line N` of a node, told relative to the cell of the finding in a notebook (whose joined
-    line numbers mean nothing to a reader)."""
-    line = getattr(node, "lineno", 1)
-    if not ctx.notebook or not ctx.cell_starts:
-        return f"line {line}"
-    starts = ctx.cell_starts
-    k = bisect_right(starts, line) - 1
-    in_cell = line - starts[k] + 1 if k >= 0 else line
-    a = bisect_right(starts, getattr(anchor, "lineno", 1)) - 1
-    if a == k:
-        return f"line {in_cell} of this cell"
-    return f"line {in_cell} of {'a later' if k > a else 'an earlier'} cell"
-
-
 def _displayed(ctx: FileContext, stmt: ast.stmt) -> bool:
     """A cell's last top-level expression is displayed by Jupyter, not discarded."""
     if ctx.parent(stmt) is not ctx.tree:
@@ -458,7 +443,7 @@ def unnecessary_iteration(ctx: FileContext) -> Iterator[Smell]:
                     "MLD812",
                     node.iter,
                     f"`for ... in {how}` sets `{ctx.source(first)}` row by row from values of the same row "
-                    f"({_where(ctx, first, node.iter)}): one column expression computes it for every row at once",
+                    f"({ctx.line_ref(first, node.iter)}): one column expression computes it for every row at once",
                     key=f"loop:{how}:{ctx.source(first)}",
                     related=((first, "the per-row write"),),
                 )
@@ -787,7 +772,7 @@ def columns_and_dtype_not_set(ctx: FileContext) -> Iterator[Smell]:
                 "MLD814",
                 read,
                 f"`{ctx.source(read)}` sets no `dtype=`, and `{ctx.source(cast)}` is then cast with {what} "
-                f"({_where(ctx, node, read)}): the column types are fixed after the read instead of at it",
+                f"({ctx.line_ref(node, read)}): the column types are fixed after the read instead of at it",
                 key=f"{frame}:{ctx.source(read)}",
                 related=((node, f"`{ctx.source(cast)}` cast after the read"),),
             )
@@ -873,7 +858,7 @@ def empty_column_misinitialization(ctx: FileContext) -> Iterator[Smell]:
                 "MLD815",
                 init,
                 f"`{ctx.source(init)}` creates column {col!r} of DataFrame `{frame}` filled with {const} as a "
-                f"placeholder, and `{ctx.source(target)}` fills it in part by part ({_where(ctx, target, init)}): rows "
+                f"placeholder, and `{ctx.source(target)}` fills it in part by part ({ctx.line_ref(target, init)}): rows "
                 f"never filled keep {const}, indistinguishable from a real value",
                 key=f"{frame}:{col}",
                 related=((target, "the column filled in"),),
@@ -1324,7 +1309,7 @@ def broadcasting_feature_not_used(ctx: FileContext) -> Iterator[Smell]:
             "MLD820",
             node,
             f"`{ctx.source(node)}` copies `{ctx.source(expanded)}` along the axis it just gained, only to combine "
-            f"it element-wise with `{ctx.source(other)}` ({_where(ctx, op, node)}): broadcasting does this "
+            f"it element-wise with `{ctx.source(other)}` ({ctx.line_ref(op, node)}): broadcasting does this "
             "without the copy",
             key=ctx.source(node),
             related=((op, "the element-wise operation"),),
@@ -1473,7 +1458,7 @@ def missing_mask_of_invalid_value(ctx: FileContext) -> Iterator[Smell]:
             "MLD821",
             node,
             f"`{ctx.source(node)}` takes the log of `{ctx.source(source)}` output"
-            f"{'' if _inside(ctx, source, node) else f' ({_where(ctx, source, node)})'}, "
+            f"{'' if _inside(ctx, source, node) else f' ({ctx.line_ref(source, node)})'}, "
             "which can be exactly 0, with no clip or epsilon: the log is -inf and the loss NaN",
             key=ctx.source(node),
             related=() if source is arg else ((source, "the probability"),),

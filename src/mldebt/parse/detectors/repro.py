@@ -475,7 +475,7 @@ def reproducibility(ctx: FileContext) -> Iterator[Smell]:
         for call, why in sorted(scan.missing_state, key=lambda c: (_line(c[0]), c[0].col_offset)):
             state_lines.add(call.lineno)
             if intent is not None:
-                tail = f"while the file seeds elsewhere (line {_line(intent[0])}) and sets no NumPy seed"
+                tail = f"while the file seeds elsewhere ({ctx.line_ref(intent[0], call)}) and sets no NumPy seed"
             else:
                 tail = "and the file sets no seed at all"
             yield ctx.smell(
