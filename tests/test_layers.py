@@ -104,3 +104,49 @@ def test_analysis_never_imports_the_fix_package(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out == "[]\n"
+
+
+def _runtime_imports(tree: ast.Module) -> list[str]:
+    """The `mldebt` modules a module imports when it is imported: its top-level imports, not
+    those under `if TYPE_CHECKING:` or inside functions."""
+    out = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append(node.module)
+        elif isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+    return [m for m in out if m == "mldebt" or m.startswith("mldebt.")]
+
+
+def test_file_rule_modules_import_only_what_the_parse_phase_has() -> None:
+    """A file rule module (one defining `detect`) runs in the parse phase's workers: at import it
+    may load only the model, config, catalog, the parse layer and `rules.base` (graph-free at
+    import), never the graph, reports or the API (`Built`, `Site` under TYPE_CHECKING or in
+    `check`)."""
+    allowed = ("mldebt.model", "mldebt.config", "mldebt.catalog", "mldebt.parse", "mldebt.rules.base")
+    bad = []
+    for path in sorted((SRC / "rules").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if path.name != "base.py" and not any(isinstance(n, ast.FunctionDef) and n.name == "detect" for n in tree.body):
+            continue
+        for name in _runtime_imports(tree):
+            if not any(name == a or name.startswith(a + ".") for a in allowed):
+                bad.append(f"rules/{path.name} imports {name}")
+    assert bad == []
+
+
+def test_the_parse_phase_loads_no_rule_but_the_file_rules(tmp_path: Path) -> None:
+    """Running the detectors imports the file rule modules, and with them neither the graph nor
+    the other rules (`mldebt.rules` loads its registry on first use)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom mldebt.parse.detectors import FILE_RULES, detectors\ndetectors()\n"
+        "rules = {n for n in FILE_RULES if n.startswith('mldebt.rules.')}\n"
+        "loaded = {m for m in sys.modules if m.startswith('mldebt.rules.mld')}\n"
+        "assert loaded == rules, sorted(loaded ^ rules)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('mldebt.graph', 'mldebt.report', 'mldebt.api'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

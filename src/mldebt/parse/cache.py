@@ -1,7 +1,7 @@
 """Content-hash cache of per-file facts, stored as JSON.
 
 Keyed on the file's bytes, kind, module and path (never on mtime, so it works in CI), plus
-`CACHE_VERSION`, which changes with mldebt, the parse layer's source and the shape of the fact
+`CACHE_VERSION`, which changes with mldebt, the source of the parse layer and of the file rules' detectors and the shape of the fact
 classes. One file per entry at `DIR/v1/ab/abcdef....json`, written atomically: a line with the
 HMAC-SHA256 of the rest, then the JSON.
 
@@ -96,13 +96,26 @@ def _schema() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _code() -> str:
-    """The parse layer's own source: a changed detector must not be served stale facts, even
-    between two builds that carry the same version number (a source checkout, a dev install)."""
-    digest = hashlib.sha256()
+def code_files() -> list[Path]:
+    """The source the facts depend on: the parse layer, and the file rule modules whose
+    `detect` it runs (with `rules/base.py`, which they import)."""
+    from mldebt.parse.detectors import FILE_RULES
+
     root = Path(__file__).parent
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode())
+    package = root.parent
+    rules = [package / "rules" / "base.py"]
+    rules += [package / "rules" / f"{n.rsplit('.', 1)[1]}.py" for n in FILE_RULES if n.startswith("mldebt.rules.")]
+    return sorted(root.rglob("*.py")) + sorted(rules)
+
+
+def _code() -> str:
+    """The source the facts depend on (`code_files`): a changed detector must not be served
+    stale facts, even between two builds that carry the same version number (a source checkout,
+    a dev install)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent.parent
+    for path in code_files():
+        digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from mldebt.graph.build import Built
-from mldebt.graph.facade import Site
 from mldebt.model import Confidence
 from mldebt.parse.detectors.context import is_test_path as is_test_path  # re-exported for the graph rules
 from mldebt.parse.facts import Smell, Span
+
+if TYPE_CHECKING:  # the graph loads only when rules run: the parse phase imports file rules for `detect`
+    from mldebt.graph.build import Built
+    from mldebt.graph.facade import Site
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +44,13 @@ class Rule:
 
 
 class FileRule(Rule):
-    """A rule whose findings its detector found in the parse phase (`parse/detectors`).
+    """A rule whose findings its detector found in the parse phase.
 
-    `check` turns the file's `Smell`s of this rule into hits; `accept` is where options apply,
-    from the measured knobs the detector put in `Smell.data`.
+    The detector is the rule module's own `detect(ctx: FileContext) -> Iterator[Smell | KeyUse]`
+    (listed in `parse/detectors/__init__.py`, which runs it on each file's `ast` tree; the
+    results are cached with the file's facts). `check` turns the file's `Smell`s of this rule
+    into hits; `accept` is where options apply, from the measured knobs the detector put in
+    `Smell.data`, so the cache never depends on settings.
     """
 
     def accept(self, smell: Smell) -> bool:
@@ -67,6 +72,8 @@ class FileRule(Rule):
 
 
 def _site(path: str, span: Span, note: str = "") -> Site:
+    from mldebt.graph.facade import Site
+
     return Site(path, span.line, span.column, span.end_line, span.end_column, note)
 
 

@@ -1,15 +1,20 @@
 """File rules' detectors: functions over one file's `ast` tree that report smells.
 
 A detector takes a `FileContext` and yields `Smell`s (a file rule's findings) and `KeyUse`s
-(configuration keys, joined across files by the graph rules). Each area module lists its
-detectors in `DETECTORS`; all of them share the file's one `ast` parse. A detector that raises
-costs its own findings in that file, never the file's other facts (with MLDEBT_STRICT=1, as in
-the tests, it raises).
+(configuration keys, joined across files by the graph rules). A file rule's detector lives in
+its rule module, next to its options: `mldebt.rules.mldNNN_name.detect` (as in ruff, the
+checker calls the rules: `FILE_RULES` names them, imported lazily, so this layer has no import
+of `mldebt.rules`). Analyses several rules share are modules here (`context.py` names and
+scopes, `types.py` value kinds, ...), memoised per file (`FileContext.analysis`). The area
+modules not moved yet list their detectors in `DETECTORS`. All of them share the file's one
+`ast` parse. A detector that raises costs its own findings in that file, never the file's other
+facts (with MLDEBT_STRICT=1, as in the tests, it raises).
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -20,24 +25,32 @@ from mldebt.parse.facts import KeyUse, Smell
 Detector = Callable[[FileContext], Iterable[Smell | KeyUse]]
 
 
+# the modules whose detectors run, in this order: file rule modules (their `detect`) and the
+# area modules not moved into rule modules yet (their `DETECTORS`). The facts cache key hashes
+# these files (`parse/cache.py`), so a changed detector never serves stale smells.
+FILE_RULES: tuple[str, ...] = (
+    "mldebt.parse.detectors.datadeps",
+    "mldebt.rules.mld410_plain_old_data",
+    "mldebt.parse.detectors.antipatterns",
+    "mldebt.parse.detectors.habits",
+    "mldebt.parse.detectors.configuration",
+    "mldebt.parse.detectors.external",
+    "mldebt.parse.detectors.pandas_numpy",
+    "mldebt.parse.detectors.frameworks",
+    "mldebt.parse.detectors.leakage",
+    "mldebt.parse.detectors.repro",
+)
+
+
 @lru_cache(maxsize=1)
 def detectors() -> tuple[Detector, ...]:
-    # imported here, not at the top: the rules import `context`, and a run served from the
-    # cache needs no detector
-    from mldebt.parse.detectors import (
-        antipatterns,
-        configuration,
-        datadeps,
-        external,
-        frameworks,
-        habits,
-        leakage,
-        pandas_numpy,
-        repro,
-    )
-
-    areas = (datadeps, antipatterns, habits, configuration, external, pandas_numpy, frameworks, leakage, repro)
-    return tuple(d for area in areas for d in area.DETECTORS)
+    # imported here, not at the top: a run served from the cache needs no detector
+    out: list[Detector] = []
+    for name in FILE_RULES:
+        module = importlib.import_module(name)
+        detect: Detector | None = getattr(module, "detect", None)
+        out.extend([detect] if detect is not None else module.DETECTORS)
+    return tuple(out)
 
 
 def run_detectors(

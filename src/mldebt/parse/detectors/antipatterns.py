@@ -741,39 +741,7 @@ def conversion_glue(ctx: FileContext) -> Iterator[Smell]:
     )
 
 
-def tuple_returns(ctx: FileContext) -> Iterator[Smell]:
-    """MLD410 candidates: public top-level functions that return a bare tuple of several values.
-
-    Whether the tuple crosses a module boundary is the graph's question: the rule keeps only
-    functions that another file calls. `data` carries the function and the largest tuple size.
-    """
-    if ctx.notebook or "return" not in ctx.text:
-        return
-    for fn in ctx.tree.body:
-        if not isinstance(fn, FUNCTIONS) or fn.name.startswith("_"):
-            continue
-        sizes = [
-            len(r.value.elts)
-            for r in ctx.walk_scope(fn)
-            if isinstance(r, ast.Return)
-            and isinstance(r.value, ast.Tuple)
-            and not any(isinstance(e, ast.Starred) for e in r.value.elts)
-        ]
-        if not sizes:
-            continue
-        size = max(sizes)
-        yield ctx.smell(
-            "MLD410",
-            fn,
-            f"`{fn.name}` returns a bare tuple of {size} values: callers in other modules unpack them "
-            "by position, with nothing to say which is which",
-            key=f"tuple:{fn.name}",
-            data=(("function", fn.name), ("size", str(size))),
-        )
-
-
 DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = (
-    tuple_returns,
     commented_out_code,
     dead_codepaths,
     abstraction_debt,

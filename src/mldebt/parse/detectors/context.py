@@ -13,9 +13,9 @@ import ast
 import io
 import tokenize
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from mldebt.parse.facts import Evidence, Smell, Span
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+T = TypeVar("T")
 
 
 _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
@@ -92,6 +93,14 @@ class FileContext:
         self.cell_starts = cell_starts  # notebooks: the joined line where each code cell begins
         self._scopes: dict[int, ast.AST] = {}  # id(node) -> its scope, filled by _index
         self._scope_nodes: dict[int, list[ast.AST]] = {}  # walk_scope, computed once per scope
+        self._analyses: dict[Callable[[FileContext], object], object] = {}  # see `analysis`
+
+    def analysis(self, build: Callable[[FileContext], T]) -> T:
+        """`build(self)`, computed once per file: one traversal that several rules share (each
+        rule's `detect` asks it its own question), rather than one walk per rule."""
+        if build not in self._analyses:
+            self._analyses[build] = build(self)
+        return cast(T, self._analyses[build])
 
     # ------------------------------------------------------------------ names
 
