@@ -1,4 +1,4 @@
-"""Detectors of parse/detectors/antipatterns.py on small snippets: what counts as code in a
+"""Detectors of the Sculley §5 anti-patterns (MLD402-405, MLD410) on small snippets: what counts as code in a
 comment, which conditions are constant, and robustness on odd input."""
 
 from __future__ import annotations
@@ -7,27 +7,41 @@ import ast
 
 import pytest
 
-from mldebt.parse.detectors import antipatterns
 from mldebt.parse.detectors.context import FileContext
 from mldebt.parse.facts import Smell
+from mldebt.rules import (
+    mld402_glue_code,
+    mld403_dead_experimental_codepath,
+    mld404_commented_out_code,
+    mld405_abstraction_debt,
+    mld410_plain_old_data,
+)
+
+DETECTORS = (
+    mld410_plain_old_data.detect,
+    mld404_commented_out_code.detect,
+    mld403_dead_experimental_codepath.detect,
+    mld405_abstraction_debt.detect,
+    mld402_glue_code.detect,
+)
 
 
 def _smells(text: str, rule: str, notebook: bool = False) -> list[Smell]:
     ctx = FileContext("x.ipynb" if notebook else "x.py", "x", text, ast.parse(text), notebook=notebook)
-    out = [s for d in antipatterns.DETECTORS for s in d(ctx) if isinstance(s, Smell) and s.rule == rule]
+    out = [s for d in DETECTORS for s in d(ctx) if isinstance(s, Smell) and s.rule == rule]
     return out
 
 
 @pytest.mark.parametrize(
     ("line", "strength"),
     [
-        ("x = np.zeros(3)", antipatterns.STRONG),
-        ("model.fit(X, y)", antipatterns.STRONG),
-        ("import pandas as pd", antipatterns.STRONG),
-        ("for i in range(3):", antipatterns.STRONG),
-        ("for i in range(3):  # loop", antipatterns.STRONG),
-        ("else:", antipatterns.WEAK),
-        ("if so:", antipatterns.WEAK),
+        ("x = np.zeros(3)", mld404_commented_out_code.STRONG),
+        ("model.fit(X, y)", mld404_commented_out_code.STRONG),
+        ("import pandas as pd", mld404_commented_out_code.STRONG),
+        ("for i in range(3):", mld404_commented_out_code.STRONG),
+        ("for i in range(3):  # loop", mld404_commented_out_code.STRONG),
+        ("else:", mld404_commented_out_code.WEAK),
+        ("if so:", mld404_commented_out_code.WEAK),
         ("Training", 0),
         ("e.g", 0),
         ("Note: this matters", 0),
@@ -38,7 +52,7 @@ def _smells(text: str, rule: str, notebook: bool = False) -> list[Smell]:
     ],
 )
 def test_line_strength(line: str, strength: int) -> None:
-    assert antipatterns._line_strength(line) == strength
+    assert mld404_commented_out_code._line_strength(line) == strength
 
 
 def test_comment_lines_in_a_string_are_not_comments() -> None:
@@ -57,7 +71,7 @@ def test_notebook_cells_commented_out_by_the_reader_are_skipped() -> None:
     assert len(_smells(text, "MLD404", notebook=True)) == 1  # one cell, not all of it comments
     ctx_text = "x = 1\n# %%writefile a.py\n# a = f(1)\n# b = g(2)\n# c = h(3)\n"
     ctx = FileContext("x.ipynb", "x", ctx_text, ast.parse(ctx_text), notebook=True, cell_starts=(1, 2))
-    assert list(antipatterns.commented_out_code(ctx)) == []
+    assert list(mld404_commented_out_code.detect(ctx)) == []
 
 
 @pytest.mark.parametrize(
@@ -102,5 +116,5 @@ def test_flags_follow_the_namespace_into_functions() -> None:
 )
 def test_odd_input_does_not_raise(text: str) -> None:
     ctx = FileContext("x.py", "x", text, ast.parse(text))
-    for detect in antipatterns.DETECTORS:
+    for detect in DETECTORS:
         list(detect(ctx))

@@ -28,8 +28,6 @@ NOT_MOVED = {
     "MLD803": "leakage",
     "MLD804": "leakage",
     "MLD805": "leakage",
-    "MLD404": "antipatterns",
-    "MLD405": "antipatterns",
     "MLD406": "habits",
     "MLD407": "habits",
     "MLD408": "habits",

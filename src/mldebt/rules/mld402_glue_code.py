@@ -1,6 +1,6 @@
 """MLD402 glue-code: one general-purpose ML package called directly from many project modules,
 with no wrapper of the project's own; and modules dominated by format conversions around one
-package (the second face's measured ratio comes from parse/detectors/antipatterns.py).
+package (the second face: `detect`, below, measures the ratio; the rule applies the thresholds).
 
 Graph face: for each package, the non-test Python modules (not notebooks) that construct its
 estimators or call its trainers (`ModelEvent` construct / fit facts with the package's `api`),
@@ -10,16 +10,21 @@ are imported by another project module: one system, not a folder of independent 
 
 from __future__ import annotations
 
+import ast
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from mldebt.graph.build import Built
-from mldebt.parse.facts import ModelEvent
+from mldebt.parse.detectors.context import FileContext
+from mldebt.parse.facts import ModelEvent, Smell
 from mldebt.rules.base import Hit, Rule, _site, data, is_test_path
 
 _PACKAGES = ("sklearn", "xgboost", "lightgbm", "catboost", "statsmodels")
 _MAX_RELATED = 8
+
+if TYPE_CHECKING:
+    from mldebt.graph.build import Built
 
 
 class GlueCode(Rule):
@@ -99,3 +104,103 @@ def _in_package(built: Built, module: str) -> bool:
     """A module of a project package (its parent has an `__init__.py`), not a loose script."""
     parent = module.rsplit(".", 1)[0] if "." in module else ""
     return bool(parent) and parent in built.project.modules
+
+
+# detection ------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------- MLD402
+
+_GLUE_PACKAGES = ("sklearn", "xgboost", "lightgbm", "catboost", "statsmodels", "torch", "tensorflow", "keras")
+_CONVERT_METHODS = frozenset({"to_numpy", "tolist", "numpy", "to_dict", "to_list", "to_records", "item"})
+_CONVERT_CALLS = frozenset(
+    {
+        "numpy.array",
+        "numpy.asarray",
+        "numpy.asanyarray",
+        "numpy.stack",
+        "numpy.vstack",
+        "numpy.hstack",
+        "numpy.concatenate",
+        "torch.from_numpy",
+        "torch.tensor",
+        "torch.as_tensor",
+        "torch.Tensor",
+        "torch.FloatTensor",
+        "torch.LongTensor",
+        "tensorflow.convert_to_tensor",
+        "tensorflow.constant",
+        "pandas.DataFrame",
+        "pandas.Series",
+        "pandas.DataFrame.from_dict",
+        "pandas.DataFrame.from_records",
+    }
+)
+
+
+_CONVERT_TEXT = re.compile(r"\.values\b|to_numpy|tolist|from_numpy|\.numpy\(|asarray|\.array\(|to_dict")
+
+
+def _kinds(ctx: FileContext, conversions: list[ast.AST]) -> str:
+    """The three most frequent conversions, as written: "`.values` x4, `torch.from_numpy` x2"."""
+    counts: dict[str, int] = {}
+    for c in conversions:
+        if isinstance(c, ast.Call):
+            name = ctx.call_name(c) or ""
+            label = f"`{name}`" if name in _CONVERT_CALLS else f"`.{getattr(c.func, 'attr', '?')}()`"
+        else:
+            label = "`.values`"
+        counts[label] = counts.get(label, 0) + 1
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    return ", ".join(f"{label} x{n}" for label, n in top)
+
+
+def detect(ctx: FileContext) -> Iterator[Smell]:
+    """MLD402 (file face): the share of a module's calls that convert data between formats, and
+    which ML packages it calls; the rule decides with its thresholds."""
+    if ctx.notebook or not ctx.imports_any(*_GLUE_PACKAGES):
+        return
+    if not _CONVERT_TEXT.search(ctx.text):
+        return
+    conversions: list[ast.AST] = []
+    calls = 0
+    packages: dict[str, int] = {}
+    called: set[int] = set()  # `.values` that is called (`d.values()`) is no conversion
+    for node in ctx.walk():  # breadth first: a call before its function
+        if isinstance(node, ast.Attribute) and node.attr == "values" and isinstance(node.ctx, ast.Load):
+            if id(node) not in called:
+                conversions.append(node)  # `df.values`
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            called.add(id(node.func))
+        if not isinstance(node, ast.Call):
+            continue
+        calls += 1
+        name = ctx.call_name(node) or ""
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if name in _CONVERT_CALLS or method in _CONVERT_METHODS:
+            conversions.append(node)
+            continue
+        root = name.split(".")[0]
+        head = ctx.dotted(node.func)
+        if root in _GLUE_PACKAGES and head and head.split(".")[0] in ctx.aliases:
+            packages[root] = packages.get(root, 0) + 1
+    if len(packages) != 1 or calls == 0:
+        return
+    ((package, ml_calls),) = packages.items()
+    ratio = len(conversions) / (calls + sum(1 for c in conversions if not isinstance(c, ast.Call)))
+    yield ctx.smell(
+        "MLD402",
+        conversions[0] if conversions else ctx.tree,
+        f"{len(conversions)} of {calls} calls and attribute reads in this module convert data between formats "
+        f"({_kinds(ctx, conversions)}) around {ml_calls} call{'s' if ml_calls != 1 else ''} into `{package}`",
+        key=f"glue:{package}",
+        data=(
+            ("kind", "conversions"),
+            ("conversions", str(len(conversions))),
+            ("calls", str(calls)),
+            ("ratio", f"{ratio:.3f}"),
+            ("package", package),
+            ("ml_calls", str(ml_calls)),
+        ),
+    )

@@ -31,7 +31,10 @@ Detector = Callable[[FileContext], Iterable[Smell | KeyUse]]
 FILE_RULES: tuple[str, ...] = (
     "mldebt.parse.detectors.datadeps",
     "mldebt.rules.mld410_plain_old_data",
-    "mldebt.parse.detectors.antipatterns",
+    "mldebt.rules.mld404_commented_out_code",
+    "mldebt.rules.mld403_dead_experimental_codepath",
+    "mldebt.rules.mld405_abstraction_debt",
+    "mldebt.rules.mld402_glue_code",
     "mldebt.parse.detectors.habits",
     "mldebt.parse.detectors.configuration",
     "mldebt.parse.detectors.external",
