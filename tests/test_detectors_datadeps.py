@@ -7,16 +7,29 @@ import textwrap
 
 import pytest
 
-from mldebt.parse.detectors import datadeps, habits
+from mldebt.parse.detectors import datadeps
 from mldebt.parse.detectors.context import FileContext
 from mldebt.parse.facts import Smell
+from mldebt.rules import (
+    mld406_multiple_language,
+    mld407_sys_path_hack,
+    mld408_swallowed_model_error,
+    mld409_scratch_code_import,
+)
+
+HABITS = (
+    mld406_multiple_language.detect,
+    mld407_sys_path_hack.detect,
+    mld408_swallowed_model_error.detect,
+    mld409_scratch_code_import.detect,
+)
 
 
 def smells(code: str, rel: str = "pkg/mod.py") -> list[Smell]:
     text = textwrap.dedent(code)
     ctx = FileContext(rel, rel.removesuffix(".py").replace("/", "."), text, ast.parse(text))
     out: list[Smell] = []
-    for detect in (*datadeps.DETECTORS, *habits.DETECTORS):
+    for detect in (*datadeps.DETECTORS, *HABITS):
         out.extend(s for s in detect(ctx) if isinstance(s, Smell))
     return out
 

@@ -75,6 +75,19 @@ def is_test_path(rel: str) -> bool:
     )
 
 
+def prototype_scope(ctx: FileContext) -> bool:
+    """Files where prototype habits are the norm: tests, notebooks, docs and setup scripts
+    (the prototype rules, MLD407-409, skip them)."""
+    name = ctx.rel.rsplit("/", 1)[-1]
+    parts = ctx.rel.split("/")[:-1]
+    return (
+        ctx.notebook
+        or is_test_path(ctx.rel)
+        or name in ("setup.py", "conf.py", "noxfile.py", "fabfile.py", "manage.py")
+        or any(p in ("docs", "doc", "examples", "example", "scripts", "notebooks", "benchmarks") for p in parts)
+    )
+
+
 class FileContext:
     def __init__(
         self,
