@@ -9,7 +9,33 @@ import textwrap
 import pytest
 
 from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.detectors.pandas_numpy import DETECTORS
+from mldebt.rules import (
+    mld811_nan_equivalence,
+    mld812_unnecessary_iteration,
+    mld813_chain_indexing,
+    mld814_columns_and_dtype_not_set,
+    mld815_empty_column_misinitialization,
+    mld816_merge_parameters_not_set,
+    mld817_inplace_api_misused,
+    mld818_dataframe_conversion_api_misused,
+    mld819_matrix_multiplication_api_misused,
+    mld820_broadcasting_feature_not_used,
+    mld821_missing_mask_of_invalid_value,
+)
+
+DETECTORS = (
+    mld811_nan_equivalence.detect,
+    mld812_unnecessary_iteration.detect,
+    mld813_chain_indexing.detect,
+    mld814_columns_and_dtype_not_set.detect,
+    mld815_empty_column_misinitialization.detect,
+    mld816_merge_parameters_not_set.detect,
+    mld817_inplace_api_misused.detect,
+    mld818_dataframe_conversion_api_misused.detect,
+    mld819_matrix_multiplication_api_misused.detect,
+    mld820_broadcasting_feature_not_used.detect,
+    mld821_missing_mask_of_invalid_value.detect,
+)
 
 
 def _found(src: str, notebook: bool = False, cell_starts: tuple[int, ...] = ()) -> list[tuple[int, str, str]]:
