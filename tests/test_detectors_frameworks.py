@@ -7,7 +7,27 @@ import ast
 import textwrap
 
 from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.detectors.frameworks import DETECTORS
+from mldebt.rules import (
+    mld823_scaling_missing,
+    mld824_hyperparameters_not_set,
+    mld825_memory_not_freed,
+    mld826_train_eval_mode_not_toggled,
+    mld827_forward_called_directly,
+    mld828_gradients_not_cleared,
+    mld829_tensorarray_not_used,
+    mld830_threshold_dependent_validation,
+)
+
+DETECTORS = (
+    mld823_scaling_missing.detect,
+    mld824_hyperparameters_not_set.detect,
+    mld825_memory_not_freed.detect,
+    mld826_train_eval_mode_not_toggled.detect,
+    mld827_forward_called_directly.detect,
+    mld828_gradients_not_cleared.detect,
+    mld829_tensorarray_not_used.detect,
+    mld830_threshold_dependent_validation.detect,
+)
 
 
 def _found(src: str, notebook: bool = False) -> list[tuple[int, str]]:

@@ -33,14 +33,6 @@ NOT_MOVED = {
     "MLD702": "repro",
     "MLD703": "repro",
     "MLD704": "repro",
-    "MLD823": "frameworks",
-    "MLD824": "frameworks",
-    "MLD825": "frameworks",
-    "MLD826": "frameworks",
-    "MLD827": "frameworks",
-    "MLD828": "frameworks",
-    "MLD829": "frameworks",
-    "MLD830": "frameworks",
 }
 # File rules with no detector of Python code: their smells come from another parser
 NO_DETECTOR = {"MLD705": "parse/requirements.py (requirements and pyproject files)"}
