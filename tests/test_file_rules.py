@@ -30,9 +30,6 @@ NOT_MOVED = {
     "MLD805": "leakage",
     "MLD701": "external",
     "MLD706": "external",
-    "MLD702": "repro",
-    "MLD703": "repro",
-    "MLD704": "repro",
 }
 # File rules with no detector of Python code: their smells come from another parser
 NO_DETECTOR = {"MLD705": "parse/requirements.py (requirements and pyproject files)"}

@@ -9,7 +9,6 @@ import pytest
 
 from mldebt.discover import classify
 from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.detectors.repro import reproducibility
 from mldebt.parse.requirements import (
     classify_spec,
     conda_smells,
@@ -17,12 +16,18 @@ from mldebt.parse.requirements import (
     requirement_smells,
     requirements_facts,
 )
+from mldebt.rules import mld702_unseeded_randomness, mld703_missing_random_state, mld704_nondeterministic_algorithm
 
 
 def smells(code: str, rel: str = "train.py") -> list[tuple[str, int, str]]:
     text = textwrap.dedent(code)
     ctx = FileContext(rel, rel.removesuffix(".py"), text, ast.parse(text))
-    return [(s.rule, s.span.line, dict(s.data).get("seeds-elsewhere", "")) for s in reproducibility(ctx)]
+    detects = (
+        mld703_missing_random_state.detect,
+        mld702_unseeded_randomness.detect,
+        mld704_nondeterministic_algorithm.detect,
+    )
+    return [(s.rule, s.span.line, dict(s.data).get("seeds-elsewhere", "")) for d in detects for s in d(ctx)]
 
 
 # ------------------------------------------------------------------------------ MLD702

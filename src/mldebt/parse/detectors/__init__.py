@@ -61,7 +61,9 @@ FILE_RULES: tuple[str, ...] = (
     "mldebt.rules.mld829_tensorarray_not_used",
     "mldebt.rules.mld830_threshold_dependent_validation",
     "mldebt.parse.detectors.leakage",
-    "mldebt.parse.detectors.repro",
+    "mldebt.rules.mld702_unseeded_randomness",
+    "mldebt.rules.mld703_missing_random_state",
+    "mldebt.rules.mld704_nondeterministic_algorithm",
 )
 
 

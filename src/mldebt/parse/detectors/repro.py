@@ -1,11 +1,12 @@
-"""Detectors of reproducibility debt (Sculley et al. §8; Zhang et al., CAIN 2022: "Randomness
-Uncontrolled", "Deterministic Algorithm Option Not Used"): MLD702 unseeded-randomness, MLD703
-missing-random-state, MLD704 nondeterministic-algorithm.
+"""The scan of reproducibility debt (Sculley et al. §8; Zhang et al., CAIN 2022: "Randomness
+Uncontrolled", "Deterministic Algorithm Option Not Used") that MLD702 unseeded-randomness,
+MLD703 missing-random-state and MLD704 nondeterministic-algorithm share (`scan_of`, once per
+file; each rule's `detect` is in its rule module).
 
 One pass over the file collects the seeds it sets, the draws from global random number
 generators (numpy, `random`, torch, TensorFlow, training that initialises weights), the
 scikit-learn style calls that take a `random_state` and do not get one, and the determinism
-switches. The three rules are decided together so that they never report the same line twice:
+switches. The three rules read the same scan so that they never report the same line twice:
 MLD702 (one per program, no seed for the library it draws from) never points at a line that
 MLD703 (one per call) reports.
 """
@@ -13,12 +14,10 @@ MLD703 (one per call) reports.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from mldebt.parse.detectors.context import FileContext, is_test_path
 from mldebt.parse.detectors.types import FRAMES, KERAS_MODEL, OPTIMIZER
-from mldebt.parse.facts import KeyUse, Smell
 
 
 def _words(text: str) -> frozenset[str]:
@@ -187,7 +186,7 @@ _ML_ROOTS = ("numpy", "torch", "tensorflow", "keras", "sklearn", "jax", "pandas"
 
 
 @dataclass
-class _Scan:
+class Scan:
     seeds: list[tuple[ast.Call, str]] = field(default_factory=list)  # (call, library or ALL)
     opaque_seed: bool = False  # a seed through a function we cannot see into
     draws: list[tuple[ast.AST, str, str]] = field(default_factory=list)  # (node, library, what)
@@ -234,11 +233,11 @@ def _no_seed_arg(call: ast.Call) -> bool:
 class _Scanner:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
-        self.out = _Scan()
+        self.out = Scan()
         self.local_functions = {f.name for f in ctx.functions}
         self.dummies: list[ast.Call] = []
 
-    def run(self) -> _Scan:
+    def run(self) -> Scan:
         ctx = self.ctx
         for node in ctx.walk():
             if isinstance(node, ast.Call):
@@ -441,181 +440,30 @@ class _Scanner:
                 self.out.benchmark = node
 
 
-def _scan(ctx: FileContext) -> _Scan | None:
+def _scan(ctx: FileContext) -> Scan | None:
     if not ctx.imports_any(*_ML_ROOTS) or is_test_path(ctx.rel):
         return None
     return _Scanner(ctx).run()
 
 
-def _seeded(scan: _Scan) -> set[str]:
+def scan_of(ctx: FileContext) -> Scan | None:
+    """The file's one scan (None: no ML library, or test code), shared by MLD702-704."""
+    return ctx.analysis(_scan)
+
+
+def seeded(scan: Scan) -> set[str]:
     return {lib for _, lib in scan.seeds}
 
 
-def _line(node: ast.AST) -> int:
+def numpy_seeded(scan: Scan) -> bool:
+    """A global NumPy seed also makes scikit-learn's default generator reproducible."""
+    return bool(seeded(scan) & {NUMPY, ALL})
+
+
+def is_program(ctx: FileContext, scan: Scan) -> bool:
+    """A notebook, or a script that runs something (MLD702 and MLD704 are about programs)."""
+    return ctx.notebook or scan.main_guard or scan.top_level_work
+
+
+def line_of(node: ast.AST) -> int:
     return getattr(node, "lineno", 0)
-
-
-def reproducibility(ctx: FileContext) -> Iterator[Smell]:
-    """MLD702, MLD703 and MLD704, decided together (see the module docstring)."""
-    scan = _scan(ctx)
-    if scan is None:
-        return
-    seeded = _seeded(scan)
-    numpy_seeded = bool(seeded & {NUMPY, ALL})
-    # MLD703: per call; a global numpy seed makes scikit-learn's default generator reproducible
-    # (the rule reports by default only where the file shows it wants reproducible runs: it
-    # passes a seed somewhere, or seeds another generator; `Smell.data` says which)
-    state_lines: set[int] = set()
-    if not numpy_seeded:
-        intent: tuple[ast.AST, str] | None = None
-        if scan.intent is not None:
-            intent = (scan.intent, f"`{ctx.source(scan.intent)}` is passed here")
-        elif scan.seeds:
-            intent = (scan.seeds[0][0], f"`{ctx.source(scan.seeds[0][0])}` seeds another generator")
-        for call, why in sorted(scan.missing_state, key=lambda c: (_line(c[0]), c[0].col_offset)):
-            state_lines.add(call.lineno)
-            if intent is not None:
-                tail = f"while the file seeds elsewhere ({ctx.line_ref(intent[0], call)}) and sets no NumPy seed"
-            else:
-                tail = "and the file sets no seed at all"
-            yield ctx.smell(
-                "MLD703",
-                call,
-                f"`{ctx.source(call)}` {why} and is given no `random_state`, {tail}: every run gets a different result",
-                key=ctx.source(call.func),
-                related=(intent,) if intent is not None else (),
-                data=(("seeds-elsewhere", "yes" if intent is not None else "no"),),
-            )
-    program = ctx.notebook or scan.main_guard or scan.top_level_work
-    if not program:
-        return
-    # MLD702: one per program that learns, at the first draw from a generator nothing seeds
-    if ALL not in seeded and (scan.learns or scan.missing_state):
-        unseeded = [d for d in scan.draws if d[1] not in seeded and _line(d[0]) not in state_lines]
-        stray = _stray_draws(ctx, scan, [d[0] for d in unseeded])
-        draws = sorted(
-            (d for d in unseeded if id(d[0]) not in stray),
-            key=lambda d: (_line(d[0]), getattr(d[0], "col_offset", 0)),
-        )
-        if draws:
-            first, _, what = draws[0]
-            libs = sorted({LIB_NAMES[d[1]] for d in draws})
-            others = [(n, f"also draws at random: {w}") for n, _, w in draws[1:6]]
-            training = {id(n) for n in [*scan.torch_train, *scan.keras_fit]}
-            explicit = any(id(d[0]) not in training for d in draws)
-            # randomness only from the libraries' defaults (weight initialisation), in a file that
-            # seeds nothing and passes no seed: reported only with the rule's option
-            cares = explicit or scan.intent is not None or bool(scan.seeds)
-            yield ctx.smell(
-                "MLD702",
-                first,
-                f"{what}, and the program sets no seed for {' or '.join(libs)}: every run draws different numbers",
-                key="|".join(libs),
-                related=tuple(others),
-                data=(("explicit-or-seeded", "yes" if cares else "no"),),
-            )
-    # MLD704: seeded training with nondeterministic kernels left on
-    yield from _nondeterministic(ctx, scan, seeded)
-
-
-def _names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-
-def _stray_draws(ctx: FileContext, scan: _Scan, draws: list[ast.AST]) -> set[int]:
-    """Module-level NumPy/`random` draws whose values reach no learning call: noise for a plot
-    in a notebook that also fits a model. Followed forward through module-level assignments;
-    passing a value to any function of the file counts as reaching (we do not follow it)."""
-    top = {id(d) for d in draws if isinstance(d, ast.Call) and ctx.scope_of(d) is ctx.tree}
-    top &= {id(n) for n, lib, _ in scan.draws if lib in (NUMPY, RANDOM)}
-    if not top:
-        return set()
-    top_learn = [c for c in scan.learn_calls if ctx.scope_of(c) is ctx.tree]
-    if len(top_learn) != len(scan.learn_calls):
-        return set()  # learning inside functions: values may reach it through calls we do not follow
-    local = {f.name for f in ctx.functions}
-    learn_ids = {id(c) for c in top_learn}
-    taint: dict[str, set[int]] = {}  # name -> the draws its value may come from
-
-    def sources(node: ast.AST) -> set[int]:
-        out: set[int] = set()
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            if id(n) in top:
-                out.add(id(n))
-            elif isinstance(n, ast.Name) and n.id in taint:
-                out |= taint[n.id]
-            if not isinstance(n, ast.Lambda):  # a lambda's names are its own parameters, mostly
-                stack.extend(ast.iter_child_nodes(n))
-        return out
-
-    reached: set[int] = set()
-    for stmt in ctx.walk_scope(ctx.tree):  # one forward pass over the module-level code
-        if isinstance(stmt, ast.Call):
-            if id(stmt) in learn_ids or (isinstance(stmt.func, ast.Name) and stmt.func.id in local):
-                reached |= sources(stmt)
-            continue
-        value: ast.AST | None = None
-        targets: list[ast.AST] = []
-        if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-            value = stmt.value
-            targets = list(stmt.targets) if isinstance(stmt, ast.Assign) else [stmt.target]
-        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            value, targets = stmt.iter, [stmt.target]
-        elif isinstance(stmt, ast.Expr) and id(stmt.value) in top and isinstance(stmt.value, ast.Call):
-            value, targets = stmt.value, list(stmt.value.args)  # `np.random.shuffle(x)` draws into x
-        if value is None:
-            continue
-        found = sources(value)
-        if found:
-            for t in targets:
-                for name in _names(t):
-                    taint.setdefault(name, set()).update(found)
-    return top - reached
-
-
-def _nondeterministic(ctx: FileContext, scan: _Scan, seeded: set[str]) -> Iterator[Smell]:
-    if scan.opaque_seed:
-        return  # a project `set_seed` we cannot see may switch determinism on as well
-    torch_seeds = [c for c, lib in scan.seeds if lib in (TORCH, ALL)]
-    if scan.torch_train and torch_seeds and "cuda" in ctx.text:  # on the CPU, kernels are deterministic
-        train = scan.torch_train[0]
-        if scan.benchmark is not None and not _uses_deterministic_algorithms(ctx):
-            yield ctx.smell(
-                "MLD704",
-                scan.benchmark,
-                "`cudnn.benchmark = True` picks convolution algorithms by timing them, so a program that "
-                f"seeds PyTorch (`{ctx.source(torch_seeds[0])}`, line {torch_seeds[0].lineno}) still trains "
-                "differently run to run",
-                key="torch-benchmark",
-                related=((train, f"trains: `{ctx.source(train)}`"),),
-            )
-        elif not scan.deterministic and scan.benchmark is None:
-            seed = torch_seeds[0]
-            yield ctx.smell(
-                "MLD704",
-                seed,
-                f"`{ctx.source(seed)}` seeds PyTorch, but the program trains (`{ctx.source(train)}`, line "
-                f"{train.lineno}) without deterministic algorithms: CUDA and cuDNN kernels still vary run to run",
-                key="torch",
-                related=((train, f"trains: `{ctx.source(train)}`"),),
-            )
-    tf_seeds = [c for c, lib in scan.seeds if lib in (TF, ALL)]
-    if scan.keras_fit and tf_seeds and not scan.tf_deterministic and "gpu" in ctx.text.lower():
-        seed, fit = tf_seeds[0], scan.keras_fit[0]
-        yield ctx.smell(
-            "MLD704",
-            seed,
-            f"`{ctx.source(seed)}` seeds TensorFlow, but the program trains (`{ctx.source(fit)}`, line "
-            f"{fit.lineno}) without `enable_op_determinism()`: GPU kernels still vary run to run",
-            key="tensorflow",
-            related=((fit, f"trains: `{ctx.source(fit)}`"),),
-        )
-
-
-def _uses_deterministic_algorithms(ctx: FileContext) -> bool:
-    return "use_deterministic_algorithms" in ctx.text
-
-
-DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = (reproducibility,)
