@@ -1,4 +1,4 @@
-"""Detectors of parse/detectors/external.py (MLD601, MLD602, MLD701, MLD706) on small snippets."""
+"""Detectors of MLD601, MLD602 (parse/detectors/external.py), MLD701 and MLD706 (their rule modules) on small snippets."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from mldebt.config import ConfigError
 from mldebt.parse.detectors import external
 from mldebt.parse.detectors.context import FileContext
 from mldebt.parse.facts import KeyUse, Smell
+from mldebt.rules import mld701_unvalidated_external_data, mld706_self_admitted_debt
 from mldebt.rules.mld601_fixed_threshold import FixedThreshold
 from mldebt.rules.mld701_unvalidated_external_data import UnvalidatedExternalData
 from mldebt.rules.mld706_self_admitted_debt import SelfAdmittedDebt
@@ -217,7 +218,7 @@ PD = "import pandas as pd\nfrom sklearn.ensemble import RandomForestClassifier\n
     ],
 )
 def test_unvalidated_external_data(code: str) -> None:
-    assert len(run(external.unvalidated_external_data, PD + code)) == 1
+    assert len(run(mld701_unvalidated_external_data.detect, PD + code)) == 1
 
 
 def test_unvalidated_external_data_reports_the_model_fit_once() -> None:
@@ -226,7 +227,7 @@ def test_unvalidated_external_data_reports_the_model_fit_once() -> None:
         "df = pd.read_csv('d.csv')\nsc = StandardScaler()\nsc.fit(df)\nX = sc.transform(df)\n"
         "m = RandomForestClassifier()\nm.fit(X, df.y)\nm.predict(X)\n"
     )
-    smells = run(external.unvalidated_external_data, code)
+    smells = run(mld701_unvalidated_external_data.detect, code)
     assert [s.span.line for s in smells] == [9]
     assert "`m.fit(X, df.y)` trains on data read by `pandas.read_csv` (line 4)" in smells[0].message
 
@@ -246,15 +247,15 @@ def test_unvalidated_external_data_reports_the_model_fit_once() -> None:
     ],
 )
 def test_unvalidated_external_data_lookalikes(code: str) -> None:
-    assert run(external.unvalidated_external_data, PD + code) == []
+    assert run(mld701_unvalidated_external_data.detect, PD + code) == []
 
 
 def test_unvalidated_external_data_pandera_file_and_tests_and_notebook_option() -> None:
     code = "import pandera as pa\n" + PD + "df = pd.read_csv('d.csv')\nRandomForestClassifier().fit(df, df.y)\n"
-    assert run(external.unvalidated_external_data, code) == []
+    assert run(mld701_unvalidated_external_data.detect, code) == []
     plain = PD + "df = pd.read_csv('d.csv')\nRandomForestClassifier().fit(df, df.y)\n"
-    assert run(external.unvalidated_external_data, plain, "tests/test_train.py") == []
-    smells = run(external.unvalidated_external_data, plain, "explore.ipynb")
+    assert run(mld701_unvalidated_external_data.detect, plain, "tests/test_train.py") == []
+    smells = run(mld701_unvalidated_external_data.detect, plain, "explore.ipynb")
     assert len(smells) == 1
     assert not UnvalidatedExternalData().accept(smells[0])
     assert UnvalidatedExternalData({"scope": "all"}).accept(smells[0])
@@ -281,7 +282,7 @@ ML = "import torch\n"
     ],
 )
 def test_self_admitted_debt(comment: str, tag: str) -> None:
-    smells = run(external.self_admitted_debt, ML + comment + "\n")
+    smells = run(mld706_self_admitted_debt.detect, ML + comment + "\n")
     assert [dict(s.data)["tag"] for s in smells] == [tag]
     assert SelfAdmittedDebt().accept(smells[0])
 
@@ -301,14 +302,14 @@ def test_self_admitted_debt(comment: str, tag: str) -> None:
     ],
 )
 def test_self_admitted_debt_lookalikes(comment: str) -> None:
-    assert run(external.self_admitted_debt, ML + comment + "\n") == []
+    assert run(mld706_self_admitted_debt.detect, ML + comment + "\n") == []
 
 
 def test_self_admitted_debt_scope_and_tags() -> None:
-    assert run(external.self_admitted_debt, "import os\n# TODO: later\n") == []  # no ML library
-    assert run(external.self_admitted_debt, ML + "# TODO: x\n", "tests/test_model.py") == []
-    assert run(external.self_admitted_debt, ML + "# TODO: x\n", "third_party/lib/m.py") == []
-    smells = run(external.self_admitted_debt, ML + "# BUG: off by one\n# TODO: x\n")
+    assert run(mld706_self_admitted_debt.detect, "import os\n# TODO: later\n") == []  # no ML library
+    assert run(mld706_self_admitted_debt.detect, ML + "# TODO: x\n", "tests/test_model.py") == []
+    assert run(mld706_self_admitted_debt.detect, ML + "# TODO: x\n", "third_party/lib/m.py") == []
+    smells = run(mld706_self_admitted_debt.detect, ML + "# BUG: off by one\n# TODO: x\n")
     assert [dict(s.data)["tag"] for s in smells] == ["BUG", "TODO"]
     assert [SelfAdmittedDebt().accept(s) for s in smells] == [False, True]
     assert [SelfAdmittedDebt({"tags": ["bug"]}).accept(s) for s in smells] == [True, False]
@@ -332,5 +333,5 @@ def test_detectors_survive_odd_code() -> None:
     (a, *b) = pd.read_csv("x"), 1
     a.fit(*b, **{})
     """
-    for detector in external.DETECTORS:
+    for detector in (*external.DETECTORS, mld701_unvalidated_external_data.detect, mld706_self_admitted_debt.detect):
         list(detector(FileContext("odd.py", "odd", textwrap.dedent(odd), ast.parse(textwrap.dedent(odd)))))

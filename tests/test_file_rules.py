@@ -28,8 +28,6 @@ NOT_MOVED = {
     "MLD803": "leakage",
     "MLD804": "leakage",
     "MLD805": "leakage",
-    "MLD701": "external",
-    "MLD706": "external",
 }
 # File rules with no detector of Python code: their smells come from another parser
 NO_DETECTOR = {"MLD705": "parse/requirements.py (requirements and pyproject files)"}

@@ -41,6 +41,8 @@ FILE_RULES: tuple[str, ...] = (
     "mldebt.rules.mld409_scratch_code_import",
     "mldebt.parse.detectors.configuration",
     "mldebt.parse.detectors.external",
+    "mldebt.rules.mld701_unvalidated_external_data",
+    "mldebt.rules.mld706_self_admitted_debt",
     "mldebt.rules.mld811_nan_equivalence",
     "mldebt.rules.mld812_unnecessary_iteration",
     "mldebt.rules.mld813_chain_indexing",
