@@ -74,3 +74,31 @@ def test_the_facts_cache_key_covers_every_file_rule_module(monkeypatch: pytest.M
 
     monkeypatch.setattr(Path, "read_bytes", edited)
     assert cache._code() != before
+
+
+def test_the_three_reproducibility_rules_share_one_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLD702-704 ask one scan of the file (memoised per file), not one walk each."""
+    import ast
+
+    from mldebt.parse.detectors import repro
+    from mldebt.parse.detectors.context import FileContext
+    from mldebt.parse.facts import Smell
+
+    runs: list[str] = []
+    real = repro._Scanner.run
+
+    def counted(self: repro._Scanner) -> repro.Scan:
+        runs.append(self.ctx.rel)
+        return real(self)
+
+    monkeypatch.setattr(repro._Scanner, "run", counted)
+    text = (
+        "import numpy as np\nimport torch\nfrom sklearn.model_selection import train_test_split\n"
+        "torch.manual_seed(0)\nx = np.random.rand(3)\na, b = train_test_split(x)\n"
+        "for _ in range(3):\n    loss = model(x.cuda())\n    loss.backward()\n"
+    )
+    ctx = FileContext("train.py", "train", text, ast.parse(text))
+    smells = [s for d in detectors() for s in d(ctx) if isinstance(s, Smell)]
+    found = sorted((s.rule, s.span.line) for s in smells if s.rule in ("MLD702", "MLD703", "MLD704"))
+    assert found == [("MLD702", 5), ("MLD703", 6), ("MLD704", 4)]
+    assert runs == ["train.py"]
