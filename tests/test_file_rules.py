@@ -102,3 +102,26 @@ def test_the_three_reproducibility_rules_share_one_scan(monkeypatch: pytest.Monk
     found = sorted((s.rule, s.span.line) for s in smells if s.rule in ("MLD702", "MLD703", "MLD704"))
     assert found == [("MLD702", 5), ("MLD703", 6), ("MLD704", 4)]
     assert runs == ["train.py"]
+
+
+def test_rule_ids_without_importing_a_rule_are_the_registrys() -> None:
+    from mldebt.rules import option_types, rule_ids
+
+    assert rule_ids() == [r.id for r in REGISTRY]
+    assert all(r.__module__.startswith(f"mldebt.rules.{r.id.lower()}_") for r in REGISTRY)
+    assert dict(option_types()) == {r.id: {n: t for n, (t, _) in r.OPTIONS.items()} for r in REGISTRY}
+
+
+def test_a_run_served_from_the_stored_report_imports_no_rule(tmp_path: Path) -> None:
+    """Rule modules hold their detectors, so importing one is not free: validating settings needs
+    only the rule ids (and the option types, when the configuration sets options)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "train.py").write_text("import numpy as np\nx = np.zeros(3)\ny = x == np.nan\n", encoding="utf-8")
+    check = [sys.executable, "-X", "importtime", "-m", "mldebt", "check", ".", "--output-format", "json"]
+    first = subprocess.run(check, cwd=tmp_path, capture_output=True, text=True)
+    assert "MLD811" in first.stdout and "mldebt.rules.mld811_nan_equivalence" in first.stderr
+    again = subprocess.run(check, cwd=tmp_path, capture_output=True, text=True)
+    assert again.stdout == first.stdout
+    assert [line for line in again.stderr.splitlines() if "mldebt.rules.mld" in line] == []

@@ -28,14 +28,13 @@ def settings_for(
 ) -> Settings:
     """Settings of project `root` (its config file, or `config`) with `overrides` on top; raises ConfigError."""
     from mldebt.report import FORMATS
-    from mldebt.rules import REGISTRY
-    from mldebt.rules.engine import known_options
+    from mldebt.rules import option_types, rule_ids  # no rule is imported unless options are set
 
     return load_settings(
         root,
         overrides,
-        [r.id for r in REGISTRY],
-        known_options(),
+        rule_ids(),
+        option_types(),
         output_formats=FORMATS,
         config_file=config,
         top=top,

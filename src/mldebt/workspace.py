@@ -44,11 +44,11 @@ def _settings(
     root: Path, overrides: Mapping[str, object] | None, config: str | os.PathLike[str] | None, top: Path | None
 ) -> Settings:
     from mldebt.report import FORMATS
-    from mldebt.rules import REGISTRY
-    from mldebt.rules.engine import known_options
+    from mldebt.rules import option_types, rule_ids  # no rule is imported unless options are set
 
-    codes = [r.id for r in REGISTRY]
-    return load_settings(root, overrides, codes, known_options(), output_formats=FORMATS, config_file=config, top=top)
+    return load_settings(
+        root, overrides, rule_ids(), option_types(), output_formats=FORMATS, config_file=config, top=top
+    )
 
 
 @dataclass
