@@ -109,8 +109,6 @@ def _in_package(built: Built, module: str) -> bool:
 # detection ------------------------------------------------------------------------------
 
 
-# --------------------------------------------------------------------------- MLD402
-
 _GLUE_PACKAGES = ("sklearn", "xgboost", "lightgbm", "catboost", "statsmodels", "torch", "tensorflow", "keras")
 _CONVERT_METHODS = frozenset({"to_numpy", "tolist", "numpy", "to_dict", "to_list", "to_records", "item"})
 _CONVERT_CALLS = frozenset(

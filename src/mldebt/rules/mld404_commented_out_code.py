@@ -26,7 +26,6 @@ class CommentedOutCode(FileRule):
 
 # detection ------------------------------------------------------------------------------
 
-# --------------------------------------------------------------------------- MLD404
 
 # Comment lines that are tool directives or markers, never code.
 _PRAGMA = re.compile(

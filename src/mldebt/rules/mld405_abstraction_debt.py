@@ -32,8 +32,6 @@ class AbstractionDebt(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# --------------------------------------------------------------------------- MLD405
-
 _DATA_READERS = frozenset(
     name for name, spec in apis.CALLS.items() if spec.op == "read" and spec.kind == "data" and "open" not in name
 ) - {"requests.get", "httpx.get", "urllib.request.urlopen", "PIL.Image.open", "cv2.imread", "h5py.File"}

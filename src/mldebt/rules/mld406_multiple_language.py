@@ -51,7 +51,6 @@ _DATA_LIBS = (
     "duckdb",
 )
 
-# ---------------------------------------------------------------- MLD406
 
 _SQL_CALLS: dict[str, tuple[int, str]] = {
     "pandas.read_sql": (0, "sql"),

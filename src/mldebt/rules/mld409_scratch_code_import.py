@@ -19,8 +19,6 @@ class ScratchCodeImport(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ---------------------------------------------------------------- MLD409
-
 _NOTEBOOK_IMPORTERS = frozenset({"import_ipynb", "nbimporter", "ipynb", "nbimport"})
 _SCRATCH = re.compile(
     r"^(notebooks|scratch\w*|sandbox\w*|playground\w*|tmp|temp|untitled\w*|drafts?|wip|junk|old|"

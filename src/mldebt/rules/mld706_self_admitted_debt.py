@@ -28,8 +28,6 @@ class SelfAdmittedDebt(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ---------------------------------------------------------------------------------------- MLD706
-
 # tag -> pattern over one comment segment (the text after `#`)
 _TAGS: dict[str, re.Pattern[str]] = {
     word: re.compile(rf"(?<![A-Za-z0-9_]){word}(?![A-Za-z0-9_])|^(?i:{word})\b")

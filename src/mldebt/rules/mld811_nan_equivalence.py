@@ -20,9 +20,6 @@ class NanEquivalence(FileRule):
 _NANS = frozenset({"numpy.nan", "numpy.NaN", "numpy.NAN", "math.nan", "pandas.NA"})
 
 
-# ---------------------------------------------------------------- MLD811
-
-
 def _is_nan(ctx: FileContext, node: ast.expr) -> bool:
     if isinstance(node, (ast.Attribute, ast.Name)):
         return ctx.qualify(node) in _NANS

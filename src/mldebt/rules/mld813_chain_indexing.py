@@ -29,9 +29,6 @@ def _is_true(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
-# ---------------------------------------------------------------- MLD813
-
-
 def _chain(ctx: FileContext, node: ast.Subscript) -> tuple[ast.expr, str] | None:
     """The DataFrame a two-step index starts from, and the chain as written:
     `df[a][b]`, `df.loc[a][b]`, `df.iloc[a][b]`, `df[a].loc[b]` (also .iloc/.at/.iat)."""

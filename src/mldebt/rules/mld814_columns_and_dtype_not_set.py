@@ -19,8 +19,6 @@ class ColumnsAndDtypeNotSet(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ---------------------------------------------------------------- MLD814
-
 _TEXT_READERS = frozenset({"pandas.read_csv", "pandas.read_table", "pandas.read_fwf", "pandas.read_excel"})
 _CASTS = frozenset({"pandas.to_numeric", "pandas.to_datetime"})
 

@@ -20,9 +20,6 @@ class EmptyColumnMisinitialization(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ---------------------------------------------------------------- MLD815
-
-
 def _placeholder(node: ast.expr) -> str | None:
     if isinstance(node, ast.Constant) and not isinstance(node.value, bool):
         if node.value == "" and isinstance(node.value, str):

@@ -33,8 +33,6 @@ class MergeParametersNotSet(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ---------------------------------------------------------------- MLD816
-
 _KEYS = ("on", "left_on", "right_on", "left_index", "right_index")
 
 

@@ -62,8 +62,6 @@ def _tried(ctx: FileContext, stmt: ast.stmt) -> bool:
     return isinstance(parent, ast.Try) and any(s is stmt for s in parent.body) and bool(parent.handlers)
 
 
-# ---------------------------------------------------------------- MLD817
-
 _PANDAS_PURE = frozenset(
     [
         "dropna",

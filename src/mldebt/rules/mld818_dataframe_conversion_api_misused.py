@@ -20,9 +20,6 @@ class DataframeConversionApiMisused(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ---------------------------------------------------------------- MLD818
-
-
 @one_per_line
 def detect(ctx: FileContext) -> Iterator[Smell]:
     """MLD818: `.values` (or the removed `.as_matrix()`) on what is provably a DataFrame or Series."""

@@ -20,8 +20,6 @@ class MatrixMultiplicationApiMisused(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ---------------------------------------------------------------- MLD819
-
 _SHAPED = frozenset({"numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full"})
 _DIMS_ARGS = frozenset({"numpy.random.rand", "numpy.random.randn"})
 _SIZED = frozenset(

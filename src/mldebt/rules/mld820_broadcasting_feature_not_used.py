@@ -20,8 +20,6 @@ class BroadcastingFeatureNotUsed(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ---------------------------------------------------------------- MLD820
-
 _TILES = frozenset({"numpy.tile", "tensorflow.tile", "torch.tile", "numpy.repeat", "torch.repeat_interleave"})
 _EXPANDS = frozenset({"numpy.expand_dims", "tensorflow.expand_dims", "torch.unsqueeze"})
 _ARITH_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)

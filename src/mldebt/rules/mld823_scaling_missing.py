@@ -20,8 +20,6 @@ class ScalingMissing(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ------------------------------------------------------------ MLD823 scaling-missing
-
 _SCALING_SENSITIVE = frozenset(
     {
         "sklearn.svm.SVC",

@@ -21,9 +21,6 @@ class HyperparametersNotSet(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ----------------------------------------------------- MLD824 hyperparameters-not-set
-
-
 @dataclass(frozen=True)
 class _Defaults:
     keys: tuple[str, ...]  # the key hyper-parameters; any one given means "set"

@@ -39,8 +39,6 @@ def _under_no_grad(ctx: FileContext, node: ast.AST) -> bool:
     return False
 
 
-# ----------------------------------------------------------- MLD825 memory-not-freed
-
 _DETACHING = frozenset({"item", "detach", "tolist", "numpy", "detach_"})
 _DETACHING_FUNCTIONS = frozenset({"float", "int"})
 

@@ -56,8 +56,6 @@ def _callee_function(
     return None
 
 
-# ---------------------------------------------------- MLD826 train-eval-mode-not-toggled
-
 TRAIN, EVAL, PARAM, UNKNOWN = "train", "eval", "param", "unknown"
 _SENSITIVE_WORDS = ("dropout", "batchnorm", "batch_norm", "instancenorm", "transformer", "multiheadattention", "rrelu")
 _Mode = dict[str, ast.AST]  # possible mode -> the node that set it

@@ -20,9 +20,6 @@ class ForwardCalledDirectly(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ------------------------------------------------------ MLD827 forward-called-directly
-
-
 def detect(ctx: FileContext) -> Iterator[Smell]:
     if not ctx.imports_any("torch") or ".forward(" not in ctx.text:
         return

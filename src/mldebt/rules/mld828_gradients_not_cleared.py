@@ -20,9 +20,6 @@ class GradientsNotCleared(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ------------------------------------------------------ MLD828 gradients-not-cleared
-
-
 def _optimizerish(ctx: FileContext, expr: ast.expr) -> bool:
     """An optimizer by type, or (type unknown) by name: `optimizer`, `self.optim`, `opt`."""
     kind = ctx.types.kind_of(expr)

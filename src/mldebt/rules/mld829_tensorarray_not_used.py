@@ -19,8 +19,6 @@ class TensorarrayNotUsed(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ------------------------------------------------------ MLD829 tensorarray-not-used
-
 _TF_FUNCTION = frozenset({"tensorflow.function", "tensorflow.compat.v1.function", "tensorflow.compat.v2.function"})
 _TF_BUILD = frozenset({"tensorflow.stack", "tensorflow.concat", "tensorflow.convert_to_tensor", "tensorflow.constant"})
 

@@ -20,8 +20,6 @@ class ThresholdDependentValidation(FileRule):
 # detection ------------------------------------------------------------------------------
 
 
-# ---------------------------------------------- MLD830 threshold-dependent-validation
-
 _THRESHOLD_METRICS = frozenset(
     {
         "sklearn.metrics.accuracy_score",
