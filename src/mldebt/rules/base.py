@@ -54,13 +54,13 @@ class FileRule(Rule):
     def check(self, built: Built) -> Iterator[Hit]:
         for path in sorted(built.project.files):
             facts = built.project.files[path]
-            for smell in facts.smells:
+            for smell in (*facts.smells, *built.smells.get(path, ())):
                 if smell.rule != self.id or not self.accept(smell):
                     continue
                 yield Hit(
                     site=_site(path, smell.span),
                     message=smell.message,
-                    related=tuple(_site(path, e.span, e.note) for e in smell.related),
+                    related=tuple(_site(e.path or path, e.span, e.note) for e in smell.related),
                     key=smell.key,
                     confidence=Confidence(smell.confidence) if smell.confidence else None,
                 )

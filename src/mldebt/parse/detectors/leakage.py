@@ -1108,6 +1108,8 @@ class _Analysis:
         self.s.classes[name] = cls
         self.s.env[name] = _EMPTY
         new = self.new_ident(name)
+        if old in self.event_of:
+            self.event_of[new] = self.event_of[old]
         if old in self.s.prep_fits:
             fit = self.s.prep_fits.pop(old)
             fit.name = new
