@@ -28,6 +28,7 @@ _EMPTY: Tokens = frozenset()
 _MAX_DEPTH = 4
 _BUDGET = 200  # instances of callee summaries per caller summary
 _LEAKY = ("supervised", "scaler")
+_TOKEN = {"fit": "fitted", "stat": "stat", "resample": "resampled"}  # a step's token in summaries
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +54,17 @@ class _Judge:
     smells: list[Smell] = field(default_factory=list)
     seen: set[tuple[str, int, str]] = field(default_factory=set)
     instances: int = 0
+    raw: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the caller's fits, as the parse phase saw them
 
     def run(self) -> list[Smell]:
         rets: dict[str, tuple[Tokens, ...]] = {}
         for i, ev in enumerate(self.summary.events):
             data = _resolve(frozenset(ev.data), rets)
             if ev.op in ("fit", "stat", "resample") and (ev.op != "fit" or ev.kind in _LEAKY):
-                token = f"{'fitted' if ev.op == 'fit' else ev.op}:#{i}"
+                token = f"{_TOKEN[ev.op]}:#{i}"
                 site = (self.facts.path, ev.span)
                 self.steps[token] = _Step(token, ev.op, ev.cls, ev.kind, data, site, None, 0)
+                self.raw[token] = ev.data
             elif ev.op in ("split", "cv"):
                 self.check(data, ev, (self.facts.path, ev.span), None, 0)
             elif ev.op == "call":
@@ -107,7 +110,7 @@ class _Judge:
                 elif t == "src":
                     out.add(f"{prefix}src")
                 elif t == "transductive":
-                    out.add("transductive")
+                    out.add(f"transductive:{label}:{callee_facts.path}")  # where train and test were joined
                 elif t.startswith("ret:"):
                     out |= _resolve(frozenset({t}), rets)
                 else:
@@ -118,7 +121,7 @@ class _Judge:
             data = tr(step.data)
             origin = (label, callee_facts.path, step.span, step.text)
             if step.op in ("fit", "stat", "resample") and (step.op != "fit" or step.kind in _LEAKY):
-                name = "fitted" if step.op == "fit" else step.op
+                name = _TOKEN[step.op]
                 token = f"{prefix}{name}:#{i}"
                 self.steps[token] = _Step(token, step.op, step.cls, step.kind, data, site, origin, instance)
                 local[f"{name}:#{i}"] = frozenset({token})
@@ -163,8 +166,17 @@ class _Judge:
             if step is None:
                 continue
             if step.instance == instance and (instance or step.origin is None):
-                continue  # a fit and a split in one function: found in the parse phase
-            if step.origin is None and origin is None:
+                # a fit and a split in one function: found in the parse phase, unless the rows were
+                # a helper's concatenation of train and test (then said here, as transductive)
+                if not (
+                    instance == 0
+                    and step.op == "fit"
+                    and _joined(step.data)
+                    and "transductive" not in self.raw.get(step.token, ())
+                    and not any(_side(t) for t in step.data)
+                ):
+                    continue
+            elif step.origin is None and origin is None:
                 continue
             if step.op == "resample":
                 self.resample(step, ev, origin, site)
@@ -199,18 +211,25 @@ class _Judge:
             tail = "the evaluation sees data the preprocessing was fit on"
         message = f"{what} {how} {where}: {tail}"
         confidence = "medium" if cv and not supervised else ""
-        if "transductive" in step.data:
+        joined = _joined(step.data)
+        if joined:
             confidence = "medium"
+            at = ""
+            if joined.startswith("transductive:"):
+                label, _, file = joined.removeprefix("transductive:").partition(":")
+                at = f" inside `{label}()` in `{file}`"
             message = (
                 f"`{cls}` is fit on the training rows and the unlabelled test rows together (transductive "
-                f"preprocessing: train and test are concatenated before the fit), and the training rows {how} "
+                f"preprocessing: train and test are concatenated{at} before the fit), and the training rows {how} "
                 f"{where}: the validation score comes from rows the preprocessing was fit on"
             )
         related: list[Evidence] = []
         if step.origin is not None:
             label, opath, ospan, otext = step.origin
-            message += f" (the fit crosses into `{label}()` in `{opath}`, line {ospan.line}: `{otext}`)"
-            related.append(Evidence(ospan, f"`{cls}` is fit here, inside `{label}()`", opath))
+            verb = "statistic is computed" if step.op == "stat" else "fit happens"
+            message += f" (the {verb} inside `{label}()` in `{opath}`, line {ospan.line}: `{otext}`)"
+            done = f"`{otext}` is computed" if step.op == "stat" else f"`{cls}` is fit"
+            related.append(Evidence(ospan, f"{done} here, inside `{label}()`", opath))
         if origin is not None:
             related.append(Evidence(ev.span, f"the rows are {'cross-validated' if cv else 'split'} here", origin[1]))
         if site[0] == path and site[1] != span:
@@ -246,6 +265,10 @@ class _Judge:
             f"{f' inside `{origin[0]}()` in `{origin[1]}`' if origin else ''}: copies and synthetic "
             "neighbours of training rows land in the test set"
         )
+        if step.origin is not None:
+            message += (
+                f" (the rows are made inside `{step.origin[0]}()` in `{step.origin[1]}`, line {step.origin[2].line})"
+            )
         self.add(Smell("MLD802", span, message, key=f"cross-resample:{text}", related=tuple(related)), path)
 
     def test_refit(self, step: _Step, prefix: str) -> None:
@@ -266,11 +289,16 @@ class _Judge:
         self.add(Smell("MLD805", span, message, key=f"cross-test-refit:{cls}:{otext}", related=related), path)
 
     def add(self, smell: Smell, path: str) -> None:
-        key = (smell.rule, smell.span.line, smell.key)
+        key = (smell.rule, smell.span.line, str(smell.span.column))  # one finding per place: the first fit
         if key in self.seen or path != self.facts.path:
             return
         self.seen.add(key)
         self.smells.append(smell)
+
+
+def _joined(tokens: Tokens) -> str:
+    """A train+test concatenation the rows went through: the first, as a token ("" if none)."""
+    return min((t for t in tokens if t.startswith("transductive")), default="")
 
 
 def _side(token: str) -> str:

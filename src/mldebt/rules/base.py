@@ -54,7 +54,11 @@ class FileRule(Rule):
     def check(self, built: Built) -> Iterator[Hit]:
         for path in sorted(built.project.files):
             facts = built.project.files[path]
-            for smell in (*facts.smells, *built.smells.get(path, ())):
+            late = built.smells.get(path, ())
+            # the project phase's finding replaces the parse phase's at the same place
+            redone = {(s.rule, s.span.line, s.span.column) for s in late}
+            early = (s for s in facts.smells if (s.rule, s.span.line, s.span.column) not in redone)
+            for smell in (*early, *late):
                 if smell.rule != self.id or not self.accept(smell):
                     continue
                 yield Hit(

@@ -982,9 +982,11 @@ class _Analysis:
                 return
             k = self.ext.get(id(value)) if isinstance(value, ast.Call) else None
             if k is not None and not any(isinstance(t, ast.Starred) for t in target.elts):
-                whole = frozenset(t for t in tokens if not t.startswith("ext:"))
+                # `X_tr, X_te = load_split(...)`: each element its own rows (and its own root)
+                own = f"root:{value.lineno}:{value.col_offset}"  # type: ignore[union-attr]
+                whole = frozenset(t for t in tokens if not t.startswith("ext:") and t != own)
                 for i, t in enumerate(target.elts):
-                    self.bind(t, None, whole | {f"ext:{k}.{i}"})
+                    self.bind(t, None, whole | {f"ext:{k}.{i}", f"{own}.{i}"})
                 return
             if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
                 for t, v in zip(target.elts, value.elts, strict=True):
@@ -1883,6 +1885,11 @@ def _kind(cls: str) -> str:
     return "supervised" if cls.startswith(_SUPERVISED) else "scaler"
 
 
+def _imports_project(ctx: FileContext) -> bool:
+    """Does the file import a module that may be the project's (a helper module's helpers)?"""
+    return any(r not in _LIBRARIES and r not in sys.stdlib_module_names for r in ctx.imported_roots)
+
+
 def _worth_keeping(summary: LeakSummary) -> bool:
     """A summary other files may need: its function fits, splits or calls something, or returns
     or keeps on `self` more than the rows it was given."""
@@ -1915,8 +1922,8 @@ def scope_body(scope: ast.AST) -> list[ast.stmt]:
 def data_leakage(ctx: FileContext) -> Iterator[Smell | LeakSummary]:
     if not ctx.imports_any(
         "sklearn", "imblearn", "category_encoders", "xgboost", "lightgbm", "catboost", "torch", "sklearn_pandas"
-    ):
-        return
+    ) and not (ctx.imports_any("pandas", "numpy", "scipy") or _imports_project(ctx)):
+        return  # a module of helpers (pandas statistics, calls of the project's functions) still gets summaries
     reg = _Registry(ctx)
     scopes: list[ast.AST] = [ctx.tree, *ctx.functions]
     for scope in scopes:
