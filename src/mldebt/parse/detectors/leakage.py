@@ -240,6 +240,7 @@ class _Analysis:
         self.ext: dict[int, int] = {}  # id(call) -> index of its "call" event (an imported function)
         self.parts: dict[int, tuple[Tokens, ...]] = {}  # id(call) -> what a summarised call returns
         self.returned: list[tuple[Tokens, ...]] = []
+        self.replayed = 0  # steps of callees recorded in this scope's summary
         self.s = _Scope()
         if self.self_name:  # `self.scaler = StandardScaler()` in any method: an estimator in every method
             for attr, cls in self.reg.attributes(self):
@@ -772,8 +773,16 @@ class _Analysis:
         cls: str = "",
         kind: str = "",
         args: tuple[tuple[str, tuple[str, ...]], ...] = (),
+        replayed: bool = False,
     ) -> None:
-        """One step of this scope's summary (see `LeakEvent`), its tokens made symbolic."""
+        """One step of this scope's summary (see `LeakEvent`), its tokens made symbolic. Steps
+        replayed from callees are kept only while the summary is short (`_MAX_REPLAYED`): a chain
+        of helpers each calling the last would otherwise carry every step of the chain, and cost
+        grow with the square of its length."""
+        if replayed:
+            if self.replayed >= _MAX_REPLAYED:
+                return
+            self.replayed += 1
         shown = ""
         sn = self.self_name
         if op == "call":
@@ -886,17 +895,17 @@ class _Analysis:
                     self.test_refit(fit, before, call)
                 self.s.prep_fits[ident] = fit
                 local[f"fitted:#{i}"] = frozenset({f"fitted:{ident}"})
-                self.record("fit", call, data, obj=ident, cls=ev.cls, kind=ev.kind)
+                self.record("fit", call, data, obj=ident, cls=ev.cls, kind=ev.kind, replayed=True)
             elif ev.op == "stat":
                 token = f"stat:{at}#{i}"
                 self.s.stats[token] = _Stat(call, data, ev.kind == "scale", origin)
                 local[f"stat:#{i}"] = frozenset({token})
-                self.record("stat", call, data, obj=token, kind=ev.kind)
+                self.record("stat", call, data, obj=token, kind=ev.kind, replayed=True)
             elif ev.op == "split":
                 sid = f"{at}#{i}"
                 split = _Split(call, sid, data)
                 self.s.splits[sid] = split
-                self.record("split", call, data, obj=sid)
+                self.record("split", call, data, obj=sid, replayed=True)
                 self.check_split(split, [])
                 local[f"train:#{i}"] = frozenset({f"train:{sid}"})
                 local[f"test:#{i}"] = frozenset({f"test:{sid}"})
@@ -905,19 +914,20 @@ class _Analysis:
             elif ev.op == "transform" and ev.obj.startswith("self.") and recv is not None:
                 known = self.s.ident.get(f"{recv}.{ev.obj[5:]}")
                 if known is not None and known in self.s.prep_fits:
-                    self.record("transform", call, data, obj=known, cls=ev.cls)
+                    self.record("transform", call, data, obj=known, cls=ev.cls, replayed=True)
                     self.check_transform(known, call, data | {f"fitted:{known}"})
             elif ev.op == "resample":
                 token = f"resampled:{at}#{i}"
                 self.s.resamples[token] = call
                 local[f"resampled:#{i}"] = frozenset({token})
-                self.record("resample", call, data, obj=token)
+                self.record("resample", call, data, obj=token, replayed=True)
             elif ev.op == "call":
                 # the callee calls an imported function: this scope's summary carries the call on
                 k = len(self.trace)
                 args = tuple((a, self.sym(tr(toks))) for a, toks in ev.args)
-                self.record("call", call, data, obj=str(k), cls=ev.cls, args=args)
-                kmap[ev.obj] = k
+                self.record("call", call, data, obj=str(k), cls=ev.cls, args=args, replayed=True)
+                if len(self.trace) > k:
+                    kmap[ev.obj] = k
         if recv is not None:
             for attr, toks in summary.attrs:
                 var = f"{recv}.{attr[5:]}"
@@ -1851,6 +1861,7 @@ class _Registry:
 
 
 _MAX_DEPTH = 8  # nested calls whose summaries are made on the way (helpers calling helpers)
+_MAX_REPLAYED = 24  # callees' steps one summary carries on
 
 
 def _shadowed(name: str, at: _Analysis) -> bool:
