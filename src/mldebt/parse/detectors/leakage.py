@@ -852,7 +852,11 @@ class _Analysis:
         local: dict[str, Tokens] = {}
         kmap: dict[str, int] = {}
 
+        memo: dict[tuple[str, ...], Tokens] = {}
+
         def tr(data: tuple[str, ...]) -> Tokens:
+            if data in memo:
+                return memo[data]
             out: set[str] = set()
             for t in data:
                 if t.startswith("@self."):
@@ -874,7 +878,8 @@ class _Analysis:
                         out.add(f"ext:{kmap[k]}{dot}{i}")
                 else:
                     out |= local.get(t, _EMPTY)
-            return frozenset(out)
+            memo[data] = frozenset(out)
+            return memo[data]
 
         loop = self.loops[-1] if self.loops else None
         for i, ev in enumerate(summary.events):
@@ -888,10 +893,12 @@ class _Analysis:
                     self.s.classes[var] = ev.cls
                     self.s.env[var] = _EMPTY
                     ident = self.new_ident(var)
+                    memo.clear()  # `fitted:self.<var>` now names this fit
                 else:
                     ident = f"<{ev.cls.rsplit('.', 1)[-1]}@{label}:{at}#{i}>"
                 fit = _Fit(ident, ev.cls, call, data, loop, origin)
-                if not any(t.startswith(f"test:{at}#") for t in data):  # a test side the callee split off: its finding
+                mine = f"test:{at}#"
+                if not any(t.startswith(mine) for t in data):  # a test side the callee split off: its finding
                     self.test_refit(fit, before, call)
                 self.s.prep_fits[ident] = fit
                 local[f"fitted:#{i}"] = frozenset({f"fitted:{ident}"})
