@@ -17,7 +17,7 @@ from mldebt.rules.mld506_scattered_env_vars import ScatteredEnvVars
 
 
 def uses(code: str, rel: str = "train.py") -> list[tuple[int, str, str, tuple[str, ...]]]:
-    _, found = run_detectors(rel, rel.rsplit(".", 1)[0], code, ast.parse(code))
+    _, found, _ = run_detectors(rel, rel.rsplit(".", 1)[0], code, ast.parse(code))
     return [(u.span.line, u.source, u.op, u.key) for u in found if u.source != "mention"]
 
 
@@ -150,10 +150,10 @@ def test_detector_survives_odd_code() -> None:
 
 def test_exec_as_config_smells() -> None:
     code = "exec(open('configurator.py').read())\nexec('x = 1')\n"
-    smells, _ = run_detectors("train.py", "train", code, ast.parse(code))
+    smells, _, _ = run_detectors("train.py", "train", code, ast.parse(code))
     assert [(s.rule, s.span.line) for s in smells if s.rule == "MLD505"] == [("MLD505", 1)]
     code = "with open('v.py') as f:\n    exec(f.read(), version_data)\n"
-    smells, _ = run_detectors("pkg.py", "pkg", code, ast.parse(code))
+    smells, _, _ = run_detectors("pkg.py", "pkg", code, ast.parse(code))
     assert not [s for s in smells if s.rule == "MLD505"]
 
 

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mldebt.graph.facade import ProjectGraph, Site
+from mldebt.graph.leakage import cross_module_leaks
 from mldebt.graph.project import Binding, Project, Resolved, bound_lineage, weakest
 from mldebt.model import Resolution
-from mldebt.parse.facts import IO, FileFacts, ModelEvent, Span, Value
+from mldebt.parse.facts import IO, FileFacts, ModelEvent, Smell, Span, Value
 
 _MAX_EXPANSION_DEPTH = 6
 
@@ -66,6 +67,7 @@ class Built:
     project: Project
     io_sites: list[IOSite] = field(default_factory=list)
     resolution_counts: Counter[str] = field(default_factory=Counter)
+    smells: dict[str, tuple[Smell, ...]] = field(default_factory=dict)  # file rules' findings made here
 
 
 def artifact_id(name: str) -> str:
@@ -123,6 +125,7 @@ def build(facts: Iterable[FileFacts]) -> Built:
     _add_io(built)
     _add_patterns(built)
     _add_models(built)
+    built.smells = cross_module_leaks(project)
     return built
 
 

@@ -63,6 +63,8 @@ _CLASSES: dict[str, type] = {
         facts.Smell,
         facts.Evidence,
         facts.KeyUse,
+        facts.LeakEvent,
+        facts.LeakSummary,
         facts.Suppression,
     )
 }

@@ -127,10 +127,46 @@ class ConfigDef:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One step of a file rule's evidence: a place in the same file and what happens there."""
+    """One step of a file rule's evidence: a place and what happens there (`path` "": this file)."""
 
     span: Span
     note: str
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LeakEvent:
+    """One step of a function's data flow that leakage depends on (parse/detectors/summaries.py).
+
+    op: "fit" (a preprocessor fit) | "stat" (a statistic of rows) | "split" | "cv" (rows
+    cross-validated) | "transform" (a fitted object applied) | "resample" | "call" (an imported
+    function that may belong to the project: `cls` its qualified name, `args` what it is passed).
+    `data` holds symbolic tokens: "@NAME" the rows of parameter NAME (or `self.NAME`), "fitted:OBJ"
+    rows an object fit in this function transformed, "train:S" / "test:S" sides of a split made
+    here, "transductive" train and test rows concatenated, "ret:K" / "ret:K.I" (element I of) what
+    call K returned, and caller-side tokens for a script's own events.
+    """
+
+    op: str
+    span: Span
+    data: tuple[str, ...] = ()
+    cls: str = ""  # fit: the preprocessor's class; call: the callee
+    kind: str = ""  # fit: "supervised" | "scaler" | "vocabulary" | "stateless"
+    obj: str = ""  # fit / transform: the fitted object ("self.scaler" is shared by methods); call: K
+    text: str = ""  # the source, shortened, for messages
+    args: tuple[tuple[str, tuple[str, ...]], ...] = ()  # call: position ("0") or keyword -> tokens
+
+
+@dataclass(frozen=True, slots=True)
+class LeakSummary:
+    """What one function or method does to its parameters' rows, in statement order, and what it
+    returns (one entry per element of a returned tuple, else one) and leaves on `self`."""
+
+    function: str  # qualname; "<module>" for a script's body
+    params: tuple[str, ...]
+    events: tuple[LeakEvent, ...] = ()
+    returns: tuple[tuple[str, ...], ...] = ()
+    attrs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # "self.X_train" -> its rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,4 +242,5 @@ class FileFacts:
     line_map: tuple[tuple[int, int, int], ...] = ()
     smells: tuple[Smell, ...] = ()  # file rules' findings (parse/detectors)
     key_uses: tuple[KeyUse, ...] = ()  # configuration keys read/defined in code
+    leak_summaries: tuple[LeakSummary, ...] = ()  # functions whose flow crosses calls (leakage)
     problems: tuple[str, ...] = ()  # parts left out (a notebook cell that is not Python): reported in errors

@@ -63,8 +63,8 @@ def python_facts(rel: str, text: str, module: str, cell_starts: tuple[int, ...] 
     facts = visitor.facts(text.count("\n") + (0 if text.endswith("\n") or not text else 1))
     if "mldebt" in text:
         facts = replace(facts, suppressions=suppressions(text))
-    smells, key_uses = run_detectors(rel, module, text, tree, cell_starts)
-    return replace(facts, smells=smells, key_uses=key_uses)
+    smells, key_uses, summaries = run_detectors(rel, module, text, tree, cell_starts)
+    return replace(facts, smells=smells, key_uses=key_uses, leak_summaries=summaries)
 
 
 def suppressions(text: str) -> tuple[Suppression, ...]:

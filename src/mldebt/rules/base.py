@@ -59,13 +59,17 @@ class FileRule(Rule):
     def check(self, built: Built) -> Iterator[Hit]:
         for path in sorted(built.project.files):
             facts = built.project.files[path]
-            for smell in facts.smells:
+            late = built.smells.get(path, ())
+            # the project phase's finding replaces the parse phase's at the same place
+            redone = {(s.rule, s.span.line, s.span.column) for s in late}
+            early = (s for s in facts.smells if (s.rule, s.span.line, s.span.column) not in redone)
+            for smell in (*early, *late):
                 if smell.rule != self.id or not self.accept(smell):
                     continue
                 yield Hit(
                     site=_site(path, smell.span),
                     message=smell.message,
-                    related=tuple(_site(path, e.span, e.note) for e in smell.related),
+                    related=tuple(_site(e.path or path, e.span, e.note) for e in smell.related),
                     key=smell.key,
                     confidence=Confidence(smell.confidence) if smell.confidence else None,
                 )

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.facts import KeyUse, Smell
+from mldebt.parse.facts import KeyUse, LeakSummary, Smell
 
-Detector = Callable[[FileContext], Iterable[Smell | KeyUse]]
+Detector = Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary]]
 
 
 # the modules whose detectors run, in this order: file rule modules (their `detect`) and the
@@ -82,10 +82,11 @@ def detectors() -> tuple[Detector, ...]:
 
 def run_detectors(
     rel: str, module: str, text: str, tree: ast.Module, cell_starts: tuple[int, ...] = ()
-) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...]]:
+) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...], tuple[LeakSummary, ...]]:
     ctx = FileContext(rel, module, text, tree, notebook=rel.endswith(".ipynb"), cell_starts=cell_starts)
     smells: list[Smell] = []
     uses: list[KeyUse] = []
+    summaries: list[LeakSummary] = []
     strict = os.environ.get("MLDEBT_STRICT") == "1"
     for detect in detectors():
         try:
@@ -97,8 +98,10 @@ def run_detectors(
         for item in found:
             if isinstance(item, Smell):
                 smells.append(item)
+            elif isinstance(item, LeakSummary):
+                summaries.append(item)
             else:
                 uses.append(item)
     smells.sort(key=lambda s: (s.span.line, s.span.column, s.rule, s.message))
     uses.sort(key=lambda u: (u.span.line, u.span.column, u.source, u.op, u.key))
-    return tuple(smells), tuple(uses)
+    return tuple(smells), tuple(uses), tuple(summaries)

@@ -20,11 +20,12 @@ other functions starts a new root, so what it cannot see it does not report.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext
-from mldebt.parse.facts import KeyUse, Smell
+from mldebt.parse.facts import KeyUse, LeakEvent, LeakSummary, Smell, Span
 
 Tokens = frozenset[str]
 _EMPTY: Tokens = frozenset()
@@ -142,6 +143,15 @@ _SCORE_METHODS = frozenset({"score", "evaluate"})
 _PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function"})
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """Where a fit or a statistic replayed from a callee's summary really happens."""
+
+    function: str  # the callee, as written at the call ("scale", "self.preprocess")
+    span: Span
+    text: str
+
+
 @dataclass
 class _Fit:
     name: str  # the variable (or "<inline>")
@@ -149,6 +159,7 @@ class _Fit:
     node: ast.expr
     data: Tokens
     in_loop: ast.AST | None = None
+    origin: _Origin | None = None  # a fit inside a function this scope called
 
 
 @dataclass
@@ -173,6 +184,7 @@ class _Stat:
     node: ast.expr  # the statistic's expression: `df["age"].mean()`, `pd.qcut(...)`
     data: Tokens  # the rows it summarises
     scale: bool = False  # `preprocessing.scale(X)`: the statistic applied to the rows at once
+    origin: _Origin | None = None
 
 
 @dataclass
@@ -217,10 +229,25 @@ def _shown(ident: str) -> str:
 
 
 class _Analysis:
-    def __init__(self, ctx: FileContext, scope: ast.AST) -> None:
+    def __init__(self, ctx: FileContext, scope: ast.AST, reg: _Registry | None = None) -> None:
         self.ctx = ctx
         self.scope = scope
+        self.reg = reg if reg is not None else _Registry(ctx)
+        self.params, self.self_name = _params(scope, self.reg.is_method(scope))
+        self.instances: dict[str, str] = {}  # variable -> this file's class it is an instance of
+        self.trace: list[LeakEvent] = []  # what the summary says this scope does, in order
+        self.event_of: dict[str, int] = {}  # fitted ident / split id / stat token -> its event
+        self.ext: dict[int, int] = {}  # id(call) -> index of its "call" event (an imported function)
+        self.parts: dict[int, tuple[Tokens, ...]] = {}  # id(call) -> what a summarised call returns
+        self.returned: list[tuple[Tokens, ...]] = []
+        self.replayed = 0  # steps of callees recorded in this scope's summary
         self.s = _Scope()
+        if self.self_name:  # `self.scaler = StandardScaler()` in any method: an estimator in every method
+            for attr, cls in self.reg.attributes(self):
+                var = f"{self.self_name}.{attr}"
+                self.s.classes[var] = cls
+                self.s.env[var] = _EMPTY
+                self.s.ident[var] = var
         self.smells: list[Smell] = []
         self.loops: list[ast.AST] = []
         self.pairs = _position_pairs(ctx, scope)
@@ -280,7 +307,7 @@ class _Analysis:
             self.expr(stmt.value)
         elif isinstance(stmt, ast.Return) and stmt.value is not None:
             self.escape(stmt.value)
-            self.expr(stmt.value)
+            self.returned.append(self.expr_parts(stmt.value))
         else:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
@@ -374,6 +401,7 @@ class _Analysis:
         sid = f"{it.lineno}"
         inputs = frozenset().union(*(self.tokens_of(a) for a in arg_nodes)) if arg_nodes else _EMPTY
         self.s.splits[sid] = _Split(it, sid, inputs)
+        self.record("split", it, inputs, obj=sid)
         self.check_split(self.s.splits[sid], it.args, how)
         return sid
 
@@ -398,11 +426,32 @@ class _Analysis:
             results[id(call)] = self.call(call, results)
         return self.combine(node, results)
 
+    def expr_parts(self, node: ast.expr) -> tuple[Tokens, ...]:
+        """What a returned expression holds, element by element for a tuple (`return X_tr, X_te`)."""
+        split = self.split_of(node)
+        if split is not None:  # `return train_test_split(X, y)`
+            return self.split_parts(split)
+        calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+        results: dict[int, Tokens] = {}
+        for call in sorted(calls, key=lambda c: (c.end_lineno or 0, c.end_col_offset or 0)):
+            results[id(call)] = self.call(call, results)
+        if isinstance(node, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in node.elts):
+            return tuple(self.combine(e, results) for e in node.elts)
+        if isinstance(node, ast.Call) and id(node) in self.parts:
+            return self.parts[id(node)]
+        return (self.combine(node, results),)
+
     def combine(self, node: ast.expr, results: dict[int, Tokens]) -> Tokens:
         if isinstance(node, ast.Call) and id(node) in results:
             return results[id(node)]
         if isinstance(node, ast.Name):
             return self.name_tokens(node.id)
+        if (
+            isinstance(node, ast.Attribute)
+            and self.var_of(node) is not None
+            and self.var_of(node.value) not in self.s.classes
+        ):
+            return self.name_tokens(f"{node.value.id}.{node.attr}")  # type: ignore[attr-defined]
         if isinstance(node, (ast.Lambda, ast.Constant)):
             return _EMPTY
         if isinstance(node, ast.Subscript):
@@ -475,12 +524,21 @@ class _Analysis:
     def statistic(self, node: ast.expr, data: Tokens, scale: bool = False) -> Tokens:
         token = f"stat:{node.lineno}:{node.col_offset}"
         self.s.stats[token] = _Stat(node, data, scale)
+        self.record("stat", node, data, obj=token, kind="scale" if scale else "")
         return frozenset({token})
 
     def arg_tokens(self, call: ast.Call, results: dict[int, Tokens]) -> list[Tokens]:
         return [self.combine(a.value if isinstance(a, ast.Starred) else a, results) for a in call.args]
 
     def call(self, call: ast.Call, results: dict[int, Tokens]) -> Tokens:
+        local = self.reg.resolve(call, self)
+        if local is not None:  # this file's function or method: apply its summary
+            summary, label, recv = local
+            for a in call.args:
+                self.escape(a)
+            parts = self.apply(call, summary, label, recv, results)
+            self.parts[id(call)] = parts
+            return frozenset().union(*parts) if parts else _EMPTY
         name = self.ctx.qualify(call.func) or ""
         args = self.arg_tokens(call, results)
         everything = frozenset().union(*args, *(self.combine(k.value, results) for k in call.keywords))
@@ -523,9 +581,22 @@ class _Analysis:
                 self.escape(a)
         if _transparent(name):
             return everything
+        if name and self.maybe_project(call.func, name):
+            for a in call.args:
+                self.escape(a)
+            k = self.external(call, name, results, everything)
+            return everything | {f"root:{call.lineno}:{call.col_offset}", f"ext:{k}"}
         # What a reader or a function returns is data of its own: `load("train.pkl")` and
         # `load("val.pkl")` are other rows, though both came through `load` and `data_dir`.
         return everything | {f"root:{call.lineno}:{call.col_offset}"}
+
+    def maybe_project(self, func: ast.expr, name: str) -> bool:
+        """An imported function that is not a known library's: perhaps the project's."""
+        base = _base_name(func)
+        if base is None or base not in self.ctx.aliases or base in self.s.env or base in self.s.classes:
+            return False
+        root = name.split(".", 1)[0]
+        return root not in _LIBRARIES and root not in sys.stdlib_module_names and not name.startswith("__future__")
 
     def is_module(self, node: ast.expr) -> bool:
         """`pd` in `pd.read_csv(...)`, `np.random` in `np.random.rand(...)`: an imported module."""
@@ -561,6 +632,7 @@ class _Analysis:
         if method == "sample" and any(k.arg == "replace" and _is_true(k.value) for k in call.keywords):
             token = f"resampled:{call.lineno}"  # df_minority.sample(n_major, replace=True): oversampling
             self.s.resamples[token] = call
+            self.record("resample", call, tokens, obj=token)
             return tokens | {token}
         if method == "sample" and _fraction(call):
             sid = f"sample:{call.lineno}:{call.col_offset}"  # train = df.sample(frac=0.8)
@@ -579,7 +651,7 @@ class _Analysis:
         out = tokens | everything
         if method == "append" and call.args:
             out |= self.transductive(call, [receiver, *call.args])
-        base = _base_name(receiver)
+        base = self.base_var(receiver)
         if base is not None and (
             any(k.arg == "inplace" and _is_true(k.value) for k in call.keywords)
             or (method in _MUTATORS and isinstance(receiver, ast.Name))
@@ -603,8 +675,9 @@ class _Analysis:
         return frozenset({f"transductive:{call.lineno}"})
 
     def estimator_of(self, receiver: ast.expr) -> tuple[str | None, str]:
-        if isinstance(receiver, ast.Name) and receiver.id in self.s.classes:
-            return self.s.classes[receiver.id], self.s.ident.get(receiver.id, receiver.id)
+        var = self.var_of(receiver)
+        if var is not None and var in self.s.classes:
+            return self.s.classes[var], self.s.ident.get(var, var)
         if isinstance(receiver, ast.Call):
             cls = self.effective_class(receiver)
             if cls is not None:
@@ -654,11 +727,13 @@ class _Analysis:
                 fit = _Fit(var, cls, call, frozenset().union(*args[:2]), self.loops[-1] if self.loops else None)
                 self.test_refit(fit, self.s.prep_fits.get(var), call)
                 self.s.prep_fits[var] = fit
+                self.record("fit", call, fit.data, obj=var, cls=cls, kind=_kind(cls))
                 if method == "fit":
                     return _EMPTY
                 return data | {f"fitted:{var}"}
             if method == "transform":
                 out = data | {f"fitted:{var}"}
+                self.record("transform", call, data, obj=var, cls=cls)
                 self.check_transform(var, call, out)
                 return out
             if method in ("get_support", "get_feature_names_out", "get_feature_names") and var in self.s.prep_fits:
@@ -667,7 +742,11 @@ class _Analysis:
         if cls.startswith(_RESAMPLERS) and method in _RESAMPLE_METHODS:
             token = f"resampled:{call.lineno}"
             self.s.resamples[token] = call
+            self.record("resample", call, everything, obj=token)
             return everything | {token}
+        if method in ("fit", "fit_transform") and cls.startswith(_PREP_MODULES) and args:
+            # a vocabulary encoder or a stateless transformer: in the summary, never a leak
+            self.record("fit", call, frozenset().union(*args[:2]), obj=var, cls=cls, kind=_kind(cls))
         if method in ("fit", "fit_transform", "fit_predict"):
             fit = _Fit(var, cls, call, frozenset().union(*args[:2]), self.loops[-1] if self.loops else None)
             self.s.model_fits.setdefault(var, []).append(fit)
@@ -683,55 +762,215 @@ class _Analysis:
             return self.record_eval(var, call, frozenset().union(*args), len(self.s.model_fits.get(var, ())))
         return everything
 
+    # ------------------------------------------------------------ summaries
+
+    def record(
+        self,
+        op: str,
+        node: ast.AST,
+        data: Tokens,
+        obj: str = "",
+        cls: str = "",
+        kind: str = "",
+        args: tuple[tuple[str, tuple[str, ...]], ...] = (),
+        replayed: bool = False,
+    ) -> None:
+        """One step of this scope's summary (see `LeakEvent`), its tokens made symbolic. Steps
+        replayed from callees are kept only while the summary is short (`_MAX_REPLAYED`): a chain
+        of helpers each calling the last would otherwise carry every step of the chain, and cost
+        grow with the square of its length."""
+        if replayed:
+            if self.replayed >= _MAX_REPLAYED:
+                return
+            self.replayed += 1
+        shown = ""
+        sn = self.self_name
+        if op == "call":
+            shown = obj
+        elif op in ("fit", "transform") and sn and obj.startswith(sn + "."):
+            shown = "self." + obj[len(sn) + 1 :].split("#", 1)[0]  # shared by the class's methods
+        event = LeakEvent(op, self.ctx.span(node), self.sym(data), cls, kind, shown, self.ctx.source(node), args)
+        if obj and op != "transform":
+            self.event_of[obj] = len(self.trace)
+        self.trace.append(event)
+
+    def sym(self, tokens: Tokens) -> tuple[str, ...]:
+        """This scope's tokens in a summary's terms: parameters, `self` attributes, its events."""
+        out: set[str] = set()
+        sn = self.self_name
+        for t in tokens:
+            kind, _, rest = t.partition(":")
+            if kind == "root":
+                if rest in self.params and rest != sn:
+                    out.add("@" + rest)
+                elif sn and rest.startswith(sn + "."):
+                    out.add("@self." + rest[len(sn) + 1 :])
+                else:
+                    out.add("src")
+            elif kind in ("fitted", "train", "test", "stat", "resampled"):
+                i = self.event_of.get(t if kind in ("stat", "resampled") else rest)
+                if i is not None:
+                    out.add(f"{kind}:#{i}")
+                elif kind == "fitted" and sn and rest.startswith(sn + "."):
+                    out.add("fitted:self." + rest[len(sn) + 1 :].split("#", 1)[0])
+            elif kind == "transductive":
+                out.add("transductive")
+            elif kind == "ext":
+                out.add("ret:" + rest)
+        return tuple(sorted(out))
+
+    def external(self, call: ast.Call, name: str, results: dict[int, Tokens], everything: Tokens) -> int:
+        """A call of an imported function that may be the project's: the project phase applies
+        its summary (graph/leakage.py). Returns the index of its event."""
+        args: list[tuple[str, tuple[str, ...]]] = []
+        for i, a in enumerate(call.args):
+            if isinstance(a, ast.Starred):
+                break
+            args.append((str(i), self.sym(self.combine(a, results))))
+        args.extend((k.arg, self.sym(self.combine(k.value, results))) for k in call.keywords if k.arg)
+        k = len(self.trace)
+        self.record("call", call, everything, obj=str(k), cls=name, args=tuple(args))
+        self.ext[id(call)] = k
+        return k
+
+    def apply(
+        self, call: ast.Call, summary: LeakSummary, label: str, recv: str | None, results: dict[int, Tokens]
+    ) -> tuple[Tokens, ...]:
+        """Replay a summarised function's steps at its call, on the rows this call passes (and,
+        for a method, the instance's attributes): its fits, statistics and splits become this
+        scope's, so the checks here see them in statement order. Returns what it returns."""
+        names = summary.params[1:] if recv is not None else summary.params
+        bound: dict[str, Tokens] = {}
+        for pname, arg in zip(names, call.args, strict=False):
+            if isinstance(arg, ast.Starred):
+                break
+            bound[pname] = self.combine(arg, results)
+        for kw in call.keywords:
+            if kw.arg:
+                bound[kw.arg] = self.combine(kw.value, results)
+        at = f"{call.lineno}:{call.col_offset}"
+        local: dict[str, Tokens] = {}
+        kmap: dict[str, int] = {}
+
+        memo: dict[tuple[str, ...], Tokens] = {}
+
+        def tr(data: tuple[str, ...]) -> Tokens:
+            if data in memo:
+                return memo[data]
+            out: set[str] = set()
+            for t in data:
+                if t.startswith("@self."):
+                    if recv is not None:
+                        out |= self.name_tokens(f"{recv}.{t[6:]}")
+                elif t.startswith("@"):
+                    out |= bound.get(t[1:], _EMPTY)
+                elif t == "src":
+                    out.add(f"root:{at}")
+                elif t == "transductive":
+                    out.add(f"transductive:{call.lineno}")
+                elif t.startswith("fitted:self."):
+                    ident = self.s.ident.get(f"{recv}.{t[12:]}") if recv is not None else None
+                    if ident is not None and ident in self.s.prep_fits:
+                        out.add(f"fitted:{ident}")
+                elif t.startswith("ret:"):
+                    k, dot, i = t[4:].partition(".")
+                    if k in kmap:
+                        out.add(f"ext:{kmap[k]}{dot}{i}")
+                else:
+                    out |= local.get(t, _EMPTY)
+            memo[data] = frozenset(out)
+            return memo[data]
+
+        loop = self.loops[-1] if self.loops else None
+        for i, ev in enumerate(summary.events):
+            data = tr(ev.data)
+            origin = _Origin(label, ev.span, ev.text)
+            if ev.op == "fit" and ev.kind in ("supervised", "scaler"):
+                before: _Fit | None = None
+                if ev.obj.startswith("self.") and recv is not None:
+                    var = f"{recv}.{ev.obj[5:]}"
+                    before = self.s.prep_fits.get(self.s.ident.get(var, ""))
+                    self.s.classes[var] = ev.cls
+                    self.s.env[var] = _EMPTY
+                    ident = self.new_ident(var)
+                    memo.clear()  # `fitted:self.<var>` now names this fit
+                else:
+                    ident = f"<{ev.cls.rsplit('.', 1)[-1]}@{label}:{at}#{i}>"
+                fit = _Fit(ident, ev.cls, call, data, loop, origin)
+                mine = f"test:{at}#"
+                if not any(t.startswith(mine) for t in data):  # a test side the callee split off: its finding
+                    self.test_refit(fit, before, call)
+                self.s.prep_fits[ident] = fit
+                local[f"fitted:#{i}"] = frozenset({f"fitted:{ident}"})
+                self.record("fit", call, data, obj=ident, cls=ev.cls, kind=ev.kind, replayed=True)
+            elif ev.op == "stat":
+                token = f"stat:{at}#{i}"
+                self.s.stats[token] = _Stat(call, data, ev.kind == "scale", origin)
+                local[f"stat:#{i}"] = frozenset({token})
+                self.record("stat", call, data, obj=token, kind=ev.kind, replayed=True)
+            elif ev.op == "split":
+                sid = f"{at}#{i}"
+                split = _Split(call, sid, data)
+                self.s.splits[sid] = split
+                self.record("split", call, data, obj=sid, replayed=True)
+                self.check_split(split, [])
+                local[f"train:#{i}"] = frozenset({f"train:{sid}"})
+                local[f"test:#{i}"] = frozenset({f"test:{sid}"})
+            elif ev.op == "cv":
+                self.check_cv_data(call, data)
+            elif ev.op == "transform" and ev.obj.startswith("self.") and recv is not None:
+                known = self.s.ident.get(f"{recv}.{ev.obj[5:]}")
+                if known is not None and known in self.s.prep_fits:
+                    self.record("transform", call, data, obj=known, cls=ev.cls, replayed=True)
+                    self.check_transform(known, call, data | {f"fitted:{known}"})
+            elif ev.op == "resample":
+                token = f"resampled:{at}#{i}"
+                self.s.resamples[token] = call
+                local[f"resampled:#{i}"] = frozenset({token})
+                self.record("resample", call, data, obj=token, replayed=True)
+            elif ev.op == "call":
+                # the callee calls an imported function: this scope's summary carries the call on
+                k = len(self.trace)
+                args = tuple((a, self.sym(tr(toks))) for a, toks in ev.args)
+                self.record("call", call, data, obj=str(k), cls=ev.cls, args=args, replayed=True)
+                if len(self.trace) > k:
+                    kmap[ev.obj] = k
+        if recv is not None:
+            for attr, toks in summary.attrs:
+                var = f"{recv}.{attr[5:]}"
+                self.s.env[var] = tr(toks)
+                self.s.classes.pop(var, None)
+        return tuple(tr(part) for part in summary.returns)
+
+    def summary(self) -> LeakSummary | None:
+        qual = self.reg.qualname(self.scope)
+        if qual is None:
+            return None
+        rets = [tuple(self.sym(p) for p in r) for r in self.returned]
+        returns: tuple[tuple[str, ...], ...] = ()
+        if rets:
+            n = len(rets[0])
+            if all(len(r) == n for r in rets):
+                returns = tuple(tuple(sorted(set().union(*(r[i] for r in rets)))) for i in range(n))
+            else:
+                returns = (tuple(sorted({t for r in rets for part in r for t in part})),)
+        attrs: list[tuple[str, tuple[str, ...]]] = []
+        sn = self.self_name
+        if sn:
+            for name in sorted(self.s.env):
+                if name.startswith(sn + ".") and name not in self.s.classes:
+                    attr = "self." + name[len(sn) + 1 :]
+                    toks = self.sym(self.s.env[name])
+                    if toks and toks != ("@" + attr,):
+                        attrs.append((attr, toks))
+        return LeakSummary(qual, self.params, tuple(self.trace), returns, tuple(attrs))
+
     # ------------------------------------------------------------ bindings
 
     def bind(self, target: ast.expr, value: ast.expr | None, tokens: Tokens) -> None:
-        if isinstance(target, ast.Name):
-            if (  # `imputer = imputer.fit(X)`: fit returns the estimator itself
-                isinstance(value, ast.Call)
-                and isinstance(value.func, ast.Attribute)
-                and value.func.attr in ("fit", "set_params")
-                and isinstance(value.func.value, ast.Name)
-                and value.func.value.id in self.s.classes
-            ):
-                source = value.func.value.id
-                self.s.env[target.id] = _EMPTY
-                self.s.classes[target.id] = self.s.classes[source]
-                self.s.ident[target.id] = self.s.ident.get(source, source)
-                return
-            self.s.env[target.id] = tokens
-            self.s.classes.pop(target.id, None)
-            self.s.ident.pop(target.id, None)
-            self.s.candidates.discard(target.id)
-            self.splitter_args.pop(target.id, None)
-            if target.id in self.s.keyed_names:
-                self.s.keyed_names.discard(target.id)
-                self.s.keyed = {k: v for k, v in self.s.keyed.items() if k[0] != target.id}
-            if isinstance(value, ast.Dict):
-                self.bind_keys((target.id,), value)
-            if isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and self.models_in(value) >= 2:
-                self.s.candidates.add(target.id)
-            if isinstance(value, ast.Call):
-                cls = self.effective_class(value)
-                if cls is not None:
-                    self.s.classes[target.id] = cls
-                    self.s.env[target.id] = _EMPTY
-                    self.new_ident(target.id)
-                    if cls.startswith(_CV_SPLITTERS):
-                        given = [*value.args, *(k.value for k in value.keywords if k.arg in ("y", "n", "labels"))]
-                        self.splitter_args[target.id] = frozenset().union(*(self.tokens_of(a) for a in given))
-                elif (
-                    isinstance(value.func, ast.Attribute)
-                    and value.func.attr in ("fit", "set_params")
-                    and isinstance(value.func.value, ast.Call)
-                ):
-                    inner = self.effective_class(value.func.value)
-                    if inner is not None:
-                        # `m = Model().fit(X, y)`: rename the inline estimator's records to `m`
-                        self.rename(f"<{inner.rsplit('.', 1)[-1]}@{value.func.value.lineno}>", target.id, inner)
-            elif isinstance(value, ast.Name) and value.id in self.s.classes:
-                self.s.classes[target.id] = self.s.classes[value.id]
-                self.s.ident[target.id] = self.s.ident.get(value.id, value.id)
+        name = self.var_of(target)
+        if name is not None:
+            self.bind_name(name, value, tokens)
             return
         if (
             isinstance(target, (ast.Tuple, ast.List))
@@ -752,6 +991,20 @@ class _Analysis:
             if split is not None:
                 self.bind_split(target, value, split)
                 return
+            parts = self.parts.get(id(value)) if isinstance(value, ast.Call) else None
+            n = len(target.elts)
+            if parts is not None and len(parts) == n and not any(isinstance(t, ast.Starred) for t in target.elts):
+                for t, toks in zip(target.elts, parts, strict=True):
+                    self.bind(t, None, toks)  # `X_tr, X_te = prepare(train, test)`: each its own rows
+                return
+            k = self.ext.get(id(value)) if isinstance(value, ast.Call) else None
+            if k is not None and not any(isinstance(t, ast.Starred) for t in target.elts):
+                # `X_tr, X_te = load_split(...)`: each element its own rows (and its own root)
+                own = f"root:{value.lineno}:{value.col_offset}"  # type: ignore[union-attr]
+                whole = frozenset(t for t in tokens if not t.startswith("ext:") and t != own)
+                for i, t in enumerate(target.elts):
+                    self.bind(t, None, whole | {f"ext:{k}.{i}", f"{own}.{i}"})
+                return
             if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
                 for t, v in zip(target.elts, value.elts, strict=True):
                     self.bind(t, v, self.tokens_of(v))
@@ -769,11 +1022,90 @@ class _Analysis:
                 self.bind_keys(path, value)
         if isinstance(target, (ast.Subscript, ast.Attribute)):
             # df["x"] = ... or obj.attr = ...: the container now also holds this data
-            base: ast.expr = target
-            while isinstance(base, (ast.Subscript, ast.Attribute)):
-                base = base.value
-            if isinstance(base, ast.Name):
-                self.s.env[base.id] = self.s.env.get(base.id, frozenset({f"root:{base.id}"})) | tokens
+            var = self.base_var(target)
+            if var is not None:
+                self.s.env[var] = self.s.env.get(var, frozenset({f"root:{var}"})) | tokens
+
+    def bind_name(self, name: str, value: ast.expr | None, tokens: Tokens) -> None:
+        """Bind a variable (or an attribute of `self` / of an instance of this file's class)."""
+        source = (
+            self.var_of(value.func.value)
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            else None
+        )
+        if (  # `imputer = imputer.fit(X)`: fit returns the estimator itself
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in ("fit", "set_params")
+            and source is not None
+            and source in self.s.classes
+        ):
+            self.s.env[name] = _EMPTY
+            self.s.classes[name] = self.s.classes[source]
+            self.s.ident[name] = self.s.ident.get(source, source)
+            return
+        self.s.env[name] = tokens
+        self.s.classes.pop(name, None)
+        self.s.ident.pop(name, None)
+        self.s.candidates.discard(name)
+        self.splitter_args.pop(name, None)
+        self.instances.pop(name, None)
+        if name in self.s.keyed_names:
+            self.s.keyed_names.discard(name)
+            self.s.keyed = {k: v for k, v in self.s.keyed.items() if k[0] != name}
+        if isinstance(value, ast.Dict):
+            self.bind_keys((name,), value)
+        if isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and self.models_in(value) >= 2:
+            self.s.candidates.add(name)
+        if isinstance(value, ast.Call):
+            cls = self.effective_class(value)
+            local = self.reg.local_class(value.func, self) if "." not in name else None
+            if cls is not None:
+                self.s.classes[name] = cls
+                self.s.env[name] = _EMPTY
+                self.new_ident(name)
+                if cls.startswith(_CV_SPLITTERS):
+                    given = [*value.args, *(k.value for k in value.keywords if k.arg in ("y", "n", "labels"))]
+                    self.splitter_args[name] = frozenset().union(*(self.tokens_of(a) for a in given))
+            elif local is not None:
+                # `p = Prep(df)`: an instance of this file's class; its methods share `p.<attr>`
+                self.instances[name] = local
+                self.s.env[name] = _EMPTY
+                init = self.reg.method(local, "__init__")
+                if init is not None:
+                    self.apply(value, init, f"{local}()", name, {})
+            elif (
+                isinstance(value.func, ast.Attribute)
+                and value.func.attr in ("fit", "set_params")
+                and isinstance(value.func.value, ast.Call)
+            ):
+                inner = self.effective_class(value.func.value)
+                if inner is not None:
+                    # `m = Model().fit(X, y)`: rename the inline estimator's records to `m`
+                    self.rename(f"<{inner.rsplit('.', 1)[-1]}@{value.func.value.lineno}>", name, inner)
+        elif isinstance(value, ast.Name) and value.id in self.s.classes:
+            self.s.classes[name] = self.s.classes[value.id]
+            self.s.ident[name] = self.s.ident.get(value.id, value.id)
+
+    def var_of(self, node: ast.expr | None) -> str | None:
+        """A variable: a name, or `self.X` in a method (`p.X` for an instance `p` of this file's
+        class), whose attributes are tracked one by one so methods share them."""
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            base = node.value.id
+            if base == self.self_name or base in self.instances:
+                return f"{base}.{node.attr}"
+        return None
+
+    def base_var(self, node: ast.expr) -> str | None:
+        """The variable a subscript or attribute chain starts from (`self.df` in `self.df["x"]`)."""
+        while isinstance(node, (ast.Subscript, ast.Attribute)):
+            var = self.var_of(node)
+            if var is not None:
+                return var
+            node = node.value
+        return node.id if isinstance(node, ast.Name) else None
 
     def bind_keys(self, path: tuple[str, ...], value: ast.Dict) -> None:
         for k, v in zip(value.keys, value.values, strict=True):
@@ -795,6 +1127,8 @@ class _Analysis:
         self.s.classes[name] = cls
         self.s.env[name] = _EMPTY
         new = self.new_ident(name)
+        if old in self.event_of:
+            self.event_of[new] = self.event_of[old]
         if old in self.s.prep_fits:
             fit = self.s.prep_fits.pop(old)
             fit.name = new
@@ -811,6 +1145,18 @@ class _Analysis:
         return None
 
     def bind_split(self, target: ast.Tuple | ast.List, value: ast.expr | None, call: ast.Call) -> None:
+        parts = self.split_parts(call)
+        elts = target.elts
+        if len(elts) == len(parts):
+            for t, toks in zip(elts, parts, strict=True):
+                self.bind(t, None, toks)
+        else:
+            whole = frozenset().union(*parts) if parts else _EMPTY
+            for t in elts:
+                self.bind(t, None, frozenset(x for x in whole if not x.startswith(("train:", "test:"))))
+
+    def split_parts(self, call: ast.Call) -> tuple[Tokens, ...]:
+        """`train_test_split(X, y)`: record the split; its results, train and test of each array."""
         sid = f"{call.lineno}:{call.col_offset}"
         arrays = [a for a in call.args if not isinstance(a, ast.Starred)]
         if (self.ctx.qualify(call.func) or "").endswith(".random_split"):
@@ -818,15 +1164,9 @@ class _Analysis:
         inputs = [self.tokens_of(a) for a in arrays]
         split = _Split(call, sid, frozenset().union(*inputs) if inputs else _EMPTY)
         self.s.splits[sid] = split
+        self.record("split", call, split.inputs, obj=sid)
         self.check_split(split, arrays)
-        elts = target.elts
-        if len(elts) == 2 * len(arrays):
-            for i, toks in enumerate(inputs):
-                self.bind(elts[2 * i], None, toks | {f"train:{sid}"})
-                self.bind(elts[2 * i + 1], None, toks | {f"test:{sid}"})
-        else:
-            for t in elts:
-                self.bind(t, None, split.inputs)
+        return tuple(toks | {f"{side}:{sid}"} for toks in inputs for side in ("train", "test"))
 
     def escape(self, node: ast.expr) -> None:
         """A model handed to code we do not see may be evaluated there."""
@@ -867,6 +1207,7 @@ class _Analysis:
                     return
 
     def check_cv_data(self, call: ast.Call, data: Tokens) -> None:
+        self.record("cv", call, data)
         self._check_evaluated(data, call, "are then cross-validated by", "cross-validation", "the validation folds")
 
     def _check_evaluated(self, data: Tokens, where: ast.AST, how: str, what: str, lands_in: str) -> None:
@@ -877,7 +1218,7 @@ class _Analysis:
                 self.leak_into(token, where, how)
             elif token.startswith("resampled:"):
                 node = self.s.resamples.get(token)
-                if node is not None and id(node) not in self.s.reported:
+                if node is not None and node is not where and id(node) not in self.s.reported:
                     self.s.reported.add(id(node))
                     self.smells.append(
                         self.ctx.smell(
@@ -904,12 +1245,15 @@ class _Analysis:
         cv = "cross-validat" in how
         if token.startswith("fitted:"):
             fit = self.s.prep_fits.get(token.removeprefix("fitted:"))
+            if fit is not None and fit.node is where:
+                return  # a fit and a split inside one callee: the callee's own finding
             if fit is not None and not self.clean_side(fit.data, cv, where, sid) and not _has_test(fit.data):
                 self.report_prep(fit, where, how)
         elif token.startswith("stat:"):
             stat = self.s.stats.get(token)
             if (
                 stat is not None
+                and stat.node is not where
                 and not self.clean_side(stat.data, cv, where, sid)
                 and not _has_test(stat.data)
                 and _roots(stat.data)
@@ -938,14 +1282,14 @@ class _Analysis:
             and _is_split_side(before.data)
             and not _is_split_side(fit.data)
             and not _roots(fit.data) >= _roots(before.data)
-            and any(w in self.ctx.source(call.args[0]).lower() for w in ("test", "val"))
+            and any(w in self.ctx.source(call.args[0] if call.args else call).lower() for w in ("test", "val"))
         )
         if not (on_test or refit) or id(call) in self.s.test_refits:
             return
         self.s.test_refits.add(id(call))
         cls = fit.cls.rsplit(".", 1)[-1]
-        data = self.ctx.source(call.args[0])
-        related: tuple[tuple[ast.AST, str], ...] = ()
+        data = self.ctx.source(call.args[0] if call.args else call)
+        related: tuple[tuple[ast.AST | Span, str], ...] = ()
         if before is not None and _is_split_side(before.data):
             related = ((before.node, "fit on the training side here"),)
             message = (
@@ -958,6 +1302,9 @@ class _Analysis:
                 f"`{cls}` is fit on the test side `{data}`: the test rows are transformed with their own "
                 "statistics instead of the training set's, so train and test are on different scales"
             )
+        if fit.origin is not None:
+            message += f" ({_inside(fit.origin)})"
+            related = (*related, (fit.origin.span, f"`{cls}` is fit here, inside `{fit.origin.function}()`"))
         self.smells.append(self.ctx.smell("MLD805", call, message, key=f"test-refit:{cls}:{data}", related=related))
 
     def cross_validation(self, call: ast.Call, args: list[Tokens]) -> None:
@@ -987,17 +1334,20 @@ class _Analysis:
                 f"preprocessing), and the training rows {how} `{self.ctx.source(where)}`: the validation "
                 "score comes from rows the preprocessing was fit on"
             )
-        self.smells.append(
-            self.ctx.smell(
-                "MLD801",
-                fit.node,
-                message,
-                key=f"prep:{cls}:{self.ctx.source(fit.node)}",
-                related=((where, "the rows it was fit on reach the evaluation here"),),
-                confidence=confidence,
-                data=(("supervised", "yes" if supervised else "no"),),
-            )
+        related: tuple[tuple[ast.AST | Span, str], ...] = ((where, "the rows it was fit on reach the evaluation here"),)
+        if fit.origin is not None:
+            message += f" ({_inside(fit.origin)})"
+            related = ((fit.origin.span, f"`{cls}` is fit here, inside `{fit.origin.function}()`"), *related)
+        smell = self.ctx.smell(
+            "MLD801",
+            fit.node,
+            message,
+            key=f"prep:{cls}:{self.ctx.source(fit.node)}",
+            related=related,
+            confidence=confidence,
+            data=(("supervised", "yes" if supervised else "no"),),
         )
+        self.smells.append(smell)
 
     def report_stat(self, stat: _Stat, where: ast.AST, how: str) -> None:
         line = f"stat-line:{stat.node.lineno}"
@@ -1005,7 +1355,7 @@ class _Analysis:
             return  # `(x - x.mean()) / x.std()`: one finding for the line
         self.s.reported.add(id(stat.node))
         self.s.stat_lines.add(line)
-        text = self.ctx.source(stat.node)
+        text = stat.origin.text if stat.origin is not None else self.ctx.source(stat.node)
         confidence = "medium" if "cross-validat" in how else ""
         if stat.scale:
             what = f"`{text}` scales with statistics of all rows, which"
@@ -1019,17 +1369,20 @@ class _Analysis:
                 f"(transductive preprocessing), and the training rows {how} `{self.ctx.source(where)}`: "
                 "the validation score comes from rows the statistic was computed on"
             )
-        self.smells.append(
-            self.ctx.smell(
-                "MLD801",
-                stat.node,
-                message,
-                key=f"stat:{text}",
-                related=((where, "the rows it summarises reach the evaluation here"),),
-                confidence=confidence,
-                data=(("supervised", "no"),),
-            )
+        related: tuple[tuple[ast.AST | Span, str], ...] = ((where, "the rows it summarises reach the evaluation here"),)
+        if stat.origin is not None:
+            message += f" ({_inside(stat.origin, 'statistic is computed')})"
+            related = ((stat.origin.span, f"`{stat.origin.text}` is computed here"), *related)
+        smell = self.ctx.smell(
+            "MLD801",
+            stat.node,
+            message,
+            key=f"stat:{text}",
+            related=related,
+            confidence=confidence,
+            data=(("supervised", "no"),),
         )
+        self.smells.append(smell)
 
     def pred(self, var: str) -> str:
         return f"pred:{var}|{len(self.s.model_fits.get(var, ()))}"
@@ -1219,6 +1572,10 @@ class _Analysis:
                 )
 
 
+def _inside(origin: _Origin, what: str = "fit happens") -> str:
+    return f"the {what} inside `{origin.function}()`, line {origin.span.line}: `{origin.text}`"
+
+
 def _is_split_side(tokens: Tokens) -> bool:
     return any(t.startswith("train:") for t in tokens)
 
@@ -1400,18 +1757,201 @@ def _is_estimator_class(cls: str) -> bool:
     return cls.startswith(_MODEL_PACKAGES) or cls.startswith(_PREP_MODULES)
 
 
+class _Registry:
+    """This file's functions and classes, and one analysis of each (made when first needed: a
+    caller needs its callees' summaries). Calls nest at most `_MAX_DEPTH` deep; a recursive
+    call, or one deeper, is not applied."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.classes: dict[str, dict[str, ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        self.owner: dict[int, str] = {}  # id(method) -> its class
+        for node in ctx.tree.body:
+            if isinstance(node, FUNCTIONS):
+                self.functions[node.name] = node
+            elif isinstance(node, ast.ClassDef):
+                methods = {m.name: m for m in node.body if isinstance(m, FUNCTIONS) and not _static(m)}
+                self.classes[node.name] = methods
+                for m in methods.values():
+                    self.owner[id(m)] = node.name
+        self.done: dict[int, _Analysis] = {}
+        self.summaries: dict[int, LeakSummary | None] = {}
+        self.running: list[int] = []
+        self.estimators: dict[str, tuple[tuple[str, str], ...]] = {}  # class -> its `self` estimators
+
+    def is_method(self, scope: ast.AST) -> bool:
+        return id(scope) in self.owner
+
+    def qualname(self, scope: ast.AST) -> str | None:
+        if scope is self.ctx.tree:
+            return "<module>"
+        if isinstance(scope, FUNCTIONS):
+            if self.functions.get(scope.name) is scope:
+                return scope.name
+            if id(scope) in self.owner:
+                return f"{self.owner[id(scope)]}.{scope.name}"
+        return None
+
+    def analyse(self, scope: ast.AST) -> _Analysis | None:
+        key = id(scope)
+        if key in self.done:
+            return self.done[key]
+        if key in self.running or len(self.running) >= _MAX_DEPTH:
+            return None
+        self.running.append(key)
+        try:
+            analysis = _Analysis(self.ctx, scope, self)
+            analysis.run()
+        finally:
+            self.running.pop()
+        self.done[key] = analysis
+        return analysis
+
+    def summary(self, node: ast.AST) -> LeakSummary | None:
+        key = id(node)
+        if key not in self.summaries:
+            analysis = self.analyse(node)
+            if analysis is None:
+                return None  # recursion, or too deep: not applied (and not remembered as such)
+            self.summaries[key] = analysis.summary()
+        return self.summaries[key]
+
+    def attributes(self, at: _Analysis) -> tuple[tuple[str, str], ...]:
+        """The estimators a method's class keeps on `self` (`self.scaler = StandardScaler()`)."""
+        cls = self.owner.get(id(at.scope), "")
+        if cls not in self.estimators:
+            found: dict[str, str] = {}
+            for method in self.classes.get(cls, {}).values():
+                sn = method.args.args[0].arg if method.args.args else ""
+                for node in self.ctx.walk_scope(method):
+                    if (
+                        isinstance(node, ast.Assign)
+                        and isinstance(node.value, ast.Call)
+                        and len(node.targets) == 1
+                        and isinstance(node.targets[0], ast.Attribute)
+                        and isinstance(node.targets[0].value, ast.Name)
+                        and node.targets[0].value.id == sn
+                    ):
+                        made = at.effective_class(node.value)
+                        if made is not None:
+                            found.setdefault(node.targets[0].attr, made)
+            self.estimators[cls] = tuple(sorted(found.items()))
+        return self.estimators[cls]
+
+    def local_class(self, func: ast.expr, at: _Analysis) -> str | None:
+        if isinstance(func, ast.Name) and func.id in self.classes and not _shadowed(func.id, at):
+            return func.id
+        return None
+
+    def method(self, cls: str, name: str) -> LeakSummary | None:
+        node = self.classes.get(cls, {}).get(name)
+        return self.summary(node) if node is not None else None
+
+    def resolve(self, call: ast.Call, at: _Analysis) -> tuple[LeakSummary, str, str | None] | None:
+        """(summary, how the call is written, the instance for a method) of this file's callee."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            node = self.functions.get(func.id)
+            if node is None or _shadowed(func.id, at):
+                return None
+            found = self.summary(node)
+            return (found, func.id, None) if found is not None else None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            base = func.value.id
+            cls = self.owner.get(id(at.scope)) if base == at.self_name else at.instances.get(base)
+            if cls is None:
+                return None
+            found = self.method(cls, func.attr)
+            return (found, f"{base}.{func.attr}", base) if found is not None else None
+        return None
+
+
+_MAX_DEPTH = 8  # nested calls whose summaries are made on the way (helpers calling helpers)
+_MAX_REPLAYED = 24  # callees' steps one summary carries on
+
+
+def _shadowed(name: str, at: _Analysis) -> bool:
+    return name in at.s.env or name in at.s.classes or name in at.params or name in at.ctx.aliases
+
+
+def _static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in node.decorator_list)
+
+
+def _params(scope: ast.AST, method: bool) -> tuple[tuple[str, ...], str]:
+    """A function's parameter names, and the name of `self` for a method."""
+    if not isinstance(scope, FUNCTIONS):
+        return (), ""
+    a = scope.args
+    names = [x.arg for x in (*a.posonlyargs, *a.args)]
+    if a.vararg is not None:
+        names.append(a.vararg.arg)
+    names.extend(x.arg for x in a.kwonlyargs)
+    if a.kwarg is not None:
+        names.append(a.kwarg.arg)
+    return tuple(names), (names[0] if method and names else "")
+
+
+def _kind(cls: str) -> str:
+    """How a preprocessor's fit learns from rows (as MLD801 tells them apart)."""
+    last = cls.rsplit(".", 1)[-1]
+    if last in _VOCABULARY:
+        return "vocabulary"
+    if last in _STATELESS or not _is_prep(cls):
+        return "stateless"
+    return "supervised" if cls.startswith(_SUPERVISED) else "scaler"
+
+
+def _imports_project(ctx: FileContext) -> bool:
+    """Does the file import a module that may be the project's (a helper module's helpers)?"""
+    return any(r not in _LIBRARIES and r not in sys.stdlib_module_names for r in ctx.imported_roots)
+
+
+def _worth_keeping(summary: LeakSummary) -> bool:
+    """A summary other files may need: its function fits, splits or calls something, or returns
+    or keeps on `self` more than the rows it was given."""
+    if summary.function == "<module>":
+        return any(e.op == "call" for e in summary.events)
+    if summary.events:
+        return True
+    parts = [*summary.returns, *(toks for _, toks in summary.attrs)]
+    return any(not t.startswith("@") and t != "src" for part in parts for t in part)
+
+
+# Top-level packages that are libraries, never a project's own code (with the standard library).
+_LIBRARIES = frozenset(
+    {
+        *("numpy", "pandas", "sklearn", "scipy", "torch", "torchvision", "tensorflow", "keras", "jax", "flax"),
+        *("xgboost", "lightgbm", "catboost", "imblearn", "category_encoders", "sklearn_pandas", "statsmodels"),
+        *("matplotlib", "seaborn", "plotly", "joblib", "tqdm", "transformers", "datasets", "mlflow", "wandb"),
+        *("nltk", "spacy", "cv2", "PIL", "optuna", "hyperopt", "shap", "gensim", "dask", "pyspark", "polars"),
+        *("yaml", "omegaconf", "hydra", "requests", "boto3", "timm", "albumentations", "lightning", "fastai"),
+        *("pytorch_lightning", "tensorboard", "IPython", "google", "umap", "networkx", "numba", "sqlalchemy"),
+        *("pyarrow", "h5py", "tf", "np", "pd", "plt", "sns", "tensorflow_hub", "keras_tuner", "featuretools"),
+    }
+)
+
+
 def scope_body(scope: ast.AST) -> list[ast.stmt]:
     return list(getattr(scope, "body", []))
 
 
-def data_leakage(ctx: FileContext) -> Iterator[Smell]:
+def data_leakage(ctx: FileContext) -> Iterator[Smell | LeakSummary]:
     if not ctx.imports_any(
         "sklearn", "imblearn", "category_encoders", "xgboost", "lightgbm", "catboost", "torch", "sklearn_pandas"
-    ):
-        return
+    ) and not (ctx.imports_any("pandas", "numpy", "scipy") or _imports_project(ctx)):
+        return  # a module of helpers (pandas statistics, calls of the project's functions) still gets summaries
+    reg = _Registry(ctx)
     scopes: list[ast.AST] = [ctx.tree, *ctx.functions]
     for scope in scopes:
-        yield from _Analysis(ctx, scope).run()
+        analysis = reg.analyse(scope)
+        if analysis is None:
+            continue
+        yield from analysis.smells
+        summary = reg.summary(scope)
+        if summary is not None and _worth_keeping(summary):
+            yield summary
 
 
-DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = (data_leakage,)
+DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary]], ...] = (data_leakage,)
