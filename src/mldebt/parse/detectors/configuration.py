@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -151,7 +152,80 @@ class _Path:
     value: Value  # a path, or an open file's path (`with open(p) as f`)
 
 
-_Binding = _Src | _Path
+@dataclass(frozen=True, slots=True)
+class _Self:
+    """The first parameter of a method: `self.cfg` may hold a configuration (see `_Scan.attrs`)."""
+
+    cls: str  # the class's qualname ("Trainer", "outer.<locals>.Trainer" is never tracked)
+
+
+_Binding = _Src | _Path | _Self
+# Parameters summarised as configuration (source "param"): named like one, in whole or as a
+# `_`-separated part (`cfg`, `model_cfg`, `optim_params`, `hparams`, `args`, `opts`). Others are
+# not followed: a config passed to them is used whole, as before.
+_CONFIG_PARAM_PARTS = frozenset(
+    {
+        "cfg",
+        "cfgs",
+        "conf",
+        "config",
+        "configs",
+        "configuration",
+        "params",
+        "param",
+        "hparams",
+        "hparam",
+        "hyperparams",
+        "hps",
+        "hp",
+        "settings",
+        "opt",
+        "opts",
+        "options",
+        "args",
+    }
+)
+# Callees never followed: a config handed to these is used whole, and no "pass" is recorded.
+_LIBRARY_ROOTS = frozenset(
+    {
+        *_NOT_HELPERS,
+        *_CONFIG_ROOTS,
+        "builtins",
+        "copy",
+        "functools",
+        "itertools",
+        "logging",
+        "os",
+        "sys",
+        "pathlib",
+        "pprint",
+        "lightning",
+        "pytorch_lightning",
+        "accelerate",
+        "datasets",
+        "timm",
+        "xgboost",
+        "lightgbm",
+        "catboost",
+        "scipy",
+        "optuna",
+        "ray",
+    }
+)
+# Sources whose sub-mappings are followed into callees (the others stay read whole when passed).
+_FOLLOWED = frozenset({"config", "hydra", "argparse", "param"})
+_MAX_SUMMARY_KEYS = 64  # key uses of one parameter; past that it is taken as used whole
+
+
+_PATH_PARTS = frozenset(
+    {"path", "paths", "file", "files", "filename", "fname", "dir", "name", "url", "uri", "key", "id"}
+)
+
+
+def is_config_param(name: str) -> bool:
+    """`cfg`, `model_cfg`, `optim_params`, `hparams`: not `config_path`, `cfg_file`, `config_name`."""
+    parts = [p for p in name.lower().split("_") if p]
+    return any(p in _CONFIG_PARAM_PARTS for p in parts) and not any(p in _PATH_PARTS for p in parts)
 
 
 def _const_key(node: ast.expr) -> str | None:
@@ -205,6 +279,10 @@ class _Scan:
         self.constants: dict[str, ast.expr] = {}
         self.hydra_functions: dict[ast.AST, _Src] = {}
         self.argparse_open = False
+        # (class qualname, attribute) -> the configuration `self.attr` holds; None when assigned
+        # anything else too (then it is not followed, and storing a config there uses it whole)
+        self.attrs: dict[tuple[str, str], _Src | None] = {}
+        self.defined = {n.name for n in ctx.tree.body if isinstance(n, (*FUNCTIONS, ast.ClassDef))}
 
     # ------------------------------------------------------------ output
 
@@ -367,6 +445,9 @@ class _Scan:
                 return _Src(src.source, src.file, (*src.prefix, key), src.attrs)
             return None
         if isinstance(node, ast.Attribute):
+            held = self.self_attr(node, env)
+            if held is not None:
+                return held
             src = self.source_of(node.value, env, depth + 1)
             if src is not None and src.attrs and not node.attr.startswith("__"):
                 return _Src(src.source, src.file, (*src.prefix, node.attr), src.attrs)
@@ -420,6 +501,34 @@ class _Scan:
                 return _Src(kind, Value("ref", f"{ctx.module}.{func.id}"))
         return self._imported_helper(node, name, env, depth)
 
+    def self_attr(self, node: ast.Attribute, env: dict[str, _Binding]) -> _Src | None:
+        """`self.cfg` in a method, when the class keeps one configuration there."""
+        owner = env.get(node.value.id) if isinstance(node.value, ast.Name) else None
+        return self.attrs.get((owner.cls, node.attr)) if isinstance(owner, _Self) else None
+
+    def callee(self, call: ast.Call, env: dict[str, _Binding]) -> str | None:
+        """The name the graph phase resolves a callee by (`pkg.models.build_model`, `Trainer`,
+        `Trainer._build` for `self._build`), None for library calls and anything dynamic."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            owner = env.get(func.value.id)
+            if isinstance(owner, _Self):
+                return f"{owner.cls}.{func.attr}"
+        name = self.ctx.call_name(call)
+        if name is None or not isinstance(func, (ast.Name, ast.Attribute)):
+            return None
+        head = name.split(".", 1)[0]
+        if head in _LIBRARY_ROOTS or head in sys.stdlib_module_names:
+            return None
+        root: ast.expr = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return None
+        if root.id not in self.ctx.aliases and (isinstance(func, ast.Attribute) or root.id not in self.defined):
+            return None  # a builtin, or a method of some object: which class is unknown
+        return name
+
     def _imported_helper(self, node: ast.Call, name: str, env: dict[str, _Binding], depth: int) -> _Src | None:
         """`params = read_params(path)` with `read_params` imported from another module: perhaps a
         config mapping. The graph phase keeps these uses only when the project function returns
@@ -455,10 +564,17 @@ class _Scan:
             params = [a.arg for a in (*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs)]
             for p in params:
                 env.pop(p, None)
-            if isinstance(ctx.scope_of(scope), ast.Module):
+            owner = ctx.scope_of(scope)
+            if isinstance(owner, ast.Module):
                 env.update(self.param_bindings.get(scope.name, {}))
             if scope in self.hydra_functions and params:
                 env[params[0]] = self.hydra_functions[scope]
+            method = isinstance(owner, ast.ClassDef) and not _static(ctx, scope)
+            if isinstance(owner, ast.ClassDef) and method and params and isinstance(ctx.scope_of(owner), ast.Module):
+                env[params[0]] = _Self(owner.name)
+            for i, p in enumerate(params):
+                if p not in env and is_config_param(p) and not (method and i == 0):
+                    env[p] = _Src("param", Value("param", p, keys=(function,)))
         guarded: set[tuple[str, str]] = set()
         pending: list[ast.AST] = []  # assignments, bound at their end
         nested: list[ast.AST] = []
@@ -497,8 +613,16 @@ class _Scan:
                 and _const_key(node.args[1])
             ):
                 guarded.add((src.source, ".".join((*src.prefix, str(_const_key(node.args[1]))))))
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and isinstance(env.get(node.id), _Src):
-                self.use(node, env, function, guarded)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                bound = env.get(node.id)
+                if isinstance(bound, _Src):
+                    self.use(node, env, function, guarded)
+                elif isinstance(bound, _Self):
+                    parent = ctx.parent(node)
+                    if isinstance(parent, ast.Attribute) and isinstance(parent.ctx, ast.Load):
+                        held = self.self_attr(parent, env)
+                        if held is not None:
+                            self.use(parent, env, function, guarded, held)
         while pending:
             self.bind(pending.pop(0), env, function)
         for fn in nested:
@@ -550,6 +674,14 @@ class _Scan:
                     env[target.id] = _Path(path)
                 else:
                     env.pop(target.id, None)
+            elif isinstance(target, ast.Attribute) and isinstance(env.get(getattr(target.value, "id", "")), _Self):
+                held = env[target.value.id]  # type: ignore[attr-defined]
+                assert isinstance(held, _Self)
+                slot = (held.cls, target.attr)
+                if src is not None and src.source in _FOLLOWED and self.attrs.get(slot, src) == src:
+                    self.attrs[slot] = src
+                else:
+                    self.attrs[slot] = None
             elif isinstance(target, (ast.Subscript, ast.Attribute)):
                 owner = self.source_of(target.value, env)
                 key = _const_key(target.slice) if isinstance(target, ast.Subscript) else target.attr
@@ -562,10 +694,18 @@ class _Scan:
                     if isinstance(t, ast.Name):
                         env.pop(t.id, None)
 
-    def use(self, name: ast.Name, env: dict[str, _Binding], function: str, guarded: set[tuple[str, str]]) -> None:
-        """A load of a config-bound name: follow its key accesses and see what the result is used for."""
+    def use(
+        self,
+        name: ast.Name | ast.Attribute,
+        env: dict[str, _Binding],
+        function: str,
+        guarded: set[tuple[str, str]],
+        held: _Src | None = None,
+    ) -> None:
+        """A load of a config-bound name (or of `self.attr` holding a config, `held`): follow
+        its key accesses and see what the result is used for."""
         ctx = self.ctx
-        src = env[name.id]
+        src = held if held is not None else env[name.id] if isinstance(name, ast.Name) else None
         assert isinstance(src, _Src)
         keys: list[str] = []
         node: ast.expr = name
@@ -622,7 +762,7 @@ class _Scan:
         # what the value is used for
         if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is node:
             targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
-            if all(isinstance(t, ast.Name) for t in targets):
+            if all(isinstance(t, ast.Name) or self._kept_in_self(t, env) for t in targets):
                 if kt:
                     self.emit(src, "walk", kt, node, function, default)
                 return  # an alias: reads happen through it
@@ -667,6 +807,9 @@ class _Scan:
                         if kt:
                             self.emit(src, "walk", kt, node, function, default)
                         return
+            i = parent.args.index(node)
+            if self.passes(src, kt, node, parent, str(i), env, function, default, starred=parent.args[:i]):
+                return
         if isinstance(parent, ast.FormattedValue) and not src.prefix and not kt:
             return  # `f"{cfg}"`: shown, not read
         if isinstance(parent, ast.keyword) and parent.arg is not None:
@@ -685,11 +828,47 @@ class _Scan:
                         if kt:
                             self.emit(src, "walk", kt, node, function, default)
                         return
+            if isinstance(call, ast.Call) and self.passes(src, kt, node, call, parent.arg, env, function, default):
+                return
         if isinstance(parent, ast.Return):
             # callers in this file read it where they bind it; the graph rules decide for others
             self.emit(src, "return", kt, node, function, default)
             return
         self.emit(src, "read", kt, node, function, default)
+
+    def _kept_in_self(self, target: ast.expr, env: dict[str, _Binding]) -> bool:
+        """`self.cfg = cfg` where the class keeps that one config in `cfg`: an alias."""
+        return isinstance(target, ast.Attribute) and self.self_attr(target, env) is not None
+
+    def passes(
+        self,
+        src: _Src,
+        kt: tuple[str, ...],
+        node: ast.expr,
+        call: ast.Call,
+        slot: str,
+        env: dict[str, _Binding],
+        function: str,
+        default: Value,
+        starred: list[ast.expr] | None = None,
+    ) -> bool:
+        """`build_model(cfg.model)`, `Trainer(params["optim"])`: a "pass" the graph phase follows
+        into the callee's summary (else it is read whole there). False when not recorded."""
+        if src.source not in _FOLLOWED or any(isinstance(a, ast.Starred) for a in starred or ()):
+            return False
+        callee = self.callee(call, env)
+        if callee is None:
+            return False
+        if kt:
+            self.emit(src, "walk", kt, node, function, default)
+        span = self.ctx.span(node)
+        key = (*src.prefix, *kt)
+        to = Value("arg", callee, keys=(slot,))
+        self.out.setdefault(
+            (span.line, span.column, src.source, "pass", key),
+            KeyUse(src.source, "pass", key, span, src.file, function, UNKNOWN, to),
+        )
+        return True
 
     # ------------------------------------------------------------ entry
 
@@ -712,14 +891,61 @@ class _Scan:
         for _ in range(3):
             self.out = {}
             self.scan_scope(ctx.tree, {})
-            state = (tuple(self.out), tuple(sorted(self.returns.items(), key=repr)), repr(self.param_bindings))
+            state = (
+                tuple(self.out),
+                tuple(sorted(self.returns.items(), key=repr)),
+                repr(self.param_bindings),
+                repr(sorted(self.attrs.items(), key=repr)),
+            )
             if state == previous:
                 break
             previous = state
-        uses = list(self.out.values())
+        uses = _capped(list(self.out.values()))
         if self.argparse_open:
             uses.append(KeyUse("argparse", "define", (), Span(1, 1, 1, 1), Value("str", ctx.rel), "<module>"))
         return uses
+
+
+def _capped(uses: list[KeyUse]) -> list[KeyUse]:
+    """A parameter with too many key uses is left unsummarised (the graph phase then uses
+    whatever is passed to it whole): summaries stay small for code that is no config."""
+    counts: dict[tuple[str, Value], int] = {}
+    for u in uses:
+        if u.source == "param":
+            counts[(u.function, u.file)] = counts.get((u.function, u.file), 0) + 1
+    over = {k for k, n in counts.items() if n > _MAX_SUMMARY_KEYS}
+    return [u for u in uses if u.source != "param" or (u.function, u.file) not in over] if over else uses
+
+
+def _has_config_params(ctx: FileContext) -> bool:
+    return any(
+        is_config_param(a.arg)
+        for fn in ctx.functions
+        for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)
+    )
+
+
+def _carriers(ctx: FileContext, uses: list[KeyUse]) -> dict[str, frozenset[str]]:
+    """Per function (qualname): the summarised parameters whose configuration it reads, as
+    `owner:param`; a method counts those of every method of its class (`self.cfg`)."""
+    out: dict[str, set[str]] = {}
+    for u in uses:
+        if u.source == "param" and u.file.keys:
+            out.setdefault(u.function, set()).add(f"{u.file.keys[0]}:{u.file.text}")
+    classes = {n.name for n in ctx.tree.body if isinstance(n, ast.ClassDef)}
+    by_class: dict[str, set[str]] = {}
+    for function, found in out.items():
+        head = function.rsplit(".", 1)[0] if "." in function else ""
+        if head in classes:
+            by_class.setdefault(head, set()).update(found)
+    merged: dict[str, frozenset[str]] = {}
+    for fn in ctx.functions:
+        name = _function_of(ctx, fn.body[0]) if fn.body else fn.name
+        head = name.rsplit(".", 1)[0] if "." in name else ""
+        found = out.get(name, set()) | by_class.get(head, set())
+        if found:
+            merged[name] = frozenset(found)
+    return merged
 
 
 def _imports_config_helper(ctx: FileContext) -> bool:
@@ -737,6 +963,10 @@ def _is_logger(callee: str) -> bool:
 
 def _end(node: ast.AST) -> tuple[int, int]:
     return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+
+
+def _static(ctx: FileContext, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(ctx.qualify(d) in ("staticmethod", "classmethod") for d in fn.decorator_list)
 
 
 def _attr(call: ast.Call) -> str:
@@ -848,15 +1078,23 @@ def _class_fields(ctx: FileContext, scan: _Scan) -> Iterator[KeyUse]:
 def key_uses(ctx: FileContext) -> Iterator[KeyUse | Smell]:
     """Configuration keys read and defined in this file (see the module docstring); MLD504."""
     yield from _env_uses(ctx)
-    if not ctx.imports_any(*_CONFIG_ROOTS) and not ctx.notebook and not _imports_config_helper(ctx):
+    if (
+        not ctx.imports_any(*_CONFIG_ROOTS)
+        and not ctx.notebook
+        and not _imports_config_helper(ctx)
+        and not _has_config_params(ctx)
+    ):
         return
     scan = _Scan(ctx)
     uses = scan.run()
     yield from uses
     yield from _click_uses(ctx)
     yield from _class_fields(ctx, scan)
-    if any(u.op == "read" and u.source in ("config", "hydra", "argparse") for u in uses):
+    if any(u.op in ("read", "pass") and u.source in ("config", "hydra", "argparse") for u in uses):
         yield from _hardcoded_hyperparameters(ctx)
+    elif any(u.source == "param" for u in uses):
+        # the graph phase keeps these only where a caller really passes a configuration
+        yield from _hardcoded_hyperparameters(ctx, _carriers(ctx, uses))
 
 
 # --------------------------------------------------------------------------- mentions
@@ -1016,9 +1254,11 @@ _NOT_HYPER = frozenset(
 )
 
 
-def _hardcoded_hyperparameters(ctx: FileContext) -> Iterator[Smell]:
+def _hardcoded_hyperparameters(ctx: FileContext, carriers: dict[str, frozenset[str]] | None = None) -> Iterator[Smell]:
     """MLD504: a model or optimizer constructed with literal hyper-parameters in a file that reads
-    a configuration system (the caller checks that)."""
+    a configuration system (the caller checks that), or, given `carriers`, in a function that
+    reads a configuration parameter (`data` "carriers": which; the rule keeps the smell only when
+    some caller passes it a configuration)."""
     for node in ctx.walk():
         if not isinstance(node, ast.Call):
             continue
@@ -1040,12 +1280,29 @@ def _hardcoded_hyperparameters(ctx: FileContext) -> Iterator[Smell]:
         if not literals:
             continue
         shown = ", ".join(literals[:4]) + (", ..." if len(literals) > 4 else "")
+        if carriers is None:
+            yield ctx.smell(
+                "MLD504",
+                node,
+                f"`{last}` is given hard-coded hyper-parameters ({shown}) in a file that reads its settings "
+                "from a configuration system: these bypass it",
+                key=f"{name}|{shown}",
+            )
+            continue
+        function = _function_of(ctx, node)
+        held = carriers.get(function)
+        if not held:
+            continue
+        params = ", ".join(sorted({c.rsplit(":", 1)[1] for c in held}))
+        own = all(c.rsplit(":", 1)[0] == function for c in held)
+        where = "which receives" if own else "whose class keeps"
         yield ctx.smell(
             "MLD504",
             node,
-            f"`{last}` is given hard-coded hyper-parameters ({shown}) in a file that reads its settings "
-            "from a configuration system: these bypass it",
+            f"`{last}` is given hard-coded hyper-parameters ({shown}) in `{function}`, {where} its "
+            f"settings as a configuration (`{params}`): these bypass it",
             key=f"{name}|{shown}",
+            data=(("carriers", " ".join(sorted(held))),),
         )
 
 
