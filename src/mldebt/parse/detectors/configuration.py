@@ -20,9 +20,18 @@ Reads through `.get`/`getattr` with a fallback, or guarded by `"k" in cfg`, carr
 `default` (`Value("none")` when there is none): they do not require the key to exist.
 
 A config mapping passed to a function of the same file binds that function's parameter (the
-reads happen there); passed anywhere else it is read whole. `mentions` records every attribute
-name, keyword and identifier-like string of a file (source "mention"): a config key whose name
-appears nowhere is the unused-key evidence of MLD502.
+reads happen there). Passed to another callee of the project (`build_model(cfg.model)`,
+`Trainer(params["optim"])`, `self._build(self.cfg)`) it is op "pass": `to` names the callee and
+the slot, and the graph phase follows it (graph/configflow.py) or reads it whole; passed to a
+library, a builtin, a method of an unknown object, or unpacked (`**cfg`), it is read whole.
+
+Summaries: every parameter named like a configuration (`is_config_param`) is a source of its own,
+"param", with `file = Value("param", name, keys=(owner qualname,))`: its reads, walks, defines,
+returns and passes are the function's summary for that parameter. A method's `self.attr`
+assigned one configuration (and nothing else) in the class (`self.cfg = cfg`) is that
+configuration in every method of the class. `mentions` records every attribute name, keyword and
+identifier-like string of a file (source "mention"): a config key whose name appears nowhere is
+the unused-key evidence of MLD502.
 """
 
 from __future__ import annotations
@@ -210,6 +219,16 @@ _LIBRARY_ROOTS = frozenset(
         "scipy",
         "optuna",
         "ray",
+        "torchvision",
+        "torchaudio",
+        "matplotlib",
+        "seaborn",
+        "PIL",
+        "cv2",
+        "onnx",
+        "onnxruntime",
+        "comet_ml",
+        "ultralytics",
     }
 )
 # Sources whose sub-mappings are followed into callees (the others stay read whole when passed).
@@ -757,6 +776,8 @@ class _Scan:
         dotted = ".".join((*src.prefix, *keys))
         if default.kind == "unknown" and (src.source, dotted) in guarded:
             default = NONE
+        if default.kind == "unknown" and src.source == "param" and keys and self._conditional(node, src, env):
+            default = NONE
         parent = ctx.parent(node)
         kt = tuple(keys)
         # what the value is used for
@@ -835,6 +856,24 @@ class _Scan:
             self.emit(src, "return", kt, node, function, default)
             return
         self.emit(src, "read", kt, node, function, default)
+
+    def _conditional(self, node: ast.expr, src: _Src, env: dict[str, _Binding]) -> bool:
+        """A summarised parameter's key read only on a branch chosen by the same configuration
+        (`if model_cfg.name == "resnet": model_cfg.depth`), or under `try`: factories written for
+        several configurations read keys that one of them lacks, so the key is not required."""
+        child: ast.AST = node
+        for a in self.ctx.ancestors(node):
+            if isinstance(a, (*FUNCTIONS, ast.ClassDef, ast.Lambda)):
+                return False
+            if isinstance(a, (ast.If, ast.IfExp, ast.While)) and child is not a.test:
+                for sub in ast.walk(a.test):
+                    found = self.source_of(sub, env) if isinstance(sub, (ast.Name, ast.Attribute)) else None
+                    if found is not None and found.file == src.file:
+                        return True
+            if isinstance(a, ast.Try) and a.handlers and any(child is stmt for stmt in a.body):
+                return True
+            child = a
+        return False
 
     def _kept_in_self(self, target: ast.expr, env: dict[str, _Binding]) -> bool:
         """`self.cfg = cfg` where the class keeps that one config in `cfg`: an alias."""
