@@ -301,6 +301,10 @@ class _Scan:
         # (class qualname, attribute) -> the configuration `self.attr` holds; None when assigned
         # anything else too (then it is not followed, and storing a config there uses it whole)
         self.attrs: dict[tuple[str, str], _Src | None] = {}
+        # what a pass looked up in returns / param_bindings / attrs, and whether any of it changed
+        # after it was looked up (then the next pass sees different values, else this one is final)
+        self.consumed: set[tuple[str, ...]] = set()
+        self.dirty = False
         self.defined = {n.name for n in ctx.tree.body if isinstance(n, (*FUNCTIONS, ast.ClassDef))}
 
     # ------------------------------------------------------------ output
@@ -513,6 +517,7 @@ class _Scan:
             inner = self.source_of(node.keywords[0].value, env, depth + 1)
             return _Src(inner.source, inner.file, inner.prefix, True) if inner is not None else None
         if isinstance(func, ast.Name):
+            self.consumed.add(("ret", func.id))
             if func.id in self.returns:
                 return self.returns[func.id]
             if func.id in self.classes:
@@ -523,7 +528,10 @@ class _Scan:
     def self_attr(self, node: ast.Attribute, env: dict[str, _Binding]) -> _Src | None:
         """`self.cfg` in a method, when the class keeps one configuration there."""
         owner = env.get(node.value.id) if isinstance(node.value, ast.Name) else None
-        return self.attrs.get((owner.cls, node.attr)) if isinstance(owner, _Self) else None
+        if not isinstance(owner, _Self):
+            return None
+        self.consumed.add(("attr", owner.cls, node.attr))
+        return self.attrs.get((owner.cls, node.attr))
 
     def callee(self, call: ast.Call, env: dict[str, _Binding]) -> str | None:
         """The name the graph phase resolves a callee by (`pkg.models.build_model`, `Trainer`,
@@ -585,6 +593,7 @@ class _Scan:
                 env.pop(p, None)
             owner = ctx.scope_of(scope)
             if isinstance(owner, ast.Module):
+                self.consumed.add(("pb", scope.name))
                 env.update(self.param_bindings.get(scope.name, {}))
             if scope in self.hydra_functions and params:
                 env[params[0]] = self.hydra_functions[scope]
@@ -616,8 +625,9 @@ class _Scan:
                 continue
             if isinstance(node, ast.Return) and node.value is not None and isinstance(scope, FUNCTIONS):
                 src = self.source_of(node.value, env)
-                if src is not None and isinstance(ctx.scope_of(scope), ast.Module):
-                    self.returns.setdefault(scope.name, src)
+                if src is not None and isinstance(ctx.scope_of(scope), ast.Module) and scope.name not in self.returns:
+                    self.returns[scope.name] = src
+                    self.changed(("ret", scope.name))
             if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
                 key = _const_key(node.left)
                 src = self.source_of(node.comparators[0], env)
@@ -697,10 +707,12 @@ class _Scan:
                 held = env[target.value.id]  # type: ignore[attr-defined]
                 assert isinstance(held, _Self)
                 slot = (held.cls, target.attr)
-                if src is not None and src.source in _FOLLOWED and self.attrs.get(slot, src) == src:
-                    self.attrs[slot] = src
-                else:
-                    self.attrs[slot] = None
+                held_src = (
+                    src if src is not None and src.source in _FOLLOWED and self.attrs.get(slot, src) == src else None
+                )
+                if slot not in self.attrs or self.attrs[slot] != held_src:
+                    self.attrs[slot] = held_src
+                    self.changed(("attr", *slot))
             elif isinstance(target, (ast.Subscript, ast.Attribute)):
                 owner = self.source_of(target.value, env)
                 key = _const_key(target.slice) if isinstance(target, ast.Subscript) else target.attr
@@ -825,6 +837,8 @@ class _Scan:
                     old = self.param_bindings.setdefault(fn.name, {}).get(params[i])
                     if old is None or old == bound:
                         self.param_bindings[fn.name][params[i]] = bound
+                        if old is None:
+                            self.changed(("pb", fn.name))
                         if kt:
                             self.emit(src, "walk", kt, node, function, default)
                         return
@@ -846,6 +860,8 @@ class _Scan:
                     old = self.param_bindings.setdefault(fn.name, {}).get(parent.arg)
                     if old is None or old == bound:
                         self.param_bindings[fn.name][parent.arg] = bound
+                        if old is None:
+                            self.changed(("pb", fn.name))
                         if kt:
                             self.emit(src, "walk", kt, node, function, default)
                         return
@@ -874,6 +890,10 @@ class _Scan:
                 return True
             child = a
         return False
+
+    def changed(self, what: tuple[str, ...]) -> None:
+        if what in self.consumed:
+            self.dirty = True
 
     def _kept_in_self(self, target: ast.expr, env: dict[str, _Binding]) -> bool:
         """`self.cfg = cfg` where the class keeps that one config in `cfg`: an alias."""
@@ -925,20 +945,15 @@ class _Scan:
                         name = cfg_name.text if cfg_name.text.endswith((".yaml", ".yml")) else cfg_name.text + ".yaml"
                         file = _join("/", (Value("str", "@here"), cfg_path, Value("str", name)))
                     self.hydra_functions[fn] = _Src("hydra", file)
-        # parameters bound by calls below their function, and returned configs, settle in a few passes
-        previous: tuple[object, ...] = ()
+        # parameters bound by calls below their function, returned configs and `self.attr`s settle
+        # in a few passes: a pass is final when nothing it looked up changed after it looked
         for _ in range(3):
             self.out = {}
+            self.consumed = set()
+            self.dirty = False
             self.scan_scope(ctx.tree, {})
-            state = (
-                tuple(self.out),
-                tuple(sorted(self.returns.items(), key=repr)),
-                repr(self.param_bindings),
-                repr(sorted(self.attrs.items(), key=repr)),
-            )
-            if state == previous:
+            if not self.dirty:
                 break
-            previous = state
         uses = _capped(list(self.out.values()))
         if self.argparse_open:
             uses.append(KeyUse("argparse", "define", (), Span(1, 1, 1, 1), Value("str", ctx.rel), "<module>"))
