@@ -200,11 +200,15 @@ class UndefinedConfigKey(Rule):
             )
 
     def _argparse(self, keys: ConfigKeys) -> Iterator[Hit]:
-        opened = {u.path for u in keys.uses if u.use.source == "argparse" and u.use.op == "define" and not u.use.key}
+        # keyed by the parser's file: a namespace passed to a function of another module
+        # (`init_distributed_mode(args)` setting `args.gpu`) is opened or given keys there
+        opened = {
+            _parser(u) for u in keys.uses if u.use.source == "argparse" and u.use.op == "define" and not u.use.key
+        }
         defined: dict[str, set[str]] = defaultdict(set)  # file -> argparse dests it defines (once, not per read)
         for v in keys.uses:
             if v.use.source == "argparse" and v.use.op == "define" and v.use.key:
-                defined[v.path].add(v.use.key[0])
+                defined[_parser(v)].add(v.use.key[0])
         seen: set[tuple[str, str]] = set()
         for u in sorted(keys.uses, key=lambda u: (u.path, u.use.span.line, u.use.span.column)):
             use = u.use
@@ -217,10 +221,14 @@ class UndefinedConfigKey(Rule):
             if parser_file in opened or not defs:
                 continue
             name = use.key[0]
-            if name in defined.get(u.path, ()) or any(d.key[0] == name for d in defs) or (parser_file, name) in seen:
+            if (
+                name in defined.get(parser_file, ())
+                or any(d.key[0] == name for d in defs)
+                or (parser_file, name) in seen
+            ):
                 continue
             seen.add((parser_file, name))
-            dests = {d.key[0] for d in defs} | defined.get(u.path, set())  # only for a finding: rare
+            dests = {d.key[0] for d in defs} | defined.get(parser_file, set())  # only for a finding: rare
             close = difflib.get_close_matches(name, sorted(dests), n=1, cutoff=0.75)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             near = next((d for d in defs if close and d.key[0] == close[0]), defs[0])
@@ -231,6 +239,10 @@ class UndefinedConfigKey(Rule):
                 related=(site(parser_file, near.span, f"`{near.key[0]}` is defined here"),),
                 key=f"argparse|{name}",
             )
+
+
+def _parser(u: Use) -> str:
+    return u.use.file.text if u.use.file.kind == "str" else u.path
 
 
 def _composed(keys: ConfigKeys, file: str) -> bool:

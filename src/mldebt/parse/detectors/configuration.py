@@ -345,9 +345,19 @@ class _Scan:
     def _makes_parser(self, call: ast.Call) -> bool:
         """`parser = get_parser()` where `get_parser` is a function of this file that builds one."""
         fn = self.functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
-        return fn is not None and any(
-            isinstance(n, ast.Call) and self.ctx.call_name(n) in _ARGPARSER for n in ast.walk(fn)
+        if fn is None:
+            return False
+        nodes = list(ast.walk(fn))
+        # it returns the parser (`return parser`), not what it parses (`return parser.parse_args()`)
+        returns_parser = any(
+            isinstance(n, ast.Return)
+            and (
+                isinstance(n.value, ast.Name)
+                or (isinstance(n.value, ast.Call) and _attr(n.value) not in ("parse_args", "parse_known_args"))
+            )
+            for n in nodes
         )
+        return returns_parser and any(isinstance(n, ast.Call) and self.ctx.call_name(n) in _ARGPARSER for n in nodes)
 
     def _argparse_openness(self, node: ast.Call) -> None:
         ctx = self.ctx
