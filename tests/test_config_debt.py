@@ -318,7 +318,18 @@ def test_parameters_named_like_configs_are_summarised() -> None:
         "        return sched_cfg['gamma']\n"
     )
     found = [u for u in all_uses(code, "models/net.py") if u.source == "param"]
-    got = {(u.span.line, u.op, u.key, u.file.text, u.file.keys[0], u.to.text, u.to.keys) for u in found}
+    got = {
+        (
+            u.span.line,
+            u.op,
+            u.key,
+            u.file.text,
+            u.file.keys[0],
+            u.default.text if u.op == "pass" else "",
+            u.default.keys,
+        )
+        for u in found
+    }
     assert got == {
         (4, "walk", ("depth",), "model_cfg", "build", "", ()),
         (5, "read", ("depth",), "model_cfg", "build", "", ()),
@@ -355,7 +366,11 @@ def test_a_config_passed_to_a_project_callee_is_a_pass() -> None:
         "Trainer(params['optim'], epochs=params['train']['epochs'])\n"
         "sorted(params['tags'])\n"
     )
-    got = {(u.span.line, u.op, u.key, u.to.text, u.to.keys) for u in all_uses(code) if u.source == "config"}
+    got = {
+        (u.span.line, u.op, u.key, u.default.text if u.op == "pass" else "", u.default.keys)
+        for u in all_uses(code)
+        if u.source == "config"
+    }
     assert got == {
         (4, "walk", ("optim",), "", ()),
         (4, "pass", ("optim",), "src.models.Trainer", ("0",)),
@@ -370,11 +385,11 @@ def fn(qualname: str, *params: str) -> Function:
 
 
 def param_use(owner: str, name: str, key: tuple[str, ...], line: int, op: str = "read", to: Value = UNKNOWN) -> KeyUse:
-    return KeyUse("param", op, key, span(line), Value("param", name, keys=(owner,)), owner, UNKNOWN, to)
+    return KeyUse("param", op, key, span(line), Value("param", name, keys=(owner,)), owner, to)
 
 
 def passes(key: tuple[str, ...], line: int, callee: str, slot: str, file: Value = PARAMS_FILE) -> KeyUse:
-    return KeyUse("config", "pass", key, span(line), file, "<module>", UNKNOWN, Value("arg", callee, keys=(slot,)))
+    return KeyUse("config", "pass", key, span(line), file, "<module>", Value("arg", callee, keys=(slot,)))
 
 
 def module(path: str, functions: tuple[Function, ...], *uses_: KeyUse) -> FileFacts:

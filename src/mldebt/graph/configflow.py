@@ -59,9 +59,9 @@ class ConfigFlow:
     def target(self, path: str, use: KeyUse) -> Param | None:
         """The summarised parameter a "pass" in file `path` reaches, None when not followed."""
         facts = self.project.files.get(path)
-        if facts is None or use.op != "pass" or use.to.kind != "arg" or not use.to.keys:
+        if facts is None or use.op != "pass" or use.default.kind != "arg" or not use.default.keys:
             return None
-        callee, slot = use.to.text, use.to.keys[0]
+        callee, slot = use.default.text, use.default.keys[0]
         ref = self.project.resolve_callee(facts, use.function, callee)
         if ref is None:  # a class: its constructor
             ref = self.project.resolve_callee(facts, use.function, f"{callee}.__init__")
@@ -82,7 +82,7 @@ class ConfigFlow:
         key prefix of the caller's use), or a read of the whole sub-mapping when not followed."""
         node = self.target(path, use)
         if node is None:
-            yield path, replace(use, op="read", to=UNKNOWN)
+            yield path, replace(use, op="read", default=UNKNOWN)
             return
         for where, r in sorted(self.closure(node), key=_order):
             yield where, KeyUse(use.source, r.op, (*use.key, *r.key), r.span, use.file, r.function, r.default)
@@ -113,7 +113,7 @@ class ConfigFlow:
                             seen.add(t)
                             order.append(t)
                         continue
-                    own.add((node.path, replace(u, op="read", to=UNKNOWN)))
+                    own.add((node.path, replace(u, op="read", default=UNKNOWN)))
                 elif u.op == "return":  # handed back to a caller: not followed, used whole
                     own.add((node.path, replace(u, op="read")))
                 else:

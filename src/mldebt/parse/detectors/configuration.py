@@ -21,8 +21,8 @@ Reads through `.get`/`getattr` with a fallback, or guarded by `"k" in cfg`, carr
 
 A config mapping passed to a function of the same file binds that function's parameter (the
 reads happen there). Passed to another callee of the project (`build_model(cfg.model)`,
-`Trainer(params["optim"])`, `self._build(self.cfg)`) it is op "pass": `to` names the callee and
-the slot, and the graph phase follows it (graph/configflow.py) or reads it whole; passed to a
+`Trainer(params["optim"])`, `self._build(self.cfg)`) it is op "pass": `default` names the
+callee and the slot, and the graph phase follows it (graph/configflow.py) or reads it whole; passed to a
 library, a builtin, a method of an unknown object, or unpacked (`**cfg`), it is read whole.
 
 Summaries: every parameter named like a configuration (`is_config_param`) is a source of its own,
@@ -935,7 +935,7 @@ class _Scan:
         to = Value("arg", callee, keys=(slot,))
         self.out.setdefault(
             (span.line, span.column, src.source, "pass", key),
-            KeyUse(src.source, "pass", key, span, src.file, function, UNKNOWN, to),
+            KeyUse(src.source, "pass", key, span, src.file, function, to),
         )
         return True
 
@@ -971,14 +971,26 @@ class _Scan:
 
 
 def _capped(uses: list[KeyUse]) -> list[KeyUse]:
-    """A parameter with too many key uses is left unsummarised (the graph phase then uses
-    whatever is passed to it whole): summaries stay small for code that is no config."""
-    counts: dict[tuple[str, Value], int] = {}
+    """Summaries stay small: a parameter's key use is kept once (its first place: the rules
+    report a key once per file), and a parameter with too many distinct key uses is left
+    unsummarised (the graph phase then uses whatever is passed to it whole)."""
+    first: dict[tuple[object, ...], int] = {}  # -> index in `out` of the earliest such use
+    counts: dict[Value, int] = {}
+    out: list[KeyUse] = []
     for u in uses:
-        if u.source == "param":
-            counts[(u.function, u.file)] = counts.get((u.function, u.file), 0) + 1
+        if u.source != "param":
+            out.append(u)
+            continue
+        once = (u.file, u.op, u.key, u.default)
+        at = first.get(once)
+        if at is None:
+            first[once] = len(out)
+            counts[u.file] = counts.get(u.file, 0) + 1
+            out.append(u)
+        elif (u.span.line, u.span.column) < (out[at].span.line, out[at].span.column):
+            out[at] = u
     over = {k for k, n in counts.items() if n > _MAX_SUMMARY_KEYS}
-    return [u for u in uses if u.source != "param" or (u.function, u.file) not in over] if over else uses
+    return [u for u in out if u.source != "param" or u.file not in over]
 
 
 def _has_config_params(ctx: FileContext) -> bool:
