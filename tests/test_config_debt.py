@@ -466,3 +466,14 @@ def test_a_helper_returning_a_wrapped_config_returns_a_config() -> None:
     values = {fn.qualname: fn.value for fn in python_facts("utils.py", code, "utils").functions}
     assert values["read_yaml"] == Value("config", parts=(Value("param", "path"),))
     assert values["boxed_path"] == UNKNOWN  # wrapping what is no config is nothing known
+
+
+def test_a_sub_mapping_with_a_fallback_is_not_passed() -> None:
+    code = (
+        "import yaml\n"
+        "from src.models import build\n"
+        "params = yaml.safe_load(open('params.yaml'))\n"
+        "build(params.get('model'))\n"
+    )
+    got = {(u.span.line, u.op, u.key, u.default) for u in all_uses(code) if u.source == "config"}
+    assert got == {(4, "read", ("model",), Value("none"))}  # may be missing: never required

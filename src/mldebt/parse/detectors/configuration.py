@@ -925,6 +925,8 @@ class _Scan:
         into the callee's summary (else it is read whole there). False when not recorded."""
         if src.source not in _FOLLOWED or any(isinstance(a, ast.Starred) for a in starred or ()):
             return False
+        if default.kind != "unknown":  # `build(cfg.get("model"))`: may be missing; read as before
+            return False
         callee = self.callee(call, env)
         if callee is None:
             return False
