@@ -9,7 +9,8 @@ from mldebt.graph.build import Built
 from mldebt.graph.facade import ProjectGraph
 from mldebt.graph.project import Project
 from mldebt.parse.detectors import run_detectors
-from mldebt.parse.facts import UNKNOWN, ConfigDef, FileFacts, KeyUse, Span, Value
+from mldebt.parse.facts import UNKNOWN, ConfigDef, FileFacts, Function, KeyUse, Span, Value
+from mldebt.parse.python import python_facts
 from mldebt.rules.mld501_undefined_config_key import UndefinedConfigKey
 from mldebt.rules.mld502_unused_config_key import UnusedConfigKey
 from mldebt.rules.mld503_conflicting_config_defaults import ConflictingConfigDefaults
@@ -290,3 +291,189 @@ def test_a_config_returned_by_an_imported_helper_is_recorded_for_the_graph() -> 
     found = [u for u in all_uses(code, "src/train.py") if u.source == "config"]
     assert [(u.span.line, u.op, u.key) for u in found] == [(6, "read", ("train", "lr"))]  # not df["price"]
     assert found[0].file == Value("returned", "src.utils.common.read_params", parts=(Value("param", "config_path"),))
+
+
+# ------------------------------------------------------------------ across functions and modules
+
+
+def test_parameters_named_like_configs_are_summarised() -> None:
+    code = (
+        "import torch\n"
+        "from models.heads import make_head\n"
+        "def build(model_cfg, config_path, n):\n"
+        "    layers = model_cfg['depth']\n"
+        "    assert layers > 0\n"
+        "    head = make_head(model_cfg.head, n)\n"
+        "    print(model_cfg)\n"
+        "    return torch.nn.Linear(n, model_cfg.get('width', 8)), config_path\n"
+        "def whole(cfg):\n"
+        "    return Net(**cfg['model'])\n"
+        "class Net:\n"
+        "    def __init__(self, optim_params):\n"
+        "        self.optim_params = optim_params\n"
+        "        self.other = None\n"
+        "    def opt(self):\n"
+        "        return self.optim_params['lr'], self._sched(self.optim_params['sched'])\n"
+        "    def _sched(self, sched_cfg):\n"
+        "        return sched_cfg['gamma']\n"
+    )
+    found = [u for u in all_uses(code, "models/net.py") if u.source == "param"]
+    got = {
+        (
+            u.span.line,
+            u.op,
+            u.key,
+            u.file.text,
+            u.file.keys[0],
+            u.default.text if u.op == "pass" else "",
+            u.default.keys,
+        )
+        for u in found
+    }
+    assert got == {
+        (4, "walk", ("depth",), "model_cfg", "build", "", ()),
+        (5, "read", ("depth",), "model_cfg", "build", "", ()),
+        (6, "walk", ("head",), "model_cfg", "build", "", ()),
+        (6, "pass", ("head",), "model_cfg", "build", "models.heads.make_head", ("0",)),
+        (8, "read", ("width",), "model_cfg", "build", "", ()),
+        (10, "read", ("model",), "cfg", "whole", "", ()),  # `**cfg["model"]`: every key below is used
+        (16, "read", ("lr",), "optim_params", "Net.__init__", "", ()),  # `self.optim_params` in another method
+        (16, "walk", ("sched",), "optim_params", "Net.__init__", "", ()),
+        (16, "pass", ("sched",), "optim_params", "Net.__init__", "Net._sched", ("0",)),
+        (18, "return", ("gamma",), "sched_cfg", "Net._sched", "", ()),  # used whole by callers
+    }
+
+
+def test_an_attribute_assigned_anything_else_too_is_not_followed() -> None:
+    code = (
+        "class Trainer:\n"
+        "    def __init__(self, cfg):\n"
+        "        self.cfg = cfg\n"
+        "    def reset(self):\n"
+        "        self.cfg = {}\n"
+        "    def lr(self):\n"
+        "        return self.cfg['lr']\n"
+    )
+    found = [(u.span.line, u.op, u.key) for u in all_uses(code, "trainer.py") if u.source == "param"]
+    assert found == [(3, "read", ())]  # stored where it may be replaced: used whole
+
+
+def test_a_config_passed_to_a_project_callee_is_a_pass() -> None:
+    code = (
+        "import yaml\n"
+        "from src.models import Trainer\n"
+        "params = yaml.safe_load(open('params.yaml'))\n"
+        "Trainer(params['optim'], epochs=params['train']['epochs'])\n"
+        "sorted(params['tags'])\n"
+    )
+    got = {
+        (u.span.line, u.op, u.key, u.default.text if u.op == "pass" else "", u.default.keys)
+        for u in all_uses(code)
+        if u.source == "config"
+    }
+    assert got == {
+        (4, "walk", ("optim",), "", ()),
+        (4, "pass", ("optim",), "src.models.Trainer", ("0",)),
+        (4, "walk", ("train", "epochs"), "", ()),
+        (4, "pass", ("train", "epochs"), "src.models.Trainer", ("epochs",)),
+        (5, "read", ("tags",), "", ()),  # a builtin: read whole
+    }
+
+
+def fn(qualname: str, *params: str) -> Function:
+    return Function(qualname, params, (), span(1), frozenset())
+
+
+def param_use(owner: str, name: str, key: tuple[str, ...], line: int, op: str = "read", to: Value = UNKNOWN) -> KeyUse:
+    return KeyUse("param", op, key, span(line), Value("param", name, keys=(owner,)), owner, to)
+
+
+def passes(key: tuple[str, ...], line: int, callee: str, slot: str, file: Value = PARAMS_FILE) -> KeyUse:
+    return KeyUse("config", "pass", key, span(line), file, "<module>", Value("arg", callee, keys=(slot,)))
+
+
+def module(path: str, functions: tuple[Function, ...], *uses_: KeyUse) -> FileFacts:
+    return FileFacts(path, "python", path[:-3].replace("/", "."), 20, functions=functions, key_uses=uses_)
+
+
+OPTIM = yaml_file("params.yaml", (("optim", "lr"), Value("num", "0.1")), (("optim", "momentum"), Value("num", "0.9")))
+OTHER = yaml_file("other.yaml", (("optim", "lr"), Value("num", "0.2")), (("optim", "nesterov"), Value("bool", "true")))
+
+
+def test_a_pass_is_followed_per_call_site_into_the_callee() -> None:
+    trainer = module(
+        "models/trainer.py",
+        (fn("Trainer.__init__", "self", "optim_params"),),
+        param_use("Trainer.__init__", "optim_params", ("lr",), 5),
+        param_use("Trainer.__init__", "optim_params", ("nesterov",), 6),
+    )
+    a = module("a.py", (), passes(("optim",), 3, "models.trainer.Trainer", "0"))
+    b = module("b.py", (), passes(("optim",), 3, "models.trainer.Trainer", "0", Value("str", "other.yaml")))
+    hits = list(UndefinedConfigKey().check(built(OPTIM, OTHER, trainer, a, b)))
+    # `nesterov` is read under `optim` of both files: only params.yaml lacks it
+    assert [(h.site.path, h.site.line, h.related[0].path) for h in hits] == [("models/trainer.py", 6, "a.py")]
+    assert "`optim.nesterov`" in hits[0].message and "`params.yaml`" in hits[0].message
+    # MLD502: the closed callee reads lr and nesterov, not momentum
+    unused = list(UnusedConfigKey().check(built(OPTIM, trainer, a)))
+    assert [(h.site.path, h.site.line) for h in unused] == [("params.yaml", 2)]
+
+
+def test_a_pass_not_followed_reads_the_whole_sub_mapping() -> None:
+    unknown_callee = module("a.py", (), passes(("optim",), 3, "somelib.Trainer", "0"))
+    assert not list(UnusedConfigKey().check(built(OPTIM, unknown_callee)))
+    # the callee passes it on to code that is not followed: every key below is used
+    trainer = module(
+        "models/trainer.py",
+        (fn("build", "optim_params"),),
+        param_use("build", "optim_params", ("lr",), 5),
+        param_use("build", "optim_params", (), 6, op="pass", to=Value("arg", "somelib.make", keys=("0",))),
+    )
+    a = module("a.py", (), passes(("optim",), 3, "models.trainer.build", "0"))
+    assert not list(UnusedConfigKey().check(built(OPTIM, trainer, a)))
+    # a slot that is no summarised parameter (`*args`, a parameter not named like a config)
+    b = module("b.py", (), passes(("optim",), 3, "models.trainer.build", "4"))
+    assert not list(UnusedConfigKey().check(built(OPTIM, trainer, b)))
+
+
+def test_recursive_passes_reach_a_fixed_point() -> None:
+    tree = module(
+        "models/tree.py",
+        (fn("walk", "node_cfg"),),
+        param_use("walk", "node_cfg", ("lr",), 5),
+        param_use("walk", "node_cfg", ("child",), 6, op="pass", to=Value("arg", "models.tree.walk", keys=("0",))),
+    )
+    a = module("a.py", (), passes(("optim",), 3, "models.tree.walk", "0"))
+    b = built(OPTIM, tree, a)
+    flow = b.project.config_flow
+    target = flow.target("a.py", a.key_uses[0])
+    assert target is not None
+    keys = {u.key for _, u in flow.closure(target)}
+    assert ("lr",) in keys and ("child", "lr") in keys and max(len(k) for k in keys) <= 17
+    assert flow.receivers() == {target: ("a.py", span(3))}
+
+
+def test_a_helper_returning_a_wrapped_config_returns_a_config() -> None:
+    code = (
+        "import yaml\n"
+        "from box import ConfigBox\n"
+        "def read_yaml(path):\n"
+        "    with open(path) as fh:\n"
+        "        content = yaml.safe_load(fh)\n"
+        "        return ConfigBox(content)\n"
+        "def boxed_path(path):\n"
+        "    return ConfigBox(path)\n"
+    )
+    values = {fn.qualname: fn.value for fn in python_facts("utils.py", code, "utils").functions}
+    assert values["read_yaml"] == Value("config", parts=(Value("param", "path"),))
+    assert values["boxed_path"] == UNKNOWN  # wrapping what is no config is nothing known
+
+
+def test_a_sub_mapping_with_a_fallback_is_not_passed() -> None:
+    code = (
+        "import yaml\n"
+        "from src.models import build\n"
+        "params = yaml.safe_load(open('params.yaml'))\n"
+        "build(params.get('model'))\n"
+    )
+    got = {(u.span.line, u.op, u.key, u.default) for u in all_uses(code) if u.source == "config"}
+    assert got == {(4, "read", ("model",), Value("none"))}  # may be missing: never required

@@ -11,11 +11,16 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from mldebt.model import Resolution
 from mldebt.parse.configs import HydraTree, TreeDef, conventional_config, hydra_tree
 from mldebt.parse.facts import IO, Call, ConfigDef, FileFacts, Function, Span, Value
 from mldebt.parse.sql import is_query, query_tables
+
+if TYPE_CHECKING:
+    from mldebt.graph.configflow import ConfigFlow
 
 # How much a resolution can be trusted, strongest first; a joined value is as weak as its weakest part.
 _STRENGTH = {
@@ -149,6 +154,13 @@ class Project:
                     self.callees[(f.path, i)] = ref
         self._kedro_pipelines()
         self._keep_configs()
+
+    @cached_property
+    def config_flow(self) -> ConfigFlow:
+        """Configurations followed into the functions and classes they are passed to."""
+        from mldebt.graph.configflow import ConfigFlow
+
+        return ConfigFlow(self)
 
     def _index_configs(self, paths: Iterable[str]) -> None:
         self._config_defs: dict[str, dict[tuple[str, ...], ConfigDef]] = {

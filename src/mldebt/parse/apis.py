@@ -218,6 +218,11 @@ PARSE_ARGS = frozenset({"parse_args", "parse_known_args"})
 HYDRA_MAIN = "hydra.main"
 
 # Calls that pass a path through unchanged: the first argument is the path.
+# Calls that return the config mapping they are given in another dress (`ConfigBox(yaml.safe_load(f))`),
+# by the callee's last name component.
+CONFIG_WRAPPERS = frozenset(
+    {"ConfigBox", "Box", "EasyDict", "edict", "Munch", "munchify", "DotMap", "AttrDict", "ConfigDict", "DictConfig"}
+)
 PATH_IDENTITY = frozenset(
     {
         "str",

@@ -194,8 +194,11 @@ class KeyUse:
     source: "argparse" | "click" | "config" (a YAML/JSON/TOML file's mapping) | "hydra" |
     "env" | "dataclass" | "settings" | "mention" (a name the file mentions) ...;
     op: "read" | "define" | "walk" (a path traversed to a sub-mapping) | "return" (handed to
-    callers). Key `()` reads (or, for "define", opens) the whole mapping. See
-    parse/detectors/configuration.py.
+    callers) | "pass" (a sub-mapping handed to a callee the graph phase may follow: `default` is
+    `Value("arg", callee, keys=(slot,))`, slot a positional index or a keyword). Source "param"
+    is a function's summary: `file` is `Value("param", name, keys=(owner qualname,))`, keys
+    relative to that parameter. Key `()` reads (or, for "define", opens) the whole mapping. See
+    parse/detectors/configuration.py and graph/configflow.py.
     """
 
     source: str
@@ -204,7 +207,8 @@ class KeyUse:
     span: Span
     file: Value = UNKNOWN  # the config file, for source "config"
     function: str = ""  # enclosing Function.qualname
-    default: Value = UNKNOWN  # definitions: the default; reads: the fallback (`.get("k", 0.1)`)
+    # definitions: the default; reads: the fallback (`.get("k", 0.1)`); op "pass": the callee and slot
+    default: Value = UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)

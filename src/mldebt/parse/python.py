@@ -453,6 +453,11 @@ class _Extractor:
         return UNKNOWN
 
     def call_value(self, node: ast.Call, depth: int) -> Value:
+        wrapper = self.dotted(node.func) or ""
+        if wrapper.rsplit(".", 1)[-1] in apis.CONFIG_WRAPPERS and len(node.args) == 1 and not node.keywords:
+            inner = self.value(node.args[0], depth + 1)  # `ConfigBox(yaml.safe_load(f))`: the same config
+            if inner.kind == "config":
+                return inner
         token = self.call_tokens.get(id(node), "")
         if token.startswith("io:"):
             fact = self.io[int(token[3:])]

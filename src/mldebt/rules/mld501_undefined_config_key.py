@@ -46,6 +46,7 @@ class Use:
     path: str  # the Python file or notebook
     use: KeyUse
     files: tuple[str, ...] | None  # config files it reads, None when unknown
+    via: tuple[str, Span] | None = None  # a read in a callee: the call site that passed the config
 
 
 class ConfigKeys:
@@ -73,7 +74,8 @@ class ConfigKeys:
                 if d.source == "argparse" and d.key:
                     self.argparse_defs[path].append(d)
             for u in self._across_modules(facts):
-                if u.source == "mention":
+                if u.source == "param":
+                    continue  # a function's summary: applied where a configuration is passed (`pass`)
                     self.mentions.add(norm(u.key[0]))
                     continue
                 self.mentions.update(norm(k) for k in u.key if u.op != "define")
@@ -83,6 +85,12 @@ class ConfigKeys:
                     if ck not in cache:
                         cache[ck] = tuple(project.config_files_named(u.file, path, u.function, 0))
                     files = cache[ck]
+                if u.op == "pass":  # followed into the callee (graph/configflow.py), or read whole
+                    for where, got in project.config_flow.expand(path, u):
+                        via = None if got.op == "read" and got.span == u.span and where == path else (path, u.span)
+                        self.mentions.update(norm(k) for k in got.key if got.op != "define")
+                        self.uses.append(Use(where, got, files, via))
+                    continue
                 self.uses.append(Use(path, u, files))
         self.loaded: dict[str, list[Use]] = defaultdict(list)  # config file -> uses that read it
         for entry in self.uses:
@@ -183,19 +191,24 @@ class UndefinedConfigKey(Rule):
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             where = "" if n == 1 else f" under `{dotted(missing[:-1])}`"
             first = min((d for f in files for d in keys.config_defs(f)), key=lambda d: (d.span.line, d.span.column))
+            passed = (site(u.via[0], u.via[1], "the configuration is passed here"),) if u.via else ()
             yield Hit(
                 site(u.path, use.span),
                 f"reads config key `{dotted(use.key)}`, but `{files[0]}` defines no `{missing[-1]}`{where}{hint}",
-                related=(site(files[0], first.span, f"`{files[0]}` is the config read here"),),
+                related=(*passed, site(files[0], first.span, f"`{files[0]}` is the config read here")),
                 key=f"{files[0]}|{dotted(missing)}",
             )
 
     def _argparse(self, keys: ConfigKeys) -> Iterator[Hit]:
-        opened = {u.path for u in keys.uses if u.use.source == "argparse" and u.use.op == "define" and not u.use.key}
+        # keyed by the parser's file: a namespace passed to a function of another module
+        # (`init_distributed_mode(args)` setting `args.gpu`) is opened or given keys there
+        opened = {
+            _parser(u) for u in keys.uses if u.use.source == "argparse" and u.use.op == "define" and not u.use.key
+        }
         defined: dict[str, set[str]] = defaultdict(set)  # file -> argparse dests it defines (once, not per read)
         for v in keys.uses:
             if v.use.source == "argparse" and v.use.op == "define" and v.use.key:
-                defined[v.path].add(v.use.key[0])
+                defined[_parser(v)].add(v.use.key[0])
         seen: set[tuple[str, str]] = set()
         for u in sorted(keys.uses, key=lambda u: (u.path, u.use.span.line, u.use.span.column)):
             use = u.use
@@ -208,10 +221,14 @@ class UndefinedConfigKey(Rule):
             if parser_file in opened or not defs:
                 continue
             name = use.key[0]
-            if name in defined.get(u.path, ()) or any(d.key[0] == name for d in defs) or (parser_file, name) in seen:
+            if (
+                name in defined.get(parser_file, ())
+                or any(d.key[0] == name for d in defs)
+                or (parser_file, name) in seen
+            ):
                 continue
             seen.add((parser_file, name))
-            dests = {d.key[0] for d in defs} | defined.get(u.path, set())  # only for a finding: rare
+            dests = {d.key[0] for d in defs} | defined.get(parser_file, set())  # only for a finding: rare
             close = difflib.get_close_matches(name, sorted(dests), n=1, cutoff=0.75)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             near = next((d for d in defs if close and d.key[0] == close[0]), defs[0])
@@ -222,6 +239,10 @@ class UndefinedConfigKey(Rule):
                 related=(site(parser_file, near.span, f"`{near.key[0]}` is defined here"),),
                 key=f"argparse|{name}",
             )
+
+
+def _parser(u: Use) -> str:
+    return u.use.file.text if u.use.file.kind == "str" else u.path
 
 
 def _composed(keys: ConfigKeys, file: str) -> bool:

@@ -70,7 +70,9 @@ class UnusedConfigKey(Rule):
         by_file: dict[str, list[Use]] = {}
         for u in keys.uses:
             if u.use.source in ("argparse", "click"):
-                by_file.setdefault(u.path, []).append(u)
+                # a namespace passed to another module is read there: it counts for the parser's file
+                parser = u.use.file.text if u.use.source == "argparse" and u.use.file.kind == "str" else u.path
+                by_file.setdefault(parser, []).append(u)
         for path, defs in sorted(keys.argparse_defs.items()):
             uses = [u for u in by_file.get(path, []) if u.use.source == "argparse"]
             reads = [u for u in uses if u.use.op in ("read", "walk", "return")]

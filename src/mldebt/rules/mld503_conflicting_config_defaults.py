@@ -83,11 +83,12 @@ class ConflictingConfigDefaults(Rule):
                 if hit is None or other is None or other == mine or (f, use.key) in seen:
                     continue
                 seen.add((f, use.key))
+                passed = (site(u.via[0], u.via[1], "the configuration is passed here"),) if u.via else ()
                 yield Hit(
                     site(u.path, use.span),
                     f"falls back to {shown(use.default)} for `{dotted(use.key)}`, but `{f}` sets it to "
                     f"{shown(hit.value)}: the two defaults disagree",
-                    related=(site(f, hit.span, f"`{dotted(hit.key)}` is {shown(hit.value)} here"),),
+                    related=(*passed, site(f, hit.span, f"`{dotted(hit.key)}` is {shown(hit.value)} here")),
                     key=f"{f}|{dotted(use.key)}",
                 )
                 break

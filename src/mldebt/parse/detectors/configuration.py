@@ -20,15 +20,25 @@ Reads through `.get`/`getattr` with a fallback, or guarded by `"k" in cfg`, carr
 `default` (`Value("none")` when there is none): they do not require the key to exist.
 
 A config mapping passed to a function of the same file binds that function's parameter (the
-reads happen there); passed anywhere else it is read whole. `mentions` records every attribute
-name, keyword and identifier-like string of a file (source "mention"): a config key whose name
-appears nowhere is the unused-key evidence of MLD502.
+reads happen there). Passed to another callee of the project (`build_model(cfg.model)`,
+`Trainer(params["optim"])`, `self._build(self.cfg)`) it is op "pass": `default` names the
+callee and the slot, and the graph phase follows it (graph/configflow.py) or reads it whole; passed to a
+library, a builtin, a method of an unknown object, or unpacked (`**cfg`), it is read whole.
+
+Summaries: every parameter named like a configuration (`is_config_param`) is a source of its own,
+"param", with `file = Value("param", name, keys=(owner qualname,))`: its reads, walks, defines,
+returns and passes are the function's summary for that parameter. A method's `self.attr`
+assigned one configuration (and nothing else) in the class (`self.cfg = cfg`) is that
+configuration in every method of the class. `mentions` records every attribute name, keyword and
+identifier-like string of a file (source "mention"): a config key whose name appears nowhere is
+the unused-key evidence of MLD502.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -151,7 +161,90 @@ class _Path:
     value: Value  # a path, or an open file's path (`with open(p) as f`)
 
 
-_Binding = _Src | _Path
+@dataclass(frozen=True, slots=True)
+class _Self:
+    """The first parameter of a method: `self.cfg` may hold a configuration (see `_Scan.attrs`)."""
+
+    cls: str  # the class's qualname ("Trainer", "outer.<locals>.Trainer" is never tracked)
+
+
+_Binding = _Src | _Path | _Self
+# Parameters summarised as configuration (source "param"): named like one, in whole or as a
+# `_`-separated part (`cfg`, `model_cfg`, `optim_params`, `hparams`, `args`, `opts`). Others are
+# not followed: a config passed to them is used whole, as before.
+_CONFIG_PARAM_PARTS = frozenset(
+    {
+        "cfg",
+        "cfgs",
+        "conf",
+        "config",
+        "configs",
+        "configuration",
+        "params",
+        "param",
+        "hparams",
+        "hparam",
+        "hyperparams",
+        "hps",
+        "hp",
+        "settings",
+        "opt",
+        "opts",
+        "options",
+        "args",
+    }
+)
+# Callees never followed: a config handed to these is used whole, and no "pass" is recorded.
+_LIBRARY_ROOTS = frozenset(
+    {
+        *_NOT_HELPERS,
+        *_CONFIG_ROOTS,
+        "builtins",
+        "copy",
+        "functools",
+        "itertools",
+        "logging",
+        "os",
+        "sys",
+        "pathlib",
+        "pprint",
+        "lightning",
+        "pytorch_lightning",
+        "accelerate",
+        "datasets",
+        "timm",
+        "xgboost",
+        "lightgbm",
+        "catboost",
+        "scipy",
+        "optuna",
+        "ray",
+        "torchvision",
+        "torchaudio",
+        "matplotlib",
+        "seaborn",
+        "PIL",
+        "cv2",
+        "onnx",
+        "onnxruntime",
+        "comet_ml",
+        "ultralytics",
+    }
+)
+# Sources whose sub-mappings are followed into callees (the others stay read whole when passed).
+_FOLLOWED = frozenset({"config", "hydra", "argparse", "param"})
+_MAX_SUMMARY_KEYS = 64  # key uses of one parameter; past that it is taken as used whole
+
+
+_PATH_PARTS = frozenset(
+    {"path", "paths", "file", "files", "filename", "fname", "dir", "name", "url", "uri", "key", "id"}
+)
+
+
+def is_config_param(name: str) -> bool:
+    """`cfg`, `model_cfg`, `optim_params`, `hparams`: not `config_path`, `cfg_file`, `config_name`."""
+    parts = [p for p in name.lower().split("_") if p]
+    return any(p in _CONFIG_PARAM_PARTS for p in parts) and not any(p in _PATH_PARTS for p in parts)
 
 
 def _const_key(node: ast.expr) -> str | None:
@@ -205,6 +298,14 @@ class _Scan:
         self.constants: dict[str, ast.expr] = {}
         self.hydra_functions: dict[ast.AST, _Src] = {}
         self.argparse_open = False
+        # (class qualname, attribute) -> the configuration `self.attr` holds; None when assigned
+        # anything else too (then it is not followed, and storing a config there uses it whole)
+        self.attrs: dict[tuple[str, str], _Src | None] = {}
+        # what a pass looked up in returns / param_bindings / attrs, and whether any of it changed
+        # after it was looked up (then the next pass sees different values, else this one is final)
+        self.consumed: set[tuple[str, ...]] = set()
+        self.dirty = False
+        self.defined = {n.name for n in ctx.tree.body if isinstance(n, (*FUNCTIONS, ast.ClassDef))}
 
     # ------------------------------------------------------------ output
 
@@ -244,9 +345,19 @@ class _Scan:
     def _makes_parser(self, call: ast.Call) -> bool:
         """`parser = get_parser()` where `get_parser` is a function of this file that builds one."""
         fn = self.functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
-        return fn is not None and any(
-            isinstance(n, ast.Call) and self.ctx.call_name(n) in _ARGPARSER for n in ast.walk(fn)
+        if fn is None:
+            return False
+        nodes = list(ast.walk(fn))
+        # it returns the parser (`return parser`), not what it parses (`return parser.parse_args()`)
+        returns_parser = any(
+            isinstance(n, ast.Return)
+            and (
+                isinstance(n.value, ast.Name)
+                or (isinstance(n.value, ast.Call) and _attr(n.value) not in ("parse_args", "parse_known_args"))
+            )
+            for n in nodes
         )
+        return returns_parser and any(isinstance(n, ast.Call) and self.ctx.call_name(n) in _ARGPARSER for n in nodes)
 
     def _argparse_openness(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -367,6 +478,9 @@ class _Scan:
                 return _Src(src.source, src.file, (*src.prefix, key), src.attrs)
             return None
         if isinstance(node, ast.Attribute):
+            held = self.self_attr(node, env)
+            if held is not None:
+                return held
             src = self.source_of(node.value, env, depth + 1)
             if src is not None and src.attrs and not node.attr.startswith("__"):
                 return _Src(src.source, src.file, (*src.prefix, node.attr), src.attrs)
@@ -413,12 +527,44 @@ class _Scan:
             inner = self.source_of(node.keywords[0].value, env, depth + 1)
             return _Src(inner.source, inner.file, inner.prefix, True) if inner is not None else None
         if isinstance(func, ast.Name):
+            self.consumed.add(("ret", func.id))
             if func.id in self.returns:
                 return self.returns[func.id]
             if func.id in self.classes:
                 kind = self.classes[func.id]
                 return _Src(kind, Value("ref", f"{ctx.module}.{func.id}"))
         return self._imported_helper(node, name, env, depth)
+
+    def self_attr(self, node: ast.Attribute, env: dict[str, _Binding]) -> _Src | None:
+        """`self.cfg` in a method, when the class keeps one configuration there."""
+        owner = env.get(node.value.id) if isinstance(node.value, ast.Name) else None
+        if not isinstance(owner, _Self):
+            return None
+        self.consumed.add(("attr", owner.cls, node.attr))
+        return self.attrs.get((owner.cls, node.attr))
+
+    def callee(self, call: ast.Call, env: dict[str, _Binding]) -> str | None:
+        """The name the graph phase resolves a callee by (`pkg.models.build_model`, `Trainer`,
+        `Trainer._build` for `self._build`), None for library calls and anything dynamic."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            owner = env.get(func.value.id)
+            if isinstance(owner, _Self):
+                return f"{owner.cls}.{func.attr}"
+        name = self.ctx.call_name(call)
+        if name is None or not isinstance(func, (ast.Name, ast.Attribute)):
+            return None
+        head = name.split(".", 1)[0]
+        if head in _LIBRARY_ROOTS or head in sys.stdlib_module_names:
+            return None
+        root: ast.expr = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return None
+        if root.id not in self.ctx.aliases and (isinstance(func, ast.Attribute) or root.id not in self.defined):
+            return None  # a builtin, or a method of some object: which class is unknown
+        return name
 
     def _imported_helper(self, node: ast.Call, name: str, env: dict[str, _Binding], depth: int) -> _Src | None:
         """`params = read_params(path)` with `read_params` imported from another module: perhaps a
@@ -455,10 +601,18 @@ class _Scan:
             params = [a.arg for a in (*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs)]
             for p in params:
                 env.pop(p, None)
-            if isinstance(ctx.scope_of(scope), ast.Module):
+            owner = ctx.scope_of(scope)
+            if isinstance(owner, ast.Module):
+                self.consumed.add(("pb", scope.name))
                 env.update(self.param_bindings.get(scope.name, {}))
             if scope in self.hydra_functions and params:
                 env[params[0]] = self.hydra_functions[scope]
+            method = isinstance(owner, ast.ClassDef) and not _static(ctx, scope)
+            if isinstance(owner, ast.ClassDef) and method and params and isinstance(ctx.scope_of(owner), ast.Module):
+                env[params[0]] = _Self(owner.name)
+            for i, p in enumerate(params):
+                if p not in env and is_config_param(p) and not (method and i == 0):
+                    env[p] = _Src("param", Value("param", p, keys=(function,)))
         guarded: set[tuple[str, str]] = set()
         pending: list[ast.AST] = []  # assignments, bound at their end
         nested: list[ast.AST] = []
@@ -481,8 +635,9 @@ class _Scan:
                 continue
             if isinstance(node, ast.Return) and node.value is not None and isinstance(scope, FUNCTIONS):
                 src = self.source_of(node.value, env)
-                if src is not None and isinstance(ctx.scope_of(scope), ast.Module):
-                    self.returns.setdefault(scope.name, src)
+                if src is not None and isinstance(ctx.scope_of(scope), ast.Module) and scope.name not in self.returns:
+                    self.returns[scope.name] = src
+                    self.changed(("ret", scope.name))
             if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
                 key = _const_key(node.left)
                 src = self.source_of(node.comparators[0], env)
@@ -497,8 +652,16 @@ class _Scan:
                 and _const_key(node.args[1])
             ):
                 guarded.add((src.source, ".".join((*src.prefix, str(_const_key(node.args[1]))))))
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and isinstance(env.get(node.id), _Src):
-                self.use(node, env, function, guarded)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                bound = env.get(node.id)
+                if isinstance(bound, _Src):
+                    self.use(node, env, function, guarded)
+                elif isinstance(bound, _Self):
+                    parent = ctx.parent(node)
+                    if isinstance(parent, ast.Attribute) and isinstance(parent.ctx, ast.Load):
+                        held = self.self_attr(parent, env)
+                        if held is not None:
+                            self.use(parent, env, function, guarded, held)
         while pending:
             self.bind(pending.pop(0), env, function)
         for fn in nested:
@@ -550,6 +713,16 @@ class _Scan:
                     env[target.id] = _Path(path)
                 else:
                     env.pop(target.id, None)
+            elif isinstance(target, ast.Attribute) and isinstance(env.get(getattr(target.value, "id", "")), _Self):
+                held = env[target.value.id]  # type: ignore[attr-defined]
+                assert isinstance(held, _Self)
+                slot = (held.cls, target.attr)
+                held_src = (
+                    src if src is not None and src.source in _FOLLOWED and self.attrs.get(slot, src) == src else None
+                )
+                if slot not in self.attrs or self.attrs[slot] != held_src:
+                    self.attrs[slot] = held_src
+                    self.changed(("attr", *slot))
             elif isinstance(target, (ast.Subscript, ast.Attribute)):
                 owner = self.source_of(target.value, env)
                 key = _const_key(target.slice) if isinstance(target, ast.Subscript) else target.attr
@@ -562,10 +735,18 @@ class _Scan:
                     if isinstance(t, ast.Name):
                         env.pop(t.id, None)
 
-    def use(self, name: ast.Name, env: dict[str, _Binding], function: str, guarded: set[tuple[str, str]]) -> None:
-        """A load of a config-bound name: follow its key accesses and see what the result is used for."""
+    def use(
+        self,
+        name: ast.Name | ast.Attribute,
+        env: dict[str, _Binding],
+        function: str,
+        guarded: set[tuple[str, str]],
+        held: _Src | None = None,
+    ) -> None:
+        """A load of a config-bound name (or of `self.attr` holding a config, `held`): follow
+        its key accesses and see what the result is used for."""
         ctx = self.ctx
-        src = env[name.id]
+        src = held if held is not None else env[name.id] if isinstance(name, ast.Name) else None
         assert isinstance(src, _Src)
         keys: list[str] = []
         node: ast.expr = name
@@ -617,12 +798,14 @@ class _Scan:
         dotted = ".".join((*src.prefix, *keys))
         if default.kind == "unknown" and (src.source, dotted) in guarded:
             default = NONE
+        if default.kind == "unknown" and src.source == "param" and keys and self._conditional(node, src, env):
+            default = NONE
         parent = ctx.parent(node)
         kt = tuple(keys)
         # what the value is used for
         if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is node:
             targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
-            if all(isinstance(t, ast.Name) for t in targets):
+            if all(isinstance(t, ast.Name) or self._kept_in_self(t, env) for t in targets):
                 if kt:
                     self.emit(src, "walk", kt, node, function, default)
                 return  # an alias: reads happen through it
@@ -664,9 +847,14 @@ class _Scan:
                     old = self.param_bindings.setdefault(fn.name, {}).get(params[i])
                     if old is None or old == bound:
                         self.param_bindings[fn.name][params[i]] = bound
+                        if old is None:
+                            self.changed(("pb", fn.name))
                         if kt:
                             self.emit(src, "walk", kt, node, function, default)
                         return
+            i = parent.args.index(node)
+            if self.passes(src, kt, node, parent, str(i), env, function, default, starred=parent.args[:i]):
+                return
         if isinstance(parent, ast.FormattedValue) and not src.prefix and not kt:
             return  # `f"{cfg}"`: shown, not read
         if isinstance(parent, ast.keyword) and parent.arg is not None:
@@ -682,14 +870,76 @@ class _Scan:
                     old = self.param_bindings.setdefault(fn.name, {}).get(parent.arg)
                     if old is None or old == bound:
                         self.param_bindings[fn.name][parent.arg] = bound
+                        if old is None:
+                            self.changed(("pb", fn.name))
                         if kt:
                             self.emit(src, "walk", kt, node, function, default)
                         return
+            if isinstance(call, ast.Call) and self.passes(src, kt, node, call, parent.arg, env, function, default):
+                return
         if isinstance(parent, ast.Return):
             # callers in this file read it where they bind it; the graph rules decide for others
             self.emit(src, "return", kt, node, function, default)
             return
         self.emit(src, "read", kt, node, function, default)
+
+    def _conditional(self, node: ast.expr, src: _Src, env: dict[str, _Binding]) -> bool:
+        """A summarised parameter's key read only on a branch chosen by the same configuration
+        (`if model_cfg.name == "resnet": model_cfg.depth`), or under `try`: factories written for
+        several configurations read keys that one of them lacks, so the key is not required."""
+        child: ast.AST = node
+        for a in self.ctx.ancestors(node):
+            if isinstance(a, (*FUNCTIONS, ast.ClassDef, ast.Lambda)):
+                return False
+            if isinstance(a, (ast.If, ast.IfExp, ast.While)) and child is not a.test:
+                for sub in ast.walk(a.test):
+                    found = self.source_of(sub, env) if isinstance(sub, (ast.Name, ast.Attribute)) else None
+                    if found is not None and found.file == src.file:
+                        return True
+            if isinstance(a, ast.Try) and a.handlers and any(child is stmt for stmt in a.body):
+                return True
+            child = a
+        return False
+
+    def changed(self, what: tuple[str, ...]) -> None:
+        if what in self.consumed:
+            self.dirty = True
+
+    def _kept_in_self(self, target: ast.expr, env: dict[str, _Binding]) -> bool:
+        """`self.cfg = cfg` where the class keeps that one config in `cfg`: an alias."""
+        return isinstance(target, ast.Attribute) and self.self_attr(target, env) is not None
+
+    def passes(
+        self,
+        src: _Src,
+        kt: tuple[str, ...],
+        node: ast.expr,
+        call: ast.Call,
+        slot: str,
+        env: dict[str, _Binding],
+        function: str,
+        default: Value,
+        starred: list[ast.expr] | None = None,
+    ) -> bool:
+        """`build_model(cfg.model)`, `Trainer(params["optim"])`: a "pass" the graph phase follows
+        into the callee's summary (else it is read whole there). False when not recorded."""
+        if src.source not in _FOLLOWED or any(isinstance(a, ast.Starred) for a in starred or ()):
+            return False
+        if default.kind != "unknown":  # `build(cfg.get("model"))`: may be missing; read as before
+            return False
+        callee = self.callee(call, env)
+        if callee is None:
+            return False
+        if kt:
+            self.emit(src, "walk", kt, node, function, default)
+        span = self.ctx.span(node)
+        key = (*src.prefix, *kt)
+        to = Value("arg", callee, keys=(slot,))
+        self.out.setdefault(
+            (span.line, span.column, src.source, "pass", key),
+            KeyUse(src.source, "pass", key, span, src.file, function, to),
+        )
+        return True
 
     # ------------------------------------------------------------ entry
 
@@ -707,19 +957,73 @@ class _Scan:
                         name = cfg_name.text if cfg_name.text.endswith((".yaml", ".yml")) else cfg_name.text + ".yaml"
                         file = _join("/", (Value("str", "@here"), cfg_path, Value("str", name)))
                     self.hydra_functions[fn] = _Src("hydra", file)
-        # parameters bound by calls below their function, and returned configs, settle in a few passes
-        previous: tuple[object, ...] = ()
+        # parameters bound by calls below their function, returned configs and `self.attr`s settle
+        # in a few passes: a pass is final when nothing it looked up changed after it looked
         for _ in range(3):
             self.out = {}
+            self.consumed = set()
+            self.dirty = False
             self.scan_scope(ctx.tree, {})
-            state = (tuple(self.out), tuple(sorted(self.returns.items(), key=repr)), repr(self.param_bindings))
-            if state == previous:
+            if not self.dirty:
                 break
-            previous = state
-        uses = list(self.out.values())
+        uses = _capped(list(self.out.values()))
         if self.argparse_open:
             uses.append(KeyUse("argparse", "define", (), Span(1, 1, 1, 1), Value("str", ctx.rel), "<module>"))
         return uses
+
+
+def _capped(uses: list[KeyUse]) -> list[KeyUse]:
+    """Summaries stay small: a parameter's key use is kept once (its first place: the rules
+    report a key once per file), and a parameter with too many distinct key uses is left
+    unsummarised (the graph phase then uses whatever is passed to it whole)."""
+    first: dict[tuple[object, ...], int] = {}  # -> index in `out` of the earliest such use
+    counts: dict[Value, int] = {}
+    out: list[KeyUse] = []
+    for u in uses:
+        if u.source != "param":
+            out.append(u)
+            continue
+        once = (u.file, u.op, u.key, u.default)
+        at = first.get(once)
+        if at is None:
+            first[once] = len(out)
+            counts[u.file] = counts.get(u.file, 0) + 1
+            out.append(u)
+        elif (u.span.line, u.span.column) < (out[at].span.line, out[at].span.column):
+            out[at] = u
+    over = {k for k, n in counts.items() if n > _MAX_SUMMARY_KEYS}
+    return [u for u in out if u.source != "param" or u.file not in over]
+
+
+def _has_config_params(ctx: FileContext) -> bool:
+    return any(
+        is_config_param(a.arg)
+        for fn in ctx.functions
+        for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)
+    )
+
+
+def _carriers(ctx: FileContext, uses: list[KeyUse]) -> dict[str, frozenset[str]]:
+    """Per function (qualname): the summarised parameters whose configuration it reads, as
+    `owner:param`; a method counts those of every method of its class (`self.cfg`)."""
+    out: dict[str, set[str]] = {}
+    for u in uses:
+        if u.source == "param" and u.file.keys:
+            out.setdefault(u.function, set()).add(f"{u.file.keys[0]}:{u.file.text}")
+    classes = {n.name for n in ctx.tree.body if isinstance(n, ast.ClassDef)}
+    by_class: dict[str, set[str]] = {}
+    for function, found in out.items():
+        head = function.rsplit(".", 1)[0] if "." in function else ""
+        if head in classes:
+            by_class.setdefault(head, set()).update(found)
+    merged: dict[str, frozenset[str]] = {}
+    for fn in ctx.functions:
+        name = _function_of(ctx, fn.body[0]) if fn.body else fn.name
+        head = name.rsplit(".", 1)[0] if "." in name else ""
+        found = out.get(name, set()) | by_class.get(head, set())
+        if found:
+            merged[name] = frozenset(found)
+    return merged
 
 
 def _imports_config_helper(ctx: FileContext) -> bool:
@@ -737,6 +1041,10 @@ def _is_logger(callee: str) -> bool:
 
 def _end(node: ast.AST) -> tuple[int, int]:
     return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+
+
+def _static(ctx: FileContext, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(ctx.qualify(d) in ("staticmethod", "classmethod") for d in fn.decorator_list)
 
 
 def _attr(call: ast.Call) -> str:
@@ -848,15 +1156,23 @@ def _class_fields(ctx: FileContext, scan: _Scan) -> Iterator[KeyUse]:
 def key_uses(ctx: FileContext) -> Iterator[KeyUse | Smell]:
     """Configuration keys read and defined in this file (see the module docstring); MLD504."""
     yield from _env_uses(ctx)
-    if not ctx.imports_any(*_CONFIG_ROOTS) and not ctx.notebook and not _imports_config_helper(ctx):
+    if (
+        not ctx.imports_any(*_CONFIG_ROOTS)
+        and not ctx.notebook
+        and not _imports_config_helper(ctx)
+        and not _has_config_params(ctx)
+    ):
         return
     scan = _Scan(ctx)
     uses = scan.run()
     yield from uses
     yield from _click_uses(ctx)
     yield from _class_fields(ctx, scan)
-    if any(u.op == "read" and u.source in ("config", "hydra", "argparse") for u in uses):
+    if any(u.op in ("read", "pass") and u.source in ("config", "hydra", "argparse") for u in uses):
         yield from _hardcoded_hyperparameters(ctx)
+    elif any(u.source == "param" for u in uses):
+        # the graph phase keeps these only where a caller really passes a configuration
+        yield from _hardcoded_hyperparameters(ctx, _carriers(ctx, uses))
 
 
 # --------------------------------------------------------------------------- mentions
@@ -1016,9 +1332,11 @@ _NOT_HYPER = frozenset(
 )
 
 
-def _hardcoded_hyperparameters(ctx: FileContext) -> Iterator[Smell]:
+def _hardcoded_hyperparameters(ctx: FileContext, carriers: dict[str, frozenset[str]] | None = None) -> Iterator[Smell]:
     """MLD504: a model or optimizer constructed with literal hyper-parameters in a file that reads
-    a configuration system (the caller checks that)."""
+    a configuration system (the caller checks that), or, given `carriers`, in a function that
+    reads a configuration parameter (`data` "carriers": which; the rule keeps the smell only when
+    some caller passes it a configuration)."""
     for node in ctx.walk():
         if not isinstance(node, ast.Call):
             continue
@@ -1040,12 +1358,29 @@ def _hardcoded_hyperparameters(ctx: FileContext) -> Iterator[Smell]:
         if not literals:
             continue
         shown = ", ".join(literals[:4]) + (", ..." if len(literals) > 4 else "")
+        if carriers is None:
+            yield ctx.smell(
+                "MLD504",
+                node,
+                f"`{last}` is given hard-coded hyper-parameters ({shown}) in a file that reads its settings "
+                "from a configuration system: these bypass it",
+                key=f"{name}|{shown}",
+            )
+            continue
+        function = _function_of(ctx, node)
+        held = carriers.get(function)
+        if not held:
+            continue
+        params = ", ".join(sorted({c.rsplit(":", 1)[1] for c in held}))
+        own = all(c.rsplit(":", 1)[0] == function for c in held)
+        where = "which receives" if own else "whose class keeps"
         yield ctx.smell(
             "MLD504",
             node,
-            f"`{last}` is given hard-coded hyper-parameters ({shown}) in a file that reads its settings "
-            "from a configuration system: these bypass it",
+            f"`{last}` is given hard-coded hyper-parameters ({shown}) in `{function}`, {where} its "
+            f"settings as a configuration (`{params}`): these bypass it",
             key=f"{name}|{shown}",
+            data=(("carriers", " ".join(sorted(held))),),
         )
 
 
