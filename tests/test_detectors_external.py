@@ -120,7 +120,9 @@ def test_fixed_threshold_not_on_functions_named_like_models() -> None:
     a = build_model(x) > 0.3
     b = get_model(x) > 0.3
     """
-    assert run(external.fixed_threshold, code) == []
+    # `build_model` is another module's: whether it returns scores is the project phase's question
+    found = [(s.span.line, dict(s.data).get("callee")) for s in run(external.fixed_threshold, code)]
+    assert found == [(6, "models.build_model")]
 
 
 # ------------------------------------------------------------------------------------ MLD602
@@ -334,3 +336,31 @@ def test_detectors_survive_odd_code() -> None:
     """
     for detector in external.DETECTORS:
         list(detector(FileContext("odd.py", "odd", textwrap.dedent(odd), ast.parse(textwrap.dedent(odd)))))
+
+
+def test_fixed_threshold_summarises_functions_returning_model_outputs() -> None:
+    code = """
+    import torch
+    from pkg.scoring import score
+
+    def proba(clf, X):
+        p = clf.predict_proba(X)
+        return p[:, 1]
+
+    def twice(clf, X):
+        return proba(clf, X)
+
+    def remote(m, X):
+        return score(m, X)
+
+    def size(X):
+        return len(X)
+    """
+    text = textwrap.dedent(code)
+    ctx = FileContext("app.py", "app", text, ast.parse(text))
+    found = [
+        (s.function, s.span.line, s.scale, s.via)
+        for s in external.fixed_threshold(ctx)
+        if isinstance(s, external.Summary)
+    ]
+    assert found == [("proba", 7, "prob", ""), ("remote", 13, "", "pkg.scoring.score"), ("twice", 10, "prob", "")]

@@ -63,6 +63,7 @@ _CLASSES: dict[str, type] = {
         facts.Smell,
         facts.Evidence,
         facts.KeyUse,
+        facts.Summary,
         facts.Suppression,
     )
 }

@@ -172,6 +172,24 @@ class KeyUse:
 
 
 @dataclass(frozen=True, slots=True)
+class Summary:
+    """What a function returns, as file rules see it, for the project phase to apply at calls in
+    other functions and modules (see parse/detectors/summaries.py).
+
+    kind: "output" (model scores or probabilities; `scale` "prob" or "score").
+    `via`: the function returns what this callee returns (a dotted name, qualified through the
+    file's imports, or a qualname of the same file); resolved in the project phase, bounded.
+    """
+
+    function: str  # Function.qualname
+    kind: str
+    span: Span  # the return statement
+    scale: str = ""
+    what: str = ""  # "`clf.predict_proba`", for messages
+    via: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Suppression:
     """A `# mldebt: ignore[MLD201, MLD3] -- reason` comment (see parse/suppressions.py).
 
@@ -206,4 +224,5 @@ class FileFacts:
     line_map: tuple[tuple[int, int, int], ...] = ()
     smells: tuple[Smell, ...] = ()  # file rules' findings (parse/detectors)
     key_uses: tuple[KeyUse, ...] = ()  # configuration keys read/defined in code
+    summaries: tuple[Summary, ...] = ()  # what functions return, for file rules across functions
     problems: tuple[str, ...] = ()  # parts left out (a notebook cell that is not Python): reported in errors

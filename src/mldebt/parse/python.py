@@ -20,7 +20,7 @@ from typing import Any
 
 from mldebt.parse import apis
 from mldebt.parse.configs import command_mentions
-from mldebt.parse.detectors import run_detectors
+from mldebt.parse.detectors import run_all
 from mldebt.parse.errors import FileSkipped
 from mldebt.parse.facts import (
     IO,
@@ -63,8 +63,8 @@ def python_facts(rel: str, text: str, module: str, cell_starts: tuple[int, ...] 
     facts = visitor.facts(text.count("\n") + (0 if text.endswith("\n") or not text else 1))
     if "mldebt" in text:
         facts = replace(facts, suppressions=suppressions(text))
-    smells, key_uses = run_detectors(rel, module, text, tree, cell_starts)
-    return replace(facts, smells=smells, key_uses=key_uses)
+    smells, key_uses, summaries = run_all(rel, module, text, tree, cell_starts)
+    return replace(facts, smells=smells, key_uses=key_uses, summaries=summaries)
 
 
 def suppressions(text: str) -> tuple[Suppression, ...]:

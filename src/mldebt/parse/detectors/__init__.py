@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.facts import KeyUse, Smell
+from mldebt.parse.facts import KeyUse, Smell, Summary
 
-Detector = Callable[[FileContext], Iterable[Smell | KeyUse]]
+Detector = Callable[[FileContext], Iterable[Smell | KeyUse | Summary]]
 
 
 @lru_cache(maxsize=1)
@@ -43,9 +43,18 @@ def detectors() -> tuple[Detector, ...]:
 def run_detectors(
     rel: str, module: str, text: str, tree: ast.Module, cell_starts: tuple[int, ...] = ()
 ) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...]]:
+    smells, uses, _ = run_all(rel, module, text, tree, cell_starts)
+    return smells, uses
+
+
+def run_all(
+    rel: str, module: str, text: str, tree: ast.Module, cell_starts: tuple[int, ...] = ()
+) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...], tuple[Summary, ...]]:
+    """Smells, key uses and function summaries (what functions return, for the project phase)."""
     ctx = FileContext(rel, module, text, tree, notebook=rel.endswith(".ipynb"), cell_starts=cell_starts)
     smells: list[Smell] = []
     uses: list[KeyUse] = []
+    summaries: list[Summary] = []
     strict = os.environ.get("MLDEBT_STRICT") == "1"
     for detect in detectors():
         try:
@@ -57,8 +66,11 @@ def run_detectors(
         for item in found:
             if isinstance(item, Smell):
                 smells.append(item)
+            elif isinstance(item, Summary):
+                summaries.append(item)
             else:
                 uses.append(item)
     smells.sort(key=lambda s: (s.span.line, s.span.column, s.rule, s.message))
     uses.sort(key=lambda u: (u.span.line, u.span.column, u.source, u.op, u.key))
-    return tuple(smells), tuple(uses)
+    summaries.sort(key=lambda x: (x.function, x.span.line, x.span.column, x.kind))
+    return tuple(smells), tuple(uses), tuple(summaries)
