@@ -42,6 +42,8 @@ class Value:
       argv     text is the index in sys.argv (positional arguments launchers pass)
       ret      the value returned by the file's Call fact number `text` (a project function)
       argparse-ns  the namespace `parse_args()` returns
+      format   `TEMPLATE.format(...)` of a template from another module: parts[0] the template,
+               then the arguments; keys their keywords ("" for positional ones)
       handle   an open file: text is the index of the IO fact of its open(), parts[0] its path
       unknown  nothing known; text may hold a hint
     """

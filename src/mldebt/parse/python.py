@@ -37,6 +37,7 @@ from mldebt.parse.facts import (
     Value,
 )
 from mldebt.parse.suppressions import parse_suppressions, python_comment_columns
+from mldebt.parse.values import format_parts
 
 MODULE_SCOPE = "<module>"
 _NO_SPAN = Span(1, 1, 1, 1)
@@ -452,7 +453,25 @@ class _Extractor:
             return Value("environ")
         return UNKNOWN
 
+    def format_value(self, node: ast.Call, depth: int) -> Value:
+        """`TEMPLATE.format(...)`: the arguments fill the template's fields. A template imported
+        from another module stays symbolic (`format`: parts are the template, then the arguments;
+        keys their keywords, "" for positional ones) and is filled by the project's resolver."""
+        assert isinstance(node.func, ast.Attribute)
+        base = self.value(node.func.value, depth + 1)
+        splat = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+        if base.kind not in ("str", "ref") or splat:
+            return _format(base.text) if base.kind == "str" else UNKNOWN
+        args = [self.value(a, depth + 1) for a in node.args]
+        kwargs = {k.arg: self.value(k.value, depth + 1) for k in node.keywords if k.arg is not None}
+        if base.kind == "ref":
+            return Value("format", parts=(base, *args, *kwargs.values()), keys=(*[""] * len(args), *kwargs))
+        parts = format_parts(base.text, args, kwargs)
+        return _format(base.text) if parts is None else _join("", parts) if parts else Value("str", "")
+
     def call_value(self, node: ast.Call, depth: int) -> Value:
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            return self.format_value(node, depth)
         token = self.call_tokens.get(id(node), "")
         if token.startswith("io:"):
             fact = self.io[int(token[3:])]
@@ -487,9 +506,7 @@ class _Extractor:
             if method in ("glob", "rglob") and args:
                 return _join("/", (self.value(func.value, depth + 1), self.value(args[0], depth + 1)))
             if method == "format":
-                base = self.value(func.value, depth + 1)
-                if base.kind == "str":
-                    return _format(base.text)
+                return self.format_value(node, depth)
             if method == "get" and args:
                 base = self.value(func.value, depth + 1)
                 key = self.value(args[0], depth + 1)
