@@ -61,3 +61,55 @@ def test_resolver_fills_an_imported_template_with_the_call_arguments() -> None:
     project = Project([settings, load])
     texts = [[r.artifact for r in project.resolve(io.target, load.path, io.function)] for io in load.io]
     assert texts == [["https://data.example.org/north/*.csv"], ["https://data.example.org/south/sales.csv"]]
+
+
+def test_returned_dicts_and_tuples_keep_each_elements_lineage() -> None:
+    facts = py(
+        "shop/data.py",
+        """
+        import pandas as pd
+        def load():
+            return {"users": pd.read_csv("u.csv"), "clicks": pd.read_csv("c.csv")}
+        def built():
+            out = {}
+            out["users"] = pd.read_csv("u.csv")
+            out["clicks"] = pd.read_csv("c.csv")
+            return out
+        def pair():
+            train = pd.read_csv("t.csv")
+            return train, pd.read_csv("u.csv")
+        def mixed(flag):
+            if flag:
+                return pd.read_csv("t.csv")
+            return {"users": pd.read_csv("u.csv")}
+        """,
+    )
+    elements = {fn.qualname: dict(fn.elements) for fn in facts.functions}
+    assert elements["load"] == {"users": frozenset({"io:0"}), "clicks": frozenset({"io:1"})}
+    assert elements["built"] == {"users": frozenset({"io:2"}), "clicks": frozenset({"io:3"})}
+    assert elements["pair"] == {"#0": frozenset({"io:4"}), "#1": frozenset({"io:5"})}
+    assert elements["mixed"] == {}  # one return is no container: callers get the whole value
+
+
+def test_callers_take_one_element_by_key_or_position() -> None:
+    facts = py(
+        "shop/train.py",
+        """
+        from sklearn.linear_model import LogisticRegression
+        from shop.data import load, pair
+        data = load()
+        a = LogisticRegression(C=1.0)
+        a.fit(data["users"], data["users"]["y"])
+        train, users = pair()
+        b = LogisticRegression(C=1.0)
+        b.fit(train, train["y"])
+        c = LogisticRegression(C=1.0)
+        c.fit(data, train["y"])
+        """,
+    )
+    fits = {ev.var: ev.lineage for ev in facts.models if ev.event == "fit"}
+    assert fits == {
+        "<module>::a": frozenset({"call:0#users"}),
+        "<module>::b": frozenset({"call:1##0"}),
+        "<module>::c": frozenset({"call:0", "call:1##0"}),
+    }

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 #   "io:N"        the result of the file's N-th IO fact (a read)
 #   "param:NAME"  a parameter of the enclosing function
 #   "call:K"      the return value of the file's K-th Call fact (a project function, resolved later)
+#   "call:K#E"    element E of that return value: a dict key (`data["users"]`) or `#i` for the i-th
+#                 item of a tuple (`train, users = load()`); the whole value where the callee's
+#                 `Function.elements` does not name E
 #   "pred:VAR"    the output of VAR.predict*/VAR(...) where VAR is a model of the same scope
 #   "model:VAR"   the model object VAR itself (for save/dump)
 Lineage = frozenset[str]
@@ -74,6 +77,16 @@ class Function:
     returns: Lineage  # lineage of returned values
     is_entry: bool = False  # top-level code of a module (where a script starts)
     value: Value = UNKNOWN  # what it returns, when that is a config mapping, a namespace or a path
+    # when every return gives a dict with literal keys or a tuple: each element's lineage
+    # (key, or "#i" for the i-th item), for callers that use one element (`call:K#E` tokens)
+    elements: tuple[tuple[str, Lineage], ...] = ()
+
+
+def call_token(token: str) -> tuple[int, str] | None:
+    """`call:K` -> (K, ""); `call:K#E` -> (K, E); None for any other token."""
+    kind, _, rest = token.partition(":")
+    index, _, element = rest.partition("#")
+    return (int(index), element) if kind == "call" and index.isdigit() else None
 
 
 @dataclass(frozen=True, slots=True)
