@@ -113,3 +113,31 @@ def test_callers_take_one_element_by_key_or_position() -> None:
         "<module>::b": frozenset({"call:1##0"}),
         "<module>::c": frozenset({"call:0", "call:1##0"}),
     }
+
+
+def test_class_attributes_are_constants_of_the_class() -> None:
+    settings = py(
+        "app/settings.py",
+        """
+        ROOT = "data"
+        class Config:
+            ROOT = "https://data.example.org"
+            TRAIN = ROOT + "/train.csv"
+        """,
+    )
+    consts = dict(settings.constants)
+    assert consts["ROOT"] == Value("str", "data")  # the class's ROOT does not shadow the module's
+    assert consts["Config.TRAIN"] == Value("str", "https://data.example.org/train.csv")
+    load = py(
+        "app/load.py",
+        """
+        import pandas as pd
+        from app.settings import Config as config
+        train = pd.read_csv(config.TRAIN)
+        """,
+    )
+    project = Project([settings, load])
+    io = load.io[0]
+    assert [r.artifact for r in project.resolve(io.target, load.path, io.function)] == [
+        "https://data.example.org/train.csv"
+    ]

@@ -438,6 +438,8 @@ class _Extractor:
 
     def name_value(self, name: str) -> Value:
         scope = self.scope
+        if self.classes and self._in_class_body() and f"{self.classes[-1]}.{name}" in scope.values:
+            return scope.values[f"{self.classes[-1]}.{name}"]  # `TRAIN = ROOT + "/train.csv"` in a class body
         if name in scope.values:
             return scope.values[name]
         if name in scope.params and name not in scope.lineage:
@@ -670,6 +672,8 @@ class _Extractor:
             self.bind(target.value, lineage, UNKNOWN, read)
             return
         key = self.var_key(target)
+        if key is not None and self.classes and isinstance(target, ast.Name) and self._in_class_body():
+            key = f"{self.classes[-1]}.{key}"  # a class attribute: `Config.DATA_URL`, not a module name
         if key is None:
             if isinstance(target, ast.Subscript):  # df["col"] = ... mixes data into df
                 base = self.var_key(target.value)
@@ -753,6 +757,10 @@ class _Extractor:
                 )
             elif read is not None and self.io[read].kind == "model":
                 self._mark_model(key, read)
+
+    def _in_class_body(self) -> bool:
+        """Is the statement being bound directly in a top-level class's body (not in a method)?"""
+        return len(self.classes) == 1 and self.scope.qualname == MODULE_SCOPE
 
     def _unpack(
         self, target: ast.Tuple | ast.List, value_node: ast.expr, lineage: Lineage, elements: dict[str, Lineage] | None
