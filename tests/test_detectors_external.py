@@ -364,3 +364,13 @@ def test_fixed_threshold_summarises_functions_returning_model_outputs() -> None:
         if isinstance(s, external.Summary)
     ]
     assert found == [("proba", 7, "prob", ""), ("remote", 13, "", "pkg.scoring.score"), ("twice", 10, "prob", "")]
+
+
+def test_fixed_threshold_comparisons_in_lambdas_do_not_break_the_file() -> None:
+    code = """
+    from churn.scoring import score
+    keep = list(filter(lambda p: p > 0.7, score(model, X)))
+    flags = score(model, X) > 0.8
+    """
+    found = [(s.span.line, dict(s.data).get("callee")) for s in run(external.fixed_threshold, code)]
+    assert found == [(4, "churn.scoring.score")]

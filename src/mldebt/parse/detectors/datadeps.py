@@ -623,12 +623,17 @@ def unstable_data_dependency(ctx: FileContext) -> Iterator[Smell]:
     interesting = any(s in ctx.text for s in _INTERESTING)
     if not interesting and not _may_import_sources(ctx):
         return
-    strings = Strings(ctx)
-    written = _written_texts(ctx, strings) if interesting else set()
+    strings: Strings | None = None  # built on the first read worth a look: it indexes the whole file
+    written: set[str] = set()
     for node in ctx.walk():
         if not isinstance(node, ast.Call):
             continue
         name = ctx.call_name(node) or ""
+        if not interesting and not _pending_api(node, name):
+            continue
+        if strings is None:
+            strings = Strings(ctx)
+            written = _written_texts(ctx, strings) if interesting else set()
         found = _unstable(ctx, strings, node, name, written) if interesting else None
         if found is None:
             pending = _pending(ctx, strings, node, name)
@@ -741,6 +746,18 @@ def _may_import_sources(ctx: FileContext) -> bool:
     """Could a read in this file take its source from a name another module defines?"""
     return bool(ctx.aliases) and any(
         s in ctx.text for s in ("read_", "load", "urlretrieve", "download", "get(", "urlopen", "from_pretrained")
+    )
+
+
+def _pending_api(node: ast.Call, name: str) -> bool:
+    """Is the call a read whose source MLD202 may judge across modules?"""
+    return (
+        name in _READERS
+        or name in _DOWNLOADS
+        or name in _HTTP
+        or name in _MODEL_LOADS
+        or name in _HUB_ARGS
+        or (isinstance(node.func, ast.Attribute) and node.func.attr == "from_pretrained")
     )
 
 

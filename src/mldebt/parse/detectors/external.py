@@ -378,7 +378,8 @@ def _callables_and_candidates(ctx: FileContext) -> tuple[frozenset[str], set[int
                 calling.add(id(ctx.scope_of(node)))
         elif isinstance(node, ast.Compare) and any(isinstance(op, _ORDER) for op in node.ops):
             scope = ctx.scope_of(node)
-            comparing[id(scope)] = scope
+            if isinstance(scope, (ast.Module, *FUNCTIONS)):  # the scopes walked below; not lambdas, class bodies
+                comparing[id(scope)] = scope
     return frozenset(names), candidates, calling, comparing
 
 
@@ -401,8 +402,12 @@ def _summaries(
         before = (len(returns), len(attrs))
         for fn in ctx.functions:
             qual = qualnames[id(fn)]
-            if qual in returns or (id(fn) not in candidates and not _calls_any(ctx, fn, returns)):
+            calls = 2 if id(fn) in candidates else _calls_any(ctx, fn, returns) if qual not in returns else 0
+            if not calls:
                 continue
+            # a function that only calls other modules' functions is summarised by what its
+            # `return`s call directly (`return score(m, X)`): no names followed, which is cheap
+            full = calls == 2
             outputs = _Outputs(ctx, fn, callables, returns, attrs)
             for node in ctx.walk_scope(fn):
                 if isinstance(node, ast.Return) and node.value is not None:
@@ -411,24 +416,33 @@ def _summaries(
                         returns[qual] = out
                         where[qual] = node
                         break
-                outputs.feed(node)
+                if full or (outputs.me and _stores_on_self(node, outputs.me)):
+                    outputs.feed(node)
         if (len(returns), len(attrs)) == before:
             break
     return returns, attrs, where
 
 
-def _calls_any(ctx: FileContext, fn: ast.AST, returns: dict[str, _Output]) -> bool:
-    """Does the scope call a function of the file already summarised, a function imported from
-    another module that may be the project's, or a reader of a file that may hold predictions?"""
+def _stores_on_self(node: ast.AST, me: str) -> bool:
+    """`self.scores = ...`: what a method keeps for the other methods of its class."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+    return any(_is_attr_of(t, me) for t in targets)
+
+
+def _calls_any(ctx: FileContext, fn: ast.AST, returns: dict[str, _Output]) -> int:
+    """2 when the scope calls a function of the file already summarised; 1 when it calls a
+    function imported from another module that may be the project's, or a reader of a file that
+    may hold predictions; 0 otherwise."""
+    found = 0
     for node in ctx.walk_scope(fn):
         if isinstance(node, ast.Call):
             dotted = ctx.dotted(node.func) or ""
             if dotted in returns or dotted.partition(".")[2] in returns:
-                return True
+                return 2
             qual = ctx.qualify(node.func) or "" if dotted.split(".")[0] in ctx.aliases else ""
             if "." in qual and (qual in _READ_BACK or qual.split(".")[0] not in _NOT_PROJECT):
-                return True
-    return False
+                found = 1
+    return found
 
 
 def fixed_threshold(ctx: FileContext) -> Iterator[Smell | Summary]:
