@@ -74,21 +74,30 @@ class FixedThreshold(FileRule):
 def returned_output(built: Built, path: str, callee: str) -> tuple[str, Summary] | None:
     """The summary of the project function `callee` (dotted, as the file at `path` names it)
     when it returns a model output, following `via` steps through other modules."""
+    chain = returned_outputs(built, path, callee)
+    return chain[-1] if chain else None
+
+
+def returned_outputs(built: Built, path: str, callee: str) -> list[tuple[str, Summary]]:
+    """Each step's (file, summary) from `callee` to the function that computes the model
+    output; empty when it does not return one."""
     project = built.project
+    chain: list[tuple[str, Summary]] = []
     for _ in range(_MAX_HOPS):
         facts = project.files.get(path)
         ref = project.resolve_callee(facts, "<module>", callee) if facts is not None else None
         if ref is None:
-            return None
+            return []
         summary = next(
             (s for s in project.files[ref.path].summaries if s.function == ref.qualname and s.kind == "output"), None
         )
         if summary is None:
-            return None
+            return []
+        chain.append((ref.path, summary))
         if not summary.via:
-            return ref.path, summary
+            return chain
         path, callee = ref.path, summary.via
-    return None
+    return []
 
 
 def _predictions_read(built: Built, path: str, read: str) -> tuple[Site, ...] | None:

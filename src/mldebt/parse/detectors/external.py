@@ -606,6 +606,8 @@ _MONITOR_ROOTS = (
     "sentry_sdk",
     "newrelic",
 )
+# imports that say a module logs or monitors what it does (for handlers' helpers in other modules)
+MONITORING_ROOTS = frozenset({*_MONITOR_ROOTS, "logging", "loguru", "structlog", "wandb", "mlflow"})
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 _SINKS = frozenset(
     {"put_record", "put_records", "insert_one", "insert_many", "log_metric", "log_metrics", "inc", "observe"}
@@ -751,6 +753,7 @@ def unmonitored_prediction(ctx: FileContext) -> Iterator[Smell]:
             continue
         reached = _reach(ctx, fn, defs)
         predict: ast.Call | None = None
+        imported: list[ast.Call] = []  # calls of other modules' functions: maybe the predictor
         checked = False
         for f in reached:
             for node in ctx.walk_scope(f):
@@ -760,9 +763,29 @@ def unmonitored_prediction(ctx: FileContext) -> Iterator[Smell]:
                 if predict is None and _is_predict(ctx, node):
                     assert isinstance(node, ast.Call)
                     predict = node
+                elif len(imported) < 8 and isinstance(node, ast.Call) and _project_call(ctx, node):
+                    imported.append(node)
             if checked:
                 break
-        if checked or predict is None or _bounded(ctx, reached, defs):
+        if checked:
+            continue
+        if predict is None and imported:
+            # decided in the project phase: which of these functions returns a model's output?
+            for call in imported:
+                if _bounded(ctx, reached, defs, call):
+                    continue
+                src = ctx.source(call.func)
+                yield ctx.smell(
+                    "MLD602",
+                    call,
+                    f"`{fn.name}` ({how}) serves what `{src}` returns{_at(ctx, call.lineno)} with no logging, "
+                    "metrics, input validation or bounds on the prediction",
+                    key=fn.name,
+                    related=((why, f"`{fn.name}` is a serving entry point ({how})"),),
+                    data=(("callee", ctx.qualify(call.func) or ""),),
+                )
+            continue
+        if predict is None or _bounded(ctx, reached, defs):
             continue
         site: ast.AST = predict
         if ctx.scope_of(predict) is not fn:
@@ -790,13 +813,25 @@ def unmonitored_prediction(ctx: FileContext) -> Iterator[Smell]:
         )
 
 
+def _project_call(ctx: FileContext, node: ast.Call) -> bool:
+    """A call of a function imported from another module that may be the project's."""
+    dotted = ctx.dotted(node.func) or ""
+    if dotted.split(".")[0] not in ctx.aliases:
+        return False
+    qual = ctx.qualify(node.func) or ""
+    return "." in qual and qual.split(".")[0] not in _NOT_PROJECT
+
+
 def _bounded(
     ctx: FileContext,
     reached: list[ast.FunctionDef | ast.AsyncFunctionDef],
     defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
+    imported: ast.Call | None = None,
 ) -> bool:
     """Is a prediction (or what a helper returns) compared with a bound in an `if`, `while` or `assert`?"""
     helpers = {f.name for f in reached}
+    if imported is not None:
+        helpers.add(ctx.dotted(imported.func) or "")
     for f in reached:
         held: set[str] = set()
 
