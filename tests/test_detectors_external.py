@@ -121,7 +121,9 @@ def test_fixed_threshold_not_on_functions_named_like_models() -> None:
     a = build_model(x) > 0.3
     b = get_model(x) > 0.3
     """
-    assert run(external.fixed_threshold, code) == []
+    # `build_model` is another module's: whether it returns scores is the project phase's question
+    found = [(s.span.line, dict(s.data).get("callee")) for s in run(external.fixed_threshold, code)]
+    assert found == [(6, "models.build_model")]
 
 
 # ------------------------------------------------------------------------------------ MLD602
@@ -335,3 +337,41 @@ def test_detectors_survive_odd_code() -> None:
     """
     for detector in (*external.DETECTORS, mld701_unvalidated_external_data.detect, mld706_self_admitted_debt.detect):
         list(detector(FileContext("odd.py", "odd", textwrap.dedent(odd), ast.parse(textwrap.dedent(odd)))))
+
+
+def test_fixed_threshold_summarises_functions_returning_model_outputs() -> None:
+    code = """
+    import torch
+    from pkg.scoring import score
+
+    def proba(clf, X):
+        p = clf.predict_proba(X)
+        return p[:, 1]
+
+    def twice(clf, X):
+        return proba(clf, X)
+
+    def remote(m, X):
+        return score(m, X)
+
+    def size(X):
+        return len(X)
+    """
+    text = textwrap.dedent(code)
+    ctx = FileContext("app.py", "app", text, ast.parse(text))
+    found = [
+        (s.function, s.span.line, s.scale, s.via)
+        for s in external.fixed_threshold(ctx)
+        if isinstance(s, external.Summary)
+    ]
+    assert found == [("proba", 7, "prob", ""), ("remote", 13, "", "pkg.scoring.score"), ("twice", 10, "prob", "")]
+
+
+def test_fixed_threshold_comparisons_in_lambdas_do_not_break_the_file() -> None:
+    code = """
+    from churn.scoring import score
+    keep = list(filter(lambda p: p > 0.7, score(model, X)))
+    flags = score(model, X) > 0.8
+    """
+    found = [(s.span.line, dict(s.data).get("callee")) for s in run(external.fixed_threshold, code)]
+    assert found == [(4, "churn.scoring.score")]

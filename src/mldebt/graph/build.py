@@ -15,7 +15,7 @@ from mldebt.graph.facade import ProjectGraph, Site
 from mldebt.graph.leakage import cross_module_leaks
 from mldebt.graph.project import Binding, Project, Resolved, bound_lineage, weakest
 from mldebt.model import Resolution
-from mldebt.parse.facts import IO, FileFacts, ModelEvent, Smell, Span, Value
+from mldebt.parse.facts import IO, FileFacts, ModelEvent, Smell, Span, Value, call_token
 
 _MAX_EXPANSION_DEPTH = 6
 
@@ -264,12 +264,15 @@ class _Expander:
                     if lin:
                         nxt.append((caller_path, call.caller, lin, outer))
         elif kind == "call":
-            ref = project.callees.get((path, int(rest))) if rest.isdigit() else None
-            if ref is not None:
-                call = project.files[path].calls[int(rest)]
+            found = call_token(token)
+            ref = project.callees.get((path, found[0])) if found is not None else None
+            if ref is not None and found is not None:
+                call = project.files[path].calls[found[0]]
                 fn = project.function(ref)
                 if fn is not None:
-                    nxt.append((ref.path, ref.qualname, fn.returns, Binding(path, call, binding)))
+                    # one element of a returned dict or tuple, where the callee's returns name it
+                    returns = dict(fn.elements).get(found[1], fn.returns) if found[1] else fn.returns
+                    nxt.append((ref.path, ref.qualname, returns, Binding(path, call, binding)))
         return _Step(frozenset(out), tuple(nxt))
 
     def _add_bound_reads(self, site: IOSite, function: str, resolved: tuple[Resolved, ...]) -> None:

@@ -18,6 +18,7 @@ from mldebt.model import Resolution
 from mldebt.parse.configs import HydraTree, TreeDef, conventional_config, hydra_tree
 from mldebt.parse.facts import IO, Call, ConfigDef, FileFacts, Function, Span, Value
 from mldebt.parse.sql import is_query, query_tables
+from mldebt.parse.values import format_parts
 
 if TYPE_CHECKING:
     from mldebt.graph.configflow import ConfigFlow
@@ -301,6 +302,8 @@ class Project:
             return [_literal(text, path)] if text else []
         if kind == "join":
             return self._resolve_join(value, path, function, depth, binding)
+        if kind == "format":
+            return self._resolve_format(value, path, function, depth, binding)
         if kind == "ref":
             return self._resolve_ref(value.text, path, depth)
         if kind == "param":
@@ -399,6 +402,31 @@ class Project:
             artifact = normalise(text, path)
             bare = normalise(text) if path.endswith(".ipynb") else artifact
             out.append(Resolved(artifact, how, r.via, r.call_site, r.passed_literal, bare if bare != artifact else ""))
+        return _dedupe(out)
+
+    def _resolve_format(
+        self, value: Value, path: str, function: str, depth: int, binding: Binding | None
+    ) -> list[Resolved]:
+        """An imported template filled by `.format(...)`: each text the template may hold, its
+        fields replaced by the arguments (`parse/values.py`, as the extractor does in one file)."""
+        if not value.parts:
+            return []
+        names = value.keys
+        given = value.parts[1:]
+        args = [v for v, k in zip(given, names, strict=False) if not k]
+        kwargs = {k: v for v, k in zip(given, names, strict=False) if k}
+        raw, self._raw = self._raw, True
+        try:
+            templates = self.resolve(value.parts[0], path, function, depth + 1, binding)
+        finally:
+            self._raw = raw
+        out: list[Resolved] = []
+        for t in templates[:_MAX_ALTERNATIVES]:
+            parts = format_parts(t.artifact, args, kwargs)
+            if parts is None:
+                continue
+            for r in self._resolve_join(Value("join", "", parts), path, function, depth + 1, binding):
+                out.append(replace(r, how=weakest(r.how, t.how), via=(*t.via, *r.via)))
         return _dedupe(out)
 
     def deref(self, dotted: str, path: str) -> tuple[FileFacts, Value] | None:

@@ -65,6 +65,7 @@ _CLASSES: dict[str, type] = {
         facts.KeyUse,
         facts.LeakEvent,
         facts.LeakSummary,
+        facts.Summary,
         facts.Suppression,
     )
 }

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 #   "io:N"        the result of the file's N-th IO fact (a read)
 #   "param:NAME"  a parameter of the enclosing function
 #   "call:K"      the return value of the file's K-th Call fact (a project function, resolved later)
+#   "call:K#E"    element E of that return value: a dict key (`data["users"]`) or `#i` for the i-th
+#                 item of a tuple (`train, users = load()`); the whole value where the callee's
+#                 `Function.elements` does not name E
 #   "pred:VAR"    the output of VAR.predict*/VAR(...) where VAR is a model of the same scope
 #   "model:VAR"   the model object VAR itself (for save/dump)
 Lineage = frozenset[str]
@@ -42,6 +45,8 @@ class Value:
       argv     text is the index in sys.argv (positional arguments launchers pass)
       ret      the value returned by the file's Call fact number `text` (a project function)
       argparse-ns  the namespace `parse_args()` returns
+      format   `TEMPLATE.format(...)` of a template from another module: parts[0] the template,
+               then the arguments; keys their keywords ("" for positional ones)
       handle   an open file: text is the index of the IO fact of its open(), parts[0] its path
       unknown  nothing known; text may hold a hint
     """
@@ -72,6 +77,16 @@ class Function:
     returns: Lineage  # lineage of returned values
     is_entry: bool = False  # top-level code of a module (where a script starts)
     value: Value = UNKNOWN  # what it returns, when that is a config mapping, a namespace or a path
+    # when every return gives a dict with literal keys or a tuple: each element's lineage
+    # (key, or "#i" for the i-th item), for callers that use one element (`call:K#E` tokens)
+    elements: tuple[tuple[str, Lineage], ...] = ()
+
+
+def call_token(token: str) -> tuple[int, str] | None:
+    """`call:K` -> (K, ""); `call:K#E` -> (K, E); None for any other token."""
+    kind, _, rest = token.partition(":")
+    index, _, element = rest.partition("#")
+    return (int(index), element) if kind == "call" and index.isdigit() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +227,24 @@ class KeyUse:
 
 
 @dataclass(frozen=True, slots=True)
+class Summary:
+    """What a function returns, as file rules see it, for the project phase to apply at calls in
+    other functions and modules (see parse/detectors/summaries.py).
+
+    kind: "output" (model scores or probabilities; `scale` "prob" or "score").
+    `via`: the function returns what this callee returns (a dotted name, qualified through the
+    file's imports, or a qualname of the same file); resolved in the project phase, bounded.
+    """
+
+    function: str  # Function.qualname
+    kind: str
+    span: Span  # the return statement
+    scale: str = ""
+    what: str = ""  # "`clf.predict_proba`", for messages
+    via: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Suppression:
     """A `# mldebt: ignore[MLD201, MLD3] -- reason` comment (see parse/suppressions.py).
 
@@ -247,4 +280,5 @@ class FileFacts:
     smells: tuple[Smell, ...] = ()  # file rules' findings (parse/detectors)
     key_uses: tuple[KeyUse, ...] = ()  # configuration keys read/defined in code
     leak_summaries: tuple[LeakSummary, ...] = ()  # functions whose flow crosses calls (leakage)
+    summaries: tuple[Summary, ...] = ()  # what functions return, for file rules across functions
     problems: tuple[str, ...] = ()  # parts left out (a notebook cell that is not Python): reported in errors

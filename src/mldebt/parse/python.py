@@ -20,7 +20,7 @@ from typing import Any
 
 from mldebt.parse import apis
 from mldebt.parse.configs import command_mentions
-from mldebt.parse.detectors import run_detectors
+from mldebt.parse.detectors import run_all
 from mldebt.parse.errors import FileSkipped
 from mldebt.parse.facts import (
     IO,
@@ -37,6 +37,7 @@ from mldebt.parse.facts import (
     Value,
 )
 from mldebt.parse.suppressions import parse_suppressions, python_comment_columns
+from mldebt.parse.values import format_parts
 
 MODULE_SCOPE = "<module>"
 _NO_SPAN = Span(1, 1, 1, 1)
@@ -63,8 +64,8 @@ def python_facts(rel: str, text: str, module: str, cell_starts: tuple[int, ...] 
     facts = visitor.facts(text.count("\n") + (0 if text.endswith("\n") or not text else 1))
     if "mldebt" in text:
         facts = replace(facts, suppressions=suppressions(text))
-    smells, key_uses, summaries = run_detectors(rel, module, text, tree, cell_starts)
-    return replace(facts, smells=smells, key_uses=key_uses, leak_summaries=summaries)
+    smells, key_uses, leaks, summaries = run_all(rel, module, text, tree, cell_starts)
+    return replace(facts, smells=smells, key_uses=key_uses, leak_summaries=leaks, summaries=summaries)
 
 
 def suppressions(text: str) -> tuple[Suppression, ...]:
@@ -90,6 +91,10 @@ class _Scope:
     return_value: Value = UNKNOWN
     span: Span = _NO_SPAN
     defaults: tuple[tuple[str, Value], ...] = ()
+    # variables holding a dict with literal keys or a tuple: element -> its lineage
+    elements: dict[str, dict[str, Lineage]] = field(default_factory=dict)
+    returned: dict[str, Lineage] | None = None  # elements of what every `return` so far gives
+    returns_whole: bool = False  # some `return` gives something else: no elements
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +357,18 @@ class _Extractor:
                 stack.append(n.value)
                 out |= self.lookup_lineage(n.attr)  # as the LibCST extractor did: `f().x` reads a local `x`
                 continue
+            if isinstance(n, ast.Subscript) and isinstance(n.value, (ast.Name, ast.Attribute)):
+                element = _constant_element(n.slice)
+                base = self.var_key(n.value) if element is not None else None
+                if base is not None and element is not None:
+                    held = self.scope.elements.get(base)
+                    if held is not None and element in held:
+                        out |= held[element]
+                        continue
+                    found = self.lookup_lineage(base)
+                    if any(t.startswith("call:") and "#" not in t for t in found):
+                        out |= {f"{t}#{element}" if t.startswith("call:") and "#" not in t else t for t in found}
+                        continue
             if isinstance(n, ast.Lambda):
                 continue
             if id(n) in self.comp_lineage:
@@ -421,6 +438,8 @@ class _Extractor:
 
     def name_value(self, name: str) -> Value:
         scope = self.scope
+        if self.classes and self._in_class_body() and f"{self.classes[-1]}.{name}" in scope.values:
+            return scope.values[f"{self.classes[-1]}.{name}"]  # `TRAIN = ROOT + "/train.csv"` in a class body
         if name in scope.values:
             return scope.values[name]
         if name in scope.params and name not in scope.lineage:
@@ -452,7 +471,25 @@ class _Extractor:
             return Value("environ")
         return UNKNOWN
 
+    def format_value(self, node: ast.Call, depth: int) -> Value:
+        """`TEMPLATE.format(...)`: the arguments fill the template's fields. A template imported
+        from another module stays symbolic (`format`: parts are the template, then the arguments;
+        keys their keywords, "" for positional ones) and is filled by the project's resolver."""
+        assert isinstance(node.func, ast.Attribute)
+        base = self.value(node.func.value, depth + 1)
+        splat = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+        if base.kind not in ("str", "ref") or splat:
+            return _format(base.text) if base.kind == "str" else UNKNOWN
+        args = [self.value(a, depth + 1) for a in node.args]
+        kwargs = {k.arg: self.value(k.value, depth + 1) for k in node.keywords if k.arg is not None}
+        if base.kind == "ref":
+            return Value("format", parts=(base, *args, *kwargs.values()), keys=(*[""] * len(args), *kwargs))
+        parts = format_parts(base.text, args, kwargs)
+        return _format(base.text) if parts is None else _join("", parts) if parts else Value("str", "")
+
     def call_value(self, node: ast.Call, depth: int) -> Value:
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            return self.format_value(node, depth)
         wrapper = self.dotted(node.func) or ""
         if wrapper.rsplit(".", 1)[-1] in apis.CONFIG_WRAPPERS and len(node.args) == 1 and not node.keywords:
             inner = self.value(node.args[0], depth + 1)  # `ConfigBox(yaml.safe_load(f))`: the same config
@@ -492,9 +529,7 @@ class _Extractor:
             if method in ("glob", "rglob") and args:
                 return _join("/", (self.value(func.value, depth + 1), self.value(args[0], depth + 1)))
             if method == "format":
-                base = self.value(func.value, depth + 1)
-                if base.kind == "str":
-                    return _format(base.text)
+                return self.format_value(node, depth)
             if method == "get" and args:
                 base = self.value(func.value, depth + 1)
                 key = self.value(args[0], depth + 1)
@@ -582,17 +617,50 @@ class _Extractor:
             self.visit(node.returns)
         self.visit_all(node.body)
         self.scopes.pop()
+        elements = () if scope.returns_whole or not scope.returned else tuple(sorted(scope.returned.items()))
         self.functions.append(
             Function(
-                scope.qualname, scope.params, defaults, scope.span, frozenset(scope.returns), value=scope.return_value
+                scope.qualname,
+                scope.params,
+                defaults,
+                scope.span,
+                frozenset(scope.returns),
+                value=scope.return_value,
+                elements=elements,
             )
         )
+
+    def elements_of(self, node: ast.expr | None) -> dict[str, Lineage] | None:
+        """Each element's lineage of a dict with literal keys, a tuple or list display, or a
+        variable bound to one; None for anything else."""
+        if isinstance(node, ast.Dict):
+            keys = [k.value if isinstance(k, ast.Constant) else None for k in node.keys]
+            if not all(isinstance(k, (str, int)) and not isinstance(k, bool) for k in keys):
+                return None  # `**other` or a computed key
+            return {_element(k): self.lineage(v) for k, v in zip(keys, node.values, strict=True)}  # type: ignore[arg-type]
+        if isinstance(node, (ast.Tuple, ast.List)):
+            if any(isinstance(e, ast.Starred) for e in node.elts):
+                return None
+            return {f"#{i}": self.lineage(e) for i, e in enumerate(node.elts)}
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            key = self.var_key(node)
+            found = self.scope.elements.get(key) if key is not None else None
+            return dict(found) if found is not None else None
+        return None
 
     def visit_Return(self, node: ast.Return) -> None:
         if node.value is not None:
             self.visit(node.value)
         scope = self.scope
         scope.returns |= self.lineage(node.value)
+        elements = self.elements_of(node.value)
+        if elements is None:
+            scope.returns_whole = True
+        elif scope.returned is None:
+            scope.returned = elements
+        else:
+            for k, lin in elements.items():
+                scope.returned[k] = scope.returned.get(k, _EMPTY) | lin
         if scope.return_value.kind == "unknown" and node.value is not None:
             value = self.value(node.value)
             if value.kind in ("config", "argparse-ns", "str", "join", "ref", "param"):
@@ -609,15 +677,24 @@ class _Extractor:
             self.bind(target.value, lineage, UNKNOWN, read)
             return
         key = self.var_key(target)
+        if key is not None and self.classes and isinstance(target, ast.Name) and self._in_class_body():
+            key = f"{self.classes[-1]}.{key}"  # a class attribute: `Config.DATA_URL`, not a module name
         if key is None:
             if isinstance(target, ast.Subscript):  # df["col"] = ... mixes data into df
                 base = self.var_key(target.value)
                 if base is not None:
                     scope = self.scope
                     scope.lineage[base] = self.lookup_lineage(base) | lineage
+                    held = scope.elements.get(base)
+                    element = _constant_element(target.slice)
+                    if held is not None and element is not None:  # out["users"] = ...: that element
+                        held[element] = lineage
+                    elif held is not None:
+                        del scope.elements[base]
             return
         scope = self.scope
         scope.lineage[key] = lineage
+        scope.elements.pop(key, None)
         if value.kind != "unknown":
             scope.values[key] = value
         else:
@@ -660,11 +737,16 @@ class _Extractor:
         if token and token.startswith("io:"):
             read = int(token[3:])
         is_model = isinstance(value_node, ast.Call) and self._is_model_ctor(value_node)
+        elements = self.elements_of(value_node)
         for target in targets:
+            if isinstance(target, (ast.Tuple, ast.List)) and self._unpack(target, value_node, lineage, elements):
+                continue
             self.bind(target, lineage, value, read)
             key = self.var_key(target)
             if key is None:
                 continue
+            if elements is not None:
+                self.scope.elements[key] = dict(elements)
             if is_model:
                 assert isinstance(value_node, ast.Call)
                 self.scope.models.add(key)
@@ -680,6 +762,30 @@ class _Extractor:
                 )
             elif read is not None and self.io[read].kind == "model":
                 self._mark_model(key, read)
+
+    def _in_class_body(self) -> bool:
+        """Is the statement being bound directly in a top-level class's body (not in a method)?"""
+        return len(self.classes) == 1 and self.scope.qualname == MODULE_SCOPE
+
+    def _unpack(
+        self, target: ast.Tuple | ast.List, value_node: ast.expr, lineage: Lineage, elements: dict[str, Lineage] | None
+    ) -> bool:
+        """`a, b = x, y` or `train, users = load()`: each name gets its own item's lineage (a
+        project call's item as `call:K#i`). False when the items cannot be told apart."""
+        names = target.elts
+        if any(isinstance(e, ast.Starred) for e in names):
+            return False
+        token = self.call_tokens.get(id(value_node), "") if isinstance(value_node, ast.Call) else ""
+        if elements is not None and all(f"#{i}" in elements for i in range(len(names))) and not token:
+            for i, name in enumerate(names):
+                self.bind(name, elements[f"#{i}"], UNKNOWN)
+            return True
+        if token.startswith("call:"):
+            rest = lineage - {token}
+            for i, name in enumerate(names):
+                self.bind(name, rest | {f"{token}#{_element(i)}"}, UNKNOWN)
+            return True
+        return False
 
     def _is_model_ctor(self, node: ast.Call) -> bool:
         name = self.dotted(node.func)
@@ -1132,6 +1238,17 @@ class _Extractor:
 
 def _skip(node: ast.AST) -> None:
     pass
+
+
+def _element(key: str | int) -> str:
+    """The name of a container's element in lineage tokens: a dict key, or `#i` for an index."""
+    return f"#{key}" if isinstance(key, int) else key
+
+
+def _constant_element(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) and not isinstance(node.value, bool):
+        return _element(node.value)
+    return None
 
 
 # ----------------------------------------------------------------- value helpers

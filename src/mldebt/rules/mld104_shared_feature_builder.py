@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from mldebt.graph.build import Built
 from mldebt.graph.facade import Site
+from mldebt.parse.facts import call_token
 from mldebt.rules.base import Hit, Rule, is_test_path
 from mldebt.rules.mld102_correction_cascade import Models, model_var, short
 
@@ -95,8 +96,8 @@ def _functions(built: Built, models: Models, limit: int) -> Iterator[Hit]:
                 continue
             site = Site(f.path, ev.span.line, ev.span.column, ev.span.end_line, ev.span.end_column)
             for token in sorted(ev.lineage):
-                kind, _, rest = token.partition(":")
-                ref = project.callees.get((f.path, int(rest))) if kind == "call" and rest.isdigit() else None
+                found = call_token(token)
+                ref = project.callees.get((f.path, found[0])) if found is not None else None
                 if ref is not None and _FEATURE_NAME.search(ref.qualname.rpartition(".")[2]):
                     fits_by_fn[(ref.path, ref.qualname)].setdefault(f"model:{f.path}::{ev.var}", site)
     for (path, qualname), raw in sorted(fits_by_fn.items()):

@@ -222,6 +222,18 @@ class _Declarations:
             if p.rsplit("/", 1)[-1] in _PIPELINE_CONFIGS or kedro_conf_kind(p) is not None or p in params_files
         ]
         self.memo: dict[str, tuple[str, int] | None] = {}
+        # file that reads a config -> (config, the file on whose behalf it reads it: None when the
+        # path is its own, not passed in by a caller)
+        self.config_reads: dict[str, list[tuple[str, str | None]]] = {}
+        reads = [(s.path, r) for s in built.io_sites if s.fact.op == "read" for r in s.resolved]
+        for f in built.project.files.values():  # config reads are no I/O sites: resolved here
+            for fact in f.io:
+                if fact.op == "read" and fact.kind == "config":
+                    reads.extend((f.path, r) for r in built.project.resolve_io(fact, f.path))
+        for reader, r in reads:
+            if r.artifact in self.counts:
+                actor = r.call_site[0] if r.call_site is not None else None
+                self.config_reads.setdefault(reader, []).append((r.artifact, actor))
 
     def for_file(self, path: str) -> tuple[str, int] | None:
         if path not in self.memo:
@@ -231,20 +243,23 @@ class _Declarations:
         return self.memo[path]
 
     def _read_by(self, path: str) -> set[str]:
-        """Config files read by `path` or by the project modules it imports (two levels)."""
+        """Config files read by `path` or by the project modules it imports (two levels), on its
+        behalf: a helper's config read counts for `path` when the helper's own code names the
+        file or `path` passes it, not when another script passes its own (a library's
+        `load_yaml(filename)` that its tests call with a template)."""
         g, project = self.built.graph, self.built.project
         modules = {f"module:{path}"}
         for _ in range(2):
             modules |= {e.target for m in modules if m in g for e in g.out_edges(m, ["imports"])}
         out: set[str] = set()
         for m in modules:
-            for primary in project.hydra_primaries.get(m.removeprefix("module:"), ()):
+            reader = m.removeprefix("module:")
+            for primary in project.hydra_primaries.get(reader, ()):
                 tree = project.hydra_tree(primary)
                 out |= set(tree.files) if tree is not None else {primary}
-            if m not in g:
-                continue
-            for fn in g.out_edges(m, ["contains"]):
-                out |= {g.label(e.source) for e in g.in_edges(fn.target, ["reads"]) if g.node(e.source).get("declared")}
+            for artifact, actor in self.config_reads.get(reader, ()):
+                if actor is None or actor == path or reader == path:
+                    out.add(artifact)
         return out
 
 

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.facts import KeyUse, LeakSummary, Smell
+from mldebt.parse.facts import KeyUse, LeakSummary, Smell, Summary
 
-Detector = Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary]]
+Detector = Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary | Summary]]
 
 
 # the modules whose detectors run, in this order: file rule modules (their `detect`) and the
@@ -83,10 +83,20 @@ def detectors() -> tuple[Detector, ...]:
 def run_detectors(
     rel: str, module: str, text: str, tree: ast.Module, cell_starts: tuple[int, ...] = ()
 ) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...], tuple[LeakSummary, ...]]:
+    smells, uses, leaks, _ = run_all(rel, module, text, tree, cell_starts)
+    return smells, uses, leaks
+
+
+def run_all(
+    rel: str, module: str, text: str, tree: ast.Module, cell_starts: tuple[int, ...] = ()
+) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...], tuple[LeakSummary, ...], tuple[Summary, ...]]:
+    """Smells, key uses and function summaries (leakage flows through calls; what functions
+    return, for file rules across functions): all that the project phase needs of the detectors."""
     ctx = FileContext(rel, module, text, tree, notebook=rel.endswith(".ipynb"), cell_starts=cell_starts)
     smells: list[Smell] = []
     uses: list[KeyUse] = []
-    summaries: list[LeakSummary] = []
+    leaks: list[LeakSummary] = []
+    summaries: list[Summary] = []
     strict = os.environ.get("MLDEBT_STRICT") == "1"
     for detect in detectors():
         try:
@@ -99,9 +109,12 @@ def run_detectors(
             if isinstance(item, Smell):
                 smells.append(item)
             elif isinstance(item, LeakSummary):
+                leaks.append(item)
+            elif isinstance(item, Summary):
                 summaries.append(item)
             else:
                 uses.append(item)
     smells.sort(key=lambda s: (s.span.line, s.span.column, s.rule, s.message))
     uses.sort(key=lambda u: (u.span.line, u.span.column, u.source, u.op, u.key))
-    return tuple(smells), tuple(uses), tuple(summaries)
+    summaries.sort(key=lambda x: (x.function, x.span.line, x.span.column, x.kind))
+    return tuple(smells), tuple(uses), tuple(leaks), tuple(summaries)

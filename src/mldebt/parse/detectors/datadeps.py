@@ -613,19 +613,38 @@ _INTERESTING = (
 
 
 def unstable_data_dependency(ctx: FileContext) -> Iterator[Smell]:
-    """MLD202: reads of sources that change under the reader."""
+    """MLD202: reads of sources that change under the reader.
+
+    A source the file does not show, built from a name imported from another module
+    (`pd.read_csv(settings.DATA_URL)`, `BASE_URL.format(...)`), is left pending: the rule judges
+    the text the project's resolver gives the read's `Value` (see `judge_resolved`)."""
     if is_test_path(ctx.rel):
         return
-    if not any(s in ctx.text for s in _INTERESTING):
+    interesting = any(s in ctx.text for s in _INTERESTING)
+    if not interesting and not _may_import_sources(ctx):
         return
-    strings = Strings(ctx)
-    written = _written_texts(ctx, strings)
+    strings: Strings | None = None  # built on the first read worth a look: it indexes the whole file
+    written: set[str] = set()
     for node in ctx.walk():
         if not isinstance(node, ast.Call):
             continue
         name = ctx.call_name(node) or ""
-        found = _unstable(ctx, strings, node, name, written)
+        if not interesting and not _pending_api(node, name):
+            continue
+        if strings is None:
+            strings = Strings(ctx)
+            written = _written_texts(ctx, strings) if interesting else set()
+        found = _unstable(ctx, strings, node, name, written) if interesting else None
         if found is None:
+            pending = _pending(ctx, strings, node, name)
+            if pending is not None:
+                category, api = pending
+                yield ctx.smell(
+                    "MLD202",
+                    node,
+                    f"`{api}` reads a source built from another module's value",
+                    data=(("pending", category), ("api", api)),
+                )
             continue
         verdict, shown, api, key = found
         message = _MESSAGES[verdict.kind].format(api=api, shown=shown, what=verdict.what)
@@ -718,6 +737,127 @@ def _unstable(
 
 
 _HUB_PREFIXES = ("datasets.load_dataset", "huggingface_hub.", "sentence_transformers.", "transformers.pipeline")
+
+
+# ---------------------------------------------------------------- MLD202 across modules
+
+
+def _may_import_sources(ctx: FileContext) -> bool:
+    """Could a read in this file take its source from a name another module defines?"""
+    return bool(ctx.aliases) and any(
+        s in ctx.text for s in ("read_", "load", "urlretrieve", "download", "get(", "urlopen", "from_pretrained")
+    )
+
+
+def _pending_api(node: ast.Call, name: str) -> bool:
+    """Is the call a read whose source MLD202 may judge across modules?"""
+    return (
+        name in _READERS
+        or name in _DOWNLOADS
+        or name in _HTTP
+        or name in _MODEL_LOADS
+        or name in _HUB_ARGS
+        or (isinstance(node.func, ast.Attribute) and node.func.attr == "from_pretrained")
+    )
+
+
+def _pending(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> tuple[str, str] | None:
+    """(category, API) of a read whose source the file does not show, built from an imported name."""
+    if splats(node):
+        return None
+    target: ast.expr | None
+    if name in _READERS:
+        category, target = "reader", arg(node, *_READERS[name])
+    elif name in _DOWNLOADS:
+        pos, kw, checks = _DOWNLOADS[name]
+        if has_kw(node, *checks):
+            return None
+        category, target = "download", arg(node, pos, kw)
+    elif name in _HTTP:
+        category, target = "http", arg(node, 0 if name != "requests.request" else 1, "url")
+    elif name in _MODEL_LOADS:
+        category, target = "model", arg(node, *_MODEL_LOADS[name])
+    elif name in _HUB_ARGS or (isinstance(node.func, ast.Attribute) and node.func.attr == "from_pretrained"):
+        local = arg(node, None, "local_files_only")
+        if (isinstance(local, ast.Constant) and local.value is True) or _revision(node)[0]:
+            return None
+        pos_kw, bare = _HUB_ARGS.get(name, ((0, "pretrained_model_name_or_path"), False))
+        category, target = ("hub-bare" if bare else "hub"), arg(node, *pos_kw)
+    else:
+        return None
+    if target is None:
+        return None
+    t = strings.text(target)
+    if t is not None and not t.holes:
+        return None  # the file shows the whole source: judged by the detector
+    if not _mentions_import(ctx, strings, target, 0):
+        return None
+    if category.startswith("hub"):
+        api = name.rsplit(".", 1)[1] if name in _HUB_ARGS else f"{ctx.source(node.func)}"
+        return category, "load_dataset" if name == "datasets.load_dataset" else api
+    return category, _api(name)
+
+
+# hub loaders: qualified name -> ((position, keyword) of the id, bare names count as hub ids)
+_HUB_ARGS: dict[str, tuple[tuple[int | None, str | None], bool]] = {
+    "datasets.load_dataset": ((0, "path"), True),
+    "huggingface_hub.hf_hub_download": ((0, "repo_id"), False),
+    "huggingface_hub.snapshot_download": ((0, "repo_id"), False),
+    "sentence_transformers.SentenceTransformer": ((0, "model_name_or_path"), True),
+    "sentence_transformers.CrossEncoder": ((0, "model_name_or_path"), True),
+    "transformers.pipeline": ((None, "model"), False),
+}
+
+
+def _mentions_import(ctx: FileContext, strings: Strings, node: ast.expr, depth: int) -> bool:
+    """Does the expression use a name imported from another module, directly or through names
+    bound in the file?"""
+    if depth > 4:
+        return False
+    for n in ast.walk(node):
+        if not isinstance(n, ast.Name):
+            continue
+        bound = strings.binding(n.id, n)
+        if bound is None:
+            if n.id in ctx.aliases:
+                return True
+        elif _mentions_import(ctx, strings, bound, depth + 1):
+            return True
+    return False
+
+
+def judge_resolved(category: str, text: str, written: bool, api: str, origin: str) -> tuple[str, str, str] | None:
+    """MLD202's verdict on a source's text as the project resolves it (a pending read):
+    (message, confidence, kind), or None. The same judges as a source the file shows; `origin`
+    says where the text comes from ("from `DATA_URL` of `settings.py`")."""
+    if "*" in text or not text:
+        return None  # a part no one can name: it may be the version
+    t = Text(text, [])
+    verdict: _Verdict | None
+    if category == "reader":
+        verdict = _judge_path(t)
+        if verdict is not None and verdict.kind == "latest" and written:
+            return None
+    elif category in ("download", "http"):
+        if category == "http" and not _DATA_FILE.search(_split_url(text)[2]):
+            return None
+        verdict = _judge_url(t)
+    elif category == "model":
+        verdict = None if "://" in text or written else _judge_local(t)
+        if verdict is not None:
+            verdict.confidence = "medium"
+    elif category.startswith("hub"):
+        hub = _hub_id(t, bare_ok=category == "hub-bare")
+        if hub is None or (category == "hub-bare" and hub in _HF_BUILDERS):
+            return None
+        verdict = _Verdict("with no pinned `revision=`", "low", "hub")
+    else:
+        return None
+    if verdict is None:
+        return None
+    shown = _short(text)
+    message = _MESSAGES[verdict.kind].format(api=api, shown=shown, what=verdict.what)
+    return message.replace(f"`{shown}`", f"`{shown}` ({origin})", 1), verdict.confidence, verdict.kind
 
 
 def _api(name: str) -> str:

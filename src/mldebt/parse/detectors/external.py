@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext, is_test_path
 from mldebt.parse.detectors.types import ARRAY, DATAFRAME, ESTIMATOR, KERAS_MODEL, SERIES, TENSOR, TORCH_MODULE
-from mldebt.parse.facts import KeyUse, Smell, Span
+from mldebt.parse.facts import KeyUse, Smell, Span, Summary
 
 _ML_ROOTS = (
     "sklearn",
@@ -104,7 +105,12 @@ def _literal_names(ctx: FileContext, scope: ast.AST) -> dict[str, tuple[float, i
 class _Output:
     what: str  # "`clf.predict_proba`"
     line: int
-    kind: str  # "prob" (a probability or a prediction, thresholds in (0, 1)) | "score" (any scale)
+    kind: str  # "prob" (a probability or a prediction, thresholds in (0, 1)) | "score" (any scale) | "" pending
+    # Pending: known only in the project phase (rules/mld601_fixed_threshold.py), from the summary
+    # of the project function `callee` (dotted, through the imports), or from whether the file read
+    # at `read` ("line:column" of the read call) is one the project writes predictions into.
+    callee: str = ""
+    read: str = ""
 
 
 _SQUASH = frozenset(
@@ -156,12 +162,42 @@ _FRAMEWORKS = ("torch", "tensorflow", "keras", "jax", "flax")
 class _Outputs:
     """Which expressions of one scope hold model outputs (flow-ordered by position)."""
 
-    def __init__(self, ctx: FileContext, scope: ast.AST, callables: frozenset[str]) -> None:
+    def __init__(
+        self,
+        ctx: FileContext,
+        scope: ast.AST,
+        callables: frozenset[str],
+        returns: dict[str, _Output] | None = None,
+        attrs: dict[str, _Output] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.scope = scope
         self.callables = callables  # names that are functions, classes or imports: not models
         self.bound: dict[str, list[tuple[tuple[int, int], _Output | None]]] = {}
         self.deep = ctx.imports_any(*_FRAMEWORKS)
+        # what the file's functions return (qualname -> output) and what methods store on `self`
+        # ("Class.attr" -> output): the summaries, applied to calls and attributes in this scope
+        self.returns = returns if returns is not None else {}
+        self.attrs = attrs if attrs is not None else {}
+        self.cls, self.me = _method_of(ctx, scope)
+
+    def feed(self, node: ast.AST) -> None:
+        """Bind the names an assignment, loop or comprehension of the scope gives a model output."""
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            out = self.of(node.value)
+            end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                self.bind(t, out, end)
+                if out is not None and (out.kind or out.callee) and self.me and self.cls and _is_attr_of(t, self.me):
+                    assert isinstance(t, ast.Attribute)
+                    self.attrs.setdefault(f"{self.cls}.{t.attr}", out)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            out = self.of(node.iter)
+            self.bind(node.target, out, (node.iter.end_lineno or 0, node.iter.end_col_offset or 0))
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            for gen in node.generators:
+                self.bind(gen.target, self.of(gen.iter), (node.lineno, node.col_offset))
 
     def bind(self, target: ast.expr, out: _Output | None, pos: tuple[int, int]) -> None:
         if isinstance(target, ast.Name):
@@ -190,11 +226,19 @@ class _Outputs:
         if isinstance(node, ast.Attribute):
             if node.attr in ("logits", "data", "values", "T"):
                 return self.of(node.value, depth + 1)
+            if self.me and self.cls and _is_attr_of(node, self.me):
+                return self.attrs.get(f"{self.cls}.{node.attr}")
+            if isinstance(node.value, ast.Name):  # `preds.score`: a column of a file read back
+                inner = self.of(node.value, depth + 1)
+                return inner if inner is not None and inner.read else None
             return None
         if not isinstance(node, ast.Call):
             return None
         func = node.func
         qual = self.ctx.qualify(func)
+        called = self._called(node, qual)
+        if called is not None:
+            return called
         if qual in _SQUASH and node.args:
             inner = self.of(node.args[0], depth + 1)
             if inner is not None:
@@ -234,6 +278,35 @@ class _Outputs:
                 return _Output(f"`{self.ctx.source(func)}`", node.lineno, "prob")
         return None
 
+    def _called(self, node: ast.Call, qual: str | None) -> _Output | None:
+        """A call of a function of the file with a summary, of a project function of another
+        module (pending), or a tabular read (pending: a file of predictions?)."""
+        func = node.func
+        local = ""
+        if isinstance(func, ast.Name) and func.id in self.callables and func.id not in self.ctx.aliases:
+            local = func.id
+        elif self.me and self.cls and isinstance(func, ast.Attribute) and _is_attr_of(func, self.me):
+            local = f"{self.cls}.{func.attr}"
+        if local:
+            out = self.returns.get(local)
+            if out is None:
+                return None
+            what = out.what if out.callee else f"{out.what} (returned by `{local}`)"
+            return _Output(what, out.line, out.kind, out.callee, out.read)
+        if qual is None or "." not in qual:
+            return None
+        if qual in _READ_BACK:
+            if not node.args or isinstance(node.args[0], ast.Starred):
+                return None
+            span = self.ctx.span(node)
+            return _Output(f"`{self.ctx.source(func)}`", node.lineno, "", read=f"{span.line}:{span.column}")
+        if qual.split(".")[0] in _NOT_PROJECT:
+            return None
+        head = self.ctx.dotted(func)
+        if head is not None and head.split(".")[0] in self.ctx.aliases:
+            return _Output(f"`{self.ctx.source(func)}`", node.lineno, "", callee=qual)
+        return None
+
     def _modelish(self, node: ast.expr) -> bool:
         """A variable (not a function, class or import) whose name says it holds a model."""
         dotted = self.ctx.dotted(node)
@@ -247,13 +320,51 @@ class _Outputs:
 
 
 _SOURCE_METHODS = frozenset({"predict", "predict_proba", "decision_function", "forward", "sigmoid", "softmax"})
+# readers whose frame may be a file of predictions the project wrote (judged in the project phase)
+_READ_BACK = frozenset(
+    {
+        "pandas.read_csv",
+        "pandas.read_parquet",
+        "pandas.read_json",
+        "pandas.read_feather",
+        "pandas.read_pickle",
+        "polars.read_csv",
+        "polars.read_parquet",
+        "numpy.load",
+        "numpy.loadtxt",
+    }
+)
+# roots of libraries and the standard library: their functions are no project function
+_NOT_PROJECT = frozenset(
+    {*_ML_ROOTS, *_DATA_ROOTS, *sys.stdlib_module_names, "matplotlib", "seaborn", "plotly", "tqdm", "wandb"}
+)
 
 
-def _callables_and_candidates(ctx: FileContext) -> tuple[frozenset[str], set[int]]:
-    """Names of the file's functions, classes and imports; and the ids of the scopes that call
-    something that may produce a model output (the only scopes worth a closer look)."""
+def _method_of(ctx: FileContext, scope: ast.AST) -> tuple[str, str]:
+    """(class name, name of `self`) when the scope is a method of a class of the file."""
+    if not isinstance(scope, FUNCTIONS) or not isinstance(ctx.parent(scope), ast.ClassDef):
+        return "", ""
+    args = [*scope.args.posonlyargs, *scope.args.args]
+    if not args or any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in scope.decorator_list):
+        return "", ""
+    parent = ctx.parent(scope)
+    assert isinstance(parent, ast.ClassDef)
+    return parent.name, args[0].arg
+
+
+def _is_attr_of(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name
+
+
+def _callables_and_candidates(ctx: FileContext) -> tuple[frozenset[str], set[int], set[int], dict[int, ast.AST]]:
+    """Names of the file's functions, classes and imports; the ids of the scopes that call
+    something that may produce a model output (the only scopes worth a closer look); and the
+    ids of the scopes that call anything else, and the scopes that compare with an order
+    (`x > 0.7`), where a summary, an attribute or a file read back may still show a model output."""
     names = set(ctx.aliases)
     candidates: set[int] = set()
+    calling: set[int] = set()
+    comparing: dict[int, ast.AST] = {}
     for node in ctx.walk():  # sets: the order does not matter
         if isinstance(node, (*FUNCTIONS, ast.ClassDef)):
             names.add(node.name)
@@ -262,23 +373,105 @@ def _callables_and_candidates(ctx: FileContext) -> tuple[frozenset[str], set[int
             last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
             if last in _SOURCE_METHODS or last == "cross_val_predict" or last in ("expit",) or _MODEL_WORD.match(last):
                 candidates.add(id(ctx.scope_of(node)))
-    return frozenset(names), candidates
+            else:
+                calling.add(id(ctx.scope_of(node)))
+        elif isinstance(node, ast.Compare) and any(isinstance(op, _ORDER) for op in node.ops):
+            scope = ctx.scope_of(node)
+            if isinstance(scope, (ast.Module, *FUNCTIONS)):  # the scopes walked below; not lambdas, class bodies
+                comparing[id(scope)] = scope
+    return frozenset(names), candidates, calling, comparing
 
 
-def fixed_threshold(ctx: FileContext) -> Iterator[Smell]:
-    """MLD601: `proba > 0.73`, a hand-set constant deciding on a model's score."""
+_SUMMARY_PASSES = 3  # helpers of helpers of helpers in one file; deeper chains give up
+
+
+def _summaries(
+    ctx: FileContext, callables: frozenset[str], candidates: set[int]
+) -> tuple[dict[str, _Output], dict[str, _Output], dict[str, ast.Return]]:
+    """What the file's functions return (qualname -> model output) and what methods store on
+    `self` ("Class.attr" -> output), in a bounded number of passes over the functions that may
+    compute one (a helper calling a helper is summarised once its callee is)."""
+    from mldebt.parse.detectors.configuration import _function_of
+
+    returns: dict[str, _Output] = {}
+    attrs: dict[str, _Output] = {}
+    where: dict[str, ast.Return] = {}
+    qualnames = {id(fn): _function_of(ctx, fn) for fn in ctx.functions}
+    for _ in range(_SUMMARY_PASSES):
+        before = (len(returns), len(attrs))
+        for fn in ctx.functions:
+            qual = qualnames[id(fn)]
+            calls = 2 if id(fn) in candidates else _calls_any(ctx, fn, returns) if qual not in returns else 0
+            if not calls:
+                continue
+            # a function that only calls other modules' functions is summarised by what its
+            # `return`s call directly (`return score(m, X)`): no names followed, which is cheap
+            full = calls == 2
+            outputs = _Outputs(ctx, fn, callables, returns, attrs)
+            for node in ctx.walk_scope(fn):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    out = outputs.of(node.value)
+                    if out is not None and (out.kind or out.callee):
+                        returns[qual] = out
+                        where[qual] = node
+                        break
+                if full or (outputs.me and _stores_on_self(node, outputs.me)):
+                    outputs.feed(node)
+        if (len(returns), len(attrs)) == before:
+            break
+    return returns, attrs, where
+
+
+def _stores_on_self(node: ast.AST, me: str) -> bool:
+    """`self.scores = ...`: what a method keeps for the other methods of its class."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+    return any(_is_attr_of(t, me) for t in targets)
+
+
+def _calls_any(ctx: FileContext, fn: ast.AST, returns: dict[str, _Output]) -> int:
+    """2 when the scope calls a function of the file already summarised; 1 when it calls a
+    function imported from another module that may be the project's, or a reader of a file that
+    may hold predictions; 0 otherwise."""
+    found = 0
+    for node in ctx.walk_scope(fn):
+        if isinstance(node, ast.Call):
+            dotted = ctx.dotted(node.func) or ""
+            if dotted in returns or dotted.partition(".")[2] in returns:
+                return 2
+            qual = ctx.qualify(node.func) or "" if dotted.split(".")[0] in ctx.aliases else ""
+            if "." in qual and (qual in _READ_BACK or qual.split(".")[0] not in _NOT_PROJECT):
+                found = 1
+    return found
+
+
+def fixed_threshold(ctx: FileContext) -> Iterator[Smell | Summary]:
+    """MLD601: `proba > 0.73`, a hand-set constant deciding on a model's score; also a function
+    summary for each function that returns a model output (applied across modules later)."""
     libraries = ("sklearn", "xgboost", "lightgbm", "catboost", "scipy", *_FRAMEWORKS, "joblib", "pickle")
-    if not ctx.imports_any(*libraries) and "predict" not in ctx.text:
+    callables, candidates, calling, comparing = _callables_and_candidates(ctx)
+    if not candidates and not (calling and comparing):
         return
-    callables, candidates = _callables_and_candidates(ctx)
-    if not candidates:
+    returns, attrs, where = _summaries(ctx, callables, candidates) if ctx.functions else ({}, {}, {})
+    for qual, out in sorted(returns.items()):
+        if not out.read:
+            yield Summary(qual, "output", ctx.span(where[qual]), out.kind, out.what, out.callee)
+    classes = {k.split(".")[0] for k in attrs}
+    others = {
+        i
+        for i, n in comparing.items()
+        if i not in candidates
+        and ((i in calling and _calls_any(ctx, n, returns)) or (classes and _method_of(ctx, n)[0] in classes))
+    }
+    if not candidates and not others:
+        return
+    if not ctx.imports_any(*libraries) and "predict" not in ctx.text and not others:
         return
     module_literals = _literal_names(ctx, ctx.tree)
     scopes: list[ast.AST] = [ctx.tree, *ctx.functions]
     for scope in scopes:
-        if id(scope) not in candidates:
+        if id(scope) not in candidates and id(scope) not in others:
             continue
-        outputs = _Outputs(ctx, scope, callables)
+        outputs = _Outputs(ctx, scope, callables, returns, attrs)
         if scope is ctx.tree:
             literals = module_literals
         else:
@@ -287,22 +480,12 @@ def fixed_threshold(ctx: FileContext) -> Iterator[Smell]:
             literals = {k: v for k, v in module_literals.items() if k not in own}
             literals.update(_literal_names(ctx, scope))
         for node in ctx.walk_scope(scope):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                out = outputs.of(node.value)
-                end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for t in targets:
-                    outputs.bind(t, out, end)
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
-                out = outputs.of(node.iter)
-                outputs.bind(node.target, out, (node.iter.end_lineno or 0, node.iter.end_col_offset or 0))
-            elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-                for gen in node.generators:
-                    outputs.bind(gen.target, outputs.of(gen.iter), (node.lineno, node.col_offset))
-            elif isinstance(node, ast.Compare) and not _is_range(ctx, node):
+            if isinstance(node, ast.Compare) and not _is_range(ctx, node):
                 smell = _threshold_smell(ctx, node, outputs, literals)
                 if smell is not None:
                     yield smell
+            else:
+                outputs.feed(node)
 
 
 def _is_range(ctx: FileContext, node: ast.Compare) -> bool:
@@ -350,13 +533,26 @@ def _threshold_smell(
                 continue
             if out.kind == "prob" and not 0 < value < 1:
                 continue
-            if out.kind == "score" and value == 0:
+            if out.kind in ("score", "") and value == 0:
                 continue  # the sign of a decision function is the default rule
+            if out.read and not 0 < value < 1:
+                continue  # a column of a file read back: only a fraction may be a threshold on a score
             shown = f"{value:g}"
             if const_line:
                 threshold = f"`{ctx.source(other)}` = {shown}{_at(ctx, const_line)}"
             else:
                 threshold = shown
+            if not out.kind:  # decided in the project phase (rules/mld601_fixed_threshold.py)
+                what = f"what {out.what} returns" if out.callee else f"data {out.what} reads"
+                pending = ("callee", out.callee) if out.callee else ("read", out.read)
+                return ctx.smell(
+                    "MLD601",
+                    node,
+                    f"`{ctx.source(node)}` compares {what}{_at(ctx, out.line)} with the hand-set threshold {threshold}",
+                    key=f"{out.what}|{shown}",
+                    related=((_line_span(out.line), f"{out.what} is called here"),),
+                    data=(("value", shown), pending),
+                )
             related: list[tuple[ast.AST | Span, str]] = [
                 (_line_span(out.line), f"{out.what} computes the model output here")
             ]
@@ -409,6 +605,8 @@ _MONITOR_ROOTS = (
     "sentry_sdk",
     "newrelic",
 )
+# imports that say a module logs or monitors what it does (for handlers' helpers in other modules)
+MONITORING_ROOTS = frozenset({*_MONITOR_ROOTS, "logging", "loguru", "structlog", "wandb", "mlflow"})
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 _SINKS = frozenset(
     {"put_record", "put_records", "insert_one", "insert_many", "log_metric", "log_metrics", "inc", "observe"}
@@ -554,6 +752,7 @@ def unmonitored_prediction(ctx: FileContext) -> Iterator[Smell]:
             continue
         reached = _reach(ctx, fn, defs)
         predict: ast.Call | None = None
+        imported: list[ast.Call] = []  # calls of other modules' functions: maybe the predictor
         checked = False
         for f in reached:
             for node in ctx.walk_scope(f):
@@ -563,9 +762,29 @@ def unmonitored_prediction(ctx: FileContext) -> Iterator[Smell]:
                 if predict is None and _is_predict(ctx, node):
                     assert isinstance(node, ast.Call)
                     predict = node
+                elif len(imported) < 8 and isinstance(node, ast.Call) and _project_call(ctx, node):
+                    imported.append(node)
             if checked:
                 break
-        if checked or predict is None or _bounded(ctx, reached, defs):
+        if checked:
+            continue
+        if predict is None and imported:
+            # decided in the project phase: which of these functions returns a model's output?
+            for call in imported:
+                if _bounded(ctx, reached, defs, call):
+                    continue
+                src = ctx.source(call.func)
+                yield ctx.smell(
+                    "MLD602",
+                    call,
+                    f"`{fn.name}` ({how}) serves what `{src}` returns{_at(ctx, call.lineno)} with no logging, "
+                    "metrics, input validation or bounds on the prediction",
+                    key=fn.name,
+                    related=((why, f"`{fn.name}` is a serving entry point ({how})"),),
+                    data=(("callee", ctx.qualify(call.func) or ""),),
+                )
+            continue
+        if predict is None or _bounded(ctx, reached, defs):
             continue
         site: ast.AST = predict
         if ctx.scope_of(predict) is not fn:
@@ -593,13 +812,25 @@ def unmonitored_prediction(ctx: FileContext) -> Iterator[Smell]:
         )
 
 
+def _project_call(ctx: FileContext, node: ast.Call) -> bool:
+    """A call of a function imported from another module that may be the project's."""
+    dotted = ctx.dotted(node.func) or ""
+    if dotted.split(".")[0] not in ctx.aliases:
+        return False
+    qual = ctx.qualify(node.func) or ""
+    return "." in qual and qual.split(".")[0] not in _NOT_PROJECT
+
+
 def _bounded(
     ctx: FileContext,
     reached: list[ast.FunctionDef | ast.AsyncFunctionDef],
     defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
+    imported: ast.Call | None = None,
 ) -> bool:
     """Is a prediction (or what a helper returns) compared with a bound in an `if`, `while` or `assert`?"""
     helpers = {f.name for f in reached}
+    if imported is not None:
+        helpers.add(ctx.dotted(imported.func) or "")
     for f in reached:
         held: set[str] = set()
 
@@ -645,7 +876,7 @@ def _leads_to(
     return any(ctx.scope_of(target) is f for f in _reach(ctx, fn, defs))
 
 
-DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = (
+DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse | Summary]], ...] = (
     fixed_threshold,
     unmonitored_prediction,
 )
