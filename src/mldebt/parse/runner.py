@@ -14,6 +14,7 @@ SIGTERM) in the parent terminates them before it propagates.
 
 from __future__ import annotations
 
+import gc
 import io
 import math
 import os
@@ -64,6 +65,7 @@ _Outcome = tuple[bool, "FileFacts | str"]  # (True, facts) or (False, error mess
 
 
 def _init_worker() -> None:
+    gc.enable()  # the parent pauses it for its run (`workspace.run`); a worker frees its files' trees
     # Ctrl-C is the parent's to handle; workers would only print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
