@@ -4,6 +4,7 @@ import faulthandler
 import json
 import os
 import resource
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from mldebt.parse.facts import (
     FileFacts,
     Function,
     Import,
+    KeyUse,
     ModelEvent,
     Span,
     Value,
@@ -238,6 +240,32 @@ def test_codec_round_trip() -> None:
     assert decode_facts(text) == facts
     assert encode_facts(decode_facts(text)) == text  # deterministic, frozensets sorted
     assert '["io:0","param:x"]' in text  # a frozenset is a sorted list
+
+
+def test_codec_mentions_short_form() -> None:
+    """A file's mentions are stored as [name, span...] and come back as the same KeyUses;
+    a mention-like use of another file, or with a function or default, keeps the full form."""
+    span = Span(3, 1, 3, 9)
+    here = Value("str", "src/pkg/train.py")
+    uses = (
+        KeyUse("mention", "read", ("lr",), span, here),
+        KeyUse("config", "read", ("model", "lr"), span, Value("str", "params.yaml"), "f", Value("num", "0.1")),
+        KeyUse("mention", "read", ("depth",), Span(4, 5, 4, 10), here),
+        KeyUse("mention", "read", ("x",), span, Value("str", "other.py")),
+        KeyUse("mention", "read", ("y",), span, here, "f"),
+    )
+    facts = replace(every_fact(), key_uses=uses)
+    text = encode_facts(facts)
+    assert decode_facts(text) == facts
+    assert encode_facts(decode_facts(text)) == text
+    stored = json.loads(text)[-2]
+    assert stored[0] == ["lr", 3, 1, 3, 9] and stored[2] == ["depth", 4, 5, 4, 10]
+    assert [len(u) for u in stored] == [5, 7, 5, 7, 7]
+    for bad in (["lr", "3", 1, 3, 9], [1, 3, 1, 3, 9], ["lr", 3, 1, 3, True], ["lr", 3, 1, 3]):
+        doc = json.loads(text)
+        doc[-2][0] = bad
+        with pytest.raises(CodecError):
+            decode_facts(json.dumps(doc))
 
 
 def _tampered(edit):  # type: ignore[no-untyped-def]
