@@ -370,6 +370,26 @@ def test_pool_results_in_input_order_and_cached(tmp_path: Path) -> None:
     assert (again.cached, again.facts, again.errors) == (40, result.facts, result.errors)
 
 
+def test_changed_files_parse_in_workers_while_cached_facts_decode(tmp_path: Path) -> None:
+    """With many cached files, the new ones go to workers before decoding starts; the result
+    is the one a run without the cache gives, in input order, and their facts are stored."""
+    contents = {f"p/m{i:03d}.py": f"value = {i}\n" for i in range(70)}
+    files = make(tmp_path, contents)
+    run(tmp_path, files)  # all cached
+    contents["p/m007.py"] = "value = 'changed'\n"
+    contents["p/m050.py"] = "SKIP\n"
+    files = make(tmp_path, contents)
+    result = run(tmp_path, files, jobs=2)
+    assert CALLS == []  # the two new files: parsed in workers
+    assert result.cached == 68
+    assert result.facts == run(tmp_path, files, no_cache=True).facts
+    assert [f.path for f in result.facts] == [rel for rel in contents if rel != "p/m050.py"]
+    assert result.errors == (FileError("p/m050.py", "cannot parse: invalid syntax at line 1"),)
+    again = run(tmp_path, files, jobs=2)
+    assert (again.cached, again.facts, again.errors) == (69, result.facts, result.errors)
+    assert CALLS == []  # the file with no facts to cache: parsed again, in a worker
+
+
 def test_file_skipped_is_the_parse_layer_exception() -> None:
     from mldebt.parse import errors
 

@@ -561,6 +561,11 @@ class Cache:
             return None
         return self.dir / LAYOUT / key[:2] / f"{key}.json"
 
+    def has(self, key: str) -> bool:
+        """Is there an entry for `key` (not yet read, so not yet authenticated)?"""
+        entry = self._entry(key)
+        return entry is not None and entry.is_file()
+
     def get(self, key: str) -> FileFacts | None:
         entry = self._entry(key)
         secret = self._key() if entry is not None else None
