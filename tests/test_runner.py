@@ -4,6 +4,7 @@ import faulthandler
 import json
 import os
 import resource
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from mldebt.parse.facts import (
     FileFacts,
     Function,
     Import,
+    KeyUse,
     ModelEvent,
     Span,
     Value,
@@ -240,6 +242,32 @@ def test_codec_round_trip() -> None:
     assert '["io:0","param:x"]' in text  # a frozenset is a sorted list
 
 
+def test_codec_mentions_short_form() -> None:
+    """A file's mentions are stored as [name, span...] and come back as the same KeyUses;
+    a mention-like use of another file, or with a function or default, keeps the full form."""
+    span = Span(3, 1, 3, 9)
+    here = Value("str", "src/pkg/train.py")
+    uses = (
+        KeyUse("mention", "read", ("lr",), span, here),
+        KeyUse("config", "read", ("model", "lr"), span, Value("str", "params.yaml"), "f", Value("num", "0.1")),
+        KeyUse("mention", "read", ("depth",), Span(4, 5, 4, 10), here),
+        KeyUse("mention", "read", ("x",), span, Value("str", "other.py")),
+        KeyUse("mention", "read", ("y",), span, here, "f"),
+    )
+    facts = replace(every_fact(), key_uses=uses)
+    text = encode_facts(facts)
+    assert decode_facts(text) == facts
+    assert encode_facts(decode_facts(text)) == text
+    stored = json.loads(text)[-2]
+    assert stored[0] == ["lr", 3, 1, 3, 9] and stored[2] == ["depth", 4, 5, 4, 10]
+    assert [len(u) for u in stored] == [5, 7, 5, 7, 7]
+    for bad in (["lr", "3", 1, 3, 9], [1, 3, 1, 3, 9], ["lr", 3, 1, 3, True], ["lr", 3, 1, 3]):
+        doc = json.loads(text)
+        doc[-2][0] = bad
+        with pytest.raises(CodecError):
+            decode_facts(json.dumps(doc))
+
+
 def _tampered(edit):  # type: ignore[no-untyped-def]
     doc = json.loads(encode_facts(every_fact()))
     edit(doc)
@@ -340,6 +368,26 @@ def test_pool_results_in_input_order_and_cached(tmp_path: Path) -> None:
     assert CALLS == []
     again = run(tmp_path, files, jobs=2)
     assert (again.cached, again.facts, again.errors) == (40, result.facts, result.errors)
+
+
+def test_changed_files_parse_in_workers_while_cached_facts_decode(tmp_path: Path) -> None:
+    """With many cached files, the new ones go to workers before decoding starts; the result
+    is the one a run without the cache gives, in input order, and their facts are stored."""
+    contents = {f"p/m{i:03d}.py": f"value = {i}\n" for i in range(70)}
+    files = make(tmp_path, contents)
+    run(tmp_path, files)  # all cached
+    contents["p/m007.py"] = "value = 'changed'\n"
+    contents["p/m050.py"] = "SKIP\n"
+    files = make(tmp_path, contents)
+    result = run(tmp_path, files, jobs=2)
+    assert CALLS == []  # the two new files: parsed in workers
+    assert result.cached == 68
+    assert result.facts == run(tmp_path, files, no_cache=True).facts
+    assert [f.path for f in result.facts] == [rel for rel in contents if rel != "p/m050.py"]
+    assert result.errors == (FileError("p/m050.py", "cannot parse: invalid syntax at line 1"),)
+    again = run(tmp_path, files, jobs=2)
+    assert (again.cached, again.facts, again.errors) == (69, result.facts, result.errors)
+    assert CALLS == []  # the file with no facts to cache: parsed again, in a worker
 
 
 def test_file_skipped_is_the_parse_layer_exception() -> None:

@@ -11,6 +11,7 @@ the report root.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import time
@@ -171,6 +172,32 @@ def run(
     config: str | os.PathLike[str] | None,
     progress: Progress | None = None,
     overlay: Mapping[str, bytes] | None = None,
+) -> Report:
+    """One run (see the module's docstring), with the cyclic garbage collector paused.
+
+    A run builds millions of small, long-lived objects (decoded facts, graph indexes) and
+    frees them all at the end; each generation-2 collection would walk all of them again.
+    Measured on transformers 4.46.3 with one file changed: 12.8 CPU s with the collector,
+    5.8 without, the same peak RSS. Reference counting still frees everything acyclic, and
+    parsing workers turn the collector back on (`parse.runner`)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(paths, settings, root=root, overrides=overrides, config=config, progress=progress, overlay=overlay)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(
+    paths: Sequence[str],
+    settings: Settings | None,
+    *,
+    root: str | os.PathLike[str] | None,
+    overrides: Mapping[str, object] | None,
+    config: str | os.PathLike[str] | None,
+    progress: Progress | None,
+    overlay: Mapping[str, bytes] | None,
 ) -> Report:
     started = time.perf_counter()
     single = root is not None

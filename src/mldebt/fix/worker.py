@@ -100,6 +100,29 @@ def _text_only(unit: Unit) -> bool:
     return all(rule in TEXT_ONLY for rule, *_ in unit.targets)
 
 
+def _fast(unit: Unit) -> Outcome | None:
+    """The unit's outcome from `fast.py` (no LibCST, no worker), or None when LibCST must decide."""
+    from mldebt.fix.fast import FAST_RULES, UNDECIDED, Calls, fast_fix
+
+    if not all(rule in FAST_RULES for rule, *_ in unit.targets):
+        return None
+    reason = screen(unit.text)  # as `run_unit`: what LibCST would not be given gets no fix
+    if reason:
+        return tuple(None for _ in unit.targets), reason
+    try:
+        calls = Calls(unit.text)
+        out: list[Proposal | None] = []
+        for rule, start, end, _message, _related in unit.targets:
+            answer = fast_fix(calls, unit.context, rule, start, end)
+            if answer is UNDECIDED:
+                return None
+            assert answer is None or isinstance(answer, Proposal)
+            out.append(answer)
+    except RecursionError:
+        return None
+    return tuple(out), ""
+
+
 def run_units(units: Sequence[Unit], jobs: int = 1, cache: ProposalCache | None = None) -> list[Outcome]:
     """Outcomes in unit order; units needing LibCST run in worker processes (or come from `cache`)."""
     outcomes: list[Outcome | None] = [None] * len(units)
@@ -112,6 +135,12 @@ def run_units(units: Sequence[Unit], jobs: int = 1, cache: ProposalCache | None 
             if hit is not None:
                 outcomes[i] = (hit, "")
                 continue
+        fast = None if _text_only(unit) else _fast(unit)
+        if fast is not None:
+            outcomes[i] = fast
+            if cache is not None and not fast[1]:
+                cache.put(keys[i], fast[0])
+            continue
         if _text_only(unit):
             own = outcomes[i] = run_unit(unit)
             if cache is not None and not own[1]:

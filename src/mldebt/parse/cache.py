@@ -242,6 +242,7 @@ def _generate(generic: dict[object, _Decoder]) -> _Decoder:
     names = {cls: f"_dec_{cls.__name__}" for cls in _FIELDS}
     env: dict[str, object] = {"_fail": _fail, "tuple": tuple, "frozenset": frozenset, "list": list}
     lines: list[str] = []
+    made: dict[object, str] = {}  # nested field types -> generated decoder's name
     for cls, fields in _FIELDS.items():
         env[f"_cls_{cls.__name__}"] = cls
         args = ", ".join(f"f{i}" for i in range(len(fields)))
@@ -258,6 +259,17 @@ def _generate(generic: dict[object, _Decoder]) -> _Decoder:
             origin, hint_args = typing.get_origin(hint), typing.get_args(hint)
             if hint in (str, int, bool, float):
                 lines.append(f"    if type({var}) is not {hint.__name__}: _fail('expected {hint.__name__}')")
+            elif cls is FileFacts and field == "key_uses":  # mentions in their short form (see _encode)
+                env["_key_uses"] = _key_uses_decoder(names[facts.KeyUse])
+                lines.append(f"    {var} = _key_uses(env, {var}, f0)")
+            elif hint is facts.Span:  # the commonest class: checked inline, no call
+                lines.append(f"    if type({var}) is not list or len({var}) != 4: _fail('bad Span')")
+                lines.append(f"    s0, s1, s2, s3 = {var}")
+                lines.append(
+                    "    if type(s0) is not int or type(s1) is not int or type(s2) is not int or type(s3) is not int:"
+                )
+                lines.append("        _fail('expected int')")
+                lines.append(f"    {var} = _cls_Span(s0, s1, s2, s3)")
             elif hint in names:
                 lines.append(f"    {var} = {names[hint]}({var})")
             elif origin is tuple and len(hint_args) == 2 and hint_args[1] is Ellipsis and hint_args[0] in names:
@@ -270,11 +282,107 @@ def _generate(generic: dict[object, _Decoder]) -> _Decoder:
                 lines.append("        if type(x) is not str: _fail('expected str')")
                 lines.append(f"    {var} = tuple({var})")
             else:
-                env[f"_gen_{cls.__name__}_{i}"] = _compile(hint, generic)
-                lines.append(f"    {var} = _gen_{cls.__name__}_{i}({var})")
+                lines.append(f"    {var} = {_generate_hint(hint, names, env, generic, made)}({var})")
         lines.append(f"    return _cls_{cls.__name__}({args})")
+    for name in made.values():
+        source = env.pop(f"{name}_source", None)
+        if isinstance(source, str):
+            lines.append(source)
+    env["env"] = env
     exec(compile("\n".join(lines), "<mldebt.parse.cache decoders>", "exec"), env)
     return typing.cast(_Decoder, env[names[FileFacts]])
+
+
+# A file's mentions (KeyUse source "mention": every attribute, keyword and identifier-like
+# string it names, see parse/detectors/configuration.py) are most of its key uses: 262,687 of
+# 265,380 on transformers, 41 of its 68 MB of facts. They differ only in name and span, so an
+# entry stores each as [name, line, column, end_line, end_column] (a full KeyUse is a list of
+# 7), and decoding builds the same KeyUse with the file's path as its `file`.
+
+
+def _is_mention(use: facts.KeyUse, path: str) -> bool:
+    return (
+        use.source == "mention"
+        and use.op == "read"
+        and len(use.key) == 1
+        and use.file == facts.Value("str", path)
+        and use.function == ""
+        and use.default == facts.UNKNOWN
+    )
+
+
+def _key_uses_decoder(full: str) -> typing.Callable[[dict[str, object], object, str], object]:
+    key_use, span, value = facts.KeyUse, facts.Span, facts.Value
+
+    def decode(env: dict[str, object], v: object, path: str) -> object:
+        if type(v) is not list:
+            _fail("expected a list")
+        decode_full = typing.cast(_Decoder, env[full])
+        out: list[object] = []
+        file = None
+        for x in v:
+            if type(x) is list and len(x) == 5:
+                name, a, b, c, d = x
+                if type(name) is not str or type(a) is not int or type(b) is not int:
+                    _fail("bad mention")
+                if type(c) is not int or type(d) is not int:
+                    _fail("bad mention")
+                if file is None:
+                    file = value("str", path)
+                out.append(key_use("mention", "read", (name,), span(a, b, c, d), file))
+            else:
+                out.append(decode_full(x))
+        return tuple(out)
+
+    return decode
+
+
+def _generate_hint(
+    hint: object,
+    names: dict[type, str],
+    env: dict[str, object],
+    generic: dict[object, _Decoder],
+    made: dict[object, str],
+) -> str:
+    """The name of a generated decoder for a nested field type (`tuple[tuple[str, Value], ...]`,
+    `frozenset[str]`, `tuple[frozenset[str], ...]` ...): straight-line code, no closures. Unions
+    keep the closure of `_compile` (they are rare: `str | None`, `int | None`)."""
+    if hint in names:
+        return names[hint]
+    if hint in made:
+        return made[hint]
+    name = made[hint] = f"_h{len(made)}"
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    body: list[str]
+    if hint in (str, int, bool, float):
+        kind = typing.cast(type, hint).__name__
+        body = [f"    if type(v) is not {kind}: _fail('expected {kind}')", "    return v"]
+    elif origin is frozenset and args == (str,):
+        body = [
+            "    if type(v) is not list: _fail('expected a list of strings')",
+            "    for x in v:",
+            "        if type(x) is not str: _fail('expected a list of strings')",
+            "    return frozenset(v)",
+        ]
+    elif origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _generate_hint(args[0], names, env, generic, made)
+        body = [
+            "    if type(v) is not list: _fail('expected a list')",
+            f"    return tuple([{item}(x) for x in v]) if v else ()",
+        ]
+    elif origin is tuple and args:
+        items = [_generate_hint(a, names, env, generic, made) for a in args]
+        xs = ", ".join(f"x{i}" for i in range(len(items)))
+        body = [
+            f"    if type(v) is not list or len(v) != {len(items)}: _fail('bad fixed tuple')",
+            f"    {xs}, = v",
+            f"    return ({', '.join(f'{d}(x{i})' for i, d in enumerate(items))},)",
+        ]
+    else:
+        env[name] = _compile(hint, generic)
+        return name
+    env[f"{name}_source"] = "\n".join([f"def {name}(v):", *body])
+    return name
 
 
 _DECODERS: list[_Decoder] = []  # generated on the first decode: a run answered whole from its stored report has none
@@ -294,6 +402,20 @@ def _encode(obj: object) -> object:
     if isinstance(obj, frozenset):
         return sorted(obj)  # only frozenset[str] in the facts
     cls = type(obj)
+    if cls is FileFacts:
+        assert isinstance(obj, FileFacts)
+        path = obj.path
+        return [
+            [
+                [u.key[0], u.span.line, u.span.column, u.span.end_line, u.span.end_column]
+                if _is_mention(u, path)
+                else _encode(u)
+                for u in obj.key_uses
+            ]
+            if name == "key_uses"
+            else _encode(getattr(obj, name))
+            for name in _FIELDS[cls]
+        ]
     if cls in _FIELDS:
         return [_encode(getattr(obj, name)) for name in _FIELDS[cls]]
     raise CodecError(f"cannot encode {cls.__name__}")
@@ -454,6 +576,11 @@ class Cache:
         if self.dir is None or len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
             return None
         return self.dir / LAYOUT / key[:2] / f"{key}.json"
+
+    def has(self, key: str) -> bool:
+        """Is there an entry for `key` (not yet read, so not yet authenticated)?"""
+        entry = self._entry(key)
+        return entry is not None and entry.is_file()
 
     def get(self, key: str) -> FileFacts | None:
         entry = self._entry(key)

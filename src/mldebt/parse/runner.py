@@ -14,6 +14,7 @@ SIGTERM) in the parent terminates them before it propagates.
 
 from __future__ import annotations
 
+import gc
 import io
 import math
 import os
@@ -41,6 +42,7 @@ Extract = Callable[[SourceFile, bytes, str], FileFacts]
 Progress = Callable[[int, int], None]  # (files done since the last call, of which from the cache)
 
 MIN_POOL_FILES = 8  # below this many files to parse, a pool costs more than it saves
+OVERLAP_CACHED = 64  # with this many cached files to decode, new files are parsed meanwhile (`_parse_early`)
 MAX_BATCH = 32  # files per task: few enough to balance load, enough to amortise IPC
 BINARY_PROBE = 8192
 CRASHED = "the parser died on this file (its worker process was killed: a crash or out of memory)"
@@ -64,6 +66,7 @@ _Outcome = tuple[bool, "FileFacts | str"]  # (True, facts) or (False, error mess
 
 
 def _init_worker() -> None:
+    gc.enable()  # the parent pauses it for its run (`workspace.run`); a worker frees its files' trees
     # Ctrl-C is the parent's to handle; workers would only print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -212,45 +215,66 @@ def _run_in_pool(
     """Outcomes in task order, and the tasks whose facts the workers stored in the cache
     (`store`: the cache directory and each task's key). A worker's death costs only the file
     that killed it."""
-    _preload()
-    stored: set[int] = set()
-    size = max(1, min(MAX_BATCH, math.ceil(len(tasks) / (workers * 4))))
-    starts = list(range(0, len(tasks), size))
-    outcomes: list[_Outcome | None] = [None] * len(tasks)
-    unfinished: list[int] = []
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(starts)), initializer=_init_worker)
-    try:
-        futures: list[Future[list[_Outcome]] | None] = []
-        for start in starts:
-            try:
-                batch = tasks[start : start + size]
-                if store is None:
-                    futures.append(pool.submit(_extract_batch, extract, batch))
-                else:
-                    keys = store[1][start : start + size]
-                    futures.append(pool.submit(_extract_and_store, extract, batch, store[0], keys))
-            except BrokenProcessPool:  # a worker already died: the rest waits for isolation
-                futures.extend([None] * (len(starts) - len(futures)))
-                break
-        for start, future in zip(starts, futures, strict=False):
-            try:
-                if future is None:
-                    raise BrokenProcessPool
-                outcomes[start : start + size] = future.result()
-                if progress is not None:
-                    progress(len(tasks[start : start + size]), 0)
-                if store is not None:
-                    stored.update(range(start, min(start + size, len(tasks))))
-            except BrokenProcessPool:
-                unfinished.extend(range(start, min(start + size, len(tasks))))
-    except BaseException:  # Ctrl-C, SIGTERM: no worker may outlive the scan
-        _terminate(pool)
-        raise
-    pool.shutdown(wait=True)
-    if unfinished:
-        _isolate(extract, tasks, unfinished, outcomes)
-    assert all(o is not None for o in outcomes)
-    return outcomes, stored  # type: ignore[return-value]
+    return _Pooled(extract, tasks, workers, store).results(progress)
+
+
+class _Pooled:
+    """Files being parsed in a worker pool: submitted at construction, gathered by `results`,
+    so the parent can do other work (decode cached facts) in between."""
+
+    def __init__(
+        self, extract: Extract, tasks: list[_Task], workers: int, store: tuple[Path, list[str]] | None
+    ) -> None:
+        _preload()
+        self.extract, self.tasks, self.store = extract, tasks, store
+        self.size = size = max(1, min(MAX_BATCH, math.ceil(len(tasks) / (workers * 4))))
+        self.starts = starts = list(range(0, len(tasks), size))
+        self.pool = pool = ProcessPoolExecutor(max_workers=min(workers, len(starts)), initializer=_init_worker)
+        self.futures: list[Future[list[_Outcome]] | None] = []
+        try:
+            for start in starts:
+                try:
+                    batch = tasks[start : start + size]
+                    if store is None:
+                        self.futures.append(pool.submit(_extract_batch, extract, batch))
+                    else:
+                        keys = store[1][start : start + size]
+                        self.futures.append(pool.submit(_extract_and_store, extract, batch, store[0], keys))
+                except BrokenProcessPool:  # a worker already died: the rest waits for isolation
+                    self.futures.extend([None] * (len(starts) - len(self.futures)))
+                    break
+        except BaseException:  # Ctrl-C, SIGTERM: no worker may outlive the scan
+            _terminate(pool)
+            raise
+
+    def cancel(self) -> None:
+        _terminate(self.pool)
+
+    def results(self, progress: Progress | None = None) -> tuple[list[_Outcome], set[int]]:
+        tasks, size, store, pool = self.tasks, self.size, self.store, self.pool
+        stored: set[int] = set()
+        outcomes: list[_Outcome | None] = [None] * len(tasks)
+        unfinished: list[int] = []
+        try:
+            for start, future in zip(self.starts, self.futures, strict=False):
+                try:
+                    if future is None:
+                        raise BrokenProcessPool
+                    outcomes[start : start + size] = future.result()
+                    if progress is not None:
+                        progress(len(tasks[start : start + size]), 0)
+                    if store is not None:
+                        stored.update(range(start, min(start + size, len(tasks))))
+                except BrokenProcessPool:
+                    unfinished.extend(range(start, min(start + size, len(tasks))))
+        except BaseException:  # Ctrl-C, SIGTERM: no worker may outlive the scan
+            _terminate(pool)
+            raise
+        pool.shutdown(wait=True)
+        if unfinished:
+            _isolate(self.extract, tasks, unfinished, outcomes)
+        assert all(o is not None for o in outcomes)
+        return outcomes, stored  # type: ignore[return-value]
 
 
 def _isolate(extract: Extract, tasks: list[_Task], indices: list[int], outcomes: list[_Outcome | None]) -> None:
@@ -324,6 +348,33 @@ def screen_files(
     return out
 
 
+def _parse_early(
+    extract: Extract, screened: Sequence[Screened], cache: Cache, workers: int
+) -> tuple[_Pooled | None, list[tuple[int, str]]]:
+    """Files with no cache entry, sent to worker processes before the cached facts are decoded,
+    when there is much to decode (a project with one file changed): the parse runs beside the
+    decoding instead of after it. None when there is nothing to overlap or only one worker."""
+    if workers < 2 or not cache.enabled:
+        return None, []
+    fresh = [
+        (i, item)
+        for i, item in enumerate(screened)
+        if isinstance(item.data, bytes) and item.data and not cache.has(item.key)
+    ]
+    if not fresh or len(screened) - len(fresh) < OVERLAP_CACHED:
+        return None, []
+    tasks: list[_Task] = []
+    for _, item in fresh:
+        assert isinstance(item.data, bytes)
+        tasks.append((item.source, item.data, item.module))
+    slots = [(i, item.key) for i, item in fresh]
+    assert cache.dir is not None
+    try:
+        return _Pooled(extract, tasks, workers, (cache.dir, [key for _, key in slots])), slots
+    except (OSError, NotImplementedError, ImportError):  # no process support here: parsed after
+        return None, []
+
+
 def collect_facts(
     files: Sequence[SourceFile],
     settings: Settings,
@@ -355,28 +406,37 @@ def collect_facts(
     tasks: list[_Task] = []
     task_slots: list[tuple[int, str]] = []  # (index in files, cache key)
     cached = 0
-    for index, item in enumerate(screened):
-        source, module, data, key = item.source, item.module, item.data, item.key
-        if isinstance(data, str):
-            errors.append(FileError(source.rel, data))
-            continue
-        if not data:
-            results[index] = FileFacts(path=source.rel, kind=source.kind, module=module, lines=0)
-            continue
-        hit = cache.get(key)
-        if hit is not None and (hit.path, hit.kind, hit.module) == (source.rel, source.kind, module):
-            results[index] = hit
-            cached += 1
-            continue
-        tasks.append((source, data, module))
-        task_slots.append((index, key))
+    workers = _workers(settings)
+    early, early_slots = _parse_early(extract, screened, cache, workers)
+    skip = {index for index, _ in early_slots}
+    try:
+        for index, item in enumerate(screened):
+            source, module, data, key = item.source, item.module, item.data, item.key
+            if isinstance(data, str):
+                errors.append(FileError(source.rel, data))
+                continue
+            if not data:
+                results[index] = FileFacts(path=source.rel, kind=source.kind, module=module, lines=0)
+                continue
+            if index in skip:
+                continue
+            hit = cache.get(key)
+            if hit is not None and (hit.path, hit.kind, hit.module) == (source.rel, source.kind, module):
+                results[index] = hit
+                cached += 1
+                continue
+            tasks.append((source, data, module))
+            task_slots.append((index, key))
+    except BaseException:  # Ctrl-C, SIGTERM: no worker may outlive the scan
+        if early is not None:
+            early.cancel()
+        raise
 
     if progress is not None:
-        progress(len(files) - len(tasks), cached)
+        progress(len(files) - len(tasks) - len(early_slots), cached)
     outcomes: list[_Outcome] = []
     stored: set[int] = set()  # tasks whose facts a worker already put in the cache
     if tasks:
-        workers = _workers(settings)
         few = workers == 1 or len(tasks) < MIN_POOL_FILES
         if few and all(len(data) <= ISOLATE_BYTES for _, data, _ in tasks):
             outcomes = _run_in_process(extract, tasks, progress)
@@ -387,6 +447,11 @@ def collect_facts(
             except (OSError, NotImplementedError, ImportError):  # no process support here
                 outcomes = _run_in_process(extract, tasks, progress)
     del tasks
+    if early is not None:
+        early_outcomes, early_stored = early.results(progress)
+        stored |= {len(task_slots) + i for i in early_stored}
+        outcomes += early_outcomes
+        task_slots += early_slots
 
     for task, ((index, key), (ok, value)) in enumerate(zip(task_slots, outcomes, strict=False)):
         if ok:

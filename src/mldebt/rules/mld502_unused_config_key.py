@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from mldebt.graph.build import Built
 from mldebt.rules.base import Hit, Rule, is_test_path
-from mldebt.rules.mld501_undefined_config_key import FILE_SOURCES, ConfigKeys, Use, dotted, leaf_name, site
+from mldebt.rules.mld501_undefined_config_key import FILE_SOURCES, ConfigKeys, Use, config_keys, dotted, leaf_name, site
 
 _PATHLIKE = re.compile(r"/|\\|^\.|\.[A-Za-z0-9]{1,8}$|^[a-z][a-z0-9+.-]*:")
 _NEVER_READ = frozenset({"help", "version"})  # argparse actions that act themselves
@@ -23,7 +23,7 @@ class UnusedConfigKey(Rule):
     name = "unused-config-key"
 
     def check(self, built: Built) -> Iterator[Hit]:
-        keys = ConfigKeys(built)
+        keys = config_keys(built)
         yield from self._config_files(keys)
         yield from self._options(keys)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from mldebt.graph.build import Built
 from mldebt.parse.facts import ConfigDef, Value
 from mldebt.rules.base import Hit, Rule, is_test_path
-from mldebt.rules.mld501_undefined_config_key import FILE_SOURCES, ConfigKeys, Use, dotted, site
+from mldebt.rules.mld501_undefined_config_key import FILE_SOURCES, ConfigKeys, Use, config_keys, dotted, site
 
 
 def literal(v: Value) -> str | None:
@@ -34,7 +34,7 @@ class ConflictingConfigDefaults(Rule):
     name = "conflicting-config-defaults"
 
     def check(self, built: Built) -> Iterator[Hit]:
-        keys = ConfigKeys(built)
+        keys = config_keys(built)
         yield from self._argparse_vs_file(keys)
         yield from self._fallback_vs_file(keys)
         yield from self._env_defaults(keys)
