@@ -4,7 +4,7 @@ import faulthandler
 import json
 import os
 import resource
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -21,8 +21,11 @@ from mldebt.parse.facts import (
     Function,
     Import,
     KeyUse,
+    LeakEvent,
+    LeakSummary,
     ModelEvent,
     Span,
+    Summary,
     Value,
 )
 from mldebt.parse.runner import CRASHED, FileSkipped, collect_facts
@@ -231,6 +234,19 @@ def every_fact() -> FileFacts:
         config_defs=(ConfigDef("argparse", ("lr",), Value("argparse", "lr", (Value("num", "0.1"),)), span),),
         mentions=("train.py", "é ünïcode"),
         declares_pipeline=True,
+        leak_summaries=(
+            LeakSummary(
+                "prep",
+                ("df",),
+                (
+                    LeakEvent("fit", span, ("@df",), "sklearn.preprocessing.StandardScaler", "scaler", "sc"),
+                    LeakEvent("call", span, (), "pkg.f.split", obj="0", args=(("0", ("@df",)),)),
+                ),
+                (("fitted:sc",), ("ret:0.1",)),
+                (("self.X", ("@df",)),),
+            ),
+        ),
+        summaries=(Summary("score", "output", span, "prob", "`clf.predict_proba`", "pkg.m.g"),),
     )
 
 
@@ -258,12 +274,13 @@ def test_codec_mentions_short_form() -> None:
     text = encode_facts(facts)
     assert decode_facts(text) == facts
     assert encode_facts(decode_facts(text)) == text
-    stored = json.loads(text)[-2]
+    key_uses_at = [f.name for f in fields(FileFacts)].index("key_uses")
+    stored = json.loads(text)[key_uses_at]
     assert stored[0] == ["lr", 3, 1, 3, 9] and stored[2] == ["depth", 4, 5, 4, 10]
     assert [len(u) for u in stored] == [5, 7, 5, 7, 7]
     for bad in (["lr", "3", 1, 3, 9], [1, 3, 1, 3, 9], ["lr", 3, 1, 3, True], ["lr", 3, 1, 3]):
         doc = json.loads(text)
-        doc[-2][0] = bad
+        doc[key_uses_at][0] = bad
         with pytest.raises(CodecError):
             decode_facts(json.dumps(doc))
 
