@@ -18,6 +18,7 @@ from mldebt.model import Resolution
 from mldebt.parse.facts import IO, FileFacts, ModelEvent, Smell, Span, Value, call_token
 
 _MAX_EXPANSION_DEPTH = 6
+_MAX_CONTEXTS = 64  # call sites of one helper asked separately (`Built.reads_per_caller`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,29 @@ class Built:
     io_sites: list[IOSite] = field(default_factory=list)
     resolution_counts: Counter[str] = field(default_factory=Counter)
     smells: dict[str, tuple[Smell, ...]] = field(default_factory=dict)  # file rules' findings made here
+    expander: _Expander | None = field(default=None, repr=False)  # kept for per-call-site questions
+
+    def reads_per_caller(self, path: str, function: str, lineage: frozenset[str]) -> list[tuple[Site, frozenset[str]]]:
+        """The data artifacts a lineage of `function` reaches, once per call of that function.
+
+        The graph's edges join every caller of a helper (a `fit` inside `encode(df)` trains on what
+        each of its callers passes); this separates them: one entry per call site (bounded), each
+        with the artifacts that call's arguments and the function's own reads bring. Empty when
+        the lineage has no parameter or the function has fewer than two callers.
+        """
+        if not any(t.startswith("param:") for t in lineage):
+            return []
+        calls = self.project.callers.get((path, function), [])
+        if len(calls) < 2:
+            return []
+        if self.expander is None:
+            self.expander = _Expander(self)
+        out: list[tuple[Site, frozenset[str]]] = []
+        for caller_path, call in calls[:_MAX_CONTEXTS]:
+            bases = self.expander.expand(path, function, lineage, binding=Binding(caller_path, call))
+            reads = frozenset(b.node for b in bases if b.kind == "read" and _is_data(self.graph, b.node))
+            out.append((_site(caller_path, call.span), reads))
+        return out
 
 
 def artifact_id(name: str) -> str:
@@ -306,7 +330,7 @@ def _uses_params(value: Value) -> bool:
 
 def _add_models(built: Built) -> None:
     g, project = built.graph, built.project
-    expander = _Expander(built)
+    expander = built.expander = _Expander(built)
     for f in project.files.values():  # every model node first: edges may point into later files
         for ev in f.models:
             g.add_node(model_id(f.path, ev.var), "model", _model_label(f.path, ev), _site(f.path, ev.span))
