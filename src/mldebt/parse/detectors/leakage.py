@@ -6,6 +6,7 @@ Every value carries a set of provenance tokens:
   fitted:P       transformed by preprocessor P (fit_transform / transform)
   resampled:L    rows made by an oversampler or augmenter at line L
   pred:M|N       predictions of model M after its N-th fit
+  ext:K[.I]      what the imported function of summary event K returned (element I of a tuple)
 A preprocessor's fit, a model's fit, a split and an evaluation are recorded with the tokens of
 the data they touch; the leakage kinds are then questions about those records:
   MLD801  a preprocessor fit on data whose rows later reach a test side (or a cross-validation)
@@ -13,8 +14,11 @@ the data they touch; the leakage kinds are then questions about those records:
           that is evaluated on that test set afterwards
   MLD803  one test set used to select among models (evaluations in a loop that also fits)
   MLD804  a model evaluated only on the data it was fit on
-The analysis is per function (or per notebook / script body): data passed to or returned from
-other functions starts a new root, so what it cannot see it does not report.
+The analysis is per function (or per notebook / script body), and each yields a summary
+(`LeakSummary`: its steps on its parameters and `self` attributes, in statement order, and what
+it returns). A call of the file's own function, method or instance replays the callee's summary
+at the call (`_Analysis.apply`); a call of an imported function is recorded for the project phase
+(graph/leakage.py), and its result starts a new root here. What it cannot see it does not report.
 """
 
 from __future__ import annotations
@@ -815,6 +819,8 @@ class _Analysis:
                     out.add("fitted:self." + rest[len(sn) + 1 :].split("#", 1)[0])
             elif kind == "transductive":
                 out.add("transductive")
+            elif kind in ("slice", "rows"):
+                out.add("src")  # some of the rows: to a caller, rows of their own (as before summaries)
             elif kind == "ext":
                 out.add("ret:" + rest)
         return tuple(sorted(out))
