@@ -239,6 +239,7 @@ class _Analysis:
         self.reg = reg if reg is not None else _Registry(ctx)
         self.params, self.self_name = _params(scope, self.reg.is_method(scope))
         self.instances: dict[str, str] = {}  # variable -> this file's class it is an instance of
+        self.objects: dict[str, tuple[str, int]] = {}  # variable -> (imported class, its constructor's event)
         self.trace: list[LeakEvent] = []  # what the summary says this scope does, in order
         self.event_of: dict[str, int] = {}  # fitted ident / split id / stat token -> its event
         self.ext: dict[int, int] = {}  # id(call) -> index of its "call" event (an imported function)
@@ -543,6 +544,16 @@ class _Analysis:
             parts = self.apply(call, summary, label, recv, results)
             self.parts[id(call)] = parts
             return frozenset().union(*parts) if parts else _EMPTY
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.objects:
+            qual, made = self.objects[func.value.id]  # `p.split()` of an imported class's instance
+            for a in call.args:
+                self.escape(a)
+            everything = frozenset().union(
+                *self.arg_tokens(call, results), *(self.combine(k.value, results) for k in call.keywords)
+            )
+            k = self.external(call, f"{qual}.{func.attr}", results, everything, made)
+            return everything | {f"root:{call.lineno}:{call.col_offset}", f"ext:{k}"}
         name = self.ctx.qualify(call.func) or ""
         args = self.arg_tokens(call, results)
         everything = frozenset().union(*args, *(self.combine(k.value, results) for k in call.keywords))
@@ -825,10 +836,13 @@ class _Analysis:
                 out.add("ret:" + rest)
         return tuple(sorted(out))
 
-    def external(self, call: ast.Call, name: str, results: dict[int, Tokens], everything: Tokens) -> int:
+    def external(
+        self, call: ast.Call, name: str, results: dict[int, Tokens], everything: Tokens, receiver: int | None = None
+    ) -> int:
         """A call of an imported function that may be the project's: the project phase applies
-        its summary (graph/leakage.py). Returns the index of its event."""
-        args: list[tuple[str, tuple[str, ...]]] = []
+        its summary (graph/leakage.py). A method call names its instance by the event of the
+        instance's constructor (`self`: "obj:K"). Returns the index of its event."""
+        args: list[tuple[str, tuple[str, ...]]] = [("self", (f"obj:{receiver}",))] if receiver is not None else []
         for i, a in enumerate(call.args):
             if isinstance(a, ast.Starred):
                 break
@@ -1056,6 +1070,7 @@ class _Analysis:
         self.s.candidates.discard(name)
         self.splitter_args.pop(name, None)
         self.instances.pop(name, None)
+        self.objects.pop(name, None)
         if name in self.s.keyed_names:
             self.s.keyed_names.discard(name)
             self.s.keyed = {k: v for k, v in self.s.keyed.items() if k[0] != name}
@@ -1073,6 +1088,9 @@ class _Analysis:
                 if cls.startswith(_CV_SPLITTERS):
                     given = [*value.args, *(k.value for k in value.keywords if k.arg in ("y", "n", "labels"))]
                     self.splitter_args[name] = frozenset().union(*(self.tokens_of(a) for a in given))
+            elif id(value) in self.ext and (self.ctx.qualify(value.func) or ".").rsplit(".", 1)[-1][:1].isupper():
+                # `p = Prep(df)` of an imported class: its method calls are recorded on it
+                self.objects[name] = (self.ctx.qualify(value.func) or "", self.ext[id(value)])
             elif local is not None:
                 # `p = Prep(df)`: an instance of this file's class; its methods share `p.<attr>`
                 self.instances[name] = local
@@ -1919,8 +1937,8 @@ def _worth_keeping(summary: LeakSummary) -> bool:
     or keeps on `self` more than the rows it was given."""
     if summary.function == "<module>":
         return any(e.op == "call" for e in summary.events)
-    if summary.events:
-        return True
+    if summary.events or ("." in summary.function and summary.attrs):
+        return True  # a method's attributes are its instance's state for the next method called
     parts = [*summary.returns, *(toks for _, toks in summary.attrs)]
     return any(not t.startswith("@") and t != "src" for part in parts for t in part)
 
