@@ -804,7 +804,10 @@ class _Analysis:
             shown = obj
         elif op in ("fit", "transform") and sn and obj.startswith(sn + "."):
             shown = "self." + obj[len(sn) + 1 :].split("#", 1)[0]  # shared by the class's methods
-        event = LeakEvent(op, self.ctx.span(node), self.sym(data), cls, kind, shown, self.ctx.source(node), args)
+        if op == "call":  # what matters of a call is what each argument holds
+            event = LeakEvent(op, self.ctx.span(node), (), cls, kind, shown, "", args)
+        else:
+            event = LeakEvent(op, self.ctx.span(node), self.sym(data), cls, kind, shown, self.ctx.source(node), args)
         if obj and op != "transform":
             self.event_of[obj] = len(self.trace)
         self.trace.append(event)
@@ -1932,6 +1935,64 @@ def _imports_project(ctx: FileContext) -> bool:
     return any(r not in _LIBRARIES and r not in sys.stdlib_module_names for r in ctx.imported_roots)
 
 
+def _pruned(summary: LeakSummary) -> LeakSummary:
+    """The summary without calls that cannot matter to another module: nothing but rows of
+    their own passed, and their result never used by a later step (most calls of a library's
+    functions). Steps are renumbered, and the tokens that name them."""
+    used: set[str] = set()
+    for e in summary.events:
+        used.update(e.data)
+        for _, toks in e.args:
+            used.update(toks)
+    for part in (*summary.returns, *(toks for _, toks in summary.attrs)):
+        used.update(part)
+    refs = {t[4:].partition(".")[0] for t in used if t.startswith(("ret:", "obj:"))}  # calls, instances
+    keep = [
+        i
+        for i, e in enumerate(summary.events)
+        if e.op != "call" or str(i) in refs or any(t != "src" for _, toks in e.args for t in toks)
+    ]
+    if len(keep) == len(summary.events):
+        return summary
+    new = {str(old): str(n) for n, old in enumerate(keep)}
+
+    def renum(tokens: tuple[str, ...]) -> tuple[str, ...]:
+        out: set[str] = set()
+        for t in tokens:
+            if t.startswith(("ret:", "obj:")):
+                k, dot, i = t[4:].partition(".")
+                if k in new:
+                    out.add(f"{t[:4]}{new[k]}{dot}{i}")
+            elif ":#" in t:
+                kind, _, k = t.partition(":#")
+                if k in new:
+                    out.add(f"{kind}:#{new[k]}")
+            else:
+                out.add(t)
+        return tuple(sorted(out))
+
+    events = tuple(
+        LeakEvent(
+            e.op,
+            e.span,
+            renum(e.data),
+            e.cls,
+            e.kind,
+            new[e.obj] if e.op == "call" else e.obj,
+            e.text,
+            tuple((a, renum(toks)) for a, toks in e.args),
+        )
+        for e in (summary.events[i] for i in keep)
+    )
+    return LeakSummary(
+        summary.function,
+        summary.params,
+        events,
+        tuple(renum(part) for part in summary.returns),
+        tuple((attr, renum(toks)) for attr, toks in summary.attrs),
+    )
+
+
 def _worth_keeping(summary: LeakSummary) -> bool:
     """A summary other files may need: its function fits, splits or calls something, or returns
     or keeps on `self` more than the rows it was given."""
@@ -1974,8 +2035,10 @@ def data_leakage(ctx: FileContext) -> Iterator[Smell | LeakSummary]:
             continue
         yield from analysis.smells
         summary = reg.summary(scope)
-        if summary is not None and _worth_keeping(summary):
-            yield summary
+        if summary is not None:
+            summary = _pruned(summary)
+            if _worth_keeping(summary):
+                yield summary
 
 
 DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary]], ...] = (data_leakage,)
