@@ -23,12 +23,10 @@ NOT_MOVED = {
     "MLD505": "configuration",
     "MLD601": "external",
     "MLD602": "external",
-    "MLD801": "leakage",
-    "MLD802": "leakage",
-    "MLD803": "leakage",
-    "MLD804": "leakage",
-    "MLD805": "leakage",
 }
+# Shared analyses in FILE_RULES that emit facts of their own (no smell): leakflow's function
+# summaries, once per file, for the project phase
+FACT_ANALYSES = {"leakflow"}
 # File rules with no detector of Python code: their smells come from another parser
 NO_DETECTOR = {"MLD705": "parse/requirements.py (requirements and pyproject files)"}
 
@@ -53,7 +51,7 @@ def test_every_detector_of_a_rule_module_runs_and_every_area_left_is_listed() ->
     listed = {n for n in FILE_RULES if n.startswith("mldebt.rules.")}
     assert listed == rule_modules
     areas = {n.rsplit(".", 1)[1] for n in FILE_RULES if not n.startswith("mldebt.rules.")}
-    assert areas == set(NOT_MOVED.values())
+    assert areas == set(NOT_MOVED.values()) | FACT_ANALYSES
     ran = set(detectors())
     for name in sorted(listed):
         assert importlib.import_module(name).detect in ran, name
@@ -125,3 +123,43 @@ def test_a_run_served_from_the_stored_report_imports_no_rule(tmp_path: Path) -> 
     again = subprocess.run(check, cwd=tmp_path, capture_output=True, text=True)
     assert again.stdout == first.stdout
     assert [line for line in again.stderr.splitlines() if "mldebt.rules.mld" in line] == []
+
+
+def test_the_five_leakage_rules_share_one_data_flow_and_the_summaries_come_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """MLD801-805 each ask the one leakage data flow of the file (each scope analysed once), and
+    the function summaries it yields reach the facts once."""
+    import ast
+
+    from mldebt.parse.detectors import leakflow, run_all
+
+    runs: list[str] = []
+    real = leakflow.ScopeFlow.run
+
+    def counted(self: leakflow.ScopeFlow) -> None:
+        runs.append(getattr(self.scope, "name", "<module>"))
+        real(self)
+
+    monkeypatch.setattr(leakflow.ScopeFlow, "run", counted)
+    text = (
+        "import pandas as pd\nfrom imblearn.over_sampling import SMOTE\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import StandardScaler\n"
+        "\n\ndef prepare(df):\n    scaler = StandardScaler()\n    return scaler.fit_transform(df)\n\n\n"
+        'df = pd.read_csv("data.csv")\n'
+        'X = prepare(df.drop(columns="y"))\n'  # 14: fit inside prepare(), then split
+        'X_res, y_res = SMOTE().fit_resample(X, df["y"])\n'  # 15: resampled before the split
+        "X_train, X_test, y_train, y_test = train_test_split(X_res, y_res)\n"
+        "test_scaler = StandardScaler()\n"
+        "X_test = test_scaler.fit_transform(X_test)\n"  # 18: fit on the test side
+        "model = LogisticRegression()\nmodel.fit(X_train, y_train)\n"
+        "print(model.score(X_train, y_train))\n"  # 21: scored on its training rows
+        "for c in (0.1, 1.0):\n    candidate = LogisticRegression(C=c)\n    candidate.fit(X_train, y_train)\n"
+        "    print(candidate.score(X_test, y_test))\n"  # 25: one test set picks among candidates
+    )
+    smells, _, leaks, _ = run_all("train.py", "train", text, ast.parse(text))
+    found = [(s.rule, s.span.line) for s in smells if s.rule.startswith("MLD80")]
+    assert found == [("MLD801", 14), ("MLD802", 15), ("MLD805", 18), ("MLD804", 21), ("MLD803", 25)]
+    assert [summary.function for summary in leaks] == ["prepare"]
+    assert runs == ["<module>", "prepare"]

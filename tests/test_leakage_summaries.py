@@ -1,4 +1,4 @@
-"""Leakage function summaries (parse/detectors/leakage.py) and their application across modules
+"""Leakage function summaries (parse/detectors/leakflow.py) and their application across modules
 (graph/leakage.py): what a summary records, that it survives the cache, that statement order and
 context hold at call sites, and that helpers calling helpers (or themselves) stay bounded."""
 

@@ -62,7 +62,12 @@ FILE_RULES: tuple[str, ...] = (
     "mldebt.rules.mld828_gradients_not_cleared",
     "mldebt.rules.mld829_tensorarray_not_used",
     "mldebt.rules.mld830_threshold_dependent_validation",
-    "mldebt.parse.detectors.leakage",
+    "mldebt.parse.detectors.leakflow",  # the leakage data flow's function summaries (facts, no smells)
+    "mldebt.rules.mld801_preprocessing_leakage",
+    "mldebt.rules.mld802_overlap_leakage",
+    "mldebt.rules.mld803_multi_test_leakage",
+    "mldebt.rules.mld804_evaluation_on_training_data",
+    "mldebt.rules.mld805_refit_on_test_split",
     "mldebt.rules.mld702_unseeded_randomness",
     "mldebt.rules.mld703_missing_random_state",
     "mldebt.rules.mld704_nondeterministic_algorithm",

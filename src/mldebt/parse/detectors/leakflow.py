@@ -1,6 +1,9 @@
-"""Data leakage (MLD801-MLD804): a data-flow analysis over one scope, in statement order.
+"""The leakage data flow that MLD801-MLD805 share (`flow_of`, once per file; each rule's
+question, the code that decides its finding and words it, is `detect` in its rule module), and
+the function summaries it yields for the project phase (`detect` here emits them).
 
-Every value carries a set of provenance tokens:
+The analysis runs over one scope at a time, in statement order. Every value carries a set of
+provenance tokens:
   root:NAME@L    data whose origin this scope does not see (a read, a parameter, a global)
   train:S test:S the train / test side of split S (train_test_split, or a CV splitter's folds)
   fitted:P       transformed by preprocessor P (fit_transform / transform)
@@ -8,16 +11,19 @@ Every value carries a set of provenance tokens:
   pred:M|N       predictions of model M after its N-th fit
   ext:K[.I]      what the imported function of summary event K returned (element I of a tuple)
 A preprocessor's fit, a model's fit, a split and an evaluation are recorded with the tokens of
-the data they touch; the leakage kinds are then questions about those records:
+the data they touch (`FlowState`); rows that carry a fit's, a statistic's or a resampling's
+knowledge into a split or cross-validation are recorded as they flow (`Leak`, one per fit,
+statistic or resampling), and so is every refit of a preprocessor (`Refit`). The rules ask:
   MLD801  a preprocessor fit on data whose rows later reach a test side (or a cross-validation)
   MLD802  test rows reaching training: oversampling before the split, or a fit on test data
           that is evaluated on that test set afterwards
   MLD803  one test set used to select among models (evaluations in a loop that also fits)
   MLD804  a model evaluated only on the data it was fit on
+  MLD805  a preprocessor fit again on a test side
 The analysis is per function (or per notebook / script body), and each yields a summary
 (`LeakSummary`: its steps on its parameters and `self` attributes, in statement order, and what
 it returns). A call of the file's own function, method or instance replays the callee's summary
-at the call (`_Analysis.apply`); a call of an imported function is recorded for the project phase
+at the call (`ScopeFlow.apply`); a call of an imported function is recorded for the project phase
 (graph/leakage.py), and its result starts a new root here. What it cannot see it does not report.
 """
 
@@ -25,11 +31,11 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext
-from mldebt.parse.facts import KeyUse, LeakEvent, LeakSummary, Smell, Span
+from mldebt.parse.facts import LeakEvent, LeakSummary, Span
 
 Tokens = frozenset[str]
 _EMPTY: Tokens = frozenset()
@@ -63,7 +69,7 @@ _STATELESS = frozenset(
 # data before the split is common and harmless enough (at worst, no unknown category in test).
 _VOCABULARY = frozenset({"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer", "OneHotEncoder", "OrdinalEncoder"})
 # Preprocessors that learn from the target: leakage through them inflates scores the most.
-_SUPERVISED = ("sklearn.feature_selection.", "category_encoders.", "sklearn.preprocessing.TargetEncoder")
+SUPERVISED = ("sklearn.feature_selection.", "category_encoders.", "sklearn.preprocessing.TargetEncoder")
 _SPLITTERS = frozenset(
     {
         "sklearn.model_selection.train_test_split",
@@ -131,24 +137,12 @@ _RESAMPLERS = ("imblearn.over_sampling.", "imblearn.under_sampling.", "imblearn.
 _RESAMPLE_METHODS = frozenset({"fit_resample", "fit_sample"})  # `fit_sample`: imblearn < 0.4
 _MODEL_PACKAGES = ("sklearn.", "xgboost.", "lightgbm.", "catboost.", "imblearn.")
 _METRICS = "sklearn.metrics."
-_UNSUPERVISED = (
-    "sklearn.cluster.",
-    "sklearn.mixture.",
-    "sklearn.decomposition.",
-    "sklearn.manifold.",
-    "sklearn.neighbors.NearestNeighbors",
-    "sklearn.neighbors.KernelDensity",
-    "sklearn.neighbors.LocalOutlierFactor",
-    "sklearn.ensemble.IsolationForest",
-    "sklearn.svm.OneClassSVM",
-    "sklearn.covariance.",
-)
 _SCORE_METHODS = frozenset({"score", "evaluate"})
 _PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function"})
 
 
 @dataclass(frozen=True)
-class _Origin:
+class Origin:
     """Where a fit or a statistic replayed from a callee's summary really happens."""
 
     function: str  # the callee, as written at the call ("scale", "self.preprocess")
@@ -157,17 +151,17 @@ class _Origin:
 
 
 @dataclass
-class _Fit:
+class Fit:
     name: str  # the variable (or "<inline>")
     cls: str  # qualified class
     node: ast.expr
     data: Tokens
     in_loop: ast.AST | None = None
-    origin: _Origin | None = None  # a fit inside a function this scope called
+    origin: Origin | None = None  # a fit inside a function this scope called
 
 
 @dataclass
-class _Eval:
+class Eval:
     model: str
     node: ast.expr
     data: Tokens
@@ -176,7 +170,7 @@ class _Eval:
 
 
 @dataclass
-class _Split:
+class Split:
     node: ast.expr
     sid: str
     inputs: Tokens
@@ -184,47 +178,69 @@ class _Split:
 
 
 @dataclass
-class _Stat:
+class Stat:
     node: ast.expr  # the statistic's expression: `df["age"].mean()`, `pd.qcut(...)`
     data: Tokens  # the rows it summarises
     scale: bool = False  # `preprocessing.scale(X)`: the statistic applied to the rows at once
-    origin: _Origin | None = None
+    origin: Origin | None = None
 
 
 @dataclass
-class _Scope:
+class FlowState:
     env: dict[str, Tokens] = field(default_factory=dict)
     classes: dict[str, str] = field(default_factory=dict)  # variable -> qualified estimator class
     ident: dict[str, str] = field(default_factory=dict)  # variable -> the estimator object it holds now
     versions: dict[str, int] = field(default_factory=dict)
-    prep_fits: dict[str, _Fit] = field(default_factory=dict)  # preprocessor var -> its (last) fit
-    model_fits: dict[str, list[_Fit]] = field(default_factory=dict)
-    evals: list[_Eval] = field(default_factory=list)
-    splits: dict[str, _Split] = field(default_factory=dict)
+    prep_fits: dict[str, Fit] = field(default_factory=dict)  # preprocessor var -> its (last) fit
+    model_fits: dict[str, list[Fit]] = field(default_factory=dict)
+    evals: list[Eval] = field(default_factory=list)
+    splits: dict[str, Split] = field(default_factory=dict)
     resamples: dict[str, ast.AST] = field(default_factory=dict)  # token -> node
     escaped: set[str] = field(default_factory=set)  # models handed to code we do not see
     cv_evaluated: set[str] = field(default_factory=set)
-    reported: set[int] = field(default_factory=set)
-    stats: dict[str, _Stat] = field(default_factory=dict)  # token -> the statistic
+    reported: set[int] = field(default_factory=set)  # fits, statistics, resamplings with a `Leak`
+    stats: dict[str, Stat] = field(default_factory=dict)  # token -> the statistic
     keyed: dict[tuple[str, ...], Tokens] = field(default_factory=dict)  # data["train"]["X"] -> its rows
     keyed_names: set[str] = field(default_factory=set)
     candidates: set[str] = field(default_factory=set)  # names of lists / dicts of models
     selections: list[tuple[ast.expr, Tokens]] = field(default_factory=list)  # max(scores), ...
-    test_refits: set[int] = field(default_factory=set)
     stat_lines: set[str] = field(default_factory=set)
-    selected: set[str] = field(default_factory=set)  # splits whose test set MLD803 reported
 
 
-def _roots(tokens: Tokens) -> Tokens:
+@dataclass(frozen=True, slots=True)
+class Leak:
+    """Rows that carry a preprocessor's fit, a statistic (MLD801) or a resampling (MLD802) of
+    more than a training side reach a split, a cross-validation or an evaluation: one per fit,
+    statistic or resampling node, the first in statement order (`FlowState.reported`)."""
+
+    node: ast.AST  # the fit, the statistic or the resampling
+    where: ast.AST  # the split or cross-validation the rows reach
+    how: str  # "are then split into train and test by", ...
+    fit: Fit | None = None
+    stat: Stat | None = None
+    what: str = ""  # a resampling: "split" or "cross-validation"
+    lands_in: str = ""  # a resampling: where its rows land ("the test set")
+
+
+@dataclass(frozen=True, slots=True)
+class Refit:
+    """A preprocessor's fit, and the one before it of the same object (MLD805's question)."""
+
+    fit: Fit
+    before: Fit | None
+    call: ast.Call
+
+
+def roots(tokens: Tokens) -> Tokens:
     return frozenset(t for t in tokens if t.startswith("root:"))
 
 
-def _signature(tokens: Tokens) -> Tokens:
+def signature(tokens: Tokens) -> Tokens:
     """Which rows: the sources, the split sides and slices (not what was done to them)."""
     return frozenset(t for t in tokens if t.startswith(("root:", "train:", "test:", "resampled:", "slice:", "rows:")))
 
 
-def _shown(ident: str) -> str:
+def shown(ident: str) -> str:
     """An estimator's name in messages: `m` for the second object bound to `m` too."""
     name = ident.split("#", 1)[0]
     if name.startswith("<"):
@@ -232,7 +248,7 @@ def _shown(ident: str) -> str:
     return name
 
 
-class _Analysis:
+class ScopeFlow:
     def __init__(self, ctx: FileContext, scope: ast.AST, reg: _Registry | None = None) -> None:
         self.ctx = ctx
         self.scope = scope
@@ -246,14 +262,15 @@ class _Analysis:
         self.parts: dict[int, tuple[Tokens, ...]] = {}  # id(call) -> what a summarised call returns
         self.returned: list[tuple[Tokens, ...]] = []
         self.replayed = 0  # steps of callees recorded in this scope's summary
-        self.s = _Scope()
+        self.s = FlowState()
         if self.self_name:  # `self.scaler = StandardScaler()` in any method: an estimator in every method
             for attr, cls in self.reg.attributes(self):
                 var = f"{self.self_name}.{attr}"
                 self.s.classes[var] = cls
                 self.s.env[var] = _EMPTY
                 self.s.ident[var] = var
-        self.smells: list[Smell] = []
+        self.leaks: list[Leak] = []  # in statement order
+        self.refits: list[Refit] = []
         self.loops: list[ast.AST] = []
         self.pairs = _position_pairs(ctx, scope)
         self.fold_loops: dict[str, ast.AST] = {}  # fold split id -> the loop over its folds
@@ -261,11 +278,8 @@ class _Analysis:
 
     # ------------------------------------------------------------ driving
 
-    def run(self) -> list[Smell]:
-        body = scope_body(self.scope)
-        self.block(body)
-        self.finish()
-        return self.smells
+    def run(self) -> None:
+        self.block(scope_body(self.scope))
 
     def block(self, stmts: list[ast.stmt]) -> None:
         for stmt in stmts:
@@ -390,7 +404,7 @@ class _Analysis:
             arg_nodes = it.args  # `for tr, te in KFold(len(X), n_folds=5)`
         elif isinstance(it, ast.Name) and it.id in self.splitter_args:
             sid = f"{it.lineno}"
-            self.s.splits[sid] = _Split(it, sid, self.splitter_args[it.id])
+            self.s.splits[sid] = Split(it, sid, self.splitter_args[it.id])
             self.check_split(self.s.splits[sid], [], how)
             return sid
         else:
@@ -405,7 +419,7 @@ class _Analysis:
                 return None
         sid = f"{it.lineno}"
         inputs = frozenset().union(*(self.tokens_of(a) for a in arg_nodes)) if arg_nodes else _EMPTY
-        self.s.splits[sid] = _Split(it, sid, inputs)
+        self.s.splits[sid] = Split(it, sid, inputs)
         self.record("split", it, inputs, obj=sid)
         self.check_split(self.s.splits[sid], it.args, how)
         return sid
@@ -521,14 +535,14 @@ class _Analysis:
             return None
         sid = f"pos:{key[0]}:{key[1]}"
         if sid not in self.s.splits:
-            self.s.splits[sid] = _Split(node, sid, self.tokens_of(base), weak=weak)
+            self.s.splits[sid] = Split(node, sid, self.tokens_of(base), weak=weak)
             if not weak:
                 self.check_split(self.s.splits[sid], [])
         return frozenset({f"{'train' if train else 'test'}:{sid}"})
 
     def statistic(self, node: ast.expr, data: Tokens, scale: bool = False) -> Tokens:
         token = f"stat:{node.lineno}:{node.col_offset}"
-        self.s.stats[token] = _Stat(node, data, scale)
+        self.s.stats[token] = Stat(node, data, scale)
         self.record("stat", node, data, obj=token, kind="scale" if scale else "")
         return frozenset({token})
 
@@ -567,7 +581,7 @@ class _Analysis:
                 model, _, fit_no = pred.rpartition("|")
                 scores |= self.record_eval(model, call, data, int(fit_no))
             return frozenset(scores)
-        if name in _SELECTIONS and _scores(everything):
+        if name in _SELECTIONS and score_tokens(everything):
             self.s.selections.append((call, everything))
             return everything
         if name in _SCALE_FUNCTIONS and args:
@@ -628,7 +642,7 @@ class _Analysis:
         self, call: ast.Call, method: str, receiver: ast.expr, tokens: Tokens, args: list[Tokens], everything: Tokens
     ) -> Tokens:
         """A method of a frame, an array or anything else that is not an estimator."""
-        if method in _SELECTION_METHODS and _scores(tokens):
+        if method in _SELECTION_METHODS and score_tokens(tokens):
             self.s.selections.append((call, tokens))
             return tokens
         if (
@@ -640,7 +654,7 @@ class _Analysis:
         ):
             return tokens | self.statistic(call, tokens)  # df.groupby("city")["price"].transform("mean")
         if method in _STAT_METHODS and not _row_wise(call, method=True) and _is_data(tokens):
-            if _scores(tokens):
+            if score_tokens(tokens):
                 self.s.selections.append((call, tokens))
                 return tokens
             return self.statistic(call, tokens)
@@ -651,7 +665,7 @@ class _Analysis:
             return tokens | {token}
         if method == "sample" and _fraction(call):
             sid = f"sample:{call.lineno}:{call.col_offset}"  # train = df.sample(frac=0.8)
-            self.s.splits[sid] = _Split(call, sid, tokens, weak=True)
+            self.s.splits[sid] = Split(call, sid, tokens, weak=True)
             return tokens | {f"train:{sid}"}
         if method == "drop":
             # test = df.drop(train.index): the rows a sample left out
@@ -685,7 +699,7 @@ class _Analysis:
         texts = [self.ctx.source(p).lower() for p in parts]
         if not any("test" in t for t in texts) or not any("train" in t for t in texts):
             return _EMPTY
-        if any(_is_split_side(self.tokens_of(p)) or _has_test(self.tokens_of(p)) for p in parts):
+        if any(is_split_side(self.tokens_of(p)) or has_test(self.tokens_of(p)) for p in parts):
             return _EMPTY  # train and test sides of one split glued back together: another smell
         return frozenset({f"transductive:{call.lineno}"})
 
@@ -712,7 +726,7 @@ class _Analysis:
             # every branch is fit on the rows: the container leaks what its most telling step learns
             inner = [self.step_class(s) for s in _steps(call)]
             preps = [c for c in inner if c is not None and _is_prep(c)]
-            supervised = [c for c in preps if c.startswith(_SUPERVISED)]
+            supervised = [c for c in preps if c.startswith(SUPERVISED)]
             if supervised or preps:
                 return (supervised or preps)[0]
             return "sklearn.preprocessing.FunctionTransformer"  # stateless steps only
@@ -739,7 +753,7 @@ class _Analysis:
         data = args[0] if args else _EMPTY
         if _is_prep(cls):
             if method in ("fit", "fit_transform") and args:
-                fit = _Fit(var, cls, call, frozenset().union(*args[:2]), self.loops[-1] if self.loops else None)
+                fit = Fit(var, cls, call, frozenset().union(*args[:2]), self.loops[-1] if self.loops else None)
                 self.test_refit(fit, self.s.prep_fits.get(var), call)
                 self.s.prep_fits[var] = fit
                 self.record("fit", call, fit.data, obj=var, cls=cls, kind=_kind(cls))
@@ -763,7 +777,7 @@ class _Analysis:
             # a vocabulary encoder or a stateless transformer: in the summary, never a leak
             self.record("fit", call, frozenset().union(*args[:2]), obj=var, cls=cls, kind=_kind(cls))
         if method in ("fit", "fit_transform", "fit_predict"):
-            fit = _Fit(var, cls, call, frozenset().union(*args[:2]), self.loops[-1] if self.loops else None)
+            fit = Fit(var, cls, call, frozenset().union(*args[:2]), self.loops[-1] if self.loops else None)
             self.s.model_fits.setdefault(var, []).append(fit)
             self.s.escaped.discard(var)
             if cls.rsplit(".", 1)[-1].endswith(_SEARCHES):
@@ -907,9 +921,9 @@ class _Analysis:
         loop = self.loops[-1] if self.loops else None
         for i, ev in enumerate(summary.events):
             data = tr(ev.data)
-            origin = _Origin(label, ev.span, ev.text)
+            origin = Origin(label, ev.span, ev.text)
             if ev.op == "fit" and ev.kind in ("supervised", "scaler"):
-                before: _Fit | None = None
+                before: Fit | None = None
                 if ev.obj.startswith("self.") and recv is not None:
                     var = f"{recv}.{ev.obj[5:]}"
                     before = self.s.prep_fits.get(self.s.ident.get(var, ""))
@@ -919,7 +933,7 @@ class _Analysis:
                     memo.clear()  # `fitted:self.<var>` now names this fit
                 else:
                     ident = f"<{ev.cls.rsplit('.', 1)[-1]}@{label}:{at}#{i}>"
-                fit = _Fit(ident, ev.cls, call, data, loop, origin)
+                fit = Fit(ident, ev.cls, call, data, loop, origin)
                 mine = f"test:{at}#"
                 if not any(t.startswith(mine) for t in data):  # a test side the callee split off: its finding
                     self.test_refit(fit, before, call)
@@ -928,12 +942,12 @@ class _Analysis:
                 self.record("fit", call, data, obj=ident, cls=ev.cls, kind=ev.kind, replayed=True)
             elif ev.op == "stat":
                 token = f"stat:{at}#{i}"
-                self.s.stats[token] = _Stat(call, data, ev.kind == "scale", origin)
+                self.s.stats[token] = Stat(call, data, ev.kind == "scale", origin)
                 local[f"stat:#{i}"] = frozenset({token})
                 self.record("stat", call, data, obj=token, kind=ev.kind, replayed=True)
             elif ev.op == "split":
                 sid = f"{at}#{i}"
-                split = _Split(call, sid, data)
+                split = Split(call, sid, data)
                 self.s.splits[sid] = split
                 self.record("split", call, data, obj=sid, replayed=True)
                 self.check_split(split, [])
@@ -1189,7 +1203,7 @@ class _Analysis:
         if (self.ctx.qualify(call.func) or "").endswith(".random_split"):
             arrays = arrays[:1]  # random_split(dataset, [n_train, n_test])
         inputs = [self.tokens_of(a) for a in arrays]
-        split = _Split(call, sid, frozenset().union(*inputs) if inputs else _EMPTY)
+        split = Split(call, sid, frozenset().union(*inputs) if inputs else _EMPTY)
         self.s.splits[sid] = split
         self.record("split", call, split.inputs, obj=sid)
         self.check_split(split, arrays)
@@ -1209,10 +1223,10 @@ class _Analysis:
             elif isinstance(sub, ast.Starred):
                 todo.append(sub.value)
 
-    # -------------------------------------------------------------- checks
+    # ---------------------------------------------------------- leak records
 
     def check_split(
-        self, split: _Split, arrays: list[ast.expr], how: str = "are then split into train and test by"
+        self, split: Split, arrays: list[ast.expr], how: str = "are then split into train and test by"
     ) -> None:
         """Data reaching a split already carries a preprocessor's statistics, or resampled rows."""
         self._check_evaluated(split.inputs, split.node, how, "split", "the test set")
@@ -1220,17 +1234,13 @@ class _Analysis:
     def check_transform(self, prep: str, call: ast.Call, out: Tokens) -> None:
         """A preprocessor fit on all rows transforms a test side: the test rows were in its fit."""
         fit = self.s.prep_fits.get(prep)
-        if fit is None or _is_split_side(fit.data):
+        if fit is None or is_split_side(fit.data):
             return
         for token in out:
             if token.startswith("test:"):
                 split = self.s.splits.get(token.removeprefix("test:"))
-                if (
-                    split is not None
-                    and _roots(fit.data) & _roots(split.inputs)
-                    and fit.node.lineno < split.node.lineno
-                ):
-                    self.report_prep(fit, split.node, "are then split into train and test by")
+                if split is not None and roots(fit.data) & roots(split.inputs) and fit.node.lineno < split.node.lineno:
+                    self.leak_fit(fit, split.node, "are then split into train and test by")
                     return
 
     def check_cv_data(self, call: ast.Call, data: Tokens) -> None:
@@ -1247,22 +1257,7 @@ class _Analysis:
                 node = self.s.resamples.get(token)
                 if node is not None and node is not where and id(node) not in self.s.reported:
                     self.s.reported.add(id(node))
-                    self.smells.append(
-                        self.ctx.smell(
-                            "MLD802",
-                            node,
-                            f"`{self.ctx.source(node)}` makes new rows before the {what} "
-                            f"(`{self.ctx.source(where)}`): copies and synthetic neighbours of training rows "
-                            f"land in {lands_in}",
-                            key=f"resample:{self.ctx.source(node)}",
-                            related=(
-                                (
-                                    where,
-                                    f"the resampled data is {'split' if what == 'split' else 'cross-validated'} here",
-                                ),
-                            ),
-                        )
-                    )
+                    self.leaks.append(Leak(node, where, how, what=what, lands_in=lands_in))
 
     def leak_into(self, token: str, where: ast.AST, how: str, sid: str = "") -> None:
         """A preprocessor's or a statistic's rows reach an evaluation: leakage unless it saw only
@@ -1274,18 +1269,18 @@ class _Analysis:
             fit = self.s.prep_fits.get(token.removeprefix("fitted:"))
             if fit is not None and fit.node is where:
                 return  # a fit and a split inside one callee: the callee's own finding
-            if fit is not None and not self.clean_side(fit.data, cv, where, sid) and not _has_test(fit.data):
-                self.report_prep(fit, where, how)
+            if fit is not None and not self.clean_side(fit.data, cv, where, sid) and not has_test(fit.data):
+                self.leak_fit(fit, where, how)
         elif token.startswith("stat:"):
             stat = self.s.stats.get(token)
             if (
                 stat is not None
                 and stat.node is not where
                 and not self.clean_side(stat.data, cv, where, sid)
-                and not _has_test(stat.data)
-                and _roots(stat.data)
+                and not has_test(stat.data)
+                and roots(stat.data)
             ):
-                self.report_stat(stat, where, how)
+                self.leak_stat(stat, where, how)
 
     def clean_side(self, tokens: Tokens, cv: bool, where: ast.AST, sid: str = "") -> bool:
         """Rows a preprocessor may be fit on: a training side; before a cross-validation, only the
@@ -1293,46 +1288,18 @@ class _Analysis:
         if sid and f"train:{sid}" in tokens:
             return True  # the training side of the very split being evaluated
         if not cv:
-            return _is_split_side(tokens)
+            return is_split_side(tokens)
         for t in tokens:
             if t.startswith("train:"):
                 loop = self.fold_loops.get(t.removeprefix("train:"))
-                if loop is not None and _within(where, loop):
+                if loop is not None and within(where, loop):
                     return True
         return False
 
-    def test_refit(self, fit: _Fit, before: _Fit | None, call: ast.Call) -> None:
-        """MLD805: a preprocessor fit on a test side, which then gets its own statistics."""
-        on_test = _has_test(fit.data) and not _is_split_side(fit.data)
-        refit = (
-            before is not None
-            and _is_split_side(before.data)
-            and not _is_split_side(fit.data)
-            and not _roots(fit.data) >= _roots(before.data)
-            and any(w in self.ctx.source(call.args[0] if call.args else call).lower() for w in ("test", "val"))
-        )
-        if not (on_test or refit) or id(call) in self.s.test_refits:
-            return
-        self.s.test_refits.add(id(call))
-        cls = fit.cls.rsplit(".", 1)[-1]
-        data = self.ctx.source(call.args[0] if call.args else call)
-        related: tuple[tuple[ast.AST | Span, str], ...] = ()
-        if before is not None and _is_split_side(before.data):
-            related = ((before.node, "fit on the training side here"),)
-            message = (
-                f"`{_shown(fit.name)}` ({cls}) is fit again on the test side `{data}`: the test rows are "
-                "transformed with their own statistics, not the training set's, so the model sees them "
-                "on another scale"
-            )
-        else:
-            message = (
-                f"`{cls}` is fit on the test side `{data}`: the test rows are transformed with their own "
-                "statistics instead of the training set's, so train and test are on different scales"
-            )
-        if fit.origin is not None:
-            message += f" ({_inside(fit.origin)})"
-            related = (*related, (fit.origin.span, f"`{cls}` is fit here, inside `{fit.origin.function}()`"))
-        self.smells.append(self.ctx.smell("MLD805", call, message, key=f"test-refit:{cls}:{data}", related=related))
+    def test_refit(self, fit: Fit, before: Fit | None, call: ast.Call) -> None:
+        """A preprocessor's fit, with the fit of the same object before it (MLD805 asks whether it
+        is a fit on a test side)."""
+        self.refits.append(Refit(fit, before, call))
 
     def cross_validation(self, call: ast.Call, args: list[Tokens]) -> None:
         if call.args and isinstance(call.args[0], ast.Name):
@@ -1340,82 +1307,25 @@ class _Analysis:
         data = frozenset().union(*args[1:3]) if len(args) > 1 else _EMPTY
         self.check_cv_data(call, data)
 
-    def report_prep(self, fit: _Fit, where: ast.AST, how: str) -> None:
+    def leak_fit(self, fit: Fit, where: ast.AST, how: str) -> None:
         if id(fit.node) in self.s.reported:
             return
         self.s.reported.add(id(fit.node))
-        cls = fit.cls.rsplit(".", 1)[-1].strip("<>")
-        supervised = fit.cls.startswith(_SUPERVISED)
-        # Scaling before cross-validation leaks little (means and variances of the other folds);
-        # selecting features or encoding targets on them leaks a lot.
-        confidence = "medium" if "cross-validat" in how and not supervised else ""
-        learns = "learns from the target and the features of" if supervised else "learns its statistics from"
-        message = (
-            f"`{cls}` {learns} rows that {how} `{self.ctx.source(where)}`: "
-            "the evaluation sees data the preprocessing was fit on"
-        )
-        if _transductive(fit.data):
-            confidence = "medium"
-            message = (
-                f"`{cls}` is fit on the training rows and the unlabelled test rows together (transductive "
-                f"preprocessing), and the training rows {how} `{self.ctx.source(where)}`: the validation "
-                "score comes from rows the preprocessing was fit on"
-            )
-        related: tuple[tuple[ast.AST | Span, str], ...] = ((where, "the rows it was fit on reach the evaluation here"),)
-        if fit.origin is not None:
-            message += f" ({_inside(fit.origin)})"
-            related = ((fit.origin.span, f"`{cls}` is fit here, inside `{fit.origin.function}()`"), *related)
-        smell = self.ctx.smell(
-            "MLD801",
-            fit.node,
-            message,
-            key=f"prep:{cls}:{self.ctx.source(fit.node)}",
-            related=related,
-            confidence=confidence,
-            data=(("supervised", "yes" if supervised else "no"),),
-        )
-        self.smells.append(smell)
+        self.leaks.append(Leak(fit.node, where, how, fit=fit))
 
-    def report_stat(self, stat: _Stat, where: ast.AST, how: str) -> None:
+    def leak_stat(self, stat: Stat, where: ast.AST, how: str) -> None:
         line = f"stat-line:{stat.node.lineno}"
         if id(stat.node) in self.s.reported or line in self.s.stat_lines:
             return  # `(x - x.mean()) / x.std()`: one finding for the line
         self.s.reported.add(id(stat.node))
         self.s.stat_lines.add(line)
-        text = stat.origin.text if stat.origin is not None else self.ctx.source(stat.node)
-        confidence = "medium" if "cross-validat" in how else ""
-        if stat.scale:
-            what = f"`{text}` scales with statistics of all rows, which"
-        else:
-            what = f"`{text}` is a statistic of all rows, and the data built from it"
-        message = f"{what} {how} `{self.ctx.source(where)}`: the test rows shaped the training data"
-        if _transductive(stat.data):
-            confidence = "medium"
-            message = (
-                f"`{text}` is computed on the training rows and the unlabelled test rows together "
-                f"(transductive preprocessing), and the training rows {how} `{self.ctx.source(where)}`: "
-                "the validation score comes from rows the statistic was computed on"
-            )
-        related: tuple[tuple[ast.AST | Span, str], ...] = ((where, "the rows it summarises reach the evaluation here"),)
-        if stat.origin is not None:
-            message += f" ({_inside(stat.origin, 'statistic is computed')})"
-            related = ((stat.origin.span, f"`{stat.origin.text}` is computed here"), *related)
-        smell = self.ctx.smell(
-            "MLD801",
-            stat.node,
-            message,
-            key=f"stat:{text}",
-            related=related,
-            confidence=confidence,
-            data=(("supervised", "no"),),
-        )
-        self.smells.append(smell)
+        self.leaks.append(Leak(stat.node, where, how, stat=stat))
 
     def pred(self, var: str) -> str:
         return f"pred:{var}|{len(self.s.model_fits.get(var, ()))}"
 
     def record_eval(self, model: str, node: ast.expr, data: Tokens, fit_no: int) -> Tokens:
-        self.s.evals.append(_Eval(model, node, data, self.loops[-1] if self.loops else None, fit_no))
+        self.s.evals.append(Eval(model, node, data, self.loops[-1] if self.loops else None, fit_no))
         sids = sorted(t.removeprefix("test:") for t in data if t.startswith("test:"))
         for sid in sids:
             split = self.s.splits.get(sid)
@@ -1438,184 +1348,28 @@ class _Analysis:
         at = getattr(node, "lineno", 0)
         if token.startswith("fitted:"):
             fit = self.s.prep_fits.get(token.removeprefix("fitted:"))
-            return fit is not None and fit.node.lineno <= at and bool(_roots(fit.data) & _roots(data))
+            return fit is not None and fit.node.lineno <= at and bool(roots(fit.data) & roots(data))
         stat = self.s.stats.get(token)
-        return stat is not None and stat.node.lineno <= at and bool(_roots(stat.data) & _roots(data))
-
-    # --------------------------------------------------------------- finish
-
-    def finish(self) -> None:
-        self.fit_on_test()
-        self.model_selection_on_test()
-        self.selection_by_test_score()
-        self.evaluation_on_training_data()
-
-    def selection_by_test_score(self) -> None:
-        """Several models each scored on one test set, and the best picked by that score
-        (`max(scores)`, `results.sort_values(...)`): the winner's score is no longer an estimate."""
-        for node, tokens in self.s.selections:
-            by_split: dict[str, set[str]] = {}
-            for t in _scores(tokens):
-                model, _, sid = t.removeprefix("score:").partition("|")
-                by_split.setdefault(sid, set()).add(model)
-            for sid, models in sorted(by_split.items()):
-                split = self.s.splits.get(sid)
-                if len(models) < 2 or split is None or sid in self.fold_loops or sid in self.s.selected:
-                    continue  # CV folds are scored one by one on purpose
-                evals = [e for e in self.s.evals if f"test:{sid}" in e.data and e.model in models]
-                texts = [self.ctx.source(e.node).lower() for e in evals]
-                if all("val" in t and "test" not in t for t in texts):
-                    continue  # the code calls it a validation set: selecting on it is its purpose
-                self.s.selected.add(sid)
-                names = ", ".join(f"`{_shown(m)}`" for m in sorted(models)[:4])
-                if any(self.s.classes.get(m.split("#", 1)[0]) == "<candidate>" for m in models):
-                    names = "each candidate model"
-                self.smells.append(
-                    self.ctx.smell(
-                        "MLD803",
-                        node,
-                        f"the best of several models ({names}) is picked by its score on one test set "
-                        f"(`{self.ctx.source(node)}`): the winner's test score is no longer an honest estimate",
-                        key=f"select-on-test:{self.ctx.source(node)}",
-                        related=(
-                            (evals[0].node, "scored on the test set here"),
-                            (split.node, "the test set is split off here"),
-                        ),
-                    )
-                )
-
-    def fit_on_test(self) -> None:
-        for name, fits in sorted(self.s.model_fits.items()):
-            for i, fit in enumerate(fits, 1):
-                tests = {t.removeprefix("test:") for t in fit.data if t.startswith("test:")}
-                if not tests:
-                    continue
-                later = [
-                    e
-                    for e in self.s.evals
-                    if e.model == name
-                    and e.fit_no == i  # it scores this fit, not a later refit
-                    and e.node.lineno > fit.node.lineno
-                    and any(f"test:{sid}" in e.data for sid in tests)
-                ]
-                if not later:
-                    continue  # a final refit on all data after the evaluation is good practice
-                if id(fit.node) in self.s.reported:
-                    continue
-                self.s.reported.add(id(fit.node))
-                ev = later[0]
-                self.smells.append(
-                    self.ctx.smell(
-                        "MLD802",
-                        fit.node,
-                        f"`{_shown(name)}` is fit on rows of a test set and then evaluated on that test set "
-                        f"(`{self.ctx.source(ev.node)}`)",
-                        key=f"fit-on-test:{_shown(name)}",
-                        related=((ev.node, "evaluated on the same test rows here"),),
-                    )
-                )
-
-    def model_selection_on_test(self) -> None:
-        """Evaluations on one test set inside a loop that also fits: choosing by the test score.
-
-        A held-out set used only inside the loop is a validation set (early stopping, tuning):
-        the smell is the same set also giving the final estimate after the loop, or a set the
-        code itself calls a test set.
-        """
-        for ev in self.s.evals:
-            if ev.loop is None or id(ev.loop) in self.s.reported:
-                continue
-            tests = sorted(t for t in ev.data if t.startswith("test:"))
-            if not tests:
-                continue
-            sid = tests[0].removeprefix("test:")
-            split = self.s.splits.get(sid)
-            if split is None or _within(split.node, ev.loop):
-                continue  # a fresh split per iteration (repeated hold-out): not one reused test set
-            fits_in_loop = [
-                f
-                for fits in self.s.model_fits.values()
-                for f in fits
-                if f.in_loop is not None and _within(f.node, ev.loop)
-            ]
-            if not fits_in_loop:
-                continue
-            final = [
-                e
-                for e in self.s.evals
-                if e.loop is None and f"test:{sid}" in e.data and e.node.lineno > (ev.loop.end_lineno or 0)  # type: ignore[attr-defined]
-            ]
-            hint = self.ctx.source(ev.node).lower()
-            if "val" in hint and "test" not in hint:
-                continue  # the code calls it a validation set: selecting on it is its purpose
-            if not final and "test" not in hint:
-                continue
-            self.s.reported.add(id(ev.loop))
-            self.s.selected.add(sid)
-            related: list[tuple[ast.AST, str]] = [
-                (fits_in_loop[0].node, "a candidate is fit in the loop here"),
-                (split.node, "the test set is split off here"),
-            ]
-            if final:
-                related.append((final[0].node, "and the same test set gives the final estimate here"))
-            self.smells.append(
-                self.ctx.smell(
-                    "MLD803",
-                    ev.node,
-                    f"one test set scores every candidate fit in this loop (`{self.ctx.source(ev.node)}`): "
-                    "choosing among them by it leaves no untouched data for the final estimate",
-                    key=f"multi-test:{self.ctx.source(ev.node)}",
-                    related=tuple(related),
-                )
-            )
-
-    def evaluation_on_training_data(self) -> None:
-        by_model: dict[str, list[_Eval]] = {}
-        for ev in self.s.evals:
-            by_model.setdefault(ev.model, []).append(ev)
-        for name, evals in sorted(by_model.items()):
-            fits = self.s.model_fits.get(name)
-            if not fits or name in self.s.escaped or name in self.s.cv_evaluated:
-                continue
-            fit = fits[-1]
-            if fit.cls.startswith(_UNSUPERVISED):
-                continue  # clustering and density models are scored on the data they describe
-            scored = [fits[e.fit_no - 1] if 1 <= e.fit_no <= len(fits) else fit for e in evals]
-            sigs = [_signature(f.data) for f in scored]
-            if any(not sig or any(t.startswith("test:") for t in sig) for sig in sigs):
-                continue  # fit on test rows: MLD802's finding
-            if all(_signature(e.data) == sig for e, sig in zip(evals, sigs, strict=True)):
-                fit = scored[0]
-                ev = evals[0]
-                self.smells.append(
-                    self.ctx.smell(
-                        "MLD804",
-                        ev.node,
-                        f"`{_shown(name)}` is evaluated only on the data it was fit on: "
-                        "the score measures memory, not generalisation",
-                        key=f"train-eval:{_shown(name)}",
-                        related=((fit.node, "fit on this data"),),
-                    )
-                )
+        return stat is not None and stat.node.lineno <= at and bool(roots(stat.data) & roots(data))
 
 
-def _inside(origin: _Origin, what: str = "fit happens") -> str:
+def inside(origin: Origin, what: str = "fit happens") -> str:
     return f"the {what} inside `{origin.function}()`, line {origin.span.line}: `{origin.text}`"
 
 
-def _is_split_side(tokens: Tokens) -> bool:
+def is_split_side(tokens: Tokens) -> bool:
     return any(t.startswith("train:") for t in tokens)
 
 
-def _has_test(tokens: Tokens) -> bool:
+def has_test(tokens: Tokens) -> bool:
     return any(t.startswith("test:") for t in tokens)
 
 
-def _transductive(tokens: Tokens) -> bool:
+def is_transductive(tokens: Tokens) -> bool:
     return any(t.startswith("transductive:") for t in tokens)
 
 
-def _scores(tokens: Tokens) -> Tokens:
+def score_tokens(tokens: Tokens) -> Tokens:
     return frozenset(t for t in tokens if t.startswith("score:"))
 
 
@@ -1729,7 +1483,7 @@ def _position_pairs(ctx: FileContext, scope: ast.AST) -> frozenset[tuple[str, st
     return frozenset(k for k, v in seen.items() if len(v) == 2)
 
 
-def _within(node: ast.AST, outer: ast.AST) -> bool:
+def within(node: ast.AST, outer: ast.AST) -> bool:
     start: int = getattr(outer, "lineno", 0)
     end: int = getattr(outer, "end_lineno", None) or start
     return start <= getattr(node, "lineno", -1) <= end
@@ -1802,7 +1556,7 @@ class _Registry:
                 self.classes[node.name] = methods
                 for m in methods.values():
                     self.owner[id(m)] = node.name
-        self.done: dict[int, _Analysis] = {}
+        self.done: dict[int, ScopeFlow] = {}
         self.summaries: dict[int, LeakSummary | None] = {}
         self.running: list[int] = []
         self.estimators: dict[str, tuple[tuple[str, str], ...]] = {}  # class -> its `self` estimators
@@ -1820,7 +1574,7 @@ class _Registry:
                 return f"{self.owner[id(scope)]}.{scope.name}"
         return None
 
-    def analyse(self, scope: ast.AST) -> _Analysis | None:
+    def analyse(self, scope: ast.AST) -> ScopeFlow | None:
         key = id(scope)
         if key in self.done:
             return self.done[key]
@@ -1828,7 +1582,7 @@ class _Registry:
             return None
         self.running.append(key)
         try:
-            analysis = _Analysis(self.ctx, scope, self)
+            analysis = ScopeFlow(self.ctx, scope, self)
             analysis.run()
         finally:
             self.running.pop()
@@ -1844,7 +1598,7 @@ class _Registry:
             self.summaries[key] = analysis.summary()
         return self.summaries[key]
 
-    def attributes(self, at: _Analysis) -> tuple[tuple[str, str], ...]:
+    def attributes(self, at: ScopeFlow) -> tuple[tuple[str, str], ...]:
         """The estimators a method's class keeps on `self` (`self.scaler = StandardScaler()`)."""
         cls = self.owner.get(id(at.scope), "")
         if cls not in self.estimators:
@@ -1866,7 +1620,7 @@ class _Registry:
             self.estimators[cls] = tuple(sorted(found.items()))
         return self.estimators[cls]
 
-    def local_class(self, func: ast.expr, at: _Analysis) -> str | None:
+    def local_class(self, func: ast.expr, at: ScopeFlow) -> str | None:
         if isinstance(func, ast.Name) and func.id in self.classes and not _shadowed(func.id, at):
             return func.id
         return None
@@ -1875,7 +1629,7 @@ class _Registry:
         node = self.classes.get(cls, {}).get(name)
         return self.summary(node) if node is not None else None
 
-    def resolve(self, call: ast.Call, at: _Analysis) -> tuple[LeakSummary, str, str | None] | None:
+    def resolve(self, call: ast.Call, at: ScopeFlow) -> tuple[LeakSummary, str, str | None] | None:
         """(summary, how the call is written, the instance for a method) of this file's callee."""
         func = call.func
         if isinstance(func, ast.Name):
@@ -1898,7 +1652,7 @@ _MAX_DEPTH = 8  # nested calls whose summaries are made on the way (helpers call
 _MAX_REPLAYED = 24  # callees' steps one summary carries on
 
 
-def _shadowed(name: str, at: _Analysis) -> bool:
+def _shadowed(name: str, at: ScopeFlow) -> bool:
     return name in at.s.env or name in at.s.classes or name in at.params or name in at.ctx.aliases
 
 
@@ -1927,7 +1681,7 @@ def _kind(cls: str) -> str:
         return "vocabulary"
     if last in _STATELESS or not _is_prep(cls):
         return "stateless"
-    return "supervised" if cls.startswith(_SUPERVISED) else "scaler"
+    return "supervised" if cls.startswith(SUPERVISED) else "scaler"
 
 
 def _imports_project(ctx: FileContext) -> bool:
@@ -2022,23 +1776,45 @@ def scope_body(scope: ast.AST) -> list[ast.stmt]:
     return list(getattr(scope, "body", []))
 
 
-def data_leakage(ctx: FileContext) -> Iterator[Smell | LeakSummary]:
+@dataclass(frozen=True, slots=True)
+class LeakFlow:
+    """The file's leakage data flow: each scope analysed (the module or notebook body, then its
+    functions and methods, in the file's order), and the summaries kept for the project phase."""
+
+    scopes: tuple[ScopeFlow, ...]
+    summaries: tuple[LeakSummary, ...]
+
+
+def _flow(ctx: FileContext) -> LeakFlow | None:
     if not ctx.imports_any(
         "sklearn", "imblearn", "category_encoders", "xgboost", "lightgbm", "catboost", "torch", "sklearn_pandas"
     ) and not (ctx.imports_any("pandas", "numpy", "scipy") or _imports_project(ctx)):
-        return  # a module of helpers (pandas statistics, calls of the project's functions) still gets summaries
+        return None  # a module of helpers (pandas statistics, calls of the project's functions) still gets summaries
     reg = _Registry(ctx)
-    scopes: list[ast.AST] = [ctx.tree, *ctx.functions]
-    for scope in scopes:
+    scopes: list[ScopeFlow] = []
+    summaries: list[LeakSummary] = []
+    for scope in (ctx.tree, *ctx.functions):
         analysis = reg.analyse(scope)
         if analysis is None:
             continue
-        yield from analysis.smells
+        scopes.append(analysis)
         summary = reg.summary(scope)
         if summary is not None:
             summary = _pruned(summary)
             if _worth_keeping(summary):
-                yield summary
+                summaries.append(summary)
+    return LeakFlow(tuple(scopes), tuple(summaries))
 
 
-DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary]], ...] = (data_leakage,)
+def flow_of(ctx: FileContext) -> LeakFlow | None:
+    """The file's one leakage data flow (None: no library it could leak through), shared by
+    MLD801-MLD805 and memoised per file."""
+    return ctx.analysis(_flow)
+
+
+def detect(ctx: FileContext) -> Iterator[LeakSummary]:
+    """The file's function summaries (facts for graph/leakage.py), emitted here once per file;
+    the findings are the rule modules' (`mldebt.rules.mld801_preprocessing_leakage` ...)."""
+    flow = flow_of(ctx)
+    if flow is not None:
+        yield from flow.summaries
