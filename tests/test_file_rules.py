@@ -20,7 +20,6 @@ NOT_MOVED = {
     "MLD202": "datadeps",
     "MLD203": "datadeps",
     "MLD504": "configuration",
-    "MLD505": "configuration",
     "MLD601": "external",
     "MLD602": "external",
     "MLD801": "leakage",

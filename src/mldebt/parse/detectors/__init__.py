@@ -40,6 +40,7 @@ FILE_RULES: tuple[str, ...] = (
     "mldebt.rules.mld408_swallowed_model_error",
     "mldebt.rules.mld409_scratch_code_import",
     "mldebt.parse.detectors.configuration",
+    "mldebt.rules.mld505_exec_as_config",
     "mldebt.parse.detectors.external",
     "mldebt.rules.mld701_unvalidated_external_data",
     "mldebt.rules.mld706_self_admitted_debt",

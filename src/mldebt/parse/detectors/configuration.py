@@ -42,7 +42,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from mldebt.parse.detectors.context import FUNCTIONS, FileContext
+from mldebt.parse.detectors.context import FUNCTIONS, FileContext, function_of
 from mldebt.parse.facts import UNKNOWN, KeyUse, Smell, Span, Value
 
 NONE = Value("none")  # the fallback of `.get("k")`, `getattr(a, "k", None)`, a guarded read
@@ -596,7 +596,7 @@ class _Scan:
         of the scope around them (module globals, closures)."""
         ctx = self.ctx
         env = dict(base)
-        function = _function_of(ctx, scope) if isinstance(scope, FUNCTIONS) else "<module>"
+        function = function_of(ctx, scope) if isinstance(scope, FUNCTIONS) else "<module>"
         if isinstance(scope, FUNCTIONS):
             params = [a.arg for a in (*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs)]
             for p in params:
@@ -1018,7 +1018,7 @@ def _carriers(ctx: FileContext, uses: list[KeyUse]) -> dict[str, frozenset[str]]
             by_class.setdefault(head, set()).update(found)
     merged: dict[str, frozenset[str]] = {}
     for fn in ctx.functions:
-        name = _function_of(ctx, fn.body[0]) if fn.body else fn.name
+        name = function_of(ctx, fn.body[0]) if fn.body else fn.name
         head = name.rsplit(".", 1)[0] if "." in name else ""
         found = out.get(name, set()) | by_class.get(head, set())
         if found:
@@ -1064,7 +1064,7 @@ def _env_uses(ctx: FileContext) -> Iterator[KeyUse]:
             var = _const_key(node.slice)
             if var is not None:
                 op = "read" if isinstance(node.ctx, ast.Load) else "define"
-                yield KeyUse("env", op, (var,), ctx.span(node), env, _function_of(ctx, node))
+                yield KeyUse("env", op, (var,), ctx.span(node), env, function_of(ctx, node))
         elif isinstance(node, ast.Call):
             name = ctx.call_name(node)
             if name in ("os.getenv", "os.environ.get", "os.environ.setdefault") and node.args:
@@ -1075,29 +1075,11 @@ def _env_uses(ctx: FileContext) -> Iterator[KeyUse]:
                 if len(node.args) > 1 and default.kind == "unknown":
                     default = Value("unknown", "expr")
                 op = "define" if name == "os.environ.setdefault" else "read"
-                yield KeyUse("env", op, (var,), ctx.span(node), env, _function_of(ctx, node), default)
+                yield KeyUse("env", op, (var,), ctx.span(node), env, function_of(ctx, node), default)
         elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
             var = _const_key(node.left)
             if var is not None and ctx.qualify(node.comparators[0]) == "os.environ":
-                yield KeyUse("env", "read", (var,), ctx.span(node), env, _function_of(ctx, node), NONE)
-
-
-def _function_of(ctx: FileContext, node: ast.AST) -> str:
-    """The extractor's `Function.qualname` of the function holding `node` ("<module>" outside any):
-    "f", "Class.method", "f.<locals>.g"."""
-    chain = [a for a in ctx.ancestors(node) if isinstance(a, (*FUNCTIONS, ast.ClassDef))]
-    if isinstance(node, FUNCTIONS):
-        chain.insert(0, node)
-    outer, classes = "<module>", []
-    for a in reversed(chain):
-        if isinstance(a, ast.ClassDef):
-            classes.append(a.name)
-            continue
-        prefix = "" if outer == "<module>" else f"{outer}.<locals>."
-        if classes and (outer == "<module>" or not outer.endswith(classes[-1])):
-            prefix = f"{classes[-1]}." if outer == "<module>" else prefix
-        outer = f"{prefix}{a.name}"
-    return outer
+                yield KeyUse("env", "read", (var,), ctx.span(node), env, function_of(ctx, node), NONE)
 
 
 def _click_uses(ctx: FileContext) -> Iterator[KeyUse]:
@@ -1119,7 +1101,7 @@ def _click_uses(ctx: FileContext) -> Iterator[KeyUse]:
         if not defined:
             continue
         file = Value("ref", f"{ctx.module}.{fn.name}")
-        qual = _function_of(ctx, fn.body[0]) if fn.body else fn.name
+        qual = function_of(ctx, fn.body[0]) if fn.body else fn.name
         kwargs = fn.args.kwarg is not None
         for dest, deco in defined.items():
             default = next((_literal(k.value) for k in deco.keywords if k.arg == "default"), UNKNOWN)
@@ -1208,82 +1190,6 @@ def mentions(ctx: FileContext) -> Iterator[KeyUse]:
         yield KeyUse("mention", "read", (name,), ctx.span(node), out)
 
 
-# --------------------------------------------------------------------------- MLD505
-
-_PACKAGING = frozenset({"setup.py", "conf.py", "noxfile.py", "fabfile.py"})
-_PACKAGE_META = re.compile(r"version|about", re.I)
-_CONFIG_WORDS = re.compile(r"conf|cfg|setting|param|hparam|hyper|option", re.I)
-
-
-def exec_as_config(ctx: FileContext) -> Iterator[Smell]:
-    """MLD505: `exec(open("config.py").read())`, `runpy.run_path(cfg)`, `importlib` from a runtime path."""
-    text = ctx.text
-    if "exec" not in text and "eval" not in text and "runpy" not in text and "importlib" not in text:
-        return
-    if ctx.rel.rsplit("/", 1)[-1] in _PACKAGING:
-        return  # setup.py reading `__version__`, Sphinx's conf.py: packaging, not ML configuration
-    read_names: dict[str, ast.AST] = {}  # names bound to file contents
-    for node in ctx.walk():
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and _reads_file(ctx, node.value)
-        ):
-            read_names[node.targets[0].id] = node
-    for node in ctx.walk():
-        if not isinstance(node, ast.Call):
-            continue
-        name = ctx.call_name(node)
-        if name in ("exec", "eval", "execfile") and node.args:
-            arg = node.args[0]
-            content = _reads_file(ctx, arg) or (isinstance(arg, ast.Name) and arg.id in read_names)
-            if (name == "execfile" or content) and not _PACKAGE_META.search(ctx.source(node)):
-                yield ctx.smell(
-                    "MLD505",
-                    node,
-                    f"`{ctx.source(node)}` runs a file's contents as code to set configuration: any statement "
-                    "in it runs, and the settings it makes are invisible to tools and readers",
-                    key=ctx.source(node),
-                )
-        elif name == "runpy.run_path" and node.args:
-            used = isinstance(ctx.parent(node), (ast.Assign, ast.Subscript, ast.Call, ast.Attribute))
-            if used or _CONFIG_WORDS.search(ctx.source(node.args[0])):
-                yield ctx.smell(
-                    "MLD505",
-                    node,
-                    f"`{ctx.source(node)}` executes a Python file and takes its globals as configuration",
-                    key=ctx.source(node),
-                    confidence="medium",
-                )
-        elif name in ("importlib.util.spec_from_file_location", "importlib.machinery.SourceFileLoader"):
-            path = (
-                node.args[1]
-                if len(node.args) > 1
-                else next((k.value for k in node.keywords if k.arg in ("location", "path")), None)
-            )
-            if path is None or isinstance(path, ast.Constant):
-                continue
-            if _CONFIG_WORDS.search(ctx.source(node)) or _CONFIG_WORDS.search(_function_of(ctx, node)):
-                yield ctx.smell(
-                    "MLD505",
-                    node,
-                    f"`{ctx.source(node)}` imports a Python file chosen at run time as configuration",
-                    key=ctx.source(node),
-                    confidence="medium",
-                )
-
-
-def _reads_file(ctx: FileContext, node: ast.expr) -> bool:
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Call):
-            if isinstance(sub.func, ast.Attribute) and sub.func.attr in ("read", "read_text"):
-                return True
-            if ctx.call_name(sub) == "open":
-                return True
-    return False
-
-
 # --------------------------------------------------------------------------- MLD504
 
 _ESTIMATOR_MODULES = (
@@ -1367,7 +1273,7 @@ def _hardcoded_hyperparameters(ctx: FileContext, carriers: dict[str, frozenset[s
                 key=f"{name}|{shown}",
             )
             continue
-        function = _function_of(ctx, node)
+        function = function_of(ctx, node)
         held = carriers.get(function)
         if not held:
             continue
@@ -1384,4 +1290,8 @@ def _hardcoded_hyperparameters(ctx: FileContext, carriers: dict[str, frozenset[s
         )
 
 
-DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = (key_uses, mentions, exec_as_config)
+DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = (key_uses, mentions)
+
+
+# `_function_of` moved to context.py (`function_of`); external.py imports it from here
+_function_of = function_of
