@@ -19,7 +19,7 @@ from mldebt.rules.base import FileRule
 NOT_MOVED = {
     "MLD202": "datadeps",
     "MLD203": "datadeps",
-    "MLD504": "configuration",
+    "MLD504": "config_keys",
     "MLD601": "external",
     "MLD602": "external",
     "MLD801": "leakage",

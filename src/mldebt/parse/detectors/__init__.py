@@ -39,7 +39,7 @@ FILE_RULES: tuple[str, ...] = (
     "mldebt.rules.mld407_sys_path_hack",
     "mldebt.rules.mld408_swallowed_model_error",
     "mldebt.rules.mld409_scratch_code_import",
-    "mldebt.parse.detectors.configuration",
+    "mldebt.parse.detectors.config_keys",
     "mldebt.rules.mld505_exec_as_config",
     "mldebt.parse.detectors.external",
     "mldebt.rules.mld701_unvalidated_external_data",
