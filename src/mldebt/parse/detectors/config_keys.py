@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext, function_of
-from mldebt.parse.facts import UNKNOWN, KeyUse, Smell, Span, Value
+from mldebt.parse.facts import UNKNOWN, KeyUse, Span, Value
 
 NONE = Value("none")  # the fallback of `.get("k")`, `getattr(a, "k", None)`, a guarded read
 
@@ -256,11 +256,12 @@ def _const_key(node: ast.expr) -> str | None:
     return None
 
 
-def _literal(node: ast.expr | None) -> Value:
+def literal_value(node: ast.expr | None) -> Value:
+    """The `Value` of a literal (`0.1`, `-3`, `"adam"`, `True`, `None`); UNKNOWN for anything else."""
     if node is None:
         return UNKNOWN
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _literal(node.operand)
+        inner = literal_value(node.operand)
         return Value("num", "-" + inner.text) if inner.kind == "num" else UNKNOWN
     if isinstance(node, ast.Constant):
         v = node.value
@@ -456,7 +457,7 @@ class _Scan:
                     return Value("str", inner.text.rsplit("/", 1)[0] if "/" in inner.text else ".")
                 return UNKNOWN
             if name in ("os.getenv", "os.environ.get") and args:
-                var = _literal(args[0])
+                var = literal_value(args[0])
                 if var.kind == "str":
                     default = self.path_value(args[1], env, depth + 1) if len(args) > 1 else UNKNOWN
                     return Value("env", var.text, (default,))
@@ -497,7 +498,7 @@ class _Scan:
             base = self.source_of(func.value, env, depth + 1)
             if base is not None:
                 if func.attr in ("get", "pop") and args and _const_key(args[0]) is not None:
-                    fallback = _literal(args[1]) if len(args) > 1 else NONE
+                    fallback = literal_value(args[1]) if len(args) > 1 else NONE
                     if fallback.kind == "unknown" and len(args) > 1:
                         fallback = Value("unknown", "expr")
                     return _Src(base.source, base.file, (*base.prefix, str(_const_key(args[0]))), base.attrs, fallback)
@@ -730,7 +731,7 @@ class _Scan:
                 owner = self.source_of(target.value, env)
                 key = _const_key(target.slice) if isinstance(target, ast.Subscript) else target.attr
                 if owner is not None and key is not None and not key.startswith("__"):
-                    self.emit(owner, "define", (key,), target, function, _literal(value))
+                    self.emit(owner, "define", (key,), target, function, literal_value(value))
                 elif owner is not None:
                     self.emit(owner, "define", (), target, function)
             elif isinstance(target, (ast.Tuple, ast.List)):
@@ -779,7 +780,7 @@ class _Scan:
                     method = parent.attr
                     if method in ("get", "pop") and call.args and _const_key(call.args[0]) is not None:
                         keys.append(str(_const_key(call.args[0])))
-                        default = _literal(call.args[1]) if len(call.args) > 1 else NONE
+                        default = literal_value(call.args[1]) if len(call.args) > 1 else NONE
                         if default.kind == "unknown" and len(call.args) > 1:
                             default = Value("unknown", "expr")
                         node = call
@@ -829,7 +830,7 @@ class _Scan:
             if callee == "getattr" and len(parent.args) >= 2 and parent.args[0] is node:
                 key = _const_key(parent.args[1])
                 if key is not None:
-                    fallback = _literal(parent.args[2]) if len(parent.args) > 2 else UNKNOWN
+                    fallback = literal_value(parent.args[2]) if len(parent.args) > 2 else UNKNOWN
                     if len(parent.args) > 2 and fallback.kind == "unknown":
                         fallback = Value("unknown", "expr")
                     if (src.source, ".".join((*src.prefix, *kt, key))) in guarded and fallback.kind == "unknown":
@@ -954,7 +955,7 @@ class _Scan:
                 if isinstance(deco, ast.Call) and ctx.call_name(deco) == "hydra.main":
                     kw = {k.arg: k.value for k in deco.keywords if k.arg}
                     cfg_path = self.path_value(kw["config_path"], {}) if "config_path" in kw else Value("str", ".")
-                    cfg_name = _literal(kw.get("config_name"))
+                    cfg_name = literal_value(kw.get("config_name"))
                     file = UNKNOWN
                     if cfg_path.kind == "str" and cfg_name.kind == "str":
                         name = cfg_name.text if cfg_name.text.endswith((".yaml", ".yml")) else cfg_name.text + ".yaml"
@@ -1006,29 +1007,6 @@ def _has_config_params(ctx: FileContext) -> bool:
     )
 
 
-def _carriers(ctx: FileContext, uses: list[KeyUse]) -> dict[str, frozenset[str]]:
-    """Per function (qualname): the summarised parameters whose configuration it reads, as
-    `owner:param`; a method counts those of every method of its class (`self.cfg`)."""
-    out: dict[str, set[str]] = {}
-    for u in uses:
-        if u.source == "param" and u.file.keys:
-            out.setdefault(u.function, set()).add(f"{u.file.keys[0]}:{u.file.text}")
-    classes = {n.name for n in ctx.tree.body if isinstance(n, ast.ClassDef)}
-    by_class: dict[str, set[str]] = {}
-    for function, found in out.items():
-        head = function.rsplit(".", 1)[0] if "." in function else ""
-        if head in classes:
-            by_class.setdefault(head, set()).update(found)
-    merged: dict[str, frozenset[str]] = {}
-    for fn in ctx.functions:
-        name = function_of(ctx, fn.body[0]) if fn.body else fn.name
-        head = name.rsplit(".", 1)[0] if "." in name else ""
-        found = out.get(name, set()) | by_class.get(head, set())
-        if found:
-            merged[name] = frozenset(found)
-    return merged
-
-
 def _imports_config_helper(ctx: FileContext) -> bool:
     """`from src.utils import read_params`: a config may come from another module."""
     return any("." in q and q.split(".", 1)[0] not in _NOT_HELPERS and _HELPER.search(q) for q in ctx.aliases.values())
@@ -1074,7 +1052,7 @@ def _env_uses(ctx: FileContext) -> Iterator[KeyUse]:
                 var = _const_key(node.args[0])
                 if var is None:
                     continue
-                default = _literal(node.args[1]) if len(node.args) > 1 else NONE
+                default = literal_value(node.args[1]) if len(node.args) > 1 else NONE
                 if len(node.args) > 1 and default.kind == "unknown":
                     default = Value("unknown", "expr")
                 op = "define" if name == "os.environ.setdefault" else "read"
@@ -1107,7 +1085,7 @@ def _click_uses(ctx: FileContext) -> Iterator[KeyUse]:
         qual = function_of(ctx, fn.body[0]) if fn.body else fn.name
         kwargs = fn.args.kwarg is not None
         for dest, deco in defined.items():
-            default = next((_literal(k.value) for k in deco.keywords if k.arg == "default"), UNKNOWN)
+            default = next((literal_value(k.value) for k in deco.keywords if k.arg == "default"), UNKNOWN)
             yield KeyUse("click", "define", (dest,), ctx.span(deco), file, qual, default)
         first: dict[str, ast.Name] = {}
         for node in ctx.walk_scope(fn):
@@ -1121,43 +1099,60 @@ def _click_uses(ctx: FileContext) -> Iterator[KeyUse]:
             yield KeyUse("click", "read", (), ctx.span(fn), file, qual)
 
 
-def _class_fields(ctx: FileContext, scan: _Scan) -> Iterator[KeyUse]:
+def _class_fields(ctx: FileContext, classes: dict[str, str]) -> Iterator[KeyUse]:
     """Fields of config dataclasses and pydantic settings classes: definitions with defaults."""
     for node in ctx.walk():
-        if not isinstance(node, ast.ClassDef) or node.name not in scan.classes:
+        if not isinstance(node, ast.ClassDef) or node.name not in classes:
             continue
-        source = scan.classes[node.name]
+        source = classes[node.name]
         file = Value("ref", f"{ctx.module}.{node.name}")
         for item in node.body:
             if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
                 if "ClassVar" in ast.unparse(item.annotation):
                     continue
-                default = _literal(item.value)
+                default = literal_value(item.value)
                 if isinstance(item.value, ast.Call) and item.value.keywords:
-                    default = next((_literal(k.value) for k in item.value.keywords if k.arg == "default"), default)
+                    default = next((literal_value(k.value) for k in item.value.keywords if k.arg == "default"), default)
                 yield KeyUse(source, "define", (item.target.id,), ctx.span(item), file, node.name, default)
 
 
-def key_uses(ctx: FileContext) -> Iterator[KeyUse | Smell]:
-    """Configuration keys read and defined in this file (see the module docstring); MLD504."""
-    yield from _env_uses(ctx)
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """What `_Scan` found in one file: the key uses of its configuration bindings (sources
+    "config", "hydra", "argparse", "param", "dataclass", "settings") and its config classes."""
+
+    uses: tuple[KeyUse, ...]
+    classes: dict[str, str]  # class name -> "dataclass" | "settings"
+
+
+def scan(ctx: FileContext) -> Scanned | None:
+    """The file's configuration scan, run once per file (`FileContext.analysis`) for `key_uses`
+    and MLD504; None when the file has no configuration source to follow."""
+    return ctx.analysis(_scanned)
+
+
+def _scanned(ctx: FileContext) -> Scanned | None:
     if (
         not ctx.imports_any(*_CONFIG_ROOTS)
         and not ctx.notebook
         and not _imports_config_helper(ctx)
         and not _has_config_params(ctx)
     ):
+        return None
+    found = _Scan(ctx)
+    uses = found.run()
+    return Scanned(tuple(uses), found.classes)
+
+
+def key_uses(ctx: FileContext) -> Iterator[KeyUse]:
+    """Configuration keys read and defined in this file (see the module docstring)."""
+    yield from _env_uses(ctx)
+    found = scan(ctx)
+    if found is None:
         return
-    scan = _Scan(ctx)
-    uses = scan.run()
-    yield from uses
+    yield from found.uses
     yield from _click_uses(ctx)
-    yield from _class_fields(ctx, scan)
-    if any(u.op in ("read", "pass") and u.source in ("config", "hydra", "argparse") for u in uses):
-        yield from _hardcoded_hyperparameters(ctx)
-    elif any(u.source == "param" for u in uses):
-        # the graph phase keeps these only where a caller really passes a configuration
-        yield from _hardcoded_hyperparameters(ctx, _carriers(ctx, uses))
+    yield from _class_fields(ctx, found.classes)
 
 
 # --------------------------------------------------------------------------- mentions
@@ -1193,104 +1188,4 @@ def mentions(ctx: FileContext) -> Iterator[KeyUse]:
         yield KeyUse("mention", "read", (name,), ctx.span(node), out)
 
 
-# --------------------------------------------------------------------------- MLD504
-
-_ESTIMATOR_MODULES = (
-    "sklearn.ensemble.",
-    "sklearn.linear_model.",
-    "sklearn.svm.",
-    "sklearn.tree.",
-    "sklearn.neighbors.",
-    "sklearn.naive_bayes.",
-    "sklearn.neural_network.",
-    "sklearn.gaussian_process.",
-    "sklearn.kernel_ridge.",
-    "sklearn.cluster.",
-    "xgboost.",
-    "lightgbm.",
-    "catboost.",
-    "torch.optim.",
-    "tensorflow.keras.optimizers.",
-    "keras.optimizers.",
-)
-_HF_ARGS = frozenset({"transformers.TrainingArguments", "transformers.Seq2SeqTrainingArguments"})
-_NOT_HYPER = frozenset(
-    {
-        "random_state",
-        "seed",
-        "n_jobs",
-        "nthread",
-        "num_threads",
-        "thread_count",
-        "verbose",
-        "verbosity",
-        "silent",
-        "device",
-        "gpu_id",
-        "devices",
-        "cache_size",
-        "logging_steps",
-        "save_steps",
-        "eval_steps",
-        "save_total_limit",
-        "dataloader_num_workers",
-        "local_rank",
-        "max_bin",
-        "num_workers",
-    }
-)
-
-
-def _hardcoded_hyperparameters(ctx: FileContext, carriers: dict[str, frozenset[str]] | None = None) -> Iterator[Smell]:
-    """MLD504: a model or optimizer constructed with literal hyper-parameters in a file that reads
-    a configuration system (the caller checks that), or, given `carriers`, in a function that
-    reads a configuration parameter (`data` "carriers": which; the rule keeps the smell only when
-    some caller passes it a configuration)."""
-    for node in ctx.walk():
-        if not isinstance(node, ast.Call):
-            continue
-        name = ctx.call_name(node) or ""
-        last = name.rsplit(".", 1)[-1]
-        if not (name in _HF_ARGS or (name.startswith(_ESTIMATOR_MODULES) and last[:1].isupper())):
-            continue
-        if "lr_scheduler" in name or "swa_utils" in name:
-            continue
-        literals = []
-        for kw in node.keywords:
-            if kw.arg is None or kw.arg in _NOT_HYPER:
-                continue
-            v = _literal(kw.value)
-            if v.kind == "num":
-                literals.append(f"{kw.arg}={v.text}")
-        if name.startswith("torch.optim.") and len(node.args) > 1 and _literal(node.args[1]).kind == "num":
-            literals.insert(0, f"lr={_literal(node.args[1]).text}")
-        if not literals:
-            continue
-        shown = ", ".join(literals[:4]) + (", ..." if len(literals) > 4 else "")
-        if carriers is None:
-            yield ctx.smell(
-                "MLD504",
-                node,
-                f"`{last}` is given hard-coded hyper-parameters ({shown}) in a file that reads its settings "
-                "from a configuration system: these bypass it",
-                key=f"{name}|{shown}",
-            )
-            continue
-        function = function_of(ctx, node)
-        held = carriers.get(function)
-        if not held:
-            continue
-        params = ", ".join(sorted({c.rsplit(":", 1)[1] for c in held}))
-        own = all(c.rsplit(":", 1)[0] == function for c in held)
-        where = "which receives" if own else "whose class keeps"
-        yield ctx.smell(
-            "MLD504",
-            node,
-            f"`{last}` is given hard-coded hyper-parameters ({shown}) in `{function}`, {where} its "
-            f"settings as a configuration (`{params}`): these bypass it",
-            key=f"{name}|{shown}",
-            data=(("carriers", " ".join(sorted(held))),),
-        )
-
-
-DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse]], ...] = (key_uses, mentions)
+DETECTORS: tuple[Callable[[FileContext], Iterable[KeyUse]], ...] = (key_uses, mentions)
