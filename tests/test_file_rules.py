@@ -104,6 +104,37 @@ def test_the_three_reproducibility_rules_share_one_scan(monkeypatch: pytest.Monk
     assert runs == ["train.py"]
 
 
+def test_key_uses_and_mld504_share_one_configuration_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLD504's detector asks the file's configuration scan (memoised per file) whether the file
+    reads a configuration system; the key uses come from that same scan, not a second one."""
+    import ast
+
+    from mldebt.parse.detectors import config_keys
+    from mldebt.parse.detectors.context import FileContext
+    from mldebt.parse.facts import KeyUse, Smell
+
+    runs: list[str] = []
+    real = config_keys._Scan.run
+
+    def counted(self: config_keys._Scan) -> list[KeyUse]:
+        runs.append(self.ctx.rel)
+        return real(self)
+
+    monkeypatch.setattr(config_keys._Scan, "run", counted)
+    text = (
+        "import yaml\nfrom sklearn.ensemble import RandomForestClassifier\n"
+        "cfg = yaml.safe_load(open('params.yaml'))\n"
+        "clf = RandomForestClassifier(n_estimators=cfg['trees'], max_depth=8)\n"
+    )
+    ctx = FileContext("train.py", "train", text, ast.parse(text))
+    found = [x for d in detectors() for x in d(ctx)]
+    smells = sorted((s.rule, s.span.line) for s in found if isinstance(s, Smell) and s.rule == "MLD504")
+    reads = sorted((u.key, u.span.line) for u in found if isinstance(u, KeyUse) and u.source == "config")
+    assert smells == [("MLD504", 4)]
+    assert reads == [(("trees",), 4)]
+    assert runs == ["train.py"]
+
+
 def test_rule_ids_without_importing_a_rule_are_the_registrys() -> None:
     from mldebt.rules import option_types, rule_ids
 

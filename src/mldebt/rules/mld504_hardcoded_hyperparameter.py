@@ -68,9 +68,9 @@ def _passed(receivers: dict[Param, tuple[str, Span]], path: str, carriers: list[
 
 
 def detect(ctx: FileContext) -> Iterator[Smell]:
-    """MLD504 candidates, in a file whose configuration scan reads a configuration system (any
-    call site), or in the functions that receive a configuration parameter (the rule keeps those
-    where a caller passes one)."""
+    """MLD504 candidates: every literal hyper-parameter in a file that reads a configuration
+    system, or else those in functions that receive a configuration parameter (the rule keeps
+    them where a caller passes one). Which of the two, the file's configuration scan says."""
     found = config_keys.scan(ctx)
     if found is None:
         return
