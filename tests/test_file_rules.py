@@ -21,8 +21,6 @@ NOT_MOVED = {
     "MLD203": "datadeps",
     "MLD504": "configuration",
     "MLD505": "configuration",
-    "MLD601": "external",
-    "MLD602": "external",
     "MLD801": "leakage",
     "MLD802": "leakage",
     "MLD803": "leakage",
