@@ -7,10 +7,11 @@ import textwrap
 
 import pytest
 
-from mldebt.parse.detectors import datadeps
 from mldebt.parse.detectors.context import FileContext
 from mldebt.parse.facts import Smell
 from mldebt.rules import (
+    mld202_unstable_data_dependency,
+    mld203_underutilized_data_dependency,
     mld406_multiple_language,
     mld407_sys_path_hack,
     mld408_swallowed_model_error,
@@ -18,6 +19,8 @@ from mldebt.rules import (
 )
 
 HABITS = (
+    mld202_unstable_data_dependency.detect,
+    mld203_underutilized_data_dependency.detect,
     mld406_multiple_language.detect,
     mld407_sys_path_hack.detect,
     mld408_swallowed_model_error.detect,
@@ -29,7 +32,7 @@ def smells(code: str, rel: str = "pkg/mod.py") -> list[Smell]:
     text = textwrap.dedent(code)
     ctx = FileContext(rel, rel.removesuffix(".py").replace("/", "."), text, ast.parse(text))
     out: list[Smell] = []
-    for detect in (*datadeps.DETECTORS, *HABITS):
+    for detect in HABITS:
         out.extend(s for s in detect(ctx) if isinstance(s, Smell))
     return out
 

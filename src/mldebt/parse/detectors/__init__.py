@@ -29,7 +29,8 @@ Detector = Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary | Summa
 # area modules not moved into rule modules yet (their `DETECTORS`). The facts cache key hashes
 # these files (`parse/cache.py`), so a changed detector never serves stale smells.
 FILE_RULES: tuple[str, ...] = (
-    "mldebt.parse.detectors.datadeps",
+    "mldebt.rules.mld202_unstable_data_dependency",
+    "mldebt.rules.mld203_underutilized_data_dependency",
     "mldebt.rules.mld410_plain_old_data",
     "mldebt.rules.mld404_commented_out_code",
     "mldebt.rules.mld403_dead_experimental_codepath",
