@@ -247,3 +247,25 @@ def test_scratch_imports() -> None:
 )
 def test_robust_on_odd_code(code: str) -> None:
     smells(code)
+
+
+def test_pending_reads_are_those_whose_extracted_source_comes_from_another_module() -> None:
+    """MLD202 leaves a read for the project phase exactly when the extractor's `Value` of its
+    source is built from an imported name or a project function's return (what the resolver can
+    trace to another module's constant): never a read of the environment, although `os` is
+    imported, nor one of a parameter."""
+    code = """
+    import os
+    import pandas as pd
+    from pkg import settings
+    from pkg.io import data_dir
+
+    a = pd.read_csv(os.path.join(settings.ROOT, "a.csv"))
+    b = pd.read_csv(os.getenv("DATA"))
+    c = pd.read_csv(f"{data_dir()}/c.csv")
+
+    def load(root):
+        return pd.read_csv(root + "/d.csv")
+    """
+    found = [(s.span.line, dict(s.data).get("pending")) for s in smells(code) if s.rule == "MLD202"]
+    assert found == [(7, "reader"), (9, "reader")]

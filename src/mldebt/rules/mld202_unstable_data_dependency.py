@@ -26,7 +26,7 @@ from mldebt.parse.detectors.strings import (
     has_kw,
     splats,
 )
-from mldebt.parse.facts import Smell
+from mldebt.parse.facts import Smell, Value
 from mldebt.parse.sql import query_tables
 from mldebt.rules.base import FileRule, Hit, _site, data
 
@@ -491,12 +491,14 @@ def unstable_data_dependency(ctx: FileContext) -> Iterator[Smell]:
         name = ctx.call_name(node) or ""
         if not interesting and not _pending_api(node, name):
             continue
-        if strings is None:
-            strings = ctx.analysis(Strings)
-            written = _written_texts(ctx, strings) if interesting else set()
-        found = _unstable(ctx, strings, node, name, written) if interesting else None
+        found = None
+        if interesting:
+            if strings is None:
+                strings = ctx.analysis(Strings)
+                written = _written_texts(ctx, strings)
+            found = _unstable(ctx, strings, node, name, written)
         if found is None:
-            pending = _pending(ctx, strings, node, name)
+            pending = _pending(ctx, node, name)
             if pending is not None:
                 category, api = pending
                 yield ctx.smell(
@@ -621,7 +623,7 @@ def _pending_api(node: ast.Call, name: str) -> bool:
     )
 
 
-def _pending(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> tuple[str, str] | None:
+def _pending(ctx: FileContext, node: ast.Call, name: str) -> tuple[str, str] | None:
     """(category, API) of a read whose source the file does not show, built from an imported name."""
     if splats(node):
         return None
@@ -645,13 +647,9 @@ def _pending(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> t
         category, target = ("hub-bare" if bare else "hub"), arg(node, *pos_kw)
     else:
         return None
-    if target is None:
-        return None
-    t = strings.text(target)
-    if t is not None and not t.holes:
-        return None  # the file shows the whole source: judged by the detector
-    if not _mentions_import(ctx, strings, target, 0):
-        return None
+    io = ctx.io_of(node)
+    if target is None or io is None or io.op != "read" or not _from_elsewhere(io.target):
+        return None  # no read the graph resolves, or the file shows the whole source: judged above
     if category.startswith("hub"):
         api = name.rsplit(".", 1)[1] if name in _HUB_ARGS else f"{ctx.source(node.func)}"
         return category, "load_dataset" if name == "datasets.load_dataset" else api
@@ -669,21 +667,12 @@ _HUB_ARGS: dict[str, tuple[tuple[int | None, str | None], bool]] = {
 }
 
 
-def _mentions_import(ctx: FileContext, strings: Strings, node: ast.expr, depth: int) -> bool:
-    """Does the expression use a name imported from another module, directly or through names
-    bound in the file?"""
-    if depth > 4:
-        return False
-    for n in ast.walk(node):
-        if not isinstance(n, ast.Name):
-            continue
-        bound = strings.binding(n.id, n)
-        if bound is None:
-            if n.id in ctx.aliases:
-                return True
-        elif _mentions_import(ctx, strings, bound, depth + 1):
-            return True
-    return False
+def _from_elsewhere(value: Value) -> bool:
+    """Is the extractor's value built from a name another module defines (`ref`) or from what a
+    project function returns (`ret`)? Only those can resolve to another module's constant."""
+    if value.kind in ("ref", "ret"):
+        return True
+    return any(_from_elsewhere(p) for p in value.parts)
 
 
 def judge_resolved(category: str, text: str, written: bool, api: str, origin: str) -> tuple[str, str, str] | None:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import ast
 import importlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.facts import KeyUse, LeakSummary, Smell, Summary
+from mldebt.parse.facts import IO, KeyUse, LeakSummary, Smell, Summary
 
 Detector = Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary | Summary]]
 
@@ -90,11 +90,19 @@ def run_detectors(
 
 
 def run_all(
-    rel: str, module: str, text: str, tree: ast.Module, cell_starts: tuple[int, ...] = ()
+    rel: str,
+    module: str,
+    text: str,
+    tree: ast.Module,
+    cell_starts: tuple[int, ...] = (),
+    io_sites: Mapping[int, IO] | None = None,
 ) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...], tuple[LeakSummary, ...], tuple[Summary, ...]]:
     """Smells, key uses and function summaries (leakage flows through calls; what functions
-    return, for file rules across functions): all that the project phase needs of the detectors."""
-    ctx = FileContext(rel, module, text, tree, notebook=rel.endswith(".ipynb"), cell_starts=cell_starts)
+    return, for file rules across functions): all that the project phase needs of the detectors.
+    `io_sites` are the extractor's I/O facts by call node (`FileContext.io_of`)."""
+    ctx = FileContext(
+        rel, module, text, tree, notebook=rel.endswith(".ipynb"), cell_starts=cell_starts, io_sites=io_sites
+    )
     smells: list[Smell] = []
     uses: list[KeyUse] = []
     leaks: list[LeakSummary] = []
