@@ -166,3 +166,27 @@ G_tr, G_te = train_test_split(G, random_state=0)
         ("train.py", 11, "MLD801"),
         ("train.py", 15, "MLD801"),
     }
+
+
+def test_calls_that_cannot_matter_are_dropped_and_the_rest_renumbered() -> None:
+    code = """\
+import pandas as pd
+from sklearn.model_selection import train_test_split
+from tools import Prep, log, scale
+
+log("start")
+df = pd.read_csv("d.csv")
+X = scale(df)
+p = Prep(df)
+p.run()
+a, b = train_test_split(X, random_state=0)
+"""
+    script = summaries(code, "train.py")["<module>"]
+    # `log("start")`: a constant in, nothing used out; `p.run()` stays: it names its instance
+    assert [(e.op, e.cls, e.obj, e.args) for e in script.events] == [
+        ("call", "tools.scale", "0", (("0", ("src",)),)),
+        ("call", "tools.Prep", "1", (("0", ("src",)),)),
+        ("call", "tools.Prep.run", "2", (("self", ("obj:1",)),)),
+        ("split", "", "", ()),
+    ]
+    assert "ret:0" in script.events[3].data

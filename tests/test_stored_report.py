@@ -86,6 +86,33 @@ def test_demo_outputs_are_byte_identical_from_the_stored_report(demo: Path, monk
     assert warm == full
 
 
+def test_a_partly_analysed_file_stays_partial_from_the_stored_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notebook cell that is not Python is reported (SARIF: a warning) and does not fail the
+    run; the stored report kept the error but lost `partial`, so a warm run failed."""
+    cells = [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": [src]}
+        for src in ("import pandas as pd\n", "this is not python (\n")
+    ]
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "explore.ipynb").write_text(json.dumps(notebook))
+    spy = Spy(monkeypatch)
+    runs = []
+    for _ in range(2):  # cold, then from the stored report
+        result = CliRunner().invoke(
+            main, ["check", str(tmp_path), "--root", str(tmp_path), "--output-format", "sarif"], catch_exceptions=False
+        )
+        runs.append((result.exit_code, result.stdout))
+    assert spy.take() == 1
+    assert runs[0] == runs[1]
+    notes = json.loads(runs[1][1])["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [(n["level"], n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for n in notes] == [
+        ("warning", "explore.ipynb")
+    ]
+    assert runs[1][0] == 0
+
+
 def test_nested_projects_byte_identical_and_invalidated(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy(monkeypatch)
 

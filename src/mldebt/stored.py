@@ -172,8 +172,10 @@ def _finding(v: object) -> Finding:
 
 
 def _error(v: object) -> FileError:
-    path, message = _list(v, 2)
-    return FileError(_str(path), _str(message))
+    path, message, partial = _list(v, 3)
+    if type(partial) is not bool:
+        raise _Bad("expected a bool")
+    return FileError(_str(path), _str(message), partial)
 
 
 def _pair(v: object) -> tuple[str, int]:
@@ -265,7 +267,7 @@ def _encode(report: Report) -> list[object]:
             ]
             for f in report.findings
         ],
-        [[e.path, e.message] for e in report.errors],
+        [[e.path, e.message, e.partial] for e in report.errors],
         [
             s.files,
             s.lines,

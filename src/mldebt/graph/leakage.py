@@ -55,6 +55,8 @@ class _Judge:
     seen: set[tuple[str, int, str]] = field(default_factory=set)
     instances: int = 0
     raw: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the caller's fits, as the parse phase saw them
+    # instances of imported classes, by their constructor's event: their `self` attributes and fits
+    objects: dict[str, dict[str, Tokens]] = field(default_factory=dict)
 
     def run(self) -> list[Smell]:
         rets: dict[str, tuple[Tokens, ...]] = {}
@@ -68,8 +70,10 @@ class _Judge:
             elif ev.op in ("split", "cv"):
                 self.check(data, ev, (self.facts.path, ev.span), None, 0)
             elif ev.op == "call":
-                args = {a: _resolve(frozenset(t), rets) for a, t in ev.args}
-                rets[str(i)] = self.call(self.facts, self.summary.function, ev, args, (self.facts.path, ev.span), 1)
+                args = {a: _resolve(frozenset(t), rets) for a, t in ev.args if a != "self"}
+                receiver = next((t[0][4:] for a, t in ev.args if a == "self" and t), None)
+                site = (self.facts.path, ev.span)
+                rets[str(i)] = self.call(self.facts, self.summary.function, ev, args, site, 1, receiver, str(i))
         return self.smells
 
     def call(
@@ -80,19 +84,28 @@ class _Judge:
         args: dict[str, Tokens],
         site: tuple[str, Span],
         depth: int,
+        receiver: str | None = None,
+        event: str = "",
     ) -> tuple[Tokens, ...]:
-        """Instantiate the callee's summary on these arguments; what it returns."""
-        found = self.callee(facts, caller, ev.cls)
+        """Instantiate the callee's summary on these arguments; what it returns. A method of an
+        imported class's instance (`receiver`: its constructor's event) reads and leaves that
+        instance's attributes; a constructor (`Prep(df)`: the class's `__init__`) starts one."""
+        found = self.callee(facts, caller, ev.cls, method=receiver is not None)
+        if found is None and receiver is None and depth == 1 and event:
+            found = self.callee(facts, caller, f"{ev.cls}.__init__", method=True)
+            receiver = event if found is not None else None
         if found is None or depth > _MAX_DEPTH or self.instances >= _BUDGET:
             return ()
         callee_facts, summary = found
+        state = self.objects.setdefault(receiver, {}) if receiver is not None else {}
         self.instances += 1
         instance = self.instances
         bound: dict[str, Tokens] = {}
+        params = summary.params[1:] if receiver is not None else summary.params
         for key, tokens in args.items():
             if key.isdigit():
-                if int(key) < len(summary.params):
-                    bound[summary.params[int(key)]] = tokens
+                if int(key) < len(params):
+                    bound[params[int(key)]] = tokens
             else:
                 bound[key] = tokens
         label = summary.function
@@ -104,8 +117,10 @@ class _Judge:
             out: set[str] = set()
             for t in data:
                 if t.startswith("@self."):
-                    continue  # methods of classes in other modules: not followed
-                if t.startswith("@"):
+                    out |= state.get(t, frozenset({f"{prefix}src"}))
+                elif t.startswith("fitted:self."):
+                    out |= state.get(t, _EMPTY)
+                elif t.startswith("@"):
                     out |= bound.get(t[1:], _EMPTY)
                 elif t == "src":
                     out.add(f"{prefix}src")
@@ -125,6 +140,8 @@ class _Judge:
                 token = f"{prefix}{name}:#{i}"
                 self.steps[token] = _Step(token, step.op, step.cls, step.kind, data, site, origin, instance)
                 local[f"{name}:#{i}"] = frozenset({token})
+                if step.op == "fit" and step.obj.startswith("self.") and receiver is not None:
+                    state[f"fitted:{step.obj}"] = frozenset({token})  # the instance's fitted object
                 if step.op == "fit":
                     self.test_refit(self.steps[token], prefix)
             elif step.op in ("split", "cv"):
@@ -133,12 +150,19 @@ class _Judge:
                 local[f"test:#{i}"] = frozenset({f"{prefix}test:#{i}"})
             elif step.op == "call":
                 inner = {a: tr(t) for a, t in step.args}
+                inner.pop("self", None)
                 rets[str(i)] = self.call(callee_facts, summary.function, step, inner, site, depth + 1)
-        return tuple(tr(part) for part in summary.returns)
+        parts = tuple(tr(part) for part in summary.returns)
+        if receiver is not None:
+            for attr, toks in summary.attrs:
+                state["@" + attr] = tr(toks)
+        return parts
 
-    def callee(self, facts: FileFacts, caller: str, name: str) -> tuple[FileFacts, LeakSummary] | None:
+    def callee(
+        self, facts: FileFacts, caller: str, name: str, method: bool = False
+    ) -> tuple[FileFacts, LeakSummary] | None:
         ref = self.project.resolve_callee(facts, caller, name)
-        if ref is None or ref.path == facts.path or "." in ref.qualname:
+        if ref is None or ref.path == facts.path or ("." in ref.qualname) != method:
             return None  # the file's own functions were applied in the parse phase
         target = self.project.files.get(ref.path)
         if target is None:

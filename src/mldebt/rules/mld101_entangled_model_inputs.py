@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from mldebt.graph.build import Built, model_id
 from mldebt.graph.facade import Edge, ProjectGraph, Site
+from mldebt.parse.facts import ModelEvent
 from mldebt.rules.base import Hit, Rule, is_test_path
 
 # Libraries whose `fit` goes on training the same weights (Keras): their fits accumulate sources.
@@ -26,13 +27,33 @@ class EntangledModelInputs(Rule):
             edges = g.in_edges(model, ["trains-on"])  # a glob or an unresolved read is one source each
             if len({e.source for e in edges}) < limit:
                 continue
-            for fit, sources in _fitted_states(built, model, edges):
+            for fit, sources, event in _fitted_states(built, model, edges):
                 if len(sources) < limit or is_test_path(fit.path):
                     continue
-                yield _hit(g, model, fit, sorted(sources), [e for e in edges if e.source in sources])
+                sources, call = _one_caller(built, fit.path, event, sources)
+                if len(sources) < limit:
+                    continue
+                yield _hit(g, model, fit, sorted(sources), [e for e in edges if e.source in sources], call)
 
 
-def _fitted_states(built: Built, model: str, edges: list[Edge]) -> Iterator[tuple[Site, frozenset[str]]]:
+def _one_caller(
+    built: Built, path: str, event: ModelEvent | None, sources: frozenset[str]
+) -> tuple[frozenset[str], Site | None]:
+    """A model fit inside a helper trains, at each call, on what that call passes: the sources
+    of its most mixed call, not the union over every script that calls the helper (a library's
+    `encode(df)` called by five example scripts, each with its own file, is five models)."""
+    if event is None:
+        return sources, None
+    contexts = built.reads_per_caller(path, event.function, event.lineage)
+    if not contexts:
+        return sources, None
+    call, reads = max(((c, r & sources) for c, r in contexts), key=lambda cr: (len(cr[1]), sorted(cr[1]), cr[0]))
+    return reads, call
+
+
+def _fitted_states(
+    built: Built, model: str, edges: list[Edge]
+) -> Iterator[tuple[Site, frozenset[str], ModelEvent | None]]:
     """Per model object, in statement order: the first fit at which it holds data from the most sources.
 
     A model variable is one graph node, but `le = LabelEncoder()` in a loop, or a second
@@ -50,9 +71,9 @@ def _fitted_states(built: Built, model: str, edges: list[Edge]) -> Iterator[tupl
         key=lambda ev: (ev.span.line, ev.span.column),
     )
     if not any(ev.event == "fit" for ev in events):  # no facts behind the graph: one state
-        yield min(by_site), frozenset(e.source for e in edges)
+        yield min(by_site), frozenset(e.source for e in edges), None
         return
-    best: tuple[Site, frozenset[str]] | None = None
+    best: tuple[Site, frozenset[str], ModelEvent | None] | None = None
     state: frozenset[str] = frozenset()
     ctor = ""
     for ev in events:
@@ -69,12 +90,12 @@ def _fitted_states(built: Built, model: str, edges: list[Edge]) -> Iterator[tupl
         keeps = ev.api == "partial_fit" or ctor.startswith(_CONTINUES)
         state = state | fed if keeps else fed
         if best is None or len(state) > len(best[1]):
-            best = (site, state)
+            best = (site, state, None if keeps else ev)  # a fit that keeps training: all its fits
     if best is not None:
         yield best
 
 
-def _hit(g: ProjectGraph, model: str, fit: Site, sources: list[str], edges: list[Edge]) -> Hit:
+def _hit(g: ProjectGraph, model: str, fit: Site, sources: list[str], edges: list[Edge], call: Site | None) -> Hit:
     names = [g.label(s) for s in sources]
     shown = ", ".join(f"`{n}`" for n in names[:6]) + (", ..." if len(names) > 6 else "")
     related = []
@@ -82,10 +103,14 @@ def _hit(g: ProjectGraph, model: str, fit: Site, sources: list[str], edges: list
         where = str(e.attrs.get("read_at", ""))
         path, line, col = _split(where)
         related.append(Site(path, line, col, note=f"reads `{g.label(e.source)}`"))
+    via = ""
+    if call is not None:
+        via = f" when called from `{call.path}` (line {call.line})"
+        related.append(Site(call.path, call.line, call.column, note="the call that passes the mixed data"))
     return Hit(
         site=fit,
         message=(
-            f"{g.label(model)} is fit on data mixed from {len(sources)} separate sources ({shown}); "
+            f"{g.label(model)} is fit{via} on data mixed from {len(sources)} separate sources ({shown}); "
             "a change in any of them changes the whole model"
         ),
         related=tuple(sorted(set(related))),

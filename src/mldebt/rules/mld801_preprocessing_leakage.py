@@ -8,3 +8,4 @@ from mldebt.rules.base import FileRule
 class PreprocessingLeakage(FileRule):
     id = "MLD801"
     name = "preprocessing-leakage"
+    skips_tests = True

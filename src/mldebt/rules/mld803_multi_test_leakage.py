@@ -8,3 +8,4 @@ from mldebt.rules.base import FileRule
 class MultiTestLeakage(FileRule):
     id = "MLD803"
     name = "multi-test-leakage"
+    skips_tests = True

@@ -8,3 +8,4 @@ from mldebt.rules.base import FileRule
 class EvaluationOnTrainingData(FileRule):
     id = "MLD804"
     name = "evaluation-on-training-data"
+    skips_tests = True

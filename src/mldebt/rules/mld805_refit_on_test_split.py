@@ -8,3 +8,4 @@ from mldebt.rules.base import FileRule
 class RefitOnTestSplit(FileRule):
     id = "MLD805"
     name = "refit-on-test-split"
+    skips_tests = True

@@ -6,7 +6,8 @@ its rule module, next to its options: `mldebt.rules.mldNNN_name.detect` (as in r
 checker calls the rules: `FILE_RULES` names them, imported lazily, so this layer has no import
 of `mldebt.rules`). Analyses several rules share are modules here (`context.py` names and
 scopes, `types.py` value kinds, ...), memoised per file (`FileContext.analysis`). The area
-modules not moved yet list their detectors in `DETECTORS`. All of them share the file's one
+modules not moved yet list their detectors in `DETECTORS`, as does `config_keys.py`, a shared
+analysis whose facts (`KeyUse`s) no file rule owns: MLD501-MLD503 and the graph read them. All of them share the file's one
 `ast` parse. A detector that raises costs its own findings in that file, never the file's other
 facts (with MLDEBT_STRICT=1, as in the tests, it raises).
 """
@@ -25,8 +26,9 @@ from mldebt.parse.facts import IO, KeyUse, LeakSummary, Smell, Summary
 Detector = Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary | Summary]]
 
 
-# the modules whose detectors run, in this order: file rule modules (their `detect`) and the
-# area modules not moved into rule modules yet (their `DETECTORS`). The facts cache key hashes
+# the modules whose detectors run, in this order: file rule modules (their `detect`), the
+# area modules not moved into rule modules yet and `config_keys` (facts for the graph rules;
+# their `DETECTORS`). The facts cache key hashes
 # these files (`parse/cache.py`), so a changed detector never serves stale smells.
 FILE_RULES: tuple[str, ...] = (
     "mldebt.rules.mld202_unstable_data_dependency",
@@ -40,7 +42,9 @@ FILE_RULES: tuple[str, ...] = (
     "mldebt.rules.mld407_sys_path_hack",
     "mldebt.rules.mld408_swallowed_model_error",
     "mldebt.rules.mld409_scratch_code_import",
-    "mldebt.parse.detectors.configuration",
+    "mldebt.parse.detectors.config_keys",
+    "mldebt.rules.mld504_hardcoded_hyperparameter",
+    "mldebt.rules.mld505_exec_as_config",
     "mldebt.rules.mld601_fixed_threshold",
     "mldebt.rules.mld602_unmonitored_prediction",
     "mldebt.rules.mld701_unvalidated_external_data",

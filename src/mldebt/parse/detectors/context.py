@@ -392,6 +392,24 @@ class FileContext:
 Binding = tuple[tuple[int, int], ast.expr | None]  # (where the binding statement ends, its value)
 
 
+def function_of(ctx: FileContext, node: ast.AST) -> str:
+    """The extractor's `Function.qualname` of the function holding `node` ("<module>" outside any):
+    "f", "Class.method", "f.<locals>.g"."""
+    chain = [a for a in ctx.ancestors(node) if isinstance(a, (*FUNCTIONS, ast.ClassDef))]
+    if isinstance(node, FUNCTIONS):
+        chain.insert(0, node)
+    outer, classes = "<module>", []
+    for a in reversed(chain):
+        if isinstance(a, ast.ClassDef):
+            classes.append(a.name)
+            continue
+        prefix = "" if outer == "<module>" else f"{outer}.<locals>."
+        if classes and (outer == "<module>" or not outer.endswith(classes[-1])):
+            prefix = f"{classes[-1]}." if outer == "<module>" else prefix
+        outer = f"{prefix}{a.name}"
+    return outer
+
+
 class ScopeBindings:
     """What each name of one scope was last bound to, in source order.
 

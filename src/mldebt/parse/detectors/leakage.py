@@ -6,6 +6,7 @@ Every value carries a set of provenance tokens:
   fitted:P       transformed by preprocessor P (fit_transform / transform)
   resampled:L    rows made by an oversampler or augmenter at line L
   pred:M|N       predictions of model M after its N-th fit
+  ext:K[.I]      what the imported function of summary event K returned (element I of a tuple)
 A preprocessor's fit, a model's fit, a split and an evaluation are recorded with the tokens of
 the data they touch; the leakage kinds are then questions about those records:
   MLD801  a preprocessor fit on data whose rows later reach a test side (or a cross-validation)
@@ -13,8 +14,11 @@ the data they touch; the leakage kinds are then questions about those records:
           that is evaluated on that test set afterwards
   MLD803  one test set used to select among models (evaluations in a loop that also fits)
   MLD804  a model evaluated only on the data it was fit on
-The analysis is per function (or per notebook / script body): data passed to or returned from
-other functions starts a new root, so what it cannot see it does not report.
+The analysis is per function (or per notebook / script body), and each yields a summary
+(`LeakSummary`: its steps on its parameters and `self` attributes, in statement order, and what
+it returns). A call of the file's own function, method or instance replays the callee's summary
+at the call (`_Analysis.apply`); a call of an imported function is recorded for the project phase
+(graph/leakage.py), and its result starts a new root here. What it cannot see it does not report.
 """
 
 from __future__ import annotations
@@ -235,6 +239,7 @@ class _Analysis:
         self.reg = reg if reg is not None else _Registry(ctx)
         self.params, self.self_name = _params(scope, self.reg.is_method(scope))
         self.instances: dict[str, str] = {}  # variable -> this file's class it is an instance of
+        self.objects: dict[str, tuple[str, int]] = {}  # variable -> (imported class, its constructor's event)
         self.trace: list[LeakEvent] = []  # what the summary says this scope does, in order
         self.event_of: dict[str, int] = {}  # fitted ident / split id / stat token -> its event
         self.ext: dict[int, int] = {}  # id(call) -> index of its "call" event (an imported function)
@@ -539,6 +544,16 @@ class _Analysis:
             parts = self.apply(call, summary, label, recv, results)
             self.parts[id(call)] = parts
             return frozenset().union(*parts) if parts else _EMPTY
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.objects:
+            qual, made = self.objects[func.value.id]  # `p.split()` of an imported class's instance
+            for a in call.args:
+                self.escape(a)
+            everything = frozenset().union(
+                *self.arg_tokens(call, results), *(self.combine(k.value, results) for k in call.keywords)
+            )
+            k = self.external(call, f"{qual}.{func.attr}", results, everything, made)
+            return everything | {f"root:{call.lineno}:{call.col_offset}", f"ext:{k}"}
         name = self.ctx.qualify(call.func) or ""
         args = self.arg_tokens(call, results)
         everything = frozenset().union(*args, *(self.combine(k.value, results) for k in call.keywords))
@@ -789,7 +804,10 @@ class _Analysis:
             shown = obj
         elif op in ("fit", "transform") and sn and obj.startswith(sn + "."):
             shown = "self." + obj[len(sn) + 1 :].split("#", 1)[0]  # shared by the class's methods
-        event = LeakEvent(op, self.ctx.span(node), self.sym(data), cls, kind, shown, self.ctx.source(node), args)
+        if op == "call":  # what matters of a call is what each argument holds
+            event = LeakEvent(op, self.ctx.span(node), (), cls, kind, shown, "", args)
+        else:
+            event = LeakEvent(op, self.ctx.span(node), self.sym(data), cls, kind, shown, self.ctx.source(node), args)
         if obj and op != "transform":
             self.event_of[obj] = len(self.trace)
         self.trace.append(event)
@@ -815,14 +833,19 @@ class _Analysis:
                     out.add("fitted:self." + rest[len(sn) + 1 :].split("#", 1)[0])
             elif kind == "transductive":
                 out.add("transductive")
+            elif kind in ("slice", "rows"):
+                out.add("src")  # some of the rows: to a caller, rows of their own (as before summaries)
             elif kind == "ext":
                 out.add("ret:" + rest)
         return tuple(sorted(out))
 
-    def external(self, call: ast.Call, name: str, results: dict[int, Tokens], everything: Tokens) -> int:
+    def external(
+        self, call: ast.Call, name: str, results: dict[int, Tokens], everything: Tokens, receiver: int | None = None
+    ) -> int:
         """A call of an imported function that may be the project's: the project phase applies
-        its summary (graph/leakage.py). Returns the index of its event."""
-        args: list[tuple[str, tuple[str, ...]]] = []
+        its summary (graph/leakage.py). A method call names its instance by the event of the
+        instance's constructor (`self`: "obj:K"). Returns the index of its event."""
+        args: list[tuple[str, tuple[str, ...]]] = [("self", (f"obj:{receiver}",))] if receiver is not None else []
         for i, a in enumerate(call.args):
             if isinstance(a, ast.Starred):
                 break
@@ -1050,6 +1073,7 @@ class _Analysis:
         self.s.candidates.discard(name)
         self.splitter_args.pop(name, None)
         self.instances.pop(name, None)
+        self.objects.pop(name, None)
         if name in self.s.keyed_names:
             self.s.keyed_names.discard(name)
             self.s.keyed = {k: v for k, v in self.s.keyed.items() if k[0] != name}
@@ -1067,6 +1091,9 @@ class _Analysis:
                 if cls.startswith(_CV_SPLITTERS):
                     given = [*value.args, *(k.value for k in value.keywords if k.arg in ("y", "n", "labels"))]
                     self.splitter_args[name] = frozenset().union(*(self.tokens_of(a) for a in given))
+            elif id(value) in self.ext and (self.ctx.qualify(value.func) or ".").rsplit(".", 1)[-1][:1].isupper():
+                # `p = Prep(df)` of an imported class: its method calls are recorded on it
+                self.objects[name] = (self.ctx.qualify(value.func) or "", self.ext[id(value)])
             elif local is not None:
                 # `p = Prep(df)`: an instance of this file's class; its methods share `p.<attr>`
                 self.instances[name] = local
@@ -1908,13 +1935,71 @@ def _imports_project(ctx: FileContext) -> bool:
     return any(r not in _LIBRARIES and r not in sys.stdlib_module_names for r in ctx.imported_roots)
 
 
+def _pruned(summary: LeakSummary) -> LeakSummary:
+    """The summary without calls that cannot matter to another module: nothing but rows of
+    their own passed, and their result never used by a later step (most calls of a library's
+    functions). Steps are renumbered, and the tokens that name them."""
+    used: set[str] = set()
+    for e in summary.events:
+        used.update(e.data)
+        for _, toks in e.args:
+            used.update(toks)
+    for part in (*summary.returns, *(toks for _, toks in summary.attrs)):
+        used.update(part)
+    refs = {t[4:].partition(".")[0] for t in used if t.startswith(("ret:", "obj:"))}  # calls, instances
+    keep = [
+        i
+        for i, e in enumerate(summary.events)
+        if e.op != "call" or str(i) in refs or any(t != "src" for _, toks in e.args for t in toks)
+    ]
+    if len(keep) == len(summary.events):
+        return summary
+    new = {str(old): str(n) for n, old in enumerate(keep)}
+
+    def renum(tokens: tuple[str, ...]) -> tuple[str, ...]:
+        out: set[str] = set()
+        for t in tokens:
+            if t.startswith(("ret:", "obj:")):
+                k, dot, i = t[4:].partition(".")
+                if k in new:
+                    out.add(f"{t[:4]}{new[k]}{dot}{i}")
+            elif ":#" in t:
+                kind, _, k = t.partition(":#")
+                if k in new:
+                    out.add(f"{kind}:#{new[k]}")
+            else:
+                out.add(t)
+        return tuple(sorted(out))
+
+    events = tuple(
+        LeakEvent(
+            e.op,
+            e.span,
+            renum(e.data),
+            e.cls,
+            e.kind,
+            new[e.obj] if e.op == "call" else e.obj,
+            e.text,
+            tuple((a, renum(toks)) for a, toks in e.args),
+        )
+        for e in (summary.events[i] for i in keep)
+    )
+    return LeakSummary(
+        summary.function,
+        summary.params,
+        events,
+        tuple(renum(part) for part in summary.returns),
+        tuple((attr, renum(toks)) for attr, toks in summary.attrs),
+    )
+
+
 def _worth_keeping(summary: LeakSummary) -> bool:
     """A summary other files may need: its function fits, splits or calls something, or returns
     or keeps on `self` more than the rows it was given."""
     if summary.function == "<module>":
         return any(e.op == "call" for e in summary.events)
-    if summary.events:
-        return True
+    if summary.events or ("." in summary.function and summary.attrs):
+        return True  # a method's attributes are its instance's state for the next method called
     parts = [*summary.returns, *(toks for _, toks in summary.attrs)]
     return any(not t.startswith("@") and t != "src" for part in parts for t in part)
 
@@ -1950,8 +2035,10 @@ def data_leakage(ctx: FileContext) -> Iterator[Smell | LeakSummary]:
             continue
         yield from analysis.smells
         summary = reg.summary(scope)
-        if summary is not None and _worth_keeping(summary):
-            yield summary
+        if summary is not None:
+            summary = _pruned(summary)
+            if _worth_keeping(summary):
+                yield summary
 
 
 DETECTORS: tuple[Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary]], ...] = (data_leakage,)
