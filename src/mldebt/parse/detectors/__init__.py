@@ -17,11 +17,11 @@ from __future__ import annotations
 import ast
 import importlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.facts import KeyUse, LeakSummary, Smell, Summary
+from mldebt.parse.facts import IO, KeyUse, LeakSummary, Smell, Summary
 
 Detector = Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary | Summary]]
 
@@ -31,7 +31,8 @@ Detector = Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary | Summa
 # their `DETECTORS`). The facts cache key hashes
 # these files (`parse/cache.py`), so a changed detector never serves stale smells.
 FILE_RULES: tuple[str, ...] = (
-    "mldebt.parse.detectors.datadeps",
+    "mldebt.rules.mld202_unstable_data_dependency",
+    "mldebt.rules.mld203_underutilized_data_dependency",
     "mldebt.rules.mld410_plain_old_data",
     "mldebt.rules.mld404_commented_out_code",
     "mldebt.rules.mld403_dead_experimental_codepath",
@@ -44,7 +45,8 @@ FILE_RULES: tuple[str, ...] = (
     "mldebt.parse.detectors.config_keys",
     "mldebt.rules.mld504_hardcoded_hyperparameter",
     "mldebt.rules.mld505_exec_as_config",
-    "mldebt.parse.detectors.external",
+    "mldebt.rules.mld601_fixed_threshold",
+    "mldebt.rules.mld602_unmonitored_prediction",
     "mldebt.rules.mld701_unvalidated_external_data",
     "mldebt.rules.mld706_self_admitted_debt",
     "mldebt.rules.mld811_nan_equivalence",
@@ -92,11 +94,19 @@ def run_detectors(
 
 
 def run_all(
-    rel: str, module: str, text: str, tree: ast.Module, cell_starts: tuple[int, ...] = ()
+    rel: str,
+    module: str,
+    text: str,
+    tree: ast.Module,
+    cell_starts: tuple[int, ...] = (),
+    io_sites: Mapping[int, IO] | None = None,
 ) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...], tuple[LeakSummary, ...], tuple[Summary, ...]]:
     """Smells, key uses and function summaries (leakage flows through calls; what functions
-    return, for file rules across functions): all that the project phase needs of the detectors."""
-    ctx = FileContext(rel, module, text, tree, notebook=rel.endswith(".ipynb"), cell_starts=cell_starts)
+    return, for file rules across functions): all that the project phase needs of the detectors.
+    `io_sites` are the extractor's I/O facts by call node (`FileContext.io_of`)."""
+    ctx = FileContext(
+        rel, module, text, tree, notebook=rel.endswith(".ipynb"), cell_starts=cell_starts, io_sites=io_sites
+    )
     smells: list[Smell] = []
     uses: list[KeyUse] = []
     leaks: list[LeakSummary] = []

@@ -13,11 +13,11 @@ import ast
 import io
 import tokenize
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar, cast
 
-from mldebt.parse.facts import Evidence, Smell, Span
+from mldebt.parse.facts import IO, Evidence, Smell, Span
 
 if TYPE_CHECKING:
     from mldebt.parse.detectors.types import Types
@@ -97,6 +97,7 @@ class FileContext:
         tree: ast.Module,
         notebook: bool = False,
         cell_starts: tuple[int, ...] = (),
+        io_sites: Mapping[int, IO] | None = None,
     ) -> None:
         self.rel = rel
         self.module = module
@@ -107,6 +108,7 @@ class FileContext:
         self._scopes: dict[int, ast.AST] = {}  # id(node) -> its scope, filled by _index
         self._scope_nodes: dict[int, list[ast.AST]] = {}  # walk_scope, computed once per scope
         self._analyses: dict[Callable[[FileContext], object], object] = {}  # see `analysis`
+        self._io_given = io_sites  # the extractor's, when it ran on this tree (see `io_of`)
 
     def analysis(self, build: Callable[[FileContext], T]) -> T:
         """`build(self)`, computed once per file: one traversal that several rules share (each
@@ -114,6 +116,20 @@ class FileContext:
         if build not in self._analyses:
             self._analyses[build] = build(self)
         return cast(T, self._analyses[build])
+
+    def io_of(self, call: ast.Call) -> IO | None:
+        """The extractor's I/O fact at this call: what it reads or writes, and its target as the
+        one symbolic `Value` of the file (`parse/python.py`, the same traversal the graph's facts
+        come from). None when the call is no I/O the extractor knows."""
+        return self._io_sites.get(id(call))
+
+    @cached_property
+    def _io_sites(self) -> Mapping[int, IO]:
+        if self._io_given is not None:
+            return self._io_given
+        from mldebt.parse.python import io_sites  # a context built without the extractor (tests)
+
+        return io_sites(self.rel, self.module, self.text, self.tree)
 
     # ------------------------------------------------------------------ names
 
