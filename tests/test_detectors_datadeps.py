@@ -7,10 +7,11 @@ import textwrap
 
 import pytest
 
-from mldebt.parse.detectors import datadeps
 from mldebt.parse.detectors.context import FileContext
 from mldebt.parse.facts import Smell
 from mldebt.rules import (
+    mld202_unstable_data_dependency,
+    mld203_underutilized_data_dependency,
     mld406_multiple_language,
     mld407_sys_path_hack,
     mld408_swallowed_model_error,
@@ -18,6 +19,8 @@ from mldebt.rules import (
 )
 
 HABITS = (
+    mld202_unstable_data_dependency.detect,
+    mld203_underutilized_data_dependency.detect,
     mld406_multiple_language.detect,
     mld407_sys_path_hack.detect,
     mld408_swallowed_model_error.detect,
@@ -29,7 +32,7 @@ def smells(code: str, rel: str = "pkg/mod.py") -> list[Smell]:
     text = textwrap.dedent(code)
     ctx = FileContext(rel, rel.removesuffix(".py").replace("/", "."), text, ast.parse(text))
     out: list[Smell] = []
-    for detect in (*datadeps.DETECTORS, *HABITS):
+    for detect in HABITS:
         out.extend(s for s in detect(ctx) if isinstance(s, Smell))
     return out
 
@@ -244,3 +247,25 @@ def test_scratch_imports() -> None:
 )
 def test_robust_on_odd_code(code: str) -> None:
     smells(code)
+
+
+def test_pending_reads_are_those_whose_extracted_source_comes_from_another_module() -> None:
+    """MLD202 leaves a read for the project phase exactly when the extractor's `Value` of its
+    source is built from an imported name or a project function's return (what the resolver can
+    trace to another module's constant): never a read of the environment, although `os` is
+    imported, nor one of a parameter."""
+    code = """
+    import os
+    import pandas as pd
+    from pkg import settings
+    from pkg.io import data_dir
+
+    a = pd.read_csv(os.path.join(settings.ROOT, "a.csv"))
+    b = pd.read_csv(os.getenv("DATA"))
+    c = pd.read_csv(f"{data_dir()}/c.csv")
+
+    def load(root):
+        return pd.read_csv(root + "/d.csv")
+    """
+    found = [(s.span.line, dict(s.data).get("pending")) for s in smells(code) if s.rule == "MLD202"]
+    assert found == [(7, "reader"), (9, "reader")]

@@ -1,4 +1,4 @@
-"""Detectors of MLD601, MLD602 (parse/detectors/external.py), MLD701 and MLD706 (their rule modules) on small snippets."""
+"""Detectors of MLD601, MLD602, MLD701 and MLD706 (their rule modules) on small snippets."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from collections.abc import Callable, Iterable
 import pytest
 
 from mldebt.config import ConfigError
-from mldebt.parse.detectors import external
 from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.facts import KeyUse, Smell
-from mldebt.rules import mld701_unvalidated_external_data, mld706_self_admitted_debt
+from mldebt.parse.facts import KeyUse, Smell, Summary
+from mldebt.rules import (
+    mld601_fixed_threshold,
+    mld602_unmonitored_prediction,
+    mld701_unvalidated_external_data,
+    mld706_self_admitted_debt,
+)
 from mldebt.rules.mld601_fixed_threshold import FixedThreshold
 from mldebt.rules.mld701_unvalidated_external_data import UnvalidatedExternalData
 from mldebt.rules.mld706_self_admitted_debt import SelfAdmittedDebt
@@ -53,12 +57,12 @@ clf = LogisticRegression().fit(X, y)
     ],
 )
 def test_fixed_threshold_on_sklearn(code: str) -> None:
-    assert len(run(external.fixed_threshold, SK + code)) == 1
+    assert len(run(mld601_fixed_threshold.detect, SK + code)) == 1
 
 
 def test_fixed_threshold_in_function_with_module_constant() -> None:
     code = SK + "CUTOFF = 0.7\n\ndef decide(model, X):\n    p = model.predict_proba(X)[:, 1]\n    return p > CUTOFF\n"
-    smells = run(external.fixed_threshold, code)
+    smells = run(mld601_fixed_threshold.detect, code)
     assert [s.span.line for s in smells] == [9]
     assert "`CUTOFF` = 0.7 (line 5)" in smells[0].message
 
@@ -76,7 +80,7 @@ def test_fixed_threshold_on_torch() -> None:
         return (probs > 0.35).long()
     out = net(x).sigmoid() > 0.4
     """
-    assert sorted(lines(external.fixed_threshold, code)) == [10, 11]
+    assert sorted(lines(mld601_fixed_threshold.detect, code)) == [10, 11]
 
 
 @pytest.mark.parametrize(
@@ -102,11 +106,11 @@ def test_fixed_threshold_on_torch() -> None:
     ],
 )
 def test_fixed_threshold_lookalikes(code: str) -> None:
-    assert run(external.fixed_threshold, SK + code) == []
+    assert run(mld601_fixed_threshold.detect, SK + code) == []
 
 
 def test_fixed_threshold_half_is_reported_and_ignored_by_default() -> None:
-    smells = run(external.fixed_threshold, SK + "flag = clf.predict_proba(X)[:, 1] > 0.5\n")
+    smells = run(mld601_fixed_threshold.detect, SK + "flag = clf.predict_proba(X)[:, 1] > 0.5\n")
     assert len(smells) == 1
     assert not FixedThreshold().accept(smells[0])
     assert FixedThreshold({"ignore-values": []}).accept(smells[0])
@@ -122,7 +126,7 @@ def test_fixed_threshold_not_on_functions_named_like_models() -> None:
     b = get_model(x) > 0.3
     """
     # `build_model` is another module's: whether it returns scores is the project phase's question
-    found = [(s.span.line, dict(s.data).get("callee")) for s in run(external.fixed_threshold, code)]
+    found = [(s.span.line, dict(s.data).get("callee")) for s in run(mld601_fixed_threshold.detect, code)]
     assert found == [(6, "models.build_model")]
 
 
@@ -141,7 +145,7 @@ def test_unmonitored_prediction_flask() -> None:
         "@app.route('/predict', methods=['POST'])\ndef serve():\n"
         "    x = request.get_json()\n    pred = model.predict([x['f']])\n    return jsonify(float(pred[0]))\n"
     )
-    assert lines(external.unmonitored_prediction, code) == [9]
+    assert lines(mld602_unmonitored_prediction.detect, code) == [9]
 
 
 def test_unmonitored_prediction_through_helper() -> None:
@@ -150,7 +154,7 @@ def test_unmonitored_prediction_through_helper() -> None:
         "@app.route('/predict', methods=['POST'])\ndef serve():\n"
         "    pred = predict(request.get_json())\n    return jsonify(pred)\n"
     )
-    smells = run(external.unmonitored_prediction, code)
+    smells = run(mld602_unmonitored_prediction.detect, code)
     assert [s.span.line for s in smells] == [11]
     assert "`model.predict` output (line 7)" in smells[0].message
 
@@ -158,7 +162,7 @@ def test_unmonitored_prediction_through_helper() -> None:
 def test_unmonitored_prediction_lambda_handler() -> None:
     code = "import joblib\nmodel = joblib.load('m')\ndef lambda_handler(event, context):\n"
     code += "    return {'p': model.predict(event['x']).tolist()}\n"
-    assert lines(external.unmonitored_prediction, code) == [4]
+    assert lines(mld602_unmonitored_prediction.detect, code) == [4]
 
 
 @pytest.mark.parametrize(
@@ -178,7 +182,7 @@ def test_unmonitored_prediction_lambda_handler() -> None:
 def test_unmonitored_prediction_lookalikes(body: str) -> None:
     code = FLASK + "import logging\nlogger = logging.getLogger()\n"
     code += f"@app.route('/predict', methods=['POST'])\ndef serve():\n{body}"
-    assert run(external.unmonitored_prediction, code) == []
+    assert run(mld602_unmonitored_prediction.detect, code) == []
 
 
 def test_unmonitored_prediction_pydantic_body_and_batch_scripts() -> None:
@@ -192,14 +196,16 @@ def test_unmonitored_prediction_pydantic_body_and_batch_scripts() -> None:
     def serve(ride: Ride):
         return {"p": float(model.predict([[ride.distance]])[0])}
     """
-    assert run(external.unmonitored_prediction, fastapi) == []
+    assert run(mld602_unmonitored_prediction.detect, fastapi) == []
     batch = "import pandas as pd\ndef predict(df):\n    return model.predict(df)\n"
-    assert run(external.unmonitored_prediction, batch) == []
+    assert run(mld602_unmonitored_prediction.detect, batch) == []
     monitored = "from prometheus_client import Counter\n" + FLASK
     monitored += "@app.route('/p')\ndef serve():\n    return jsonify(model.predict(request.get_json()))\n"
-    assert run(external.unmonitored_prediction, monitored) == []
+    assert run(mld602_unmonitored_prediction.detect, monitored) == []
     assert (
-        run(external.unmonitored_prediction, FLASK + "@app.route('/p')\ndef serve():\n    return 1\n", "tests/x.py")
+        run(
+            mld602_unmonitored_prediction.detect, FLASK + "@app.route('/p')\ndef serve():\n    return 1\n", "tests/x.py"
+        )
         == []
     )
 
@@ -335,7 +341,12 @@ def test_detectors_survive_odd_code() -> None:
     (a, *b) = pd.read_csv("x"), 1
     a.fit(*b, **{})
     """
-    for detector in (*external.DETECTORS, mld701_unvalidated_external_data.detect, mld706_self_admitted_debt.detect):
+    for detector in (
+        mld601_fixed_threshold.detect,
+        mld602_unmonitored_prediction.detect,
+        mld701_unvalidated_external_data.detect,
+        mld706_self_admitted_debt.detect,
+    ):
         list(detector(FileContext("odd.py", "odd", textwrap.dedent(odd), ast.parse(textwrap.dedent(odd)))))
 
 
@@ -360,9 +371,7 @@ def test_fixed_threshold_summarises_functions_returning_model_outputs() -> None:
     text = textwrap.dedent(code)
     ctx = FileContext("app.py", "app", text, ast.parse(text))
     found = [
-        (s.function, s.span.line, s.scale, s.via)
-        for s in external.fixed_threshold(ctx)
-        if isinstance(s, external.Summary)
+        (s.function, s.span.line, s.scale, s.via) for s in mld601_fixed_threshold.detect(ctx) if isinstance(s, Summary)
     ]
     assert found == [("proba", 7, "prob", ""), ("remote", 13, "", "pkg.scoring.score"), ("twice", 10, "prob", "")]
 
@@ -373,5 +382,5 @@ def test_fixed_threshold_comparisons_in_lambdas_do_not_break_the_file() -> None:
     keep = list(filter(lambda p: p > 0.7, score(model, X)))
     flags = score(model, X) > 0.8
     """
-    found = [(s.span.line, dict(s.data).get("callee")) for s in run(external.fixed_threshold, code)]
+    found = [(s.span.line, dict(s.data).get("callee")) for s in run(mld601_fixed_threshold.detect, code)]
     assert found == [(4, "churn.scoring.score")]

@@ -16,17 +16,12 @@ from mldebt.rules.base import FileRule
 
 # File rules whose detectors still live in an area module of parse/detectors/ (being changed
 # elsewhere; they move next). This set only shrinks.
-NOT_MOVED = {
-    "MLD202": "datadeps",
-    "MLD203": "datadeps",
-    "MLD504": "configuration",
-    "MLD505": "configuration",
-    "MLD601": "external",
-    "MLD602": "external",
+NOT_MOVED: dict[str, str] = {}
+# Shared analyses that run as detectors for facts no file rule owns (the graph rules' inputs)
+FACTS_ONLY = {
+    "config_keys": "KeyUses for MLD501-MLD503, MLD506 and the graph",
+    "leakflow": "LeakSummaries for the project phase (graph/leakage.py); MLD801-805 ask its data flow",
 }
-# Shared analyses in FILE_RULES that emit facts of their own (no smell): leakflow's function
-# summaries, once per file, for the project phase
-FACT_ANALYSES = {"leakflow"}
 # File rules with no detector of Python code: their smells come from another parser
 NO_DETECTOR = {"MLD705": "parse/requirements.py (requirements and pyproject files)"}
 
@@ -51,7 +46,7 @@ def test_every_detector_of_a_rule_module_runs_and_every_area_left_is_listed() ->
     listed = {n for n in FILE_RULES if n.startswith("mldebt.rules.")}
     assert listed == rule_modules
     areas = {n.rsplit(".", 1)[1] for n in FILE_RULES if not n.startswith("mldebt.rules.")}
-    assert areas == set(NOT_MOVED.values()) | FACT_ANALYSES
+    assert areas == set(NOT_MOVED.values()) | set(FACTS_ONLY)
     ran = set(detectors())
     for name in sorted(listed):
         assert importlib.import_module(name).detect in ran, name
@@ -99,6 +94,37 @@ def test_the_three_reproducibility_rules_share_one_scan(monkeypatch: pytest.Monk
     smells = [s for d in detectors() for s in d(ctx) if isinstance(s, Smell)]
     found = sorted((s.rule, s.span.line) for s in smells if s.rule in ("MLD702", "MLD703", "MLD704"))
     assert found == [("MLD702", 5), ("MLD703", 6), ("MLD704", 4)]
+    assert runs == ["train.py"]
+
+
+def test_key_uses_and_mld504_share_one_configuration_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLD504's detector asks the file's configuration scan (memoised per file) whether the file
+    reads a configuration system; the key uses come from that same scan, not a second one."""
+    import ast
+
+    from mldebt.parse.detectors import config_keys
+    from mldebt.parse.detectors.context import FileContext
+    from mldebt.parse.facts import KeyUse, Smell
+
+    runs: list[str] = []
+    real = config_keys._Scan.run
+
+    def counted(self: config_keys._Scan) -> list[KeyUse]:
+        runs.append(self.ctx.rel)
+        return real(self)
+
+    monkeypatch.setattr(config_keys._Scan, "run", counted)
+    text = (
+        "import yaml\nfrom sklearn.ensemble import RandomForestClassifier\n"
+        "cfg = yaml.safe_load(open('params.yaml'))\n"
+        "clf = RandomForestClassifier(n_estimators=cfg['trees'], max_depth=8)\n"
+    )
+    ctx = FileContext("train.py", "train", text, ast.parse(text))
+    found = [x for d in detectors() for x in d(ctx)]
+    smells = sorted((s.rule, s.span.line) for s in found if isinstance(s, Smell) and s.rule == "MLD504")
+    reads = sorted((u.key, u.span.line) for u in found if isinstance(u, KeyUse) and u.source == "config")
+    assert smells == [("MLD504", 4)]
+    assert reads == [(("trees",), 4)]
     assert runs == ["train.py"]
 
 

@@ -70,28 +70,50 @@ class Built:
     resolution_counts: Counter[str] = field(default_factory=Counter)
     smells: dict[str, tuple[Smell, ...]] = field(default_factory=dict)  # file rules' findings made here
     expander: _Expander | None = field(default=None, repr=False)  # kept for per-call-site questions
+    _chain_memo: dict[tuple[str, str, int], tuple[Binding, ...]] = field(default_factory=dict, repr=False)
 
     def reads_per_caller(self, path: str, function: str, lineage: frozenset[str]) -> list[tuple[Site, frozenset[str]]]:
-        """The data artifacts a lineage of `function` reaches, once per call of that function.
+        """The data artifacts a lineage of `function` reaches, once per chain of calls into it.
 
         The graph's edges join every caller of a helper (a `fit` inside `encode(df)` trains on what
-        each of its callers passes); this separates them: one entry per call site (bounded), each
-        with the artifacts that call's arguments and the function's own reads bring. Empty when
-        the lineage has no parameter or the function has fewer than two callers.
+        each of its callers passes); this separates them: one entry per chain of call sites up to
+        a caller nobody calls (at most `_MAX_CONTEXTS` chains, 4 calls deep), each with the
+        artifacts that chain's arguments and the functions' own reads bring, and the outermost
+        call of the chain. Empty when the lineage has no parameter or there are fewer than two
+        chains.
         """
         if not any(t.startswith("param:") for t in lineage):
             return []
-        calls = self.project.callers.get((path, function), [])
-        if len(calls) < 2:
+        chains = self._chains(path, function, 4)
+        if len(chains) < 2:
             return []
         if self.expander is None:
             self.expander = _Expander(self)
         out: list[tuple[Site, frozenset[str]]] = []
-        for caller_path, call in calls[:_MAX_CONTEXTS]:
-            bases = self.expander.expand(path, function, lineage, binding=Binding(caller_path, call))
+        for chain in chains:
+            bases = self.expander.expand(path, function, lineage, binding=chain)
             reads = frozenset(b.node for b in bases if b.kind == "read" and _is_data(self.graph, b.node))
-            out.append((_site(caller_path, call.span), reads))
+            outer = chain
+            while outer.outer is not None:
+                outer = outer.outer
+            out.append((_site(outer.path, outer.call.span), reads))
         return out
+
+    def _chains(self, path: str, function: str, depth: int) -> tuple[Binding, ...]:
+        """At most `_MAX_CONTEXTS` chains of calls into `function`, memoised (recursion is cut
+        by `depth`, and a helper's chains are built once however many callees ask)."""
+        key = (path, function, depth)
+        found = self._chain_memo.get(key)
+        if found is not None:
+            return found
+        out: list[Binding] = []
+        for caller_path, call in self.project.callers.get((path, function), []):
+            outers = self._chains(caller_path, call.caller, depth - 1) if depth > 1 else ()
+            out.extend([Binding(caller_path, call, o) for o in outers] or [Binding(caller_path, call)])
+            if len(out) >= _MAX_CONTEXTS:
+                break
+        result = self._chain_memo[key] = tuple(out[:_MAX_CONTEXTS])
+        return result
 
 
 def artifact_id(name: str) -> str:

@@ -1,7 +1,7 @@
 """Configuration across functions, classes and modules: summaries applied at call sites.
 
 The parse phase summarises what each function does with each parameter named like a
-configuration (`KeyUse` source "param", see parse/detectors/configuration.py): the key paths it
+configuration (`KeyUse` source "param", see parse/detectors/config_keys.py): the key paths it
 reads from it, the sub-mappings it passes on to which callee parameter (op "pass"), what it keeps
 in `self.attr` and reads in other methods (already folded into the parameter's summary there).
 A configuration passed by a caller (`Trainer(params["optim"])`, `build_model(cfg.model)`) is a

@@ -294,7 +294,7 @@ def _generate(generic: dict[object, _Decoder]) -> _Decoder:
 
 
 # A file's mentions (KeyUse source "mention": every attribute, keyword and identifier-like
-# string it names, see parse/detectors/configuration.py) are most of its key uses: 262,687 of
+# string it names, see parse/detectors/config_keys.py) are most of its key uses: 262,687 of
 # 265,380 on transformers, 41 of its 68 MB of facts. They differ only in name and span, so an
 # entry stores each as [name, line, column, end_line, end_column] (a full KeyUse is a list of
 # 7), and decoding builds the same KeyUse with the file's path as its `file`.

@@ -213,7 +213,7 @@ class KeyUse:
     `Value("arg", callee, keys=(slot,))`, slot a positional index or a keyword). Source "param"
     is a function's summary: `file` is `Value("param", name, keys=(owner qualname,))`, keys
     relative to that parameter. Key `()` reads (or, for "define", opens) the whole mapping. See
-    parse/detectors/configuration.py and graph/configflow.py.
+    parse/detectors/config_keys.py and graph/configflow.py.
     """
 
     source: str

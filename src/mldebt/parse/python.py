@@ -64,8 +64,19 @@ def python_facts(rel: str, text: str, module: str, cell_starts: tuple[int, ...] 
     facts = visitor.facts(text.count("\n") + (0 if text.endswith("\n") or not text else 1))
     if "mldebt" in text:
         facts = replace(facts, suppressions=suppressions(text))
-    smells, key_uses, leaks, summaries = run_all(rel, module, text, tree, cell_starts)
+    smells, key_uses, leaks, summaries = run_all(rel, module, text, tree, cell_starts, visitor.io_sites())
     return replace(facts, smells=smells, key_uses=key_uses, leak_summaries=leaks, summaries=summaries)
+
+
+def io_sites(rel: str, module: str, text: str, tree: ast.Module) -> dict[int, IO]:
+    """The extractor's I/O facts of a parsed file by call node (for a detector's context built
+    without `python_facts`, as in the detectors' unit tests)."""
+    visitor = _Extractor(rel, module, text)
+    try:
+        visitor.run(tree)
+    except RecursionError:
+        return {}
+    return visitor.io_sites()
 
 
 def suppressions(text: str) -> tuple[Suppression, ...]:
@@ -1212,6 +1223,11 @@ class _Extractor:
         self.config_defs.append(ConfigDef("argparse", (dest,), default, self.span(node)))
 
     # ---------------------------------------------------------------- output
+
+    def io_sites(self) -> dict[int, IO]:
+        """id(call node) -> the I/O fact recorded at that call (a `json.load(f)` maps to its
+        `open(p)`): detectors read the target `Value` from here rather than re-deriving it."""
+        return {node: self.io[int(token[3:])] for node, token in self.call_tokens.items() if token.startswith("io:")}
 
     def facts(self, lines: int) -> FileFacts:
         module_scope = self.scopes[0]

@@ -105,8 +105,8 @@ def _hit(g: ProjectGraph, model: str, fit: Site, sources: list[str], edges: list
         related.append(Site(path, line, col, note=f"reads `{g.label(e.source)}`"))
     via = ""
     if call is not None:
-        via = f" when `{call.path}` calls it (line {call.line})"
-        related.append(Site(call.path, call.line, call.column, note="passes the mixed data here"))
+        via = f" when called from `{call.path}` (line {call.line})"
+        related.append(Site(call.path, call.line, call.column, note="the call that passes the mixed data"))
     return Hit(
         site=fit,
         message=(

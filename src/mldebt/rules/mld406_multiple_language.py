@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from mldebt.parse.detectors.context import FileContext, is_test_path
-from mldebt.parse.detectors.datadeps import HOLE, Strings, arg
+from mldebt.parse.detectors.strings import HOLE, Strings, arg
 from mldebt.parse.facts import Smell
 from mldebt.rules.base import FileRule, data
 
@@ -108,17 +108,17 @@ def detect(ctx: FileContext) -> Iterator[Smell]:
         name = ctx.call_name(node) or ""
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
         if name in _SQL_CALLS or method in _SQL_METHODS:
-            strings = strings or Strings(ctx)
+            strings = strings or ctx.analysis(Strings)
             found = _sql(ctx, strings, node, name)
             if found is not None:
                 yield found
         elif name in _RUNNERS:
-            strings = strings or Strings(ctx)
+            strings = strings or ctx.analysis(Strings)
             found = _shell(ctx, strings, node, name)
             if found is not None:
                 yield found
         elif name in ("rpy2.robjects.r", "rpy2.robjects.r.__call__") and node.args:
-            strings = strings or Strings(ctx)
+            strings = strings or ctx.analysis(Strings)
             t = strings.text(node.args[0])
             if t is not None and len(t.text.strip()) > 0:
                 lines = len([ln for ln in t.text.strip().splitlines() if ln.strip()])

@@ -1,7 +1,7 @@
 """MLD501 undefined-config-key: a key read in code that its configuration source never defines.
 
 Also home of `ConfigKeys`, the project-wide join of `KeyUse` facts (parse/detectors/
-configuration.py) with config definitions (config files, argparse) that MLD501-MLD503 share.
+config_keys.py) with config definitions (config files, argparse) that MLD501-MLD503 share.
 """
 
 from __future__ import annotations

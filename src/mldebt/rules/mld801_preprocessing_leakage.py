@@ -16,6 +16,7 @@ from mldebt.rules.base import FileRule
 class PreprocessingLeakage(FileRule):
     id = "MLD801"
     name = "preprocessing-leakage"
+    skips_tests = True
 
 
 # detection ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from mldebt.rules.base import FileRule
 class OverlapLeakage(FileRule):
     id = "MLD802"
     name = "overlap-leakage"
+    skips_tests = True
 
 
 # detection ------------------------------------------------------------------------------

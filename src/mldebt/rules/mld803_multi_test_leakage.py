@@ -15,6 +15,7 @@ from mldebt.rules.base import FileRule
 class MultiTestLeakage(FileRule):
     id = "MLD803"
     name = "multi-test-leakage"
+    skips_tests = True
 
 
 # detection ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from mldebt.rules.base import FileRule
 class EvaluationOnTrainingData(FileRule):
     id = "MLD804"
     name = "evaluation-on-training-data"
+    skips_tests = True
 
 
 # detection ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from mldebt.rules.base import FileRule
 class RefitOnTestSplit(FileRule):
     id = "MLD805"
     name = "refit-on-test-split"
+    skips_tests = True
 
 
 # detection ------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ its rule module, next to its options: `mldebt.rules.mldNNN_name.detect` (as in r
 checker calls the rules: `FILE_RULES` names them, imported lazily, so this layer has no import
 of `mldebt.rules`). Analyses several rules share are modules here (`context.py` names and
 scopes, `types.py` value kinds, ...), memoised per file (`FileContext.analysis`). The area
-modules not moved yet list their detectors in `DETECTORS`. All of them share the file's one
+modules not moved yet list their detectors in `DETECTORS`, as does `config_keys.py`, a shared
+analysis whose facts (`KeyUse`s) no file rule owns: MLD501-MLD503 and the graph read them. All of them share the file's one
 `ast` parse. A detector that raises costs its own findings in that file, never the file's other
 facts (with MLDEBT_STRICT=1, as in the tests, it raises).
 """
@@ -16,20 +17,22 @@ from __future__ import annotations
 import ast
 import importlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from mldebt.parse.detectors.context import FileContext
-from mldebt.parse.facts import KeyUse, LeakSummary, Smell, Summary
+from mldebt.parse.facts import IO, KeyUse, LeakSummary, Smell, Summary
 
 Detector = Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary | Summary]]
 
 
-# the modules whose detectors run, in this order: file rule modules (their `detect`) and the
-# area modules not moved into rule modules yet (their `DETECTORS`). The facts cache key hashes
-# these files (`parse/cache.py`), so a changed detector never serves stale smells.
+# the modules whose detectors run, in this order: file rule modules (their `detect`), and
+# shared analyses that emit facts no file rule owns: `config_keys` (key uses for the graph
+# rules; its `DETECTORS`) and `leakflow` (the leakage summaries for the project phase; its
+# `detect`). The facts cache key hashes these files (`parse/cache.py`), so a changed detector never serves stale smells.
 FILE_RULES: tuple[str, ...] = (
-    "mldebt.parse.detectors.datadeps",
+    "mldebt.rules.mld202_unstable_data_dependency",
+    "mldebt.rules.mld203_underutilized_data_dependency",
     "mldebt.rules.mld410_plain_old_data",
     "mldebt.rules.mld404_commented_out_code",
     "mldebt.rules.mld403_dead_experimental_codepath",
@@ -39,8 +42,11 @@ FILE_RULES: tuple[str, ...] = (
     "mldebt.rules.mld407_sys_path_hack",
     "mldebt.rules.mld408_swallowed_model_error",
     "mldebt.rules.mld409_scratch_code_import",
-    "mldebt.parse.detectors.configuration",
-    "mldebt.parse.detectors.external",
+    "mldebt.parse.detectors.config_keys",
+    "mldebt.rules.mld504_hardcoded_hyperparameter",
+    "mldebt.rules.mld505_exec_as_config",
+    "mldebt.rules.mld601_fixed_threshold",
+    "mldebt.rules.mld602_unmonitored_prediction",
     "mldebt.rules.mld701_unvalidated_external_data",
     "mldebt.rules.mld706_self_admitted_debt",
     "mldebt.rules.mld811_nan_equivalence",
@@ -93,11 +99,19 @@ def run_detectors(
 
 
 def run_all(
-    rel: str, module: str, text: str, tree: ast.Module, cell_starts: tuple[int, ...] = ()
+    rel: str,
+    module: str,
+    text: str,
+    tree: ast.Module,
+    cell_starts: tuple[int, ...] = (),
+    io_sites: Mapping[int, IO] | None = None,
 ) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...], tuple[LeakSummary, ...], tuple[Summary, ...]]:
     """Smells, key uses and function summaries (leakage flows through calls; what functions
-    return, for file rules across functions): all that the project phase needs of the detectors."""
-    ctx = FileContext(rel, module, text, tree, notebook=rel.endswith(".ipynb"), cell_starts=cell_starts)
+    return, for file rules across functions): all that the project phase needs of the detectors.
+    `io_sites` are the extractor's I/O facts by call node (`FileContext.io_of`)."""
+    ctx = FileContext(
+        rel, module, text, tree, notebook=rel.endswith(".ipynb"), cell_starts=cell_starts, io_sites=io_sites
+    )
     smells: list[Smell] = []
     uses: list[KeyUse] = []
     leaks: list[LeakSummary] = []

@@ -13,11 +13,11 @@ import ast
 import io
 import tokenize
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar, cast
 
-from mldebt.parse.facts import Evidence, Smell, Span
+from mldebt.parse.facts import IO, Evidence, Smell, Span
 
 if TYPE_CHECKING:
     from mldebt.parse.detectors.types import Types
@@ -97,6 +97,7 @@ class FileContext:
         tree: ast.Module,
         notebook: bool = False,
         cell_starts: tuple[int, ...] = (),
+        io_sites: Mapping[int, IO] | None = None,
     ) -> None:
         self.rel = rel
         self.module = module
@@ -107,6 +108,7 @@ class FileContext:
         self._scopes: dict[int, ast.AST] = {}  # id(node) -> its scope, filled by _index
         self._scope_nodes: dict[int, list[ast.AST]] = {}  # walk_scope, computed once per scope
         self._analyses: dict[Callable[[FileContext], object], object] = {}  # see `analysis`
+        self._io_given = io_sites  # the extractor's, when it ran on this tree (see `io_of`)
 
     def analysis(self, build: Callable[[FileContext], T]) -> T:
         """`build(self)`, computed once per file: one traversal that several rules share (each
@@ -114,6 +116,20 @@ class FileContext:
         if build not in self._analyses:
             self._analyses[build] = build(self)
         return cast(T, self._analyses[build])
+
+    def io_of(self, call: ast.Call) -> IO | None:
+        """The extractor's I/O fact at this call: what it reads or writes, and its target as the
+        one symbolic `Value` of the file (`parse/python.py`, the same traversal the graph's facts
+        come from). None when the call is no I/O the extractor knows."""
+        return self._io_sites.get(id(call))
+
+    @cached_property
+    def _io_sites(self) -> Mapping[int, IO]:
+        if self._io_given is not None:
+            return self._io_given
+        from mldebt.parse.python import io_sites  # a context built without the extractor (tests)
+
+        return io_sites(self.rel, self.module, self.text, self.tree)
 
     # ------------------------------------------------------------------ names
 
@@ -374,6 +390,24 @@ class FileContext:
 
 
 Binding = tuple[tuple[int, int], ast.expr | None]  # (where the binding statement ends, its value)
+
+
+def function_of(ctx: FileContext, node: ast.AST) -> str:
+    """The extractor's `Function.qualname` of the function holding `node` ("<module>" outside any):
+    "f", "Class.method", "f.<locals>.g"."""
+    chain = [a for a in ctx.ancestors(node) if isinstance(a, (*FUNCTIONS, ast.ClassDef))]
+    if isinstance(node, FUNCTIONS):
+        chain.insert(0, node)
+    outer, classes = "<module>", []
+    for a in reversed(chain):
+        if isinstance(a, ast.ClassDef):
+            classes.append(a.name)
+            continue
+        prefix = "" if outer == "<module>" else f"{outer}.<locals>."
+        if classes and (outer == "<module>" or not outer.endswith(classes[-1])):
+            prefix = f"{classes[-1]}." if outer == "<module>" else prefix
+        outer = f"{prefix}{a.name}"
+    return outer
 
 
 class ScopeBindings:
