@@ -490,7 +490,8 @@ def test_fix_docs_state_applicability() -> None:
 
 
 def test_proposals_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mldebt.fix import worker
+    import concurrent.futures
+
     from mldebt.fix.cache import ProposalCache
 
     cache = ProposalCache(tmp_path)
@@ -501,7 +502,7 @@ def test_proposals_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.Mon
     def no_pool(*args: object, **kwargs: object) -> None:
         raise AssertionError("a cached unit must not be parsed again")
 
-    monkeypatch.setattr(worker, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)  # worker imports it when used
     assert run_units([unit], jobs=1, cache=cache) == first
     for entry in (tmp_path / "fixes").rglob("*.json"):
         entry.write_text('[["safe", "x", [[0, 0, 0, "no"]]]]', encoding="utf-8")  # malformed: a miss

@@ -381,7 +381,10 @@ def _allocate_extract(source: SourceFile, data: bytes, module: str) -> FileFacts
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS semantics")
-def test_a_file_needing_more_memory_than_a_worker_may_use_is_an_error(tmp_path: Path) -> None:
+def test_a_file_needing_more_memory_than_a_worker_may_use_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "MIN_POOL_BYTES", 0)  # tiny files standing for a project worth workers
     files = {f"m{i:02d}.py": f"x = {i}\n" for i in range(10)}
     files["m03.py"] = "HUGE = 1\n"
     write(tmp_path, files)
@@ -530,8 +533,11 @@ sys.path.insert(0, {tests!r})
 from mldebt.cli import _guard
 from mldebt.config import Settings
 from mldebt.discover import SourceFile
+from mldebt.parse import runner
 from mldebt.parse.runner import collect_facts
 from test_hostile import slow_extract
+
+runner.MIN_POOL_BYTES = 0  # tiny files standing for a project large enough for workers
 
 root = Path({root!r})
 files = [SourceFile(root / f"m{{i}}.py", f"m{{i}}.py", "python") for i in range(16)]

@@ -356,3 +356,21 @@ def test_parameters_in_source_order_and_stable_training_tokens() -> None:
     assert by_name["score"].params == ("model", "rows", "threshold", "extra")
     assert by_name["fit"].returns == frozenset({"fitted:8:11", "param:data"})
     assert facts(src) == f
+
+
+def test_os_environ_is_the_environment_under_any_import() -> None:
+    """`os.environ["X"]` and `from os import environ` name an environment variable, not a key of
+    an imported module's mapping (the `ref` branch once shadowed the check)."""
+    from mldebt.parse.python import python_facts
+
+    code = (
+        "import os\nimport os as system\nfrom os import environ\nimport pandas as pd\n"
+        'a = pd.read_csv(os.environ["A"])\nb = pd.read_csv(system.environ["B"])\n'
+        'c = pd.read_csv(environ["C"] + "/x.csv")\n'
+    )
+    facts = python_facts("load.py", code, "load")
+    assert [io.target for io in facts.io] == [
+        Value("env", "A"),
+        Value("env", "B"),
+        Value("join", "", (Value("env", "C"), Value("str", "/x.csv"))),
+    ]

@@ -12,6 +12,7 @@ import pytest
 from mldebt.config import Settings
 from mldebt.discover import SourceFile, classify
 from mldebt.model import FileError
+from mldebt.parse import runner
 from mldebt.parse.cache import CACHEDIR_TAG, Cache, CodecError, decode_facts, encode_facts
 from mldebt.parse.facts import (
     IO,
@@ -73,10 +74,29 @@ def make(root: Path, files: dict[str, bytes | str]) -> list[SourceFile]:
     return out
 
 
+@pytest.fixture(autouse=True)
+def _pool_for_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These files are a few bytes each, standing for files large enough to go to workers."""
+    monkeypatch.setattr(runner, "MIN_POOL_BYTES", 0)
+
+
 def run(root: Path, files: list[SourceFile], **settings: object):  # type: ignore[no-untyped-def]
     CALLS.clear()
     options: dict[str, object] = {"jobs": 1, **settings}
     return collect_facts(files, Settings(**options), fake_extract, root=root)  # type: ignore[arg-type]
+
+
+def test_little_source_is_parsed_in_process_many_files_or_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    contents = {f"m{i:02d}.py": f"value = {i}\n" for i in range(12)}
+    files = make(tmp_path, contents)
+    size = sum(len(text) for text in contents.values())
+    monkeypatch.setattr(runner, "MIN_POOL_BYTES", size + 1)  # starting workers costs more than they save
+    result = run(tmp_path, files, jobs=2, no_cache=True)
+    assert sorted(contents) == CALLS
+    assert result.facts == tuple(expected(rel, text, rel[:-3]) for rel, text in contents.items())
+    monkeypatch.setattr(runner, "MIN_POOL_BYTES", size)
+    assert run(tmp_path, files, jobs=2, no_cache=True).facts == result.facts
+    assert CALLS == []  # in worker processes
 
 
 def expected(rel: str, text: str, module: str = "", kind: str = "python") -> FileFacts:

@@ -11,7 +11,7 @@ copied entry is never believed.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
+import importlib.util
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -29,11 +29,23 @@ def _salt() -> str:
     digest = hashlib.sha256()
     for path in sorted(here.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    try:
-        digest.update(importlib.metadata.version("libcst").encode())
-    except importlib.metadata.PackageNotFoundError:
-        pass
+    digest.update(_libcst_version())
     return digest.hexdigest()
+
+
+def _libcst_version() -> bytes:
+    """LibCST's version file, found without importing LibCST or `importlib.metadata` (about
+    20 ms of import each: a tenth of a small project's whole run)."""
+    try:
+        spec = importlib.util.find_spec("libcst")
+    except (ImportError, ValueError):
+        return b""
+    if spec is None or not spec.origin:
+        return b""
+    try:
+        return (Path(spec.origin).parent / "_version.py").read_bytes()
+    except OSError:
+        return spec.origin.encode()
 
 
 def key(text: str, context: str, targets: object) -> str:

@@ -15,7 +15,7 @@ import ast
 from typing import Final
 
 from mldebt.fix.proposal import Pos, Proposal, RawEdit
-from mldebt.fix.seeds import DEFAULT_SEED, _context_seed
+from mldebt.fix.seeds import DEFAULT_SEED, _context_seed, _parse_context
 
 __all__ = ["FAST_RULES", "UNDECIDED", "fast_fix"]
 
@@ -35,9 +35,8 @@ class Calls:
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
         self.by_span: dict[tuple[Pos, Pos], ast.Call] | None = None
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = _parse_context(text)  # a script is its own context: parsed once for the seed too
+        if tree is None:
             return
         self.by_span = {}
         for node in ast.walk(tree):

@@ -47,17 +47,18 @@ def file_seed(tree: ast.Module | None) -> str | None:
             if _SEED_NAMES.match(name) and isinstance(stmt.value, ast.Constant) and type(stmt.value.value) is int:
                 return name
     aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+    calls: list[ast.Call] = []
+    for node in ast.walk(tree):  # one walk: the imports, and the calls read after all of them
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        elif isinstance(node, ast.Import):
             for a in node.names:
                 aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for a in node.names:
                 aliases[a.asname or a.name] = f"{node.module}.{a.name}"
     seen: set[str] = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in calls:
         for kw in node.keywords:
             if (
                 kw.arg in ("random_state", "seed")

@@ -12,12 +12,14 @@ import io
 import signal
 import tokenize
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mldebt.fix.cache import ProposalCache, key
 from mldebt.fix.proposal import TEXT_ONLY, Proposal
+
+if TYPE_CHECKING:  # imported when a pool is started (20 ms)
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 MAX_NESTING = 60  # brackets and indented blocks; LibCST recursion trouble starts near 200
 MAX_LINE = 20_000  # characters on one line (minified or generated code)
@@ -148,6 +150,9 @@ def run_units(units: Sequence[Unit], jobs: int = 1, cache: ProposalCache | None 
             continue
         parsed.append(i)
     if parsed:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         unfinished: list[int] = []
         try:
             with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(parsed))), initializer=_init) as pool:
@@ -177,6 +182,9 @@ def run_units(units: Sequence[Unit], jobs: int = 1, cache: ProposalCache | None 
 
 
 def _isolate(units: Sequence[Unit], indices: list[int], outcomes: list[Outcome | None]) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     pool: ProcessPoolExecutor | None = None
     try:
         for i in indices:

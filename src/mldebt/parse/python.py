@@ -135,6 +135,10 @@ def _positional(node: ast.Call) -> list[ast.expr]:
     return [a for a in node.args if not isinstance(a, ast.Starred)]
 
 
+def _environ_or_ref(dotted: str) -> Value:
+    return Value("environ") if dotted == "os.environ" else Value("ref", dotted)
+
+
 def _unstar(node: ast.expr) -> ast.expr:
     return node.value if isinstance(node, ast.Starred) else node
 
@@ -458,7 +462,7 @@ class _Extractor:
         if name in self.constants:
             return self.constants[name]
         if name in self.aliases:
-            return Value("ref", self.aliases[name])
+            return _environ_or_ref(self.aliases[name])
         return UNKNOWN
 
     def attribute_value(self, node: ast.Attribute, depth: int) -> Value:
@@ -475,11 +479,8 @@ class _Extractor:
             return Value("config", parts=(base,), keys=(attr,))
         if attr == "parent" and base.kind == "str":  # Path(__file__).parent
             return Value("str", posixpath.dirname(base.text) or ".")
-        if base.kind == "ref":
-            return Value("ref", f"{base.text}.{attr}")
-        dotted = self.dotted(node)
-        if dotted == "os.environ":
-            return Value("environ")
+        if base.kind == "ref":  # `os.environ` (any alias of os) is the environment, not a module's mapping
+            return _environ_or_ref(f"{base.text}.{attr}")
         return UNKNOWN
 
     def format_value(self, node: ast.Call, depth: int) -> Value:

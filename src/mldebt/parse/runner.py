@@ -24,10 +24,9 @@ import time
 import tokenize
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mldebt.config import Settings
 from mldebt.discover import SourceFile, module_name
@@ -36,12 +35,16 @@ from mldebt.parse.cache import Cache
 from mldebt.parse.errors import FileSkipped  # re-exported: extractors raise it, we catch it
 from mldebt.parse.facts import FileFacts
 
+if TYPE_CHECKING:  # imported when a pool is started: 20 ms, a tenth of a small project's run
+    from concurrent.futures import Future, ProcessPoolExecutor
+
 __all__ = ["Collected", "Extract", "FileSkipped", "Screened", "cache_for", "collect_facts", "screen_files"]
 
 Extract = Callable[[SourceFile, bytes, str], FileFacts]
 Progress = Callable[[int, int], None]  # (files done since the last call, of which from the cache)
 
 MIN_POOL_FILES = 8  # below this many files to parse, a pool costs more than it saves
+MIN_POOL_BYTES = 64 << 10  # nor below this much source (about 0.2 CPU s of parsing): see bench/README.md
 OVERLAP_CACHED = 64  # with this many cached files to decode, new files are parsed meanwhile (`_parse_early`)
 MAX_BATCH = 32  # files per task: few enough to balance load, enough to amortise IPC
 BINARY_PROBE = 8192
@@ -225,6 +228,9 @@ class _Pooled:
     def __init__(
         self, extract: Extract, tasks: list[_Task], workers: int, store: tuple[Path, list[str]] | None
     ) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         _preload()
         self.extract, self.tasks, self.store = extract, tasks, store
         self.size = size = max(1, min(MAX_BATCH, math.ceil(len(tasks) / (workers * 4))))
@@ -251,6 +257,8 @@ class _Pooled:
         _terminate(self.pool)
 
     def results(self, progress: Progress | None = None) -> tuple[list[_Outcome], set[int]]:
+        from concurrent.futures.process import BrokenProcessPool
+
         tasks, size, store, pool = self.tasks, self.size, self.store, self.pool
         stored: set[int] = set()
         outcomes: list[_Outcome | None] = [None] * len(tasks)
@@ -279,6 +287,9 @@ class _Pooled:
 
 def _isolate(extract: Extract, tasks: list[_Task], indices: list[int], outcomes: list[_Outcome | None]) -> None:
     """Re-run files one at a time in a single worker, replaced whenever a file kills it."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     pool: ProcessPoolExecutor | None = None
     try:
         for i in indices:
@@ -437,7 +448,7 @@ def collect_facts(
     outcomes: list[_Outcome] = []
     stored: set[int] = set()  # tasks whose facts a worker already put in the cache
     if tasks:
-        few = workers == 1 or len(tasks) < MIN_POOL_FILES
+        few = workers == 1 or len(tasks) < MIN_POOL_FILES or sum(len(data) for _, data, _ in tasks) < MIN_POOL_BYTES
         if few and all(len(data) <= ISOLATE_BYTES for _, data, _ in tasks):
             outcomes = _run_in_process(extract, tasks, progress)
         else:

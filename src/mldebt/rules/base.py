@@ -72,19 +72,25 @@ class FileRule(Rule):
             for smell in (*early, *late):
                 if smell.rule != self.id or not self.accept(smell):
                     continue
-                yield Hit(
-                    site=_site(path, smell.span),
-                    message=smell.message,
-                    related=tuple(_site(e.path or path, e.span, e.note) for e in smell.related),
-                    key=smell.key,
-                    confidence=Confidence(smell.confidence) if smell.confidence else None,
-                )
+                yield smell_hit(path, smell)
 
 
-def _site(path: str, span: Span, note: str = "") -> Site:
+def site_of(path: str, span: Span, note: str = "") -> Site:
     from mldebt.graph.facade import Site
 
     return Site(path, span.line, span.column, span.end_line, span.end_column, note)
+
+
+def smell_hit(path: str, smell: Smell, evidence: tuple[Site, ...] = ()) -> Hit:
+    """A file rule's finding as the detector wrote it (its evidence may lie in another file),
+    with more evidence from the project phase after it."""
+    return Hit(
+        site=site_of(path, smell.span),
+        message=smell.message,
+        related=(*(site_of(e.path or path, e.span, e.note) for e in smell.related), *evidence),
+        key=smell.key,
+        confidence=Confidence(smell.confidence) if smell.confidence else None,
+    )
 
 
 def data(smell: Smell, key: str, default: str = "") -> str:

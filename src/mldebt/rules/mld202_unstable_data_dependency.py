@@ -28,7 +28,7 @@ from mldebt.parse.detectors.strings import (
 )
 from mldebt.parse.facts import Smell, Value
 from mldebt.parse.sql import query_tables
-from mldebt.rules.base import FileRule, Hit, _site, data
+from mldebt.rules.base import FileRule, Hit, data, site_of, smell_hit
 
 if TYPE_CHECKING:
     from mldebt.graph.build import Built, IOSite
@@ -55,13 +55,7 @@ class UnstableDataDependency(FileRule):
                 category = data(smell, "pending")
                 if not category:
                     if self.accept(smell):
-                        yield Hit(
-                            site=_site(path, smell.span),
-                            message=smell.message,
-                            related=tuple(_site(path, e.span, e.note) for e in smell.related),
-                            key=smell.key,
-                            confidence=Confidence(smell.confidence) if smell.confidence else None,
-                        )
+                        yield smell_hit(path, smell)
                     continue
                 site = sites.get((path, smell.span.line, smell.span.column))
                 hit = self._judge(built, site, category, data(smell, "api")) if site is not None else None
@@ -80,7 +74,7 @@ class UnstableDataDependency(FileRule):
             if (kind == "hub" and not self.options["hub-revisions"]) or (kind == "glob" and not self.options["globs"]):
                 return None
             return Hit(
-                site=_site(site.path, site.fact.span),
+                site=site_of(site.path, site.fact.span),
                 message=message,
                 key=f"{kind}|{r.artifact}",
                 confidence=Confidence(confidence),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from mldebt.parse.detectors.context import FileContext
 from mldebt.parse.facts import ModelEvent, Smell
-from mldebt.rules.base import Hit, Rule, _site, data, is_test_path
+from mldebt.rules.base import Hit, Rule, data, is_test_path, site_of
 
 _PACKAGES = ("sklearn", "xgboost", "lightgbm", "catboost", "statsmodels")
 _MAX_RELATED = 8
@@ -57,13 +57,13 @@ class GlueCode(Rule):
             paths = sorted(modules)
             first = modules[paths[0]]
             yield Hit(
-                site=_site(paths[0], first.span),
+                site=site_of(paths[0], first.span),
                 message=(
                     f"`{package}` is called directly from {len(paths)} modules with no wrapper of the project's "
                     f"own: {', '.join(paths[:4])}{' ...' if len(paths) > 4 else ''}"
                 ),
                 related=tuple(
-                    _site(p, modules[p].span, f"`{modules[p].api}` called directly")
+                    site_of(p, modules[p].span, f"`{modules[p].api}` called directly")
                     for p in paths[1 : 1 + _MAX_RELATED]
                 ),
                 key=f"unwrapped:{package}",
@@ -80,7 +80,7 @@ class GlueCode(Rule):
                     continue
                 if float(data(smell, "ratio", "0")) < float(self.options["min-ratio"]):
                     continue
-                yield Hit(site=_site(path, smell.span), message=smell.message, key=smell.key)
+                yield Hit(site=site_of(path, smell.span), message=smell.message, key=smell.key)
 
 
 def _connected(built: Built) -> set[str]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from mldebt.parse import apis
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext
 from mldebt.parse.facts import FileFacts, Smell, Span
-from mldebt.rules.base import Hit, Rule, _site, data
+from mldebt.rules.base import Hit, Rule, data, site_of
 
 if TYPE_CHECKING:
     from mldebt.graph.build import Built
@@ -64,9 +64,9 @@ class DeadExperimentalCodepath(Rule):
 
 def _hit(path: str, smell: Smell, message: str = "") -> Hit:
     return Hit(
-        site=_site(path, smell.span),
+        site=site_of(path, smell.span),
         message=message or smell.message,
-        related=tuple(_site(path, e.span, e.note) for e in smell.related),
+        related=tuple(site_of(path, e.span, e.note) for e in smell.related),
         key=smell.key,
     )
 

@@ -16,7 +16,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mldebt.model import Confidence
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext
 from mldebt.parse.detectors.external import (
     _NOT_PROJECT,
@@ -28,7 +27,7 @@ from mldebt.parse.detectors.external import (
 )
 from mldebt.parse.detectors.types import DATAFRAME, ESTIMATOR, KERAS_MODEL, SERIES, TORCH_MODULE
 from mldebt.parse.facts import Smell, Span, Summary
-from mldebt.rules.base import FileRule, Hit, _site, data
+from mldebt.rules.base import FileRule, Hit, data, smell_hit
 
 if TYPE_CHECKING:
     from mldebt.graph.build import Built
@@ -59,13 +58,7 @@ class FixedThreshold(FileRule):
                 evidence = self.pending(built, path, smell)
                 if evidence is None:
                     continue
-                yield Hit(
-                    site=_site(path, smell.span),
-                    message=smell.message,
-                    related=(*(_site(path, e.span, e.note) for e in smell.related), *evidence),
-                    key=smell.key,
-                    confidence=Confidence(smell.confidence) if smell.confidence else None,
-                )
+                yield smell_hit(path, smell, evidence)
 
     def pending(self, built: Built, path: str, smell: Smell) -> tuple[Site, ...] | None:
         """Evidence that a pending comparison is on a model output; None when it is not."""

@@ -12,12 +12,11 @@ import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from mldebt.model import Confidence
 from mldebt.parse.detectors.context import FileContext, is_test_path
 from mldebt.parse.detectors.external import _NOT_PROJECT, _ORDER, _VALIDATE_WORD, _at, _last, _names
 from mldebt.parse.detectors.types import ARRAY, DATAFRAME, SERIES, TENSOR
 from mldebt.parse.facts import Smell
-from mldebt.rules.base import FileRule, Hit, _site, data
+from mldebt.rules.base import FileRule, Hit, data, smell_hit
 
 if TYPE_CHECKING:
     from mldebt.graph.build import Built
@@ -47,13 +46,7 @@ class UnmonitoredPrediction(FileRule):
                     note = f"`{summary.function}` returns {summary.what} output"
                     evidence = (Site(where, summary.span.line, summary.span.column, note=note),)
                 served.add(smell.key)
-                yield Hit(
-                    site=_site(path, smell.span),
-                    message=smell.message,
-                    related=(*(_site(path, e.span, e.note) for e in smell.related), *evidence),
-                    key=smell.key,
-                    confidence=Confidence(smell.confidence) if smell.confidence else None,
-                )
+                yield smell_hit(path, smell, evidence)
 
 
 def _monitors(built: Built, path: str) -> bool:
