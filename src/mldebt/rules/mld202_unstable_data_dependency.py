@@ -533,6 +533,16 @@ _MESSAGES = {
 }
 
 
+def _read_text(ctx: FileContext, strings: Strings, call: ast.Call, target: ast.expr | None) -> Text | None:
+    """What a reader or HTTP call reads, as the file shows it: the extractor's target `Value`
+    (`ctx.text_of`: flow-sensitive, a handle's `open` path, a parameter kept a parameter); the
+    file's own strings only for a call the extractor records no read at."""
+    io = ctx.io_of(call)
+    if io is not None and io.op == "read":
+        return ctx.text_of(call)
+    return strings.text(target)
+
+
 def _short(text: str) -> str:
     text = text.replace(HOLE, "{…}")
     return text if len(text) <= 90 else text[:87] + "..."
@@ -545,9 +555,9 @@ def _unstable(
     if name in _READERS:
         pos, kw = _READERS[name]
         target = arg(node, pos, kw)
-        t = strings.text(target)
-        if t is None:
-            return _glob_read(ctx, strings, node, target, name)
+        t = _read_text(ctx, strings, node, target)
+        if t is None or (isinstance(target, ast.Name) and any(c in t.text for c in "*?[")):
+            return _glob_read(ctx, strings, node, target, name)  # a name holding a pattern or a match of one
         verdict = _judge_path(t)
         if verdict is None or (verdict.kind == "latest" and t.text in written):
             return None
@@ -556,13 +566,13 @@ def _unstable(
         pos, kw, checks = _DOWNLOADS[name]
         if has_kw(node, *checks) or splats(node):
             return None
-        t = strings.text(arg(node, pos, kw))
+        t = _read_text(ctx, strings, node, arg(node, pos, kw))
         if t is None:
             return None
         verdict = _judge_url(t)
         return (verdict, _short(t.text), _api(name), t.text) if verdict else None
     if name in _HTTP:
-        t = strings.text(arg(node, 0 if name != "requests.request" else 1, "url"))
+        t = _read_text(ctx, strings, node, arg(node, 0 if name != "requests.request" else 1, "url"))
         if t is None:
             return None
         _, _, path, _ = _split_url(t.text)
@@ -572,7 +582,7 @@ def _unstable(
         return (verdict, _short(t.text), _api(name), t.text) if verdict else None
     if name in _MODEL_LOADS:
         pos, kw = _MODEL_LOADS[name]
-        t = strings.text(arg(node, pos, kw))
+        t = _read_text(ctx, strings, node, arg(node, pos, kw))
         if t is None or "://" in t.text:
             return None
         verdict = _judge_local(t)

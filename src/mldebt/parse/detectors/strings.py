@@ -9,19 +9,11 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext
+from mldebt.parse.values import HOLE, Text
 
-HOLE = "\x00"  # a part of a string the file does not show
-
-
-@dataclass
-class Text:
-    """A string as far as the file shows it; holes are HOLE, `holes` their source text."""
-
-    text: str
-    holes: list[str]
+__all__ = ["HOLE", "Strings", "Text", "arg", "has_kw", "splats"]
 
 
 class Strings:
