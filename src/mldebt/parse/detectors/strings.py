@@ -73,6 +73,16 @@ class Strings:
             return entries[-1][1]
         return None
 
+    def at(self, call: ast.Call, node: ast.expr | None) -> Text | None:
+        """What `call` reads, `node` being its source argument, as the file shows it: the
+        extractor's target `Value` (`ctx.text_of`: flow-sensitive, a handle's `open` path, a
+        parameter's default) when it records a read there; this resolver's only for a call it
+        records none at."""
+        io = self.ctx.io_of(call)
+        if io is not None and io.op == "read":
+            return self.ctx.text_of(call)
+        return self.text(node)
+
     def text(self, node: ast.expr | None, depth: int = 0) -> Text | None:
         if node is None or depth > 8:
             return None
