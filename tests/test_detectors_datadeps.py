@@ -296,3 +296,25 @@ def test_text_of_shows_the_extractors_value_with_the_source_of_each_hole() -> No
     assert shown[7] is None  # a parameter whose default is no text shows nothing
     handle = shown[9]  # a read through a handle shows the path `open` was given
     assert handle is not None and (handle.text, handle.holes) == ("\x00/x.csv", ["get_dir()"])
+
+
+def test_shown_of_an_argument_the_extractor_evaluates_where_the_call_is() -> None:
+    text = textwrap.dedent(
+        """\
+        import torch
+        from sklearn.datasets import fetch_openml
+        repo = "pytorch/vision"
+        model = torch.hub.load(repo, "resnet50")
+        repo = "pytorch/vision:v0.10.0"
+        mnist = fetch_openml(name)
+        """
+    )
+    tree = ast.parse(text)
+    ctx = FileContext("pkg/mod.py", "pkg.mod", text, tree)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    hub = next(c for c in calls if ast.unparse(c.func) == "torch.hub.load")
+    openml = next(c for c in calls if ast.unparse(c.func) == "fetch_openml")
+    shown = ctx.shown_of(hub.args[0])
+    assert shown is not None and shown[0] is not None and shown[0].text == "pytorch/vision"
+    assert ctx.shown_of(openml.args[0]) == (None,)  # evaluated: nothing of it is text
+    assert ctx.shown_of(hub.args[1]) is None  # not an argument the extractor shows

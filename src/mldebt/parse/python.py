@@ -70,7 +70,7 @@ def python_facts(rel: str, text: str, module: str, cell_starts: tuple[int, ...] 
     return replace(facts, smells=smells, key_uses=key_uses, leak_summaries=leaks, summaries=summaries)
 
 
-def io_sites(rel: str, module: str, text: str, tree: ast.Module) -> tuple[dict[int, IO], dict[int, Text]]:
+def io_sites(rel: str, module: str, text: str, tree: ast.Module) -> tuple[dict[int, IO], dict[int, Text | None]]:
     """The extractor's I/O facts of a parsed file by call node, and their targets as the file
     shows them (for a detector's context built without `python_facts`, as in the detectors'
     unit tests)."""
@@ -208,6 +208,7 @@ class _Extractor:
         self.classes: list[str] = []
         self.scopes: list[_Scope] = [_Scope(MODULE_SCOPE)]
         self.sources: dict[int, tuple[Value, ast.expr]] = {}  # id(Value) -> (it, its expression): `value`
+        self.shown_args: dict[int, Text | None] = {}  # id(argument of an `apis.SHOWN_ARGS` call) -> shown
         self.defaults: dict[int, Value] = {}  # id(a `param` Value in `sources`) -> its default's Value
         self.call_tokens: dict[int, str] = {}  # id(Call node) -> lineage token of its result
         self.comp_lineage: dict[int, Lineage] = {}  # id(comprehension) -> lineage of its elements
@@ -959,6 +960,10 @@ class _Extractor:
 
         if name in apis.COMMAND_RUNNERS and all_args:
             self._command(all_args[0].value)
+        if name in apis.SHOWN_ARGS:
+            shown_arg = self._arg(node, *apis.SHOWN_ARGS[name])
+            if shown_arg is not None:
+                self.shown_args[id(shown_arg)] = self.shown(self.value(shown_arg))
         # argparse definitions: parser.add_argument("--lr", default=0.1)
         if method == apis.ARGPARSE_ADD:
             self._argparse_def(node, all_args)
@@ -1279,10 +1284,11 @@ class _Extractor:
         `open(p)`): detectors read the target `Value` from here rather than re-deriving it."""
         return {node: self.io[int(token[3:])] for node, token in self.call_tokens.items() if token.startswith("io:")}
 
-    def shown_sites(self) -> dict[int, Text]:
-        """id(call node) -> the target of its I/O fact as the file shows it (`shown`), for the
-        detectors that judge a path's or URL's text (`FileContext.text_of`)."""
-        out: dict[int, Text] = {}
+    def shown_sites(self) -> dict[int, Text | None]:
+        """id(call node) -> the target of its I/O fact as the file shows it (`shown`), and
+        id(argument) -> its value shown, for the arguments `apis.SHOWN_ARGS` names: for the
+        detectors that judge a path's or URL's text (`FileContext.text_of`, `shown_of`)."""
+        out: dict[int, Text | None] = dict(self.shown_args)
         for node, token in self.call_tokens.items():
             if token.startswith("io:"):
                 t = self.shown(self.io[int(token[3:])].target)

@@ -101,7 +101,7 @@ def run_all(
     tree: ast.Module,
     cell_starts: tuple[int, ...] = (),
     io_sites: Mapping[int, IO] | None = None,
-    shown_sites: Mapping[int, Text] | None = None,
+    shown_sites: Mapping[int, Text | None] | None = None,
 ) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...], tuple[LeakSummary, ...], tuple[Summary, ...]]:
     """Smells, key uses and function summaries (leakage flows through calls; what functions
     return, for file rules across functions): all that the project phase needs of the detectors.

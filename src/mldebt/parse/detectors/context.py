@@ -99,7 +99,7 @@ class FileContext:
         notebook: bool = False,
         cell_starts: tuple[int, ...] = (),
         io_sites: Mapping[int, IO] | None = None,
-        shown_sites: Mapping[int, Text] | None = None,
+        shown_sites: Mapping[int, Text | None] | None = None,
     ) -> None:
         self.rel = rel
         self.module = module
@@ -133,12 +133,18 @@ class FileContext:
         A read through an open handle (`pd.read_csv(f)`) shows the path `open` was given."""
         return self._sites[1].get(id(call))
 
+    def shown_of(self, node: ast.expr) -> tuple[Text | None] | None:
+        """The extractor's value of an argument `apis.SHOWN_ARGS` names, shown as `text_of`
+        shows a target, in a 1-tuple (None: the extractor did not evaluate this expression)."""
+        found = self._sites[1]
+        return (found[id(node)],) if id(node) in found else None
+
     @cached_property
     def _io_sites(self) -> Mapping[int, IO]:
         return self._sites[0]
 
     @cached_property
-    def _sites(self) -> tuple[Mapping[int, IO], Mapping[int, Text]]:
+    def _sites(self) -> tuple[Mapping[int, IO], Mapping[int, Text | None]]:
         if self._io_given is not None and self._shown_given is not None:
             return self._io_given, self._shown_given
         from mldebt.parse.python import io_sites  # a context built without the extractor (tests)

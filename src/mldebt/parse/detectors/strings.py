@@ -86,6 +86,10 @@ class Strings:
     def text(self, node: ast.expr | None, depth: int = 0) -> Text | None:
         if node is None or depth > 8:
             return None
+        if depth == 0:
+            shown = self.ctx.shown_of(node)  # an argument the extractor shows (`apis.SHOWN_ARGS`)
+            if shown is not None:
+                return shown[0]
         if isinstance(node, ast.Constant):
             return Text(node.value, []) if isinstance(node.value, str) else None
         if isinstance(node, ast.Name):
