@@ -318,3 +318,12 @@ def test_shown_of_an_argument_the_extractor_evaluates_where_the_call_is() -> Non
     assert shown is not None and shown[0] is not None and shown[0].text == "pytorch/vision"
     assert ctx.shown_of(openml.args[0]) == (None,)  # evaluated: nothing of it is text
     assert ctx.shown_of(hub.args[1]) is None  # not an argument the extractor shows
+
+
+def test_shown_of_each_word_of_a_command_run() -> None:
+    text = 'import subprocess\nSCRIPT = "fit.R"\nsubprocess.run(["Rscript", SCRIPT, n])\n'
+    tree = ast.parse(text)
+    ctx = FileContext("pkg/mod.py", "pkg.mod", text, tree)
+    words = next(n for n in ast.walk(tree) if isinstance(n, ast.List)).elts
+    shown = [ctx.shown_of(w) for w in words]
+    assert [s[0].text if s is not None and s[0] is not None else s for s in shown] == ["Rscript", "fit.R", (None,)]

@@ -960,6 +960,7 @@ class _Extractor:
 
         if name in apis.COMMAND_RUNNERS and all_args:
             self._command(all_args[0].value)
+            self._show_command(node)
         if name in apis.SHOWN_ARGS:
             shown_arg = self._arg(node, *apis.SHOWN_ARGS[name])
             if shown_arg is not None:
@@ -1255,6 +1256,14 @@ class _Extractor:
             command = value.text if value.kind == "str" else ""
         if command:
             self.mentions.update(command_mentions(command))
+
+    def _show_command(self, node: ast.Call) -> None:
+        """A command run (`subprocess.run([...])`, `os.system(line)`): its line, or each word of
+        its list, shown for the detectors (MLD406), as `apis.SHOWN_ARGS` arguments are."""
+        first = self._arg(node, 0, "args") or self._arg(node, None, "command") or self._arg(node, None, "cmd")
+        for word in first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]:
+            if word is not None and not isinstance(word, ast.Starred):
+                self.shown_args[id(word)] = self.shown(self.value(word))
 
     def _argparse_def(self, node: ast.Call, all_args: list[_Arg]) -> None:
         flags = [self.value(a.value) for a in all_args if a.keyword is None]
