@@ -270,3 +270,5 @@ SHOWN_ARGS: dict[str, tuple[int, str | None]] = {
     "glob.glob": (0, "pathname"),
     "glob.iglob": (0, "pathname"),
 }
+# Methods whose first argument may be a query (`spark.sql(q)`, `cursor.execute(q)`): shown too.
+SHOWN_METHODS = frozenset({"execute", "executemany", "executescript", "sql", "query", "table"})

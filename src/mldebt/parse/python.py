@@ -961,6 +961,8 @@ class _Extractor:
         if name in apis.COMMAND_RUNNERS and all_args:
             self._command(all_args[0].value)
             self._show_command(node)
+        if method in apis.SHOWN_METHODS and node.args and not isinstance(node.args[0], ast.Starred):
+            self.shown_args[id(node.args[0])] = self.shown(self.value(node.args[0]))
         if name in apis.SHOWN_ARGS:
             shown_arg = self._arg(node, *apis.SHOWN_ARGS[name])
             if shown_arg is not None:
