@@ -269,3 +269,61 @@ def test_pending_reads_are_those_whose_extracted_source_comes_from_another_modul
     """
     found = [(s.span.line, dict(s.data).get("pending")) for s in smells(code) if s.rule == "MLD202"]
     assert found == [(7, "reader"), (9, "reader")]
+
+
+def test_text_of_shows_the_extractors_value_with_the_source_of_each_hole() -> None:
+    text = textwrap.dedent(
+        """\
+        import pandas as pd
+        MIRROR = "https://data.example.org"
+
+        def load(version, split="train", root=None):
+            url = f"{MIRROR}/{version}/" + split + ".csv"
+            a = pd.read_csv(url)
+            b = pd.read_csv(root)
+            with open(get_dir() + "/x.csv") as handle:
+                c = pd.read_csv(handle)
+            return a, b, c
+        """
+    )
+    tree = ast.parse(text)
+    ctx = FileContext("pkg/mod.py", "pkg.mod", text, tree)
+    reads = {n.lineno: n for n in ast.walk(tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "pd.read_csv"}
+    shown = {line: ctx.text_of(call) for line, call in reads.items()}
+    # a parameter shows its default; an unknown part is a hole with its own source text
+    assert shown[6] is not None and shown[6].text == "https://data.example.org/\x00/train.csv"
+    assert shown[6].holes == ["version"]
+    assert shown[7] is None  # a parameter whose default is no text shows nothing
+    handle = shown[9]  # a read through a handle shows the path `open` was given
+    assert handle is not None and (handle.text, handle.holes) == ("\x00/x.csv", ["get_dir()"])
+
+
+def test_shown_of_an_argument_the_extractor_evaluates_where_the_call_is() -> None:
+    text = textwrap.dedent(
+        """\
+        import torch
+        from sklearn.datasets import fetch_openml
+        repo = "pytorch/vision"
+        model = torch.hub.load(repo, "resnet50")
+        repo = "pytorch/vision:v0.10.0"
+        mnist = fetch_openml(name)
+        """
+    )
+    tree = ast.parse(text)
+    ctx = FileContext("pkg/mod.py", "pkg.mod", text, tree)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    hub = next(c for c in calls if ast.unparse(c.func) == "torch.hub.load")
+    openml = next(c for c in calls if ast.unparse(c.func) == "fetch_openml")
+    shown = ctx.shown_of(hub.args[0])
+    assert shown is not None and shown[0] is not None and shown[0].text == "pytorch/vision"
+    assert ctx.shown_of(openml.args[0]) == (None,)  # evaluated: nothing of it is text
+    assert ctx.shown_of(hub.args[1]) is None  # not an argument the extractor shows
+
+
+def test_shown_of_each_word_of_a_command_run() -> None:
+    text = 'import subprocess\nSCRIPT = "fit.R"\nsubprocess.run(["Rscript", SCRIPT, n])\n'
+    tree = ast.parse(text)
+    ctx = FileContext("pkg/mod.py", "pkg.mod", text, tree)
+    words = next(n for n in ast.walk(tree) if isinstance(n, ast.List)).elts
+    shown = [ctx.shown_of(w) for w in words]
+    assert [s[0].text if s is not None and s[0] is not None else s for s in shown] == ["Rscript", "fit.R", (None,)]

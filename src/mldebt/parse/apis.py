@@ -260,3 +260,15 @@ COMMAND_RUNNERS = frozenset(
 )
 # Calls whose result is a sequence of paths: elements are `base/<unknown>`.
 LISTDIR = frozenset({"os.listdir", "os.scandir"})
+# Arguments no I/O fact records whose text a detector judges (MLD202, MLD406): the extractor
+# shows their value where the call is (`FileContext.shown_of`). Qualified name -> (position, keyword).
+SHOWN_ARGS: dict[str, tuple[int, str | None]] = {
+    "rpy2.robjects.r": (0, None),
+    "torch.hub.load": (0, "repo_or_dir"),
+    "sklearn.datasets.fetch_openml": (0, "name"),
+    "sqlalchemy.create_engine": (0, "url"),
+    "glob.glob": (0, "pathname"),
+    "glob.iglob": (0, "pathname"),
+}
+# Methods whose first argument may be a query (`spark.sql(q)`, `cursor.execute(q)`): shown too.
+SHOWN_METHODS = frozenset({"execute", "executemany", "executescript", "sql", "query", "table"})

@@ -37,7 +37,7 @@ from mldebt.parse.facts import (
     Value,
 )
 from mldebt.parse.suppressions import parse_suppressions, python_comment_columns
-from mldebt.parse.values import format_parts
+from mldebt.parse.values import HOLE, Text, format_parts
 
 MODULE_SCOPE = "<module>"
 _NO_SPAN = Span(1, 1, 1, 1)
@@ -64,19 +64,22 @@ def python_facts(rel: str, text: str, module: str, cell_starts: tuple[int, ...] 
     facts = visitor.facts(text.count("\n") + (0 if text.endswith("\n") or not text else 1))
     if "mldebt" in text:
         facts = replace(facts, suppressions=suppressions(text))
-    smells, key_uses, leaks, summaries = run_all(rel, module, text, tree, cell_starts, visitor.io_sites())
+    smells, key_uses, leaks, summaries = run_all(
+        rel, module, text, tree, cell_starts, visitor.io_sites(), visitor.shown_sites()
+    )
     return replace(facts, smells=smells, key_uses=key_uses, leak_summaries=leaks, summaries=summaries)
 
 
-def io_sites(rel: str, module: str, text: str, tree: ast.Module) -> dict[int, IO]:
-    """The extractor's I/O facts of a parsed file by call node (for a detector's context built
-    without `python_facts`, as in the detectors' unit tests)."""
+def io_sites(rel: str, module: str, text: str, tree: ast.Module) -> tuple[dict[int, IO], dict[int, Text | None]]:
+    """The extractor's I/O facts of a parsed file by call node, and their targets as the file
+    shows them (for a detector's context built without `python_facts`, as in the detectors'
+    unit tests)."""
     visitor = _Extractor(rel, module, text)
     try:
         visitor.run(tree)
     except RecursionError:
-        return {}
-    return visitor.io_sites()
+        return {}, {}
+    return visitor.io_sites(), visitor.shown_sites()
 
 
 def suppressions(text: str) -> tuple[Suppression, ...]:
@@ -204,6 +207,9 @@ class _Extractor:
         self.model_classes: set[str] = set()
         self.classes: list[str] = []
         self.scopes: list[_Scope] = [_Scope(MODULE_SCOPE)]
+        self.sources: dict[int, tuple[Value, ast.expr]] = {}  # id(Value) -> (it, its expression): `value`
+        self.shown_args: dict[int, Text | None] = {}  # id(argument of an `apis.SHOWN_ARGS` call) -> shown
+        self.defaults: dict[int, Value] = {}  # id(a `param` Value in `sources`) -> its default's Value
         self.call_tokens: dict[int, str] = {}  # id(Call node) -> lineage token of its result
         self.comp_lineage: dict[int, Lineage] = {}  # id(comprehension) -> lineage of its elements
         self.comp_saved: list[tuple[dict[str, Lineage], dict[str, Value]]] = []
@@ -395,6 +401,50 @@ class _Extractor:
     # ------------------------------------------------------------ symbolic values
 
     def value(self, node: ast.expr | None, depth: int = 0) -> Value:
+        """The symbolic value of `node` here (flow-sensitive). A part it cannot spell out (unknown,
+        a parameter, an imported name, a config key ...) remembers the expression it came from
+        (`self.sources`), so `shown` can give detectors its source text without `Value` carrying
+        it: graph facts stay exactly the values."""
+        v = self._value(node, depth)
+        if node is None or v.kind in _SPELLED:
+            return v
+        v = Value(v.kind, v.text, v.parts, v.keys)  # equal, but a hole of its own: this expression's
+        self.sources[id(v)] = (v, node)  # the entry keeps v alive, so its id is never reused
+        if v.kind == "param":
+            default = next((d for p, d in self.scope.defaults if p == v.text), None)
+            if default is not None:
+                self.defaults[id(v)] = default
+        return v
+
+    def shown(self, v: Value) -> Text | None:
+        """`v` as the file shows it: literal text, with a hole (and its source) for each part one
+        file cannot know. None unless some of it is literal text."""
+        if v.kind == "handle" and v.parts:
+            return self.shown(v.parts[0])
+        if v.kind == "param" and id(v) in self.defaults:  # shown as its default, as the signature writes it
+            return self.shown(self.defaults[id(v)])
+        if v.kind not in ("str", "join"):
+            return None
+        out = Text("", [])
+        self._show(v, out)
+        return out
+
+    def _show(self, v: Value, out: Text) -> None:
+        if v.kind in ("str", "num"):
+            out.text += v.text
+        elif v.kind == "param" and id(v) in self.defaults and self.defaults[id(v)].kind in _SPELLED:
+            self._show(self.defaults[id(v)], out)
+        elif v.kind == "join":
+            for i, part in enumerate(v.parts):
+                if i:
+                    out.text += v.text
+                self._show(part, out)
+        else:
+            known = self.sources.get(id(v))
+            out.text += HOLE
+            out.holes.append(_unparse(known[1]) if known is not None else "?")
+
+    def _value(self, node: ast.expr | None, depth: int = 0) -> Value:
         if node is None or depth > 12:
             return UNKNOWN
         if isinstance(node, ast.Constant):
@@ -910,6 +960,13 @@ class _Extractor:
 
         if name in apis.COMMAND_RUNNERS and all_args:
             self._command(all_args[0].value)
+            self._show_command(node)
+        if method in apis.SHOWN_METHODS and node.args and not isinstance(node.args[0], ast.Starred):
+            self.shown_args[id(node.args[0])] = self.shown(self.value(node.args[0]))
+        if name in apis.SHOWN_ARGS:
+            shown_arg = self._arg(node, *apis.SHOWN_ARGS[name])
+            if shown_arg is not None:
+                self.shown_args[id(shown_arg)] = self.shown(self.value(shown_arg))
         # argparse definitions: parser.add_argument("--lr", default=0.1)
         if method == apis.ARGPARSE_ADD:
             self._argparse_def(node, all_args)
@@ -1202,6 +1259,14 @@ class _Extractor:
         if command:
             self.mentions.update(command_mentions(command))
 
+    def _show_command(self, node: ast.Call) -> None:
+        """A command run (`subprocess.run([...])`, `os.system(line)`): its line, or each word of
+        its list, shown for the detectors (MLD406), as `apis.SHOWN_ARGS` arguments are."""
+        first = self._arg(node, 0, "args") or self._arg(node, None, "command") or self._arg(node, None, "cmd")
+        for word in first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]:
+            if word is not None and not isinstance(word, ast.Starred):
+                self.shown_args[id(word)] = self.shown(self.value(word))
+
     def _argparse_def(self, node: ast.Call, all_args: list[_Arg]) -> None:
         flags = [self.value(a.value) for a in all_args if a.keyword is None]
         names = [f.text for f in flags if f.kind == "str"]
@@ -1229,6 +1294,18 @@ class _Extractor:
         """id(call node) -> the I/O fact recorded at that call (a `json.load(f)` maps to its
         `open(p)`): detectors read the target `Value` from here rather than re-deriving it."""
         return {node: self.io[int(token[3:])] for node, token in self.call_tokens.items() if token.startswith("io:")}
+
+    def shown_sites(self) -> dict[int, Text | None]:
+        """id(call node) -> the target of its I/O fact as the file shows it (`shown`), and
+        id(argument) -> its value shown, for the arguments `apis.SHOWN_ARGS` names: for the
+        detectors that judge a path's or URL's text (`FileContext.text_of`, `shown_of`)."""
+        out: dict[int, Text | None] = dict(self.shown_args)
+        for node, token in self.call_tokens.items():
+            if token.startswith("io:"):
+                t = self.shown(self.io[int(token[3:])].target)
+                if t is not None:
+                    out[node] = t
+        return out
 
     def facts(self, lines: int) -> FileFacts:
         module_scope = self.scopes[0]
@@ -1315,6 +1392,14 @@ def _interleave(pieces: list[str]) -> list[Value]:
         if piece:
             out.append(Value("str", piece))
     return out
+
+
+_SPELLED = frozenset({"str", "join", "num"})  # kinds `shown` spells out from the Value itself
+
+
+def _unparse(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _looks_local(text: str) -> bool:

@@ -5,8 +5,22 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from mldebt.parse.facts import UNKNOWN, Value
+
+HOLE = "\x00"  # a part of a string the file does not show
+
+
+@dataclass
+class Text:
+    """A value as the file shows it, for detectors that judge its text (MLD202, MLD203, MLD406):
+    each part one file cannot know is HOLE in `text`, and `holes` keeps the source text of each
+    (`f"{BASE}/{version}/x.csv"`: `{version}` may be the version)."""
+
+    text: str
+    holes: list[str]
+
 
 # kinds of Value that stand for (part of) a string: the resolver can name what they hold
 TEXTUAL = frozenset({"str", "num", "join", "ref", "param", "config", "argparse", "env", "format"})

@@ -424,26 +424,25 @@ def _revision(call: ast.Call, kw: str = "revision") -> tuple[bool, str]:
 def _hub_target(ctx: FileContext, strings: Strings, call: ast.Call, name: str) -> tuple[str, str] | None:
     """(hub id, API) of a hub read, when the file shows the id."""
     if name == "datasets.load_dataset":
-        node = arg(call, 0, "path")
-        t = strings.text(node)
+        t = strings.at(call, arg(call, 0, "path"))
         if t is None or t.text.strip() in _HF_BUILDERS:
             return None
         hub = _hub_id(t, bare_ok=True)
         return (hub, "load_dataset") if hub else None
     if name in ("huggingface_hub.hf_hub_download", "huggingface_hub.snapshot_download"):
-        t = strings.text(arg(call, 0, "repo_id"))
+        t = strings.at(call, arg(call, 0, "repo_id"))
         hub = _hub_id(t, bare_ok=False) if t else None
         return (hub, name.rsplit(".", 1)[1]) if hub else None
     if name in ("sentence_transformers.SentenceTransformer", "sentence_transformers.CrossEncoder"):
-        t = strings.text(arg(call, 0, "model_name_or_path"))
+        t = strings.at(call, arg(call, 0, "model_name_or_path"))
         hub = _hub_id(t, bare_ok=True) if t else None
         return (hub, name.rsplit(".", 1)[1]) if hub else None
     if name == "transformers.pipeline":
-        t = strings.text(arg(call, None, "model"))
+        t = strings.at(call, arg(call, None, "model"))
         hub = _hub_id(t, bare_ok=False) if t else None
         return (hub, "pipeline") if hub else None
     if isinstance(call.func, ast.Attribute) and call.func.attr == "from_pretrained":
-        t = strings.text(arg(call, 0, "pretrained_model_name_or_path"))
+        t = strings.at(call, arg(call, 0, "pretrained_model_name_or_path"))
         hub = _hub_id(t, bare_ok=False) if t else None
         return (hub, f"{ctx.source(call.func.value)}.from_pretrained") if hub else None
     return None
@@ -539,9 +538,9 @@ def _unstable(
     if name in _READERS:
         pos, kw = _READERS[name]
         target = arg(node, pos, kw)
-        t = strings.text(target)
-        if t is None:
-            return _glob_read(ctx, strings, node, target, name)
+        t = strings.at(node, target)
+        if t is None or (isinstance(target, ast.Name) and any(c in t.text for c in "*?[")):
+            return _glob_read(ctx, strings, node, target, name)  # a name holding a pattern or a match of one
         verdict = _judge_path(t)
         if verdict is None or (verdict.kind == "latest" and t.text in written):
             return None
@@ -550,13 +549,13 @@ def _unstable(
         pos, kw, checks = _DOWNLOADS[name]
         if has_kw(node, *checks) or splats(node):
             return None
-        t = strings.text(arg(node, pos, kw))
+        t = strings.at(node, arg(node, pos, kw))
         if t is None:
             return None
         verdict = _judge_url(t)
         return (verdict, _short(t.text), _api(name), t.text) if verdict else None
     if name in _HTTP:
-        t = strings.text(arg(node, 0 if name != "requests.request" else 1, "url"))
+        t = strings.at(node, arg(node, 0 if name != "requests.request" else 1, "url"))
         if t is None:
             return None
         _, _, path, _ = _split_url(t.text)
@@ -566,7 +565,7 @@ def _unstable(
         return (verdict, _short(t.text), _api(name), t.text) if verdict else None
     if name in _MODEL_LOADS:
         pos, kw = _MODEL_LOADS[name]
-        t = strings.text(arg(node, pos, kw))
+        t = strings.at(node, arg(node, pos, kw))
         if t is None or "://" in t.text:
             return None
         verdict = _judge_local(t)
@@ -756,7 +755,7 @@ def _sql(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> tuple
         table_only = isinstance(node.func, ast.Attribute) and node.func.attr == "table"
         if table_only:
             kw = "tableName"
-    t = strings.text(arg(node, pos, kw))
+    t = strings.at(node, arg(node, pos, kw))
     if t is None:
         return None
     if name.startswith("pandas.") and _local_connection(ctx, strings, node):

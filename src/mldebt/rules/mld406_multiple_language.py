@@ -139,7 +139,7 @@ def _sql(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> Smell
         query = arg(node, pos, kw)
     else:
         query = node.args[0] if node.args and not isinstance(node.args[0], ast.Starred) else None
-    t = strings.text(query)
+    t = strings.at(node, query)
     if t is None:
         return None
     text = t.text.replace(HOLE, "?")

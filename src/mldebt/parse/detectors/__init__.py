@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from mldebt.parse.detectors.context import FileContext
 from mldebt.parse.facts import IO, KeyUse, LeakSummary, Smell, Summary
+from mldebt.parse.values import Text
 
 Detector = Callable[[FileContext], Iterable[Smell | KeyUse | LeakSummary | Summary]]
 
@@ -105,12 +106,21 @@ def run_all(
     tree: ast.Module,
     cell_starts: tuple[int, ...] = (),
     io_sites: Mapping[int, IO] | None = None,
+    shown_sites: Mapping[int, Text | None] | None = None,
 ) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...], tuple[LeakSummary, ...], tuple[Summary, ...]]:
     """Smells, key uses and function summaries (leakage flows through calls; what functions
     return, for file rules across functions): all that the project phase needs of the detectors.
-    `io_sites` are the extractor's I/O facts by call node (`FileContext.io_of`)."""
+    `io_sites` are the extractor's I/O facts by call node (`FileContext.io_of`), `shown_sites`
+    their targets as the file shows them (`FileContext.text_of`)."""
     ctx = FileContext(
-        rel, module, text, tree, notebook=rel.endswith(".ipynb"), cell_starts=cell_starts, io_sites=io_sites
+        rel,
+        module,
+        text,
+        tree,
+        notebook=rel.endswith(".ipynb"),
+        cell_starts=cell_starts,
+        io_sites=io_sites,
+        shown_sites=shown_sites,
     )
     smells: list[Smell] = []
     uses: list[KeyUse] = []

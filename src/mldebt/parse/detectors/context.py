@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from mldebt.parse.facts import IO, Evidence, Smell, Span
+from mldebt.parse.values import Text
 
 if TYPE_CHECKING:
     from mldebt.parse.detectors.types import Types
@@ -98,6 +99,7 @@ class FileContext:
         notebook: bool = False,
         cell_starts: tuple[int, ...] = (),
         io_sites: Mapping[int, IO] | None = None,
+        shown_sites: Mapping[int, Text | None] | None = None,
     ) -> None:
         self.rel = rel
         self.module = module
@@ -109,6 +111,7 @@ class FileContext:
         self._scope_nodes: dict[int, list[ast.AST]] = {}  # walk_scope, computed once per scope
         self._analyses: dict[Callable[[FileContext], object], object] = {}  # see `analysis`
         self._io_given = io_sites  # the extractor's, when it ran on this tree (see `io_of`)
+        self._shown_given = shown_sites
 
     def analysis(self, build: Callable[[FileContext], T]) -> T:
         """`build(self)`, computed once per file: one traversal that several rules share (each
@@ -123,10 +126,27 @@ class FileContext:
         come from). None when the call is no I/O the extractor knows."""
         return self._io_sites.get(id(call))
 
+    def text_of(self, call: ast.Call) -> Text | None:
+        """The target of the extractor's I/O fact at this call as the file shows it: the literal
+        text of its `Value`, with a hole (`HOLE`) and the source text of each part one file cannot
+        know. None when the call is no I/O the extractor knows or no part of its target is text.
+        A read through an open handle (`pd.read_csv(f)`) shows the path `open` was given."""
+        return self._sites[1].get(id(call))
+
+    def shown_of(self, node: ast.expr) -> tuple[Text | None] | None:
+        """The extractor's value of an argument `apis.SHOWN_ARGS` names, shown as `text_of`
+        shows a target, in a 1-tuple (None: the extractor did not evaluate this expression)."""
+        found = self._sites[1]
+        return (found[id(node)],) if id(node) in found else None
+
     @cached_property
     def _io_sites(self) -> Mapping[int, IO]:
-        if self._io_given is not None:
-            return self._io_given
+        return self._sites[0]
+
+    @cached_property
+    def _sites(self) -> tuple[Mapping[int, IO], Mapping[int, Text | None]]:
+        if self._io_given is not None and self._shown_given is not None:
+            return self._io_given, self._shown_given
         from mldebt.parse.python import io_sites  # a context built without the extractor (tests)
 
         return io_sites(self.rel, self.module, self.text, self.tree)

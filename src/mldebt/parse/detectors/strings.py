@@ -9,19 +9,11 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext
+from mldebt.parse.values import HOLE, Text
 
-HOLE = "\x00"  # a part of a string the file does not show
-
-
-@dataclass
-class Text:
-    """A string as far as the file shows it; holes are HOLE, `holes` their source text."""
-
-    text: str
-    holes: list[str]
+__all__ = ["HOLE", "Strings", "Text", "arg", "has_kw", "splats"]
 
 
 class Strings:
@@ -81,9 +73,23 @@ class Strings:
             return entries[-1][1]
         return None
 
+    def at(self, call: ast.Call, node: ast.expr | None) -> Text | None:
+        """What `call` reads, `node` being its source argument, as the file shows it: the
+        extractor's target `Value` (`ctx.text_of`: flow-sensitive, a handle's `open` path, a
+        parameter's default) when it records a read there; this resolver's only for a call it
+        records none at."""
+        io = self.ctx.io_of(call)
+        if io is not None and io.op == "read":
+            return self.ctx.text_of(call)
+        return self.text(node)
+
     def text(self, node: ast.expr | None, depth: int = 0) -> Text | None:
         if node is None or depth > 8:
             return None
+        if depth == 0:
+            shown = self.ctx.shown_of(node)  # an argument the extractor shows (`apis.SHOWN_ARGS`)
+            if shown is not None:
+                return shown[0]
         if isinstance(node, ast.Constant):
             return Text(node.value, []) if isinstance(node.value, str) else None
         if isinstance(node, ast.Name):
