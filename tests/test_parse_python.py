@@ -374,3 +374,17 @@ def test_os_environ_is_the_environment_under_any_import() -> None:
         Value("env", "B"),
         Value("join", "", (Value("env", "C"), Value("str", "/x.csv"))),
     ]
+
+
+def test_a_lambda_scope_is_walked_by_the_detectors() -> None:
+    """A lambda's body is one expression: asking the value kinds inside it once raised
+    (`'BinOp' object is not iterable`, swallowed outside strict mode), costing the file's
+    findings of every detector that asked (Recommenders' `python_evaluation.py`)."""
+    from mldebt.parse.python import python_facts
+
+    code = (
+        "import numpy as np\nimport pandas as pd\n\n\ndef score(df):\n"
+        "    return df.apply(lambda x: float(np.dot(x.f1, x.f2)) / 2 + x.f1 @ x.f2, axis=1)\n"
+    )
+    facts = python_facts("score.py", code, "score")
+    assert facts.path == "score.py"

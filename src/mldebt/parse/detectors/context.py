@@ -44,9 +44,8 @@ def _child_nodes(node: ast.AST) -> list[ast.AST]:
 
 
 def _walk_scope(scope: ast.AST) -> list[ast.AST]:
-    body: list[ast.AST] = list(getattr(scope, "body", []))
-    if isinstance(scope, ast.Lambda):
-        body = [scope.body]
+    # a lambda's body is one expression, not a list of statements
+    body: list[ast.AST] = [scope.body] if isinstance(scope, ast.Lambda) else list(getattr(scope, "body", []))
     out: list[ast.AST] = []
     stack = list(reversed(body))
     while stack:
