@@ -69,7 +69,6 @@ class Built:
     io_sites: list[IOSite] = field(default_factory=list)
     resolution_counts: Counter[str] = field(default_factory=Counter)
     smells: dict[str, tuple[Smell, ...]] = field(default_factory=dict)  # file rules' findings made here
-    expander: _Expander | None = field(default=None, repr=False)  # kept for per-call-site questions
     _chain_memo: dict[tuple[str, str, int], tuple[Binding, ...]] = field(default_factory=dict, repr=False)
 
     def reads_per_caller(self, path: str, function: str, lineage: frozenset[str]) -> list[tuple[Site, frozenset[str]]]:
@@ -87,11 +86,10 @@ class Built:
         chains = self._chains(path, function, 4)
         if len(chains) < 2:
             return []
-        if self.expander is None:
-            self.expander = _Expander(self)
+        expander = _Expander(self)  # not kept on self: a Built <-> expander cycle outlives the run
         out: list[tuple[Site, frozenset[str]]] = []
         for chain in chains:
-            bases = self.expander.expand(path, function, lineage, binding=chain)
+            bases = expander.expand(path, function, lineage, binding=chain)
             reads = frozenset(b.node for b in bases if b.kind == "read" and _is_data(self.graph, b.node))
             outer = chain
             while outer.outer is not None:
@@ -352,7 +350,7 @@ def _uses_params(value: Value) -> bool:
 
 def _add_models(built: Built) -> None:
     g, project = built.graph, built.project
-    expander = built.expander = _Expander(built)
+    expander = _Expander(built)
     for f in project.files.values():  # every model node first: edges may point into later files
         for ev in f.models:
             g.add_node(model_id(f.path, ev.var), "model", _model_label(f.path, ev), _site(f.path, ev.span))

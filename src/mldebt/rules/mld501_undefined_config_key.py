@@ -77,6 +77,7 @@ class ConfigKeys:
             for u in self._across_modules(facts):
                 if u.source == "param":
                     continue  # a function's summary: applied where a configuration is passed (`pass`)
+                if u.source == "mention":  # a name in code: only ever a reason to call a key used
                     self.mentions.add(norm(u.key[0]))
                     continue
                 self.mentions.update(norm(k) for k in u.key if u.op != "define")

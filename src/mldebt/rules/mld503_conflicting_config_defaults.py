@@ -40,12 +40,15 @@ class ConflictingConfigDefaults(Rule):
         yield from self._env_defaults(keys)
 
     def _argparse_vs_file(self, keys: ConfigKeys) -> Iterator[Hit]:
+        loaded: dict[str, set[str]] = defaultdict(set)  # script -> config files it reads keys of
+        if keys.argparse_defs:
+            for u in keys.uses:
+                if u.path in keys.argparse_defs and u.use.source in FILE_SOURCES:
+                    loaded[u.path].update(u.files or ())
         for path, defs in sorted(keys.argparse_defs.items()):
             if is_test_path(path):
                 continue
-            files = sorted(
-                {f for u in keys.uses if u.path == path and u.use.source in FILE_SOURCES for f in u.files or ()}
-            )
+            files = sorted(loaded.get(path, ()))
             for f in files:
                 by_leaf: dict[str, list[ConfigDef]] = defaultdict(list)
                 for c in keys.config_defs(f):
