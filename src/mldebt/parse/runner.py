@@ -103,6 +103,11 @@ def _exit_with_parent(parent: int) -> None:
 
 def _extract_one(extract: Extract, task: _Task) -> _Outcome:
     source, data, module = task
+    # no cyclic collection while one file is analysed: each pass would walk that file's whole
+    # tree and index again (a 16k-statement notebook: 6.4 s with it, 5.2 s without); the
+    # collector runs between files, when the file's objects are garbage
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with warnings.catch_warnings():  # SyntaxWarnings about the analysed code would reach the terminal
             warnings.simplefilter("ignore")
@@ -115,6 +120,9 @@ def _extract_one(extract: Extract, task: _Task) -> _Outcome:
         return False, "nested too deeply to analyse"
     except (Exception, SystemExit) as exc:
         return False, f"internal error while analysing this file: {type(exc).__name__}: {exc}"
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(result, FileFacts):
         return False, f"internal error while analysing this file: extractor returned {type(result).__name__}"
     return True, result
