@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mldebt.parse.detectors.context import FUNCTIONS, FileContext
+from mldebt.parse.detectors.context import FUNCTIONS, FileContext, function_of
 from mldebt.parse.detectors.external import (
     _NOT_PROJECT,
     _ORDER,
@@ -455,12 +455,10 @@ def _summaries(
     """What the file's functions return (qualname -> model output) and what methods store on
     `self` ("Class.attr" -> output), in a bounded number of passes over the functions that may
     compute one (a helper calling a helper is summarised once its callee is)."""
-    from mldebt.parse.detectors.configuration import _function_of
-
     returns: dict[str, _Output] = {}
     attrs: dict[str, _Output] = {}
     where: dict[str, ast.Return] = {}
-    qualnames = {id(fn): _function_of(ctx, fn) for fn in ctx.functions}
+    qualnames = {id(fn): function_of(ctx, fn) for fn in ctx.functions}
     for _ in range(_SUMMARY_PASSES):
         before = (len(returns), len(attrs))
         for fn in ctx.functions:
