@@ -307,7 +307,7 @@ class Project:
         if kind == "ref":
             return self._resolve_ref(value.text, path, depth)
         if kind == "param":
-            return self._resolve_param(value.text, path, function, depth, binding)
+            return self._resolve_param(value.text, path, function, depth, binding, value.keys)
         if kind == "config":
             return self._resolve_config(value, path, function, depth)
         if kind == "argparse":
@@ -457,10 +457,18 @@ class Project:
         ]
 
     def _resolve_param(
-        self, name: str, path: str, function: str, depth: int, binding: Binding | None = None
+        self,
+        name: str,
+        path: str,
+        function: str,
+        depth: int,
+        binding: Binding | None = None,
+        keys: tuple[str, ...] = (),
     ) -> list[Resolved]:
+        """What the callers pass for parameter `name`; `keys` picks one item of a `*args` (its
+        position) or `**kwargs` (its name) parameter that the function passes on to another."""
         fn = self.functions.get((path, function))
-        if fn is None or name not in fn.params:
+        if fn is None or name not in fn.params or (keys and name not in (fn.star, fn.dstar)):
             return []
         out: list[Resolved] = []
         if binding is not None:
@@ -469,7 +477,7 @@ class Project:
             calls = [(p, c, None) for p, c in self.callers.get((path, function), [])[:_MAX_ALTERNATIVES]]
         passed = 0
         for caller_path, call, outer in calls:
-            arg = bound_argument(fn, call, name)
+            arg = bound_item(fn, call, name, keys) if keys else bound_argument(fn, call, name)
             if arg is None:
                 continue
             passed += 1
@@ -689,17 +697,59 @@ def param_offset(fn: Function, call: Call) -> int:
 
 
 def bound_argument(fn: Function, call: Call, name: str) -> Value | None:
-    """The Value a call passes for parameter `name` of `fn`, if it passes one."""
+    """The Value a call passes for parameter `name` of `fn`, if it passes one. A call that passes
+    on its own function's `*args`/`**kwargs` (`read(*args, **kwargs)`) gives an item of that
+    parameter (`Value("param", "args", keys=("0",))`), which the caller's callers bind."""
     kw = dict(call.kwargs).get(name)
     if kw is not None:
         return kw
-    index = fn.params.index(name) - param_offset(fn, call)
-    return call.args[index] if 0 <= index < len(call.args) else None
+    if name not in (fn.star, fn.dstar):
+        arg = _positional(call, fn.params.index(name) - param_offset(fn, call), (name,))
+        if arg is not None:
+            return arg
+    rest = dict(call.kwargs).get("**")
+    return Value("param", rest.text, keys=(name,)) if rest is not None and name != fn.dstar else None
+
+
+def bound_item(fn: Function, call: Call, name: str, keys: tuple[str, ...]) -> Value | None:
+    """An item of `fn`'s `*args` (keys: its position, and the name of the parameter it fills,
+    which `fn`'s callers may pass by keyword through `**kwargs` instead) or `**kwargs` (keys:
+    the name), as `call` passes it."""
+    if name == fn.star and keys[0].isdigit():
+        arg = _positional(call, fn.params.index(name) - param_offset(fn, call) + int(keys[0]), keys[1:])
+        if arg is not None or len(keys) < 2 or not fn.dstar:
+            return arg
+        name, keys = fn.dstar, keys[1:]  # `wrapper(path="x")` -> `read(*args, **kwargs)`
+    if name == fn.dstar:
+        kw = dict(call.kwargs).get(keys[0])
+        if kw is not None:
+            return kw
+        rest = dict(call.kwargs).get("**")
+        return Value("param", rest.text, keys=(keys[0],)) if rest is not None else None
+    return None
+
+
+def _positional(call: Call, index: int, names: tuple[str, ...] = ()) -> Value | None:
+    """The argument at `index`; past the caller's own `*args` passed on, an item of it."""
+    for i, arg in enumerate(call.args):
+        if arg.kind == "splat":
+            return Value("param", arg.text, keys=(str(index - i), *names)) if index >= i else None
+        if i == index:
+            return arg
+    return None
 
 
 def bound_lineage(fn: Function, call: Call, name: str) -> frozenset[str] | None:
     kw = dict(call.kwarg_lineage).get(name)
     if kw is not None:
         return kw
+    if name and name == fn.dstar:  # `**kwargs`: every keyword that names no other parameter
+        out = frozenset().union(*(lin for k, lin in call.kwarg_lineage if k not in fn.params))
+        return out or None
     index = fn.params.index(name) - param_offset(fn, call)
-    return call.arg_lineage[index] if 0 <= index < len(call.arg_lineage) else None
+    if name and name == fn.star:  # `*args`: every positional argument from here on
+        out = frozenset().union(*call.arg_lineage[max(index, 0) :])
+        return out or None
+    if 0 <= index < len(call.arg_lineage):
+        return call.arg_lineage[index]
+    return dict(call.kwarg_lineage).get("**")

@@ -80,6 +80,10 @@ class Function:
     # when every return gives a dict with literal keys or a tuple: each element's lineage
     # (key, or "#i" for the i-th item), for callers that use one element (`call:K#E` tokens)
     elements: tuple[tuple[str, Lineage], ...] = ()
+    # the `*args` and `**kwargs` parameters' names, "" when there is none: a call passing them on
+    # (`read(*args, **kwargs)`) binds the callee's parameters to what this function's callers pass
+    star: str = ""
+    dstar: str = ""
 
 
 def call_token(token: str) -> tuple[int, str] | None:

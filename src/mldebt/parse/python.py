@@ -689,6 +689,8 @@ class _Extractor:
                 frozenset(scope.returns),
                 value=scope.return_value,
                 elements=elements,
+                star=node.args.vararg.arg if node.args.vararg is not None else "",
+                dstar=node.args.kwarg.arg if node.args.kwarg is not None else "",
             )
         )
 
@@ -1046,8 +1048,22 @@ class _Extractor:
         arg_lin: list[Lineage] = []
         kwargs: list[tuple[str, Value]] = []
         kw_lin: list[tuple[str, Lineage]] = []
+        splat = False  # positions after `*x` are unknown
         for a in all_args:
             if a.star:
+                # `*args` / `**kwargs` of this function passed on: bound through its callers
+                passed = isinstance(a.value, ast.Name) and a.value.id in self.scope.params
+                if a.star == "*" and not splat and passed:
+                    assert isinstance(a.value, ast.Name)
+                    args.append(Value("splat", a.value.id))
+                    arg_lin.append(frozenset({f"param:{a.value.id}"}))
+                elif a.star == "**" and passed and not any(k == "**" for k, _ in kwargs):
+                    assert isinstance(a.value, ast.Name)
+                    kwargs.append(("**", Value("splat", a.value.id)))
+                    kw_lin.append(("**", frozenset({f"param:{a.value.id}"})))
+                splat = splat or a.star == "*"
+                continue
+            if a.keyword is None and splat:
                 continue
             if a.keyword is None:
                 args.append(self.value(a.value))
