@@ -270,5 +270,22 @@ SHOWN_ARGS: dict[str, tuple[int, str | None]] = {
     "glob.glob": (0, "pathname"),
     "glob.iglob": (0, "pathname"),
 }
-# Methods whose first argument may be a query (`spark.sql(q)`, `cursor.execute(q)`): shown too.
-SHOWN_METHODS = frozenset({"execute", "executemany", "executescript", "sql", "query", "table"})
+# Calls that run a SQL query and return its rows: qualified name -> (position, keyword) of the query
+# (MLD202 judges the tables it reads, MLD406 the embedded language).
+SQL_READS: dict[str, tuple[int, str]] = {
+    "pandas.read_sql": (0, "sql"),
+    "pandas.read_sql_query": (0, "sql"),
+    "pandas.read_gbq": (0, "query"),
+    "polars.read_database": (0, "query"),
+}
+# Other calls whose argument is SQL text (MLD406).
+SQL_TEXTS: dict[str, tuple[int, str]] = {
+    "duckdb.sql": (0, "query"),
+    "duckdb.query": (0, "query"),
+    "sqlalchemy.text": (0, "text"),
+    "sqlalchemy.sql.text": (0, "text"),
+}
+# Methods whose first argument may be a query (`spark.sql(q)`, `cursor.execute(q)`).
+SQL_METHODS = frozenset({"execute", "executemany", "executescript", "sql", "query"})
+# Methods whose first argument a detector judges, shown where the call is: queries, `spark.table(t)`.
+SHOWN_METHODS = SQL_METHODS | {"table"}

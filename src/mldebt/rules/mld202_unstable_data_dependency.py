@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mldebt.model import Confidence, Resolution
+from mldebt.parse import apis
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext, is_test_path
 from mldebt.parse.detectors.strings import (
     _PANDAS,
@@ -303,12 +304,7 @@ _SQL_SNAPSHOT = re.compile(
     r"\w+_dt|\w+_ts|timestamp|created_at|updated_at|event_time|\w+_time)\b"
 )
 _SQL_VERSIONED_TABLE = re.compile(r"(?i)(_v\d+|_(19|20)\d\d[01]?\d?[0-3]?\d?|_snapshot\w*|@\d+)$")
-_SQL_CALLS: dict[str, tuple[int, str]] = {
-    "pandas.read_sql": (0, "sql"),
-    "pandas.read_sql_query": (0, "sql"),
-    "pandas.read_gbq": (0, "query"),
-    "polars.read_database": (0, "query"),
-}
+_SQL_CALLS = apis.SQL_READS
 _SPARKISH = re.compile(r"(?i)(^|\.)(spark|sparksession|session|ss|sqlcontext|sql_context|hive_context|hc)$")
 
 

@@ -11,6 +11,7 @@ import shlex
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+from mldebt.parse import apis
 from mldebt.parse.detectors.context import FileContext, is_test_path
 from mldebt.parse.detectors.strings import HOLE, Strings, arg
 from mldebt.parse.facts import Smell
@@ -52,17 +53,8 @@ _DATA_LIBS = (
 )
 
 
-_SQL_CALLS: dict[str, tuple[int, str]] = {
-    "pandas.read_sql": (0, "sql"),
-    "pandas.read_sql_query": (0, "sql"),
-    "pandas.read_gbq": (0, "query"),
-    "polars.read_database": (0, "query"),
-    "duckdb.sql": (0, "query"),
-    "duckdb.query": (0, "query"),
-    "sqlalchemy.text": (0, "text"),
-    "sqlalchemy.sql.text": (0, "text"),
-}
-_SQL_METHODS = frozenset({"execute", "executemany", "executescript", "sql", "query"})
+_SQL_CALLS: dict[str, tuple[int, str]] = {**apis.SQL_READS, **apis.SQL_TEXTS}
+_SQL_METHODS = apis.SQL_METHODS
 _SQL_START = re.compile(r"(?is)^\s*(\(\s*)?(select|with|insert|create|merge|replace)\b")
 _RUNNERS = frozenset(
     {
