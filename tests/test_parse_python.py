@@ -388,3 +388,25 @@ def test_a_lambda_scope_is_walked_by_the_detectors() -> None:
     )
     facts = python_facts("score.py", code, "score")
     assert facts.path == "score.py"
+
+
+def test_a_write_under_if_not_exists_is_a_write_only_when_missing() -> None:
+    """`if not p.is_file(): download to p` never replaces the file (MLD401 needs to know)."""
+    from mldebt.parse.python import python_facts
+
+    code = (
+        "import os\nfrom pathlib import Path\nimport pandas as pd\nP = Path('data') / 'a.csv'\n"
+        "df = pd.DataFrame()\n"
+        "if not P.is_file():\n    df.to_csv(P)\n"
+        "if not os.path.exists('data/b.csv'):\n    df.to_csv('data/b.csv')\nelse:\n    df.to_csv('data/c.csv')\n"
+        "if P.exists():\n    df.to_csv(P)\n"
+        "df.to_csv('data/b.csv')\n"
+    )
+    facts = python_facts("get.py", code, "get")
+    assert [(io.span.line, io.if_missing) for io in facts.io if io.op == "write"] == [
+        (7, True),
+        (9, True),
+        (11, False),
+        (13, False),
+        (14, False),
+    ]

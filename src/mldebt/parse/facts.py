@@ -106,6 +106,9 @@ class IO:
     lineage: Lineage = frozenset()  # for writes: where the written data came from
     format: str = ""  # "url" | "table" | "hub" | "" (file)
     append: bool = False  # a write that appends (mode "a") rather than replaces
+    # a write only when the target does not exist yet (`if not p.exists(): download to p`): it
+    # never replaces what is there, and the script that does it needs nobody else's copy
+    if_missing: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,6 +213,7 @@ class _Extractor:
         self.call_tokens: dict[int, str] = {}  # id(Call node) -> lineage token of its result
         self.comp_lineage: dict[int, Lineage] = {}  # id(comprehension) -> lineage of its elements
         self.comp_saved: list[tuple[dict[str, Lineage], dict[str, Value]]] = []
+        self.missing: list[Value] = []  # paths an enclosing `if not p.exists():` says are absent
         self.handlers: dict[type, Callable[[Any], None]] = {
             ast.Name: _skip,
             ast.Constant: _skip,
@@ -231,6 +232,7 @@ class _Extractor:
             ast.AsyncFor: self.visit_For,
             ast.With: self.visit_With,
             ast.AsyncWith: self.visit_With,
+            ast.If: self.visit_If,
             ast.ListComp: self.visit_comprehension,
             ast.SetComp: self.visit_comprehension,
             ast.GeneratorExp: self.visit_comprehension,
@@ -264,6 +266,30 @@ class _Extractor:
     def generic_visit(self, node: ast.AST) -> None:
         for child in _children(node):
             self.visit(child)
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        absent = self._absent(node.test)
+        if absent is not None:
+            self.missing.append(absent)
+        self.visit_all(node.body)
+        if absent is not None:
+            self.missing.pop()
+        self.visit_all(node.orelse)
+
+    def _absent(self, test: ast.expr) -> Value | None:
+        """The path `if not p.exists():` / `if not os.path.isfile(p):` tests is absent, if known."""
+        if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call)):
+            return None
+        call = test.operand
+        if isinstance(call.func, ast.Attribute) and call.func.attr in ("exists", "is_file") and not call.args:
+            tested: ast.expr = call.func.value
+        elif self.dotted(call.func) in ("os.path.exists", "os.path.isfile") and len(call.args) == 1:
+            tested = call.args[0]
+        else:
+            return None
+        value = self.value(tested)
+        return value if value.kind != "unknown" else None
 
     def visit_all(self, nodes: Sequence[ast.AST | None]) -> None:
         for node in nodes:
@@ -1173,7 +1199,10 @@ class _Extractor:
         if op == "write" and kind == "data" and self._is_model_object(node, spec, receiver_node):
             kind = "model"
         index = len(self.io)
-        self.io.append(IO(op, kind, api, target, self.scope.qualname, self.span(node), lineage, fmt, append))
+        if_missing = op == "write" and target in self.missing
+        self.io.append(
+            IO(op, kind, api, target, self.scope.qualname, self.span(node), lineage, fmt, append, if_missing)
+        )
         self.call_tokens[id(node)] = f"io:{index}"
 
     def _refine(

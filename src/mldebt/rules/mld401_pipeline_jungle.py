@@ -25,6 +25,7 @@ class Step:
     path: str
     site: Site
     append: bool = False
+    if_missing: bool = False  # written only when absent (a download cache): replaces nothing
     root: str = ""  # the path read against the project root ("" when that leaves the project)
     here: str = ""  # the path read against the folder of the script doing it
 
@@ -64,7 +65,7 @@ class PipelineJungle(Rule):
                     if r.how is Resolution.PARAMETER and r.call_site is None:
                         continue  # only a default value: nobody is known to pass this path
                     root, here = _readings(r.artifact, actor, site.fact.format == "table", launched)
-                    step = Step(actor, site.actor_site(r), site.fact.append, root, here)
+                    step = Step(actor, site.actor_site(r), site.fact.append, site.fact.if_missing, root, here)
                     (writes if site.fact.op == "write" else reads)[r.artifact].append(step)
         yield from self._chains(built, writes, reads)
         yield from _multiple_writers(built, writes, reads)
@@ -80,10 +81,12 @@ class PipelineJungle(Rule):
                     by_reading[("root", r.root)].append(r)
                 by_reading[("here", r.here)].append(r)
         for artifact in sorted(writes):
+            # a script that writes the file itself when it is absent needs nobody else's copy
+            supplied = {w.path for w in writes[artifact] if w.if_missing}
             for w in writes[artifact]:
                 linked = by_reading.get(("root", w.root), []) if w.root else []
                 for r in sorted({*linked, *by_reading.get(("here", w.here), [])}):
-                    if r.path != w.path and _link(w, r) is not None:
+                    if r.path != w.path and r.path not in supplied and _link(w, r) is not None:
                         steps[w.path].append((artifact, w, r, r.path))
         if not steps:
             return
@@ -248,7 +251,8 @@ def _multiple_writers(built: Built, writes: dict[str, list[Step]], reads: dict[s
             # an output nobody reads, or a bare file name (`pytorch_model.bin`, `model.pkl`) that
             # unrelated tools write into whatever directory they run in
             continue
-        sites = sorted({s for s in writes[artifact] if not s.append})  # appends do not overwrite
+        # appends, and writes only when the file is absent, do not overwrite
+        sites = sorted({s for s in writes[artifact] if not s.append and not s.if_missing})
         modules = sorted({s.path for s in sites})
         if len(modules) < 2 or built.graph.node(f"artifact:{artifact}").get("declared"):
             continue
