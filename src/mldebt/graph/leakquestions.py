@@ -78,10 +78,18 @@ def preprocessing_leak(
         if concat.startswith("transductive:"):
             label, _, file = concat.removeprefix("transductive:").partition(":")
             at = f" inside `{label}()` in `{file}`"
+        if step.op == "stat":
+            subject, verb, made = (
+                f"`{step.origin[3] if step.origin else ev.text}`",
+                "computed",
+                "statistic was computed",
+            )
+        else:
+            subject, verb, made = f"`{cls}`", "fit", "preprocessing was fit"
         message = (
-            f"`{cls}` is fit on the training rows and the unlabelled test rows together (transductive "
-            f"preprocessing: train and test are concatenated{at} before the fit), and the training rows {how} "
-            f"{where}: the validation score comes from rows the preprocessing was fit on"
+            f"{subject} is {verb} on the training rows and the unlabelled test rows together (transductive "
+            f"preprocessing: train and test are concatenated{at} before the {verb}), and the training rows {how} "
+            f"{where}: the validation score comes from rows the {made} on"
         )
     related: list[Evidence] = []
     if step.origin is not None:
@@ -93,7 +101,8 @@ def preprocessing_leak(
     if origin is not None:
         related.append(Evidence(ev.span, f"the rows are {'cross-validated' if cv else 'split'} here", origin[1]))
     if site[0] == path and site[1] != span:
-        related.append(Evidence(site[1], "the rows it was fit on reach the evaluation here"))
+        reach = "the rows it summarises" if step.op == "stat" else "the rows it was fit on"
+        related.append(Evidence(site[1], f"{reach} reach the evaluation here"))
     text = step.origin[3] if step.origin else ev.text
     smell = Smell(
         "MLD801",

@@ -205,6 +205,10 @@ class FlowState:
     candidates: set[str] = field(default_factory=set)  # names of lists / dicts of models
     selections: list[tuple[ast.expr, Tokens]] = field(default_factory=list)  # max(scores), ...
     stat_lines: set[str] = field(default_factory=set)
+    # `df.groupby(k).mean()`: one row per group, made from that group's rows only ("agg:" token ->
+    # the call and the rows it summarises); a statistic of the rows only once merged back onto them
+    aggs: dict[str, tuple[ast.expr, Tokens]] = field(default_factory=dict)
+    agg_stats: dict[str, Tokens] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,6 +503,10 @@ class ScopeFlow:
                     return got  # data["test"]["X"]: that entry's rows, not the whole dict's
         base = self.combine(node.value, results)
         sl = node.slice
+        if is_transductive(base) and _other_rows(sl):
+            # full.loc[train.index], full.iloc[: len(train)]: the training rows taken back out of
+            # `pd.concat([train, test])` (what was fit on the whole keeps its own token)
+            base = frozenset(t for t in base if not t.startswith("transductive:"))
         if isinstance(sl, ast.Slice):
             side = self.position_side(node, sl)
             if side is not None:
@@ -540,6 +548,19 @@ class ScopeFlow:
                 self.check_split(self.s.splits[sid], [])
         return frozenset({f"{'train' if train else 'test'}:{sid}"})
 
+    def regroup(self, tokens: Tokens) -> Tokens:
+        """Rows that took a per-group aggregate onto them: the aggregate becomes a statistic of the
+        rows it summarised (recorded once, at its own expression)."""
+        out = set(tokens)
+        for t in sorted(tokens):
+            if t.startswith("agg:") and t in self.s.aggs:
+                out.discard(t)
+                if t not in self.s.agg_stats:
+                    node, data = self.s.aggs[t]
+                    self.s.agg_stats[t] = self.statistic(node, data)
+                out |= self.s.agg_stats[t]
+        return frozenset(out)
+
     def statistic(self, node: ast.expr, data: Tokens, scale: bool = False) -> Tokens:
         token = f"stat:{node.lineno}:{node.col_offset}"
         self.s.stats[token] = Stat(node, data, scale)
@@ -571,6 +592,8 @@ class ScopeFlow:
         name = self.ctx.qualify(call.func) or ""
         args = self.arg_tokens(call, results)
         everything = frozenset().union(*args, *(self.combine(k.value, results) for k in call.keywords))
+        if name in _MERGE_FUNCTIONS and _has_agg(everything) and not all(_has_agg(a) for a in args):
+            everything = self.regroup(everything)  # pd.merge(df, stats, on="city"): onto the rows
         if name in _CV_EVALS:
             self.cross_validation(call, args)
             return everything
@@ -645,6 +668,16 @@ class ScopeFlow:
         if method in _SELECTION_METHODS and score_tokens(tokens):
             self.s.selections.append((call, tokens))
             return tokens
+        reduce = method in _STAT_METHODS or (method in ("agg", "aggregate") and bool(call.args or call.keywords))
+        if reduce and _grouped(receiver) and _is_data(tokens):
+            # df.groupby("customer").mean(): each output row is made from its own group's rows, so
+            # splitting those rows later leaks nothing; merged back onto the rows, it is a statistic
+            token = f"agg:{call.lineno}:{call.col_offset}"
+            self.s.aggs[token] = (call, tokens)
+            return tokens | {token}
+        if method in _MERGES and _has_agg(everything) and not _has_agg(tokens):
+            # df.merge(stats, on="city"), df["city"].map(means): the groups' statistic on each row
+            return self.regroup(tokens | everything)
         if (
             method in ("transform", "agg", "aggregate")
             and call.args
@@ -1061,7 +1094,10 @@ class ScopeFlow:
             # df["x"] = ... or obj.attr = ...: the container now also holds this data
             var = self.base_var(target)
             if var is not None:
-                self.s.env[var] = self.s.env.get(var, frozenset({f"root:{var}"})) | tokens
+                held = self.s.env.get(var, frozenset({f"root:{var}"}))
+                if isinstance(target, ast.Subscript) and _has_agg(tokens) and not _has_agg(held):
+                    tokens = self.regroup(tokens)  # df["city_mean"] = means: onto the rows
+                self.s.env[var] = held | tokens
 
     def bind_name(self, name: str, value: ast.expr | None, tokens: Tokens) -> None:
         """Bind a variable (or an attribute of `self` / of an instance of this file's class)."""
@@ -1355,6 +1391,37 @@ class ScopeFlow:
 
 def inside(origin: Origin, what: str = "fit happens") -> str:
     return f"the {what} inside `{origin.function}()`, line {origin.span.line}: `{origin.text}`"
+
+
+_MERGES = frozenset({"merge", "join", "map", "replace", "combine_first", "update", "fillna"})
+_MERGE_FUNCTIONS = frozenset({"pandas.merge", "pandas.merge_asof", "pandas.merge_ordered"})
+
+
+def _grouped(node: ast.expr) -> bool:
+    """`df.groupby(k)`, `df.groupby(k)["price"]`: a grouping, whose reductions give a row per group
+    (as do a time series' buckets, `ts.resample("D")`)."""
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("groupby", "resample")
+    )
+
+
+def _other_rows(sl: ast.expr) -> bool:
+    """A row selection by another frame's labels or length: `train.index`, `len(train)`,
+    `train.shape[0]`."""
+    for n in ast.walk(sl):
+        if isinstance(n, ast.Attribute) and n.attr in ("index", "shape"):
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len":
+            return True
+    return False
+
+
+def _has_agg(tokens: Tokens) -> bool:
+    return any(t.startswith("agg:") for t in tokens)
 
 
 def is_split_side(tokens: Tokens) -> bool:
