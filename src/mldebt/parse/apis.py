@@ -258,6 +258,18 @@ COMMAND_RUNNERS = frozenset(
         "subprocess.Popen",
     }
 )
+# Orchestrators' step definitions: the keywords that hold the command a step runs (a Kubeflow
+# or Airflow pipeline written in Python declares the scripts its steps run).
+STEP_COMMANDS: dict[str, tuple[str, ...]] = {
+    "kfp.dsl.ContainerOp": ("command", "arguments"),
+    "kfp.dsl.ContainerSpec": ("command", "args"),
+    "airflow.operators.bash.BashOperator": ("bash_command",),
+    "airflow.operators.bash_operator.BashOperator": ("bash_command",),
+    "airflow.providers.docker.operators.docker.DockerOperator": ("command",),
+    "airflow.providers.cncf.kubernetes.operators.pod.KubernetesPodOperator": ("cmds", "arguments"),
+    "airflow.providers.cncf.kubernetes.operators.kubernetes_pod.KubernetesPodOperator": ("cmds", "arguments"),
+    "airflow.contrib.operators.kubernetes_pod_operator.KubernetesPodOperator": ("cmds", "arguments"),
+}
 # Calls whose result is a sequence of paths: elements are `base/<unknown>`.
 LISTDIR = frozenset({"os.listdir", "os.scandir"})
 # Arguments no I/O fact records whose text a detector judges (MLD202, MLD406): the extractor

@@ -989,6 +989,11 @@ class _Extractor:
         if name in apis.COMMAND_RUNNERS and all_args:
             self._command(all_args[0].value)
             self._show_command(node)
+        elif name in apis.STEP_COMMANDS:
+            # dsl.ContainerOp(command=["python3", "train.py"]), BashOperator(bash_command="python x.py")
+            for kw in node.keywords:
+                if kw.arg in apis.STEP_COMMANDS[name]:
+                    self._command(kw.value)
         if method in apis.SHOWN_METHODS and node.args and not isinstance(node.args[0], ast.Starred):
             self.shown_args[id(node.args[0])] = self.shown(self.value(node.args[0]))
         if name in apis.SHOWN_ARGS:

@@ -19,6 +19,9 @@ from mldebt.rules.base import Hit, Rule, is_test_path
 _SYSTEM = ("/dev/", "/proc/", "/sys/", "/etc/", "/usr/", "/bin/", "/lib/", "/tmp/", "/var/")
 # Mount points of hosted platforms: reading from them is the platform's convention.
 _PLATFORM = ("/kaggle/", "/content/", "/opt/ml/", "/dbfs/", "/databricks/", "/workspace/", "/gcs/")
+# Credentials mounted into a container or a job (`/secret/kaggle/KAGGLE_KEY`, `/run/secrets/db`):
+# a secret read from its mount is configuration of the deployment, not a data dependency.
+_SECRET = re.compile(r"/(?:[\w.]*[-_])?secrets?(?:[-_][\w.]*)?/", re.I)
 _PERSONAL = re.compile(r"^(~|/home/[^/]+|/Users/[^/]+|/root(?=/)|[A-Za-z]:[\\/]Users[\\/][^\\/]+)")
 _DATA_SUFFIX = re.compile(
     r"\.(csv|tsv|parquet|pq|json|jsonl|feather|arrow|pkl|pickle|joblib|npy|npz|h5|hdf5|txt|xlsx?|"
@@ -52,7 +55,7 @@ class UndeclaredDataDependency(Rule):
                 if _is_absolute(path):
                     if _PERSONAL.match(path):
                         smell = "a path on one person's machine; nobody else can run this"
-                    elif not path.startswith(_SYSTEM + _PLATFORM):
+                    elif not path.startswith(_SYSTEM + _PLATFORM) and not _SECRET.search(path):
                         smell = "an absolute path; the data dependency is tied to one machine"
                     else:
                         continue

@@ -256,6 +256,10 @@ def _multiple_writers(built: Built, writes: dict[str, list[Step]], reads: dict[s
         modules = sorted({s.path for s in sites})
         if len(modules) < 2 or built.graph.node(f"artifact:{artifact}").get("declared"):
             continue
+        if {s.path for s in reads[artifact]} <= set(modules):
+            # each reader reads back what it wrote itself (two variants of one notebook that
+            # save and reload `lgb.jl`): no script consumes another's output
+            continue
         first = sites[0]
         # writers in different folders of one relative path: from their own folders, different files
         copies = len({s.here for s in sites}) > 1
