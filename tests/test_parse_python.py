@@ -243,6 +243,26 @@ def test_notebook_cells_magics_and_line_map() -> None:
     assert [m[:2] for m in f.line_map] == [(2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (4, 1), (4, 2)]
 
 
+def test_notebook_percent_continuation_is_python_not_a_magic() -> None:
+    """A line starting with `%` inside open brackets continues a `%`-formatted string (found in
+    rasbt/python-machine-learning-book-3rd-edition); after the bracket closes, `%` is a magic again."""
+    cell = (
+        "import pandas as pd\n"
+        "for label in labels:\n"
+        '    print("ROC AUC: %0.2f [%s]"\n'
+        "          % (score, label))\n"
+        "%time x = 1\n"
+        "msg = ('a'\n"
+        "       '%s' \\\n"
+        "       % label)\n"
+        "df = pd.read_csv('b.csv')\n"
+    )
+    nb = {"cells": [{"cell_type": "code", "source": cell}], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}
+    f = notebook_facts("nb.ipynb", json.dumps(nb), "nb")
+    assert f.problems == ()
+    assert [(io.target.text, io.span.line) for io in f.io] == [("b.csv", 9)]
+
+
 @pytest.mark.parametrize(
     "text, message",
     [

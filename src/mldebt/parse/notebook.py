@@ -7,8 +7,10 @@ numbered from 1 over all cells, markdown included, as Jupyter front ends and nbQ
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tokenize
 from dataclasses import replace
 
 from mldebt.parse.errors import FileSkipped
@@ -18,6 +20,7 @@ from mldebt.parse.python import python_facts
 # Cell magics whose body is still Python.
 _PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun", "%%debug", "%%autoreload")
 _MAX_BAD_CELLS = 20
+_MAX_OPEN_SCAN = 400  # lines of a cell read back to tell a `%` continuation from a magic
 _LINE_SUFFIX = re.compile(r"\s*\(line \d+\)$")
 _ASSIGN_MAGIC = re.compile(r"^(\s*[\w.,\s]+=\s*)[!%]")
 
@@ -86,22 +89,40 @@ def _neutralise(lines: list[str]) -> list[str]:
         if magic not in _PYTHON_CELL_MAGICS:
             return ["# " + line if line else "" for line in lines]  # a %%bash, %%sql ... cell
         lines = ["pass", *lines[1:]]
-    out = []
+    out: list[str] = []
     continued = False  # inside a shell or magic line continued with a backslash
+    settled = 0  # out[:settled] ends at a statement boundary (no bracket or string left open)
     for line in lines:
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
         if continued:
             out.append("")
             continued = line.endswith("\\")
-        elif stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
+        elif (
+            stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#"))
+        ) and not _open(out, settled):
             out.append(f"{indent}pass")
+            settled = len(out)
             continued = line.endswith("\\")
         elif _ASSIGN_MAGIC.match(line):
             out.append(_ASSIGN_MAGIC.match(line).group(1) + "None")  # type: ignore[union-attr]
         else:
             out.append(line)
     return out
+
+
+def _open(lines: list[str], start: int) -> bool:
+    """Whether `lines[start:]` leave a bracket, a string or a backslash continuation open: then a
+    line starting with `%` continues an expression (`"..." % x` split over lines), not a magic."""
+    if start >= len(lines) or len(lines) - start > _MAX_OPEN_SCAN:
+        return False
+    text = "\n".join(lines[start:]) + "\n"
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO(text).readline):
+            pass
+    except (tokenize.TokenError, SyntaxError):
+        return True  # EOF in a multi-line statement or string
+    return False
 
 
 def _source_lines(text: str) -> list[int]:
