@@ -270,6 +270,8 @@ class Types:
         name = self.ctx.qualify(node.func)
         if name is not None:
             kind = self._library(name)
+            if kind == DATAFRAME and not _one_frame(name, node):
+                return None  # read_excel(sheet_name=None): a dict of frames; read_csv(chunksize=n): chunks
             if kind is not None:
                 return kind
             if name in self._module_classes:
@@ -486,3 +488,24 @@ def _loop_targets(node: ast.For | ast.AsyncFor | ast.With | ast.AsyncWith) -> It
         for item in node.items:
             if item.optional_vars is not None:
                 yield item.optional_vars
+
+
+def _one_frame(name: str, call: ast.Call) -> bool:
+    """Whether a pandas/polars reader returns one frame: not `read_html` (a list of them),
+    `read_excel(sheet_name=None)` or a list of sheets (a dict), a chunked read (an iterator)."""
+    if name.endswith((".read_html", ".read_xml_all")):
+        return False
+    for k in call.keywords:
+        if k.arg in ("chunksize", "iterator") and not (
+            isinstance(k.value, ast.Constant) and k.value.value in (None, False)
+        ):
+            return False
+        if k.arg in ("sheet_name", "sheetname") and not (
+            isinstance(k.value, ast.Constant)
+            and isinstance(k.value.value, (str, int))
+            and not isinstance(k.value.value, bool)
+        ):
+            return isinstance(
+                k.value, (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.JoinedStr)
+            )  # unknown: one
+    return True
