@@ -243,6 +243,21 @@ def test_notebook_cells_magics_and_line_map() -> None:
     assert [m[:2] for m in f.line_map] == [(2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (4, 1), (4, 2)]
 
 
+def test_container_mounts_a_pipeline_declares() -> None:
+    f = facts(
+        """
+        from kfp import dsl
+        from kubernetes import client as k8s
+
+        op = dsl.ContainerOp(name="train", image="t:1", pvolumes={"/data": vol, "/models/": models})
+        op.add_pvolumes({"/persist-log": dsl.PipelineVolume(pvc="logs")})
+        op.add_volume_mount(k8s.V1VolumeMount(name="cache", mount_path="/cache"))
+        other = {"mount": "/not-a-mount"}
+        """
+    )
+    assert f.mounts == ("/cache", "/data", "/models/", "/persist-log")
+
+
 def test_notebook_percent_continuation_is_python_not_a_magic() -> None:
     """A line starting with `%` inside open brackets continues a `%`-formatted string (found in
     rasbt/python-machine-learning-book-3rd-edition); after the bracket closes, `%` is a magic again."""

@@ -281,6 +281,7 @@ class FileFacts:
     config_defs: tuple[ConfigDef, ...] = ()
     mentions: tuple[str, ...] = ()  # launchers: script paths they run (for pipeline declarations)
     declares_pipeline: bool = False  # dvc.yaml, Makefile, kedro pipeline, ...
+    mounts: tuple[str, ...] = ()  # container mount points it declares (`pvolumes={"/data": ...}`)
     suppressions: tuple[Suppression, ...] = ()  # `# mldebt: ignore[MLD201] -- reason` comments
     # notebooks: per line of the joined code, (cell index, line in cell, line in the raw .ipynb)
     line_map: tuple[tuple[int, int, int], ...] = ()

@@ -204,6 +204,7 @@ class _Extractor:
         self.calls: list[Call] = []
         self.config_defs: list[ConfigDef] = []
         self.mentions: set[str] = set()
+        self.mounts: set[str] = set()  # volumes mounted into a pipeline step's container
         self.model_classes: set[str] = set()
         self.classes: list[str] = []
         self.scopes: list[_Scope] = [_Scope(MODULE_SCOPE)]
@@ -994,6 +995,8 @@ class _Extractor:
             for kw in node.keywords:
                 if kw.arg in apis.STEP_COMMANDS[name]:
                     self._command(kw.value)
+        if node.keywords or method == "add_pvolumes":
+            self._mounts(node, method)
         if method in apis.SHOWN_METHODS and node.args and not isinstance(node.args[0], ast.Starred):
             self.shown_args[id(node.args[0])] = self.shown(self.value(node.args[0]))
         if name in apis.SHOWN_ARGS:
@@ -1293,6 +1296,27 @@ class _Extractor:
         )
         self.call_tokens[id(node)] = f"pred:{self.model_id(receiver)}"
 
+    def _mounts(self, node: ast.Call, method: str | None) -> None:
+        """Volumes a pipeline mounts into its steps' containers: Kubeflow's
+        `ContainerOp(pvolumes={"/data": vol})` and `.add_pvolumes({...})`, `mount_path="/data"`
+        (`V1VolumeMount`, `kubernetes.mount_pvc`)."""
+        for kw in node.keywords:
+            if kw.arg == "pvolumes" and isinstance(kw.value, ast.Dict):
+                self._mount_keys(kw.value)
+            elif kw.arg in ("mount_path", "mountPath"):
+                value = self.value(kw.value)
+                if value.kind == "str" and value.text.startswith("/"):
+                    self.mounts.add(value.text)
+        if method == "add_pvolumes" and node.args and isinstance(node.args[0], ast.Dict):
+            self._mount_keys(node.args[0])
+
+    def _mount_keys(self, d: ast.Dict) -> None:
+        for k in d.keys:
+            if k is not None:
+                value = self.value(k)
+                if value.kind == "str" and value.text.startswith("/"):
+                    self.mounts.add(value.text)
+
     def _command(self, arg: ast.expr) -> None:
         """`os.system("python prepare.py")`, `subprocess.run(["python", "train.py"])`: scripts run."""
         if isinstance(arg, (ast.List, ast.Tuple)):
@@ -1377,6 +1401,7 @@ class _Extractor:
             config_defs=tuple(self.config_defs),
             mentions=tuple(sorted(self.mentions)),
             declares_pipeline=len(self.mentions) >= 2,  # a driver script running the steps
+            mounts=tuple(sorted(self.mounts)),
         )
 
 

@@ -36,6 +36,7 @@ class UndeclaredDataDependency(Rule):
 
     def check(self, built: Built) -> Iterator[Hit]:
         declared = _declared_paths(built)
+        mounts = _mounts(built)
         declarations = _Declarations(built)
         seen: set[tuple[Site, str]] = set()
         for site in built.io_sites:
@@ -55,7 +56,11 @@ class UndeclaredDataDependency(Rule):
                 if _is_absolute(path):
                     if _PERSONAL.match(path):
                         smell = "a path on one person's machine; nobody else can run this"
-                    elif not path.startswith(_SYSTEM + _PLATFORM) and not _SECRET.search(path):
+                    elif (
+                        not path.startswith(_SYSTEM + _PLATFORM)
+                        and not _SECRET.search(path)
+                        and not _mounted(path, site.actor(r), mounts)
+                    ):
                         smell = "an absolute path; the data dependency is tied to one machine"
                     else:
                         continue
@@ -94,6 +99,41 @@ class UndeclaredDataDependency(Rule):
                         key=f"{fact.function}|{path}",
                         confidence=Confidence.MEDIUM,
                     )
+
+
+def _mounts(built: Built) -> list[tuple[str, str]]:
+    """Volumes the project mounts into its pipeline steps' containers (a Kubeflow pipeline's
+    `pvolumes`, a manifest's `volumeMounts[].mountPath`), as (folder the declaration covers,
+    mount point): a path under one is the step's declared storage, not a path on one machine.
+    A declaration covers the folder above its own (`proj/k8s/job.yaml` covers `proj/`); one at
+    the root or in a top-level deployment folder (`k8s/`, `deploy/`, `pipelines/`) covers the
+    project; one in another top-level folder covers that folder (a sub-project of a monorepo)."""
+    out: set[tuple[str, str]] = set()
+    for path, f in built.project.files.items():
+        points = set(f.mounts)
+        points.update(
+            d.value.text
+            for d in f.config_defs
+            if d.key and d.key[-1] in ("mountPath", "mount_path") and d.value.kind == "str"
+        )
+        folder = posixpath.dirname(path)
+        parent = posixpath.dirname(folder)
+        if not folder or (not parent and _DEPLOY_FOLDER.match(folder)):
+            scope = ""  # at the root, or in the project's `k8s/`, `deploy/`, `pipelines/` folder
+        else:
+            scope = (parent or folder) + "/"
+        out.update((scope, m.rstrip("/") + "/") for m in points if m.startswith("/") and m.rstrip("/"))
+    return sorted(out)
+
+
+_DEPLOY_FOLDER = re.compile(
+    r"(?i)^(k8s|kube|kubernetes|kubeflow|deploy|deployments?|manifests?|helm|charts?|infra|argo|"
+    r"workflows?|pipelines?|kfp|ops|mlops|\.github)$"
+)
+
+
+def _mounted(path: str, reader: str, mounts: list[tuple[str, str]]) -> bool:
+    return any(reader.startswith(scope) and path.startswith(point) for scope, point in mounts)
 
 
 def _cli_default(r: Resolved) -> tuple[str, Site] | None:
