@@ -350,6 +350,10 @@ def test_bound_of_follows_the_extractors_bindings_where_the_name_is_used() -> No
                 df[names]
             if (keep := pick(df)):
                 df[keep]
+            def inner(frame):
+                frame[cols]
+                frame[LATE]
+        LATE = ["z"]
         """
     )
     tree = ast.parse(text)
@@ -367,6 +371,8 @@ def test_bound_of_follows_the_extractors_bindings_where_the_name_is_used() -> No
         "['y']",  # the comprehension's own `names` is gone after it
         None,  # a loop's target
         None,  # a walrus rebinds it
+        "('c', 'd')",  # a closure sees the enclosing function's binding
+        None,  # a module name bound after the function is defined: not seen (as constants)
     ]
 
 

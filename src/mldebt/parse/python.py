@@ -1005,16 +1005,17 @@ class _Extractor:
                 self.bound[id(node)] = bound
 
     def bound_expr(self, name: str) -> ast.expr | None:
-        """The expression `name` is bound to here, as `name_value` finds its value (flow-sensitive):
-        the last plain `name = expr` in this scope, a parameter's default, else the module's
-        binding so far. None when it is bound to something else (a loop, an unpacking, a `with`)
-        or a parameter with no default."""
-        scope = self.scope
-        if name in scope.exprs:
-            return scope.exprs[name]
-        if name in scope.lineage or name in scope.params or scope is self.scopes[0]:
-            return None
-        return self.scopes[0].exprs.get(name)
+        """The expression `name` is bound to here (flow-sensitive, in the traversal's order): the
+        last plain `name = expr` in this scope, a parameter's default, else the binding so far of
+        the enclosing functions (a closure) and then the module. None when the nearest scope
+        that binds it binds it to something else (a loop, an unpacking, a `with`, `+=`) or it is
+        a parameter with no default."""
+        for scope in reversed(self.scopes):
+            if name in scope.exprs:
+                return scope.exprs[name]
+            if name in scope.lineage or name in scope.params:
+                return None
+        return None
 
     # ------------------------------------------------------------------ calls
 
