@@ -376,9 +376,9 @@ def test_bound_of_follows_the_extractors_bindings_where_the_name_is_used() -> No
     ]
 
 
-def test_every_source_mld202_judges_is_a_read_fact_or_shown_where_the_call_is() -> None:
-    """MLD202 reads a source from the extractor: the target of its read fact, or the argument
-    `apis.SHOWN_ARGS` names at the same position and keyword the rule asks for."""
+def test_every_source_mld202_and_mld406_judge_is_a_read_fact_or_shown_where_the_call_is() -> None:
+    """MLD202 and MLD406 read a source or query from the extractor: the target of its read fact,
+    or the argument `apis.SHOWN_ARGS` names at the same position and keyword the rule asks for."""
     from mldebt.parse import apis
 
     rule = mld202_unstable_data_dependency
@@ -388,6 +388,7 @@ def test_every_source_mld202_judges_is_a_read_fact_or_shown_where_the_call_is() 
         **{n: (1 if n == "requests.request" else 0, "url") for n in rule._HTTP},
         **dict(rule._MODEL_LOADS),
         **dict(rule._SQL_CALLS),
+        **dict(mld406_multiple_language._SQL_CALLS),
     }
     missing = [
         (name, where)

@@ -994,8 +994,11 @@ class _Extractor:
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         self.visit(node.value)
-        self.visit(node.slice)
-        self._ask(node.slice)  # `df[cols]`: the column list `cols` names (MLD203)
+        index = node.slice
+        if type(index) is ast.Name:  # `df[cols]`: the column list `cols` names (MLD203)
+            self._ask(index)
+        else:
+            self.visit(index)
 
     def _ask(self, node: ast.expr | None) -> None:
         """A name a detector asks about here: record the expression bound to it (`bound_expr`)."""
