@@ -327,3 +327,72 @@ def test_shown_of_each_word_of_a_command_run() -> None:
     words = next(n for n in ast.walk(tree) if isinstance(n, ast.List)).elts
     shown = [ctx.shown_of(w) for w in words]
     assert [s[0].text if s is not None and s[0] is not None else s for s in shown] == ["Rscript", "fit.R", (None,)]
+
+
+def test_bound_of_follows_the_extractors_bindings_where_the_name_is_used() -> None:
+    text = textwrap.dedent(
+        """\
+        import pandas as pd
+        from features import EXTRA, pick
+        FEATURES = ["a", "b"]
+        def f(df, cols=("c", "d"), other=None):
+            df[FEATURES]
+            df[cols]
+            df[other]
+            keep = ["x"]
+            df[keep]
+            keep += EXTRA
+            df[keep]
+            names = ["y"]
+            [names for names in EXTRA]
+            df[names]
+            for names in EXTRA:
+                df[names]
+            if (keep := pick(df)):
+                df[keep]
+            def inner(frame):
+                frame[cols]
+                frame[LATE]
+        LATE = ["z"]
+        """
+    )
+    tree = ast.parse(text)
+    ctx = FileContext("pkg/mod.py", "pkg.mod", text, tree)
+    slices = [n.slice for n in ast.walk(tree) if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name)]
+    slices.sort(key=lambda n: n.lineno)
+    bound = [ctx.bound_of(s) for s in slices]
+    shown = [ast.unparse(b) if b is not None else None for b in bound]
+    assert shown == [
+        "['a', 'b']",  # the module's binding
+        "('c', 'd')",  # a parameter's default
+        "None",  # ... even when it is None
+        "['x']",
+        None,  # `keep += EXTRA`: no longer the list written
+        "['y']",  # the comprehension's own `names` is gone after it
+        None,  # a loop's target
+        None,  # a walrus rebinds it
+        "('c', 'd')",  # a closure sees the enclosing function's binding
+        None,  # a module name bound after the function is defined: not seen (as constants)
+    ]
+
+
+def test_every_source_mld202_and_mld406_judge_is_a_read_fact_or_shown_where_the_call_is() -> None:
+    """MLD202 and MLD406 read a source or query from the extractor: the target of its read fact,
+    or the argument `apis.SHOWN_ARGS` names at the same position and keyword the rule asks for."""
+    from mldebt.parse import apis
+
+    rule = mld202_unstable_data_dependency
+    judged: dict[str, tuple[int | None, str | None]] = {
+        **{n: (p, k) for n, (p, k) in rule._READERS.items()},
+        **{n: (p, k) for n, (p, k, _) in rule._DOWNLOADS.items()},
+        **{n: (1 if n == "requests.request" else 0, "url") for n in rule._HTTP},
+        **dict(rule._MODEL_LOADS),
+        **dict(rule._SQL_CALLS),
+        **dict(mld406_multiple_language._SQL_CALLS),
+    }
+    missing = [
+        (name, where)
+        for name, where in sorted(judged.items())
+        if not (name in apis.CALLS and apis.CALLS[name].op == "read") and apis.SHOWN_ARGS.get(name) != where
+    ]
+    assert missing == []

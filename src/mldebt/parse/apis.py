@@ -274,7 +274,7 @@ STEP_COMMANDS: dict[str, tuple[str, ...]] = {
 LISTDIR = frozenset({"os.listdir", "os.scandir"})
 # Arguments no I/O fact records whose text a detector judges (MLD202, MLD406): the extractor
 # shows their value where the call is (`FileContext.shown_of`). Qualified name -> (position, keyword).
-SHOWN_ARGS: dict[str, tuple[int, str | None]] = {
+SHOWN_ARGS: dict[str, tuple[int | None, str | None]] = {
     "rpy2.robjects.r": (0, None),
     "torch.hub.load": (0, "repo_or_dir"),
     "sklearn.datasets.fetch_openml": (0, "name"),
@@ -299,5 +299,57 @@ SQL_TEXTS: dict[str, tuple[int, str]] = {
 }
 # Methods whose first argument may be a query (`spark.sql(q)`, `cursor.execute(q)`).
 SQL_METHODS = frozenset({"execute", "executemany", "executescript", "sql", "query"})
-# Methods whose first argument a detector judges, shown where the call is: queries, `spark.table(t)`.
-SHOWN_METHODS = SQL_METHODS | {"table"}
+# Sources MLD202 judges that no read fact records: downloads, HTTP calls, hub models and R.
+SHOWN_ARGS.update(
+    {
+        "pandas.read_html": (0, "filepath_or_buffer"),  # as MLD202 names it
+        "gdown.cached_download": (0, "url"),
+        "tensorflow.keras.utils.get_file": (1, "origin"),
+        "keras.utils.get_file": (1, "origin"),
+        "tensorflow.keras.utils.data_utils.get_file": (1, "origin"),
+        "torchvision.datasets.utils.download_url": (0, "url"),
+        "torchvision.datasets.utils.download_and_extract_archive": (0, "url"),
+        "torch.hub.download_url_to_file": (0, "url"),
+        "torch.hub.load_state_dict_from_url": (0, "url"),
+        "torch.utils.model_zoo.load_url": (0, "url"),
+        "urllib2.urlopen": (0, "url"),
+        "urllib.urlopen": (0, "url"),
+        "requests.request": (1, "url"),
+        "sentence_transformers.SentenceTransformer": (0, "model_name_or_path"),
+        "sentence_transformers.CrossEncoder": (0, "model_name_or_path"),
+        "transformers.pipeline": (None, "model"),
+        "shutil.copy": (1, "dst"),  # a copy's destination is written (MLD202: a `latest` file the code makes)
+        **SQL_READS,
+        **SQL_TEXTS,
+    }
+)
+# Methods whose first argument (or this keyword) a detector judges, shown where the call is:
+# queries, `spark.table(t)`.
+SHOWN_METHODS: dict[str, str | None] = {
+    **dict.fromkeys(SQL_METHODS),
+    "sql": "sqlQuery",
+    "table": "tableName",
+    "glob": "pattern",
+    "rglob": "pattern",
+    **dict.fromkeys(MODEL_SAVE_METHODS),  # where a model is saved (MLD202: a `latest` file the code makes)
+}
+# `base.glob(pattern)`: the receiver is shown too (MLD202 judges the pattern a loop reads).
+GLOB_METHODS = frozenset({"glob", "rglob"})
+# Arguments a detector reads through the name bound to them (`FileContext.bound_of`): the
+# connection a query runs on (MLD202: a SQLite file is no live table).
+BOUND_ARGS: dict[str, tuple[int | None, str | None]] = {
+    "pandas.read_sql": (1, "con"),
+    "pandas.read_sql_query": (1, "con"),
+    "pandas.read_sql_table": (1, "con"),
+    "pandas.read_gbq": (1, "con"),
+}
+# pandas readers of a file or buffer (MLD202 judges their path, MLD203 their frames)
+PANDAS_FILE_READERS = (*_PANDAS_READERS.split(), "read_html")
+
+
+def short_api(name: str) -> str:
+    """A qualified name as code usually writes it: `pandas.read_csv` -> `pd.read_csv`."""
+    for long, short in (("pandas.", "pd."), ("numpy.", "np."), ("polars.", "pl."), ("dask.dataframe.", "dd.")):
+        if name.startswith(long):
+            return short + name[len(long) :]
+    return name

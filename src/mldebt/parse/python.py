@@ -65,21 +65,24 @@ def python_facts(rel: str, text: str, module: str, cell_starts: tuple[int, ...] 
     if "mldebt" in text:
         facts = replace(facts, suppressions=suppressions(text))
     smells, key_uses, leaks, summaries = run_all(
-        rel, module, text, tree, cell_starts, visitor.io_sites(), visitor.shown_sites()
+        rel, module, text, tree, cell_starts, visitor.io_sites(), visitor.shown_sites(), visitor.bound
     )
     return replace(facts, smells=smells, key_uses=key_uses, leak_summaries=leaks, summaries=summaries)
 
 
-def io_sites(rel: str, module: str, text: str, tree: ast.Module) -> tuple[dict[int, IO], dict[int, Text | None]]:
-    """The extractor's I/O facts of a parsed file by call node, and their targets as the file
-    shows them (for a detector's context built without `python_facts`, as in the detectors'
+def io_sites(
+    rel: str, module: str, text: str, tree: ast.Module
+) -> tuple[dict[int, IO], dict[int, Text | None], dict[int, ast.expr]]:
+    """The extractor's I/O facts of a parsed file by call node, their targets and the arguments
+    detectors judge as the file shows them, and the expressions names are bound to where
+    detectors ask (for a detector's context built without `python_facts`, as in the detectors'
     unit tests)."""
     visitor = _Extractor(rel, module, text)
     try:
         visitor.run(tree)
     except RecursionError:
-        return {}, {}
-    return visitor.io_sites(), visitor.shown_sites()
+        return {}, {}, {}
+    return visitor.io_sites(), visitor.shown_sites(), visitor.bound
 
 
 def suppressions(text: str) -> tuple[Suppression, ...]:
@@ -109,6 +112,9 @@ class _Scope:
     elements: dict[str, dict[str, Lineage]] = field(default_factory=dict)
     returned: dict[str, Lineage] | None = None  # elements of what every `return` so far gives
     returns_whole: bool = False  # some `return` gives something else: no elements
+    # name -> the expression last bound to it by a plain `name = expr` (a parameter starts bound to
+    # its default): what a detector asks of a name where it is used (`FileContext.bound_of`)
+    exprs: dict[str, ast.expr] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +217,10 @@ class _Extractor:
         self.sources: dict[int, tuple[Value, ast.expr]] = {}  # id(Value) -> (it, its expression): `value`
         self.shown_args: dict[int, Text | None] = {}  # id(argument of an `apis.SHOWN_ARGS` call) -> shown
         self.defaults: dict[int, Value] = {}  # id(a `param` Value in `sources`) -> its default's Value
+        self.bound: dict[int, ast.expr] = {}  # id(a name a detector asks about) -> the expression bound to it there
         self.call_tokens: dict[int, str] = {}  # id(Call node) -> lineage token of its result
         self.comp_lineage: dict[int, Lineage] = {}  # id(comprehension) -> lineage of its elements
-        self.comp_saved: list[tuple[dict[str, Lineage], dict[str, Value]]] = []
+        self.comp_saved: list[tuple[dict[str, Lineage], dict[str, Value], dict[str, ast.expr]]] = []
         self.missing: list[Value] = []  # paths an enclosing `if not p.exists():` says are absent
         self.handlers: dict[type, Callable[[Any], None]] = {
             ast.Name: _skip,
@@ -239,6 +246,8 @@ class _Extractor:
             ast.GeneratorExp: self.visit_comprehension,
             ast.DictComp: self.visit_comprehension,
             ast.Call: self.visit_Call,
+            ast.Subscript: self.visit_Subscript,
+            ast.NamedExpr: self.visit_NamedExpr,
             ast.IfExp: self.generic_visit,
             ast.Dict: self.generic_visit,
             ast.arguments: self.generic_visit,
@@ -697,6 +706,7 @@ class _Extractor:
                     "config", parts=(_join("/", (Value("str", "@here"), cfg_path, cfg_name)),)
                 )
         scope.span, scope.defaults = self.span(node), defaults
+        scope.exprs = {p.arg: d for p, d in params_nodes if d is not None}
         # decorators and defaults are evaluated where the function is defined, but (as before)
         # calls in them are attributed to the function itself
         self.scopes.append(scope)
@@ -786,6 +796,7 @@ class _Extractor:
         scope = self.scope
         scope.lineage[key] = lineage
         scope.elements.pop(key, None)
+        scope.exprs.pop(key, None)
         if value.kind != "unknown":
             scope.values[key] = value
         else:
@@ -819,6 +830,7 @@ class _Extractor:
         if key is not None:
             self.scope.lineage[key] = self.lookup_lineage(key) | self.lineage(node.value)
             self.scope.values.pop(key, None)
+            self.scope.exprs.pop(key, None)
 
     def _assign(self, targets: Sequence[ast.expr], value_node: ast.expr) -> None:
         lineage = self.lineage(value_node)
@@ -836,6 +848,8 @@ class _Extractor:
             key = self.var_key(target)
             if key is None:
                 continue
+            if isinstance(target, ast.Name) and not (self.classes and self._in_class_body()):
+                self.scope.exprs[key] = value_node
             if elements is not None:
                 self.scope.elements[key] = dict(elements)
             if is_model:
@@ -904,6 +918,7 @@ class _Extractor:
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.target)
         self.visit(node.iter)
+        self._ask(node.iter)
         # the iterable has been visited (source order): bind the loop target before the body
         self.bind(node.target, self.lineage(node.iter), self._element_value(node.iter))
         self.visit_all(node.body)
@@ -954,8 +969,9 @@ class _Extractor:
         """Bind the comprehension's targets before its element is visited (it comes first in the
         source). The iterables are not visited yet, so calls in them add no lineage token."""
         scope = self.scope
-        self.comp_saved.append((dict(scope.lineage), dict(scope.values)))
+        self.comp_saved.append((dict(scope.lineage), dict(scope.values), dict(scope.exprs)))
         for comp in node.generators:
+            self._ask(comp.iter)
             self.bind(comp.target, self.lineage(comp.iter), self._element_value(comp.iter))
         if isinstance(node, ast.DictComp):
             self.visit(node.key)
@@ -967,9 +983,43 @@ class _Extractor:
             self.visit(comp.iter)
             self.visit_all(comp.ifs)
         elt_lineage = self.lineage(node.value if isinstance(node, ast.DictComp) else node.elt)
-        self.scope.lineage, self.scope.values = self.comp_saved.pop()
+        self.scope.lineage, self.scope.values, self.scope.exprs = self.comp_saved.pop()
         if elt_lineage:
             self.comp_lineage[id(node)] = elt_lineage
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.target)
+        self.visit(node.value)
+        if isinstance(node.target, ast.Name):
+            self.scope.exprs.pop(node.target.id, None)  # `(cols := pick(df))`: no longer what it was
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self.visit(node.value)
+        index = node.slice
+        if type(index) is ast.Name:  # `df[cols]`: the column list `cols` names (MLD203)
+            self._ask(index)
+        else:
+            self.visit(index)
+
+    def _ask(self, node: ast.expr | None) -> None:
+        """A name a detector asks about here: record the expression bound to it (`bound_expr`)."""
+        if isinstance(node, ast.Name):
+            bound = self.bound_expr(node.id)
+            if bound is not None:
+                self.bound[id(node)] = bound
+
+    def bound_expr(self, name: str) -> ast.expr | None:
+        """The expression `name` is bound to here (flow-sensitive, in the traversal's order): the
+        last plain `name = expr` in this scope, a parameter's default, else the binding so far of
+        the enclosing functions (a closure) and then the module. None when the nearest scope
+        that binds it binds it to something else (a loop, an unpacking, a `with`, `+=`) or it is
+        a parameter with no default."""
+        for scope in reversed(self.scopes):
+            if name in scope.exprs:
+                return scope.exprs[name]
+            if name in scope.lineage or name in scope.params:
+                return None
+        return None
 
     # ------------------------------------------------------------------ calls
 
@@ -997,12 +1047,15 @@ class _Extractor:
                     self._command(kw.value)
         if node.keywords or method == "add_pvolumes":
             self._mounts(node, method)
-        if method in apis.SHOWN_METHODS and node.args and not isinstance(node.args[0], ast.Starred):
-            self.shown_args[id(node.args[0])] = self.shown(self.value(node.args[0]))
+        if method is not None and method in apis.SHOWN_METHODS:
+            self._show_arg(node, 0, apis.SHOWN_METHODS[method])
+            if method in apis.GLOB_METHODS and node.args:  # `base.glob(pattern)`: both, as written
+                assert isinstance(func, ast.Attribute)
+                self.shown_args[id(func.value)] = self.shown(self.value(func.value))
         if name in apis.SHOWN_ARGS:
-            shown_arg = self._arg(node, *apis.SHOWN_ARGS[name])
-            if shown_arg is not None:
-                self.shown_args[id(shown_arg)] = self.shown(self.value(shown_arg))
+            self._show_arg(node, *apis.SHOWN_ARGS[name])
+        if name in apis.BOUND_ARGS:
+            self._ask(self._arg(node, *apis.BOUND_ARGS[name]))
         # argparse definitions: parser.add_argument("--lr", default=0.1)
         if method == apis.ARGPARSE_ADD:
             self._argparse_def(node, all_args)
@@ -1136,6 +1189,14 @@ class _Extractor:
         if len(positional) > pos:
             return self.value(positional[pos])
         return None
+
+    def _show_arg(self, node: ast.Call, pos: int | None, kw: str | None) -> None:
+        """Show the argument at `pos` or keyword `kw` for the detectors (`FileContext.shown_of`)."""
+        if pos is not None and any(isinstance(a, ast.Starred) for a in node.args[: pos + 1]):
+            return  # `f(*args)`: which argument is where is unknown
+        shown_arg = self._arg(node, pos, kw)
+        if shown_arg is not None:
+            self.shown_args[id(shown_arg)] = self.shown(self.value(shown_arg))
 
     def _arg(self, node: ast.Call, pos: int | None, kw: str | None) -> ast.expr | None:
         if kw is not None:

@@ -16,19 +16,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from mldebt.model import Confidence, Resolution
 from mldebt.parse import apis
-from mldebt.parse.detectors.context import FUNCTIONS, FileContext, is_test_path
-from mldebt.parse.detectors.strings import (
-    _PANDAS,
-    HOLE,
-    Strings,
-    Text,
-    _api,
-    arg,
-    has_kw,
-    splats,
-)
+from mldebt.parse.apis import PANDAS_FILE_READERS
+from mldebt.parse.apis import short_api as _api
+from mldebt.parse.detectors.context import FUNCTIONS, FileContext, arg, has_kw, is_test_path, splats
 from mldebt.parse.facts import Smell, Value
 from mldebt.parse.sql import query_tables
+from mldebt.parse.values import HOLE, Text
 from mldebt.rules.base import FileRule, Hit, data, site_of, smell_hit
 
 if TYPE_CHECKING:
@@ -108,7 +101,7 @@ def _written_by(built: Built, path: str, artifact: str) -> bool:
 
 # tabular readers: qualified name -> (position, keyword) of the path
 _READERS: dict[str, tuple[int, str]] = {
-    **{f"pandas.{n}": (0, "filepath_or_buffer") for n in _PANDAS},
+    **{f"pandas.{n}": (0, "filepath_or_buffer") for n in PANDAS_FILE_READERS},
     **{f"polars.{n}": (0, "source") for n in ("read_csv", "read_parquet", "read_json", "read_ipc", "scan_csv")},
     "polars.scan_parquet": (0, "source"),
     **{f"dask.dataframe.{n}": (0, "urlpath") for n in ("read_csv", "read_parquet", "read_json")},
@@ -149,27 +142,6 @@ _MODEL_LOADS: dict[str, tuple[int, str]] = {
     "keras.models.load_model": (0, "filepath"),
     "keras.saving.load_model": (0, "filepath"),
 }
-_WRITE_METHODS = frozenset(
-    [
-        "to_csv",
-        "to_parquet",
-        "to_pickle",
-        "to_feather",
-        "to_excel",
-        "to_json",
-        "to_hdf",
-        "save",
-        "save_model",
-        "save_pretrained",
-        "save_weights",
-        "savefig",
-        "write_text",
-        "write_bytes",
-    ]
-)
-_WRITE_CALLS = frozenset(
-    {"torch.save", "joblib.dump", "pickle.dump", "numpy.save", "numpy.savez", "numpy.savetxt", "shutil.copy"}
-)
 _VERSION_HOLE = re.compile(
     r"(?i)version|\bver\b|_ver\b|tag|rev|sha|hash|commit|date|day|month|year|week|release|snapshot|\bds\b|\bdt\b"
 )
@@ -417,28 +389,28 @@ def _revision(call: ast.Call, kw: str = "revision") -> tuple[bool, str]:
     return False, ""
 
 
-def _hub_target(ctx: FileContext, strings: Strings, call: ast.Call, name: str) -> tuple[str, str] | None:
+def _hub_target(ctx: FileContext, call: ast.Call, name: str) -> tuple[str, str] | None:
     """(hub id, API) of a hub read, when the file shows the id."""
     if name == "datasets.load_dataset":
-        t = strings.at(call, arg(call, 0, "path"))
+        t = ctx.read_text(call, arg(call, 0, "path"))
         if t is None or t.text.strip() in _HF_BUILDERS:
             return None
         hub = _hub_id(t, bare_ok=True)
         return (hub, "load_dataset") if hub else None
     if name in ("huggingface_hub.hf_hub_download", "huggingface_hub.snapshot_download"):
-        t = strings.at(call, arg(call, 0, "repo_id"))
+        t = ctx.read_text(call, arg(call, 0, "repo_id"))
         hub = _hub_id(t, bare_ok=False) if t else None
         return (hub, name.rsplit(".", 1)[1]) if hub else None
     if name in ("sentence_transformers.SentenceTransformer", "sentence_transformers.CrossEncoder"):
-        t = strings.at(call, arg(call, 0, "model_name_or_path"))
+        t = ctx.read_text(call, arg(call, 0, "model_name_or_path"))
         hub = _hub_id(t, bare_ok=True) if t else None
         return (hub, name.rsplit(".", 1)[1]) if hub else None
     if name == "transformers.pipeline":
-        t = strings.at(call, arg(call, None, "model"))
+        t = ctx.read_text(call, arg(call, None, "model"))
         hub = _hub_id(t, bare_ok=False) if t else None
         return (hub, "pipeline") if hub else None
     if isinstance(call.func, ast.Attribute) and call.func.attr == "from_pretrained":
-        t = strings.at(call, arg(call, 0, "pretrained_model_name_or_path"))
+        t = ctx.read_text(call, arg(call, 0, "pretrained_model_name_or_path"))
         hub = _hub_id(t, bare_ok=False) if t else None
         return (hub, f"{ctx.source(call.func.value)}.from_pretrained") if hub else None
     return None
@@ -472,8 +444,7 @@ def unstable_data_dependency(ctx: FileContext) -> Iterator[Smell]:
     interesting = any(s in ctx.text for s in _INTERESTING)
     if not interesting and not _may_import_sources(ctx):
         return
-    strings: Strings | None = None  # built on the first read worth a look: it indexes the whole file
-    written: set[str] = set()
+    written: set[str] | None = None  # built on the first read worth a look: it reads the whole file
     for node in ctx.walk():
         if not isinstance(node, ast.Call):
             continue
@@ -482,10 +453,9 @@ def unstable_data_dependency(ctx: FileContext) -> Iterator[Smell]:
             continue
         found = None
         if interesting:
-            if strings is None:
-                strings = ctx.analysis(Strings)
-                written = _written_texts(ctx, strings)
-            found = _unstable(ctx, strings, node, name, written)
+            if written is None:
+                written = _written_texts(ctx)
+            found = _unstable(ctx, node, name, written)
         if found is None:
             pending = _pending(ctx, node, name)
             if pending is not None:
@@ -527,16 +497,14 @@ def _short(text: str) -> str:
     return text if len(text) <= 90 else text[:87] + "..."
 
 
-def _unstable(
-    ctx: FileContext, strings: Strings, node: ast.Call, name: str, written: set[str]
-) -> tuple[_Verdict, str, str, str] | None:
+def _unstable(ctx: FileContext, node: ast.Call, name: str, written: set[str]) -> tuple[_Verdict, str, str, str] | None:
     short = name.rsplit(".", 1)[-1] if name else ""
     if name in _READERS:
         pos, kw = _READERS[name]
         target = arg(node, pos, kw)
-        t = strings.at(node, target)
+        t = ctx.read_text(node, target)
         if t is None or (isinstance(target, ast.Name) and any(c in t.text for c in "*?[")):
-            return _glob_read(ctx, strings, node, target, name)  # a name holding a pattern or a match of one
+            return _glob_read(ctx, node, target, name)  # a name holding a pattern or a match of one
         verdict = _judge_path(t)
         if verdict is None or (verdict.kind == "latest" and t.text in written):
             return None
@@ -545,13 +513,13 @@ def _unstable(
         pos, kw, checks = _DOWNLOADS[name]
         if has_kw(node, *checks) or splats(node):
             return None
-        t = strings.at(node, arg(node, pos, kw))
+        t = ctx.read_text(node, arg(node, pos, kw))
         if t is None:
             return None
         verdict = _judge_url(t)
         return (verdict, _short(t.text), _api(name), t.text) if verdict else None
     if name in _HTTP:
-        t = strings.at(node, arg(node, 0 if name != "requests.request" else 1, "url"))
+        t = ctx.read_text(node, arg(node, 0 if name != "requests.request" else 1, "url"))
         if t is None:
             return None
         _, _, path, _ = _split_url(t.text)
@@ -561,7 +529,7 @@ def _unstable(
         return (verdict, _short(t.text), _api(name), t.text) if verdict else None
     if name in _MODEL_LOADS:
         pos, kw = _MODEL_LOADS[name]
-        t = strings.at(node, arg(node, pos, kw))
+        t = ctx.read_text(node, arg(node, pos, kw))
         if t is None or "://" in t.text:
             return None
         verdict = _judge_local(t)
@@ -570,20 +538,20 @@ def _unstable(
         verdict.confidence = "medium"
         return verdict, _short(t.text), _api(name), t.text
     if name in _SQL_CALLS or name == "pandas.read_sql_table" or _is_spark_sql(ctx, node):
-        return _sql(ctx, strings, node, name)
+        return _sql(ctx, node, name)
     if name == "sklearn.datasets.fetch_openml":
         if has_kw(node, "data_id") or splats(node):
             return None
         version = arg(node, 1, "version")
         if version is not None and not (isinstance(version, ast.Constant) and version.value == "active"):
             return None
-        t = strings.text(arg(node, 0, "name"))
+        t = ctx.shown(arg(node, 0, "name"))
         if t is None or t.holes:
             return None
         what = "with no `version=` (the default is `'active'`)" if version is None else "at `version='active'`"
         return _Verdict(what, "medium", "openml"), t.text, "fetch_openml", t.text
     if name == "torch.hub.load" or short == "from_pretrained" or name.startswith(_HUB_PREFIXES):
-        return _hub(ctx, strings, node, name)
+        return _hub(ctx, node, name)
     return None
 
 
@@ -698,11 +666,11 @@ def judge_resolved(category: str, text: str, written: bool, api: str, origin: st
     return message.replace(f"`{shown}`", f"`{shown}` ({origin})", 1), verdict.confidence, verdict.kind
 
 
-def _hub(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> tuple[_Verdict, str, str, str] | None:
+def _hub(ctx: FileContext, node: ast.Call, name: str) -> tuple[_Verdict, str, str, str] | None:
     if splats(node):
         return None
     if name == "torch.hub.load":
-        t = strings.text(arg(node, 0, "repo_or_dir"))
+        t = ctx.shown(arg(node, 0, "repo_or_dir"))
         source = arg(node, None, "source")
         if t is None or t.holes or (isinstance(source, ast.Constant) and source.value == "local"):
             return None
@@ -714,7 +682,7 @@ def _hub(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> tuple
     local = arg(node, None, "local_files_only")
     if isinstance(local, ast.Constant) and local.value is True:
         return None
-    found = _hub_target(ctx, strings, node, name)
+    found = _hub_target(ctx, node, name)
     if found is None:
         return None
     hub, api = found
@@ -738,7 +706,7 @@ def _is_spark_sql(ctx: FileContext, node: ast.Call) -> bool:
     return bool(_SPARKISH.search(receiver)) and ctx.imports_any("pyspark", "databricks", "delta")
 
 
-def _sql(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> tuple[_Verdict, str, str, str] | None:
+def _sql(ctx: FileContext, node: ast.Call, name: str) -> tuple[_Verdict, str, str, str] | None:
     if splats(node) or has_kw(node, "params"):
         return None
     if name in _SQL_CALLS:
@@ -751,10 +719,10 @@ def _sql(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> tuple
         table_only = isinstance(node.func, ast.Attribute) and node.func.attr == "table"
         if table_only:
             kw = "tableName"
-    t = strings.at(node, arg(node, pos, kw))
+    t = ctx.read_text(node, arg(node, pos, kw))
     if t is None:
         return None
-    if name.startswith("pandas.") and _local_connection(ctx, strings, node):
+    if name.startswith("pandas.") and _local_connection(ctx, node):
         return None
     found = _judge_sql(t, table_only or (name == "pandas.read_sql" and bool(re.fullmatch(r"\s*[\w.]+\s*", t.text))))
     if found is None:
@@ -764,13 +732,13 @@ def _sql(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> tuple
     return verdict, table, api, table
 
 
-def _local_connection(ctx: FileContext, strings: Strings, node: ast.Call) -> bool:
+def _local_connection(ctx: FileContext, node: ast.Call) -> bool:
     """A SQLite file (or an in-memory database) is as stable as any file: not a live table."""
     con = arg(node, 1, "con")
     if con is None:
         return False
     if isinstance(con, ast.Name):
-        bound = strings.binding(con.id, con)
+        bound = ctx.bound_of(con)
         if bound is not None:
             con = bound
     if isinstance(con, ast.Call):
@@ -778,13 +746,13 @@ def _local_connection(ctx: FileContext, strings: Strings, node: ast.Call) -> boo
         if cname.startswith(("sqlite3.", "duckdb.")):
             return True
         if cname.endswith("create_engine"):
-            t = strings.text(arg(con, 0, "url"))
+            t = ctx.shown(arg(con, 0, "url"))
             return t is not None and t.text.startswith(("sqlite", "duckdb"))
     return False
 
 
 def _glob_read(
-    ctx: FileContext, strings: Strings, node: ast.Call, target: ast.expr | None, name: str
+    ctx: FileContext, node: ast.Call, target: ast.expr | None, name: str
 ) -> tuple[_Verdict, str, str, str] | None:
     """`pd.read_csv(f) for f in glob("data/*.csv")`: whatever files match feed the data."""
     if not isinstance(target, ast.Name) or name.startswith("numpy.load"):
@@ -799,7 +767,7 @@ def _glob_read(
             return None
         for it in iters:
             if isinstance(it, ast.Name):
-                bound = strings.binding(it.id, it)
+                bound = ctx.bound_of(it)
                 it = bound if bound is not None else it
             if isinstance(it, ast.Call) and ctx.qualify(it.func) == "sorted" and it.args:
                 it = it.args[0]
@@ -808,10 +776,10 @@ def _glob_read(
             gname = ctx.qualify(it.func) or ""
             pattern: Text | None = None
             if gname in ("glob.glob", "glob.iglob", "tensorflow.io.gfile.glob"):
-                pattern = strings.text(arg(it, 0, "pathname"))
+                pattern = ctx.shown(arg(it, *apis.SHOWN_ARGS[gname]))
             elif isinstance(it.func, ast.Attribute) and it.func.attr in ("glob", "rglob") and it.args:
-                base = strings.text(it.func.value)
-                pat = strings.text(it.args[0])
+                base = ctx.shown(it.func.value)
+                pat = ctx.shown(it.args[0])
                 if base is not None and pat is not None:
                     pattern = Text(base.text.rstrip("/") + "/" + pat.text, base.holes + pat.holes)
             if pattern is None or "*" not in pattern.text or "://" in pattern.text:
@@ -828,24 +796,26 @@ def _names_in(target: ast.expr, name: str) -> Iterator[bool]:
             yield True
 
 
-def _written_texts(ctx: FileContext, strings: Strings) -> set[str]:
-    """Paths this file writes: a `latest` file the same code writes is its own checkpoint."""
+def _written_texts(ctx: FileContext) -> set[str]:
+    """Paths this file writes (the targets of the extractor's write facts, copies made with
+    `shutil.copy`, models saved): a `latest` file the same code writes is its own checkpoint."""
     out: set[str] = set()
     if not any(s in ctx.text for s in _MOVING):
         return out
     for node in ctx.walk():
         if not isinstance(node, ast.Call):
             continue
-        name = ctx.call_name(node) or ""
-        candidates: list[ast.expr] = []
-        if name in _WRITE_CALLS:
-            candidates = [a for a in node.args[1:3]] + [k.value for k in node.keywords]
-        elif isinstance(node.func, ast.Attribute) and node.func.attr in _WRITE_METHODS:
-            candidates = [*node.args[:1], *(k.value for k in node.keywords)]
-        for c in candidates:
-            t = strings.text(c)
-            if t is not None:
-                out.add(t.text)
+        io = ctx.io_of(node)
+        if io is not None and io.op == "write":
+            t = ctx.text_of(node)
+        elif ctx.call_name(node) == "shutil.copy":
+            t = ctx.shown(arg(node, 1, "dst"))
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in apis.MODEL_SAVE_METHODS and node.args:
+            t = ctx.shown(node.args[0])  # `x.save_pretrained(p)` on an object the extractor knows no model in
+        else:
+            continue
+        if t is not None:
+            out.add(t.text)
     return out
 
 

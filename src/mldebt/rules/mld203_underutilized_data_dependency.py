@@ -8,12 +8,9 @@ import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from mldebt.parse.apis import PANDAS_FILE_READERS
+from mldebt.parse.apis import short_api as _api
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext, is_test_path
-from mldebt.parse.detectors.strings import (
-    _PANDAS,
-    Strings,
-    _api,
-)
 from mldebt.parse.facts import Smell
 from mldebt.rules.base import FileRule, Hit
 
@@ -48,7 +45,7 @@ class UnderutilizedDataDependency(FileRule):
 # ---------------------------------------------------------------- detection (parse phase)
 
 _FRAME_READERS = frozenset(
-    [f"pandas.{n}" for n in _PANDAS]
+    [f"pandas.{n}" for n in PANDAS_FILE_READERS]
     + [f"polars.{n}" for n in ("read_csv", "read_parquet", "read_json", "read_ipc", "read_excel", "read_database")]
     + ["pandas.read_sql", "pandas.read_sql_query", "pandas.read_sql_table", "pandas.read_gbq"]
     + [f"dask.dataframe.{n}" for n in ("read_csv", "read_parquet", "read_json")]
@@ -61,7 +58,6 @@ def underutilized_data_dependency(ctx: FileContext) -> Iterator[Smell]:
     if is_test_path(ctx.rel) or not ctx.imports_any("pandas", "polars", "dask"):
         return
     scopes: list[ast.Module | ast.FunctionDef | ast.AsyncFunctionDef] = [ctx.tree, *ctx.functions]
-    strings = ctx.analysis(Strings)
     # how often each string literal occurs in the file: a column named elsewhere may be read there
     literals: dict[str, int] = {}
     for n in ctx.walk():
@@ -74,7 +70,7 @@ def underutilized_data_dependency(ctx: FileContext) -> Iterator[Smell]:
         ):
             continue
         yield from _dead_loads(ctx, scope)
-        yield from _unused_columns(ctx, scope, strings, literals)
+        yield from _unused_columns(ctx, scope, literals)
 
 
 def _loads(ctx: FileContext, scope: ast.AST) -> dict[str, int]:
@@ -168,7 +164,7 @@ _ALL_NAMES: dict[int, tuple[ast.Module, frozenset[object]]] = {}
 _FIT = frozenset({"fit", "fit_transform", "partial_fit", "fit_predict"})
 
 
-def _unused_columns(ctx: FileContext, scope: ast.AST, strings: Strings, literals: dict[str, int]) -> Iterator[Smell]:
+def _unused_columns(ctx: FileContext, scope: ast.AST, literals: dict[str, int]) -> Iterator[Smell]:
     """Columns assigned to a frame that is only ever indexed by literal column names, never
     written, passed on or returned, while a model is fit on an explicit column list without them."""
     frames: dict[str, ast.AST] = {}  # frame var -> its single binding
@@ -195,14 +191,13 @@ def _unused_columns(ctx: FileContext, scope: ast.AST, strings: Strings, literals
     for var in candidates:
         if var in in_closures:
             continue  # a closure uses it: not the whole flow is visible here
-        yield from _frame_columns(ctx, var, frames[var], strings, literals, occurrences.get(var, []), fits)
+        yield from _frame_columns(ctx, var, frames[var], literals, occurrences.get(var, []), fits)
 
 
 def _frame_columns(
     ctx: FileContext,
     var: str,
     binding: ast.AST,
-    strings: Strings,
     literals: dict[str, int],
     occurrences: list[ast.Name],
     fits: list[ast.Call],
@@ -219,7 +214,7 @@ def _frame_columns(
             return
         if not isinstance(parent, ast.Subscript) or parent.value is not node:
             return  # used as a whole: passed, returned, written, a method called...
-        cols = _columns(parent.slice, strings)
+        cols = _columns(ctx, parent.slice)
         if cols is None:
             return
         holder = ctx.parent(parent)
@@ -277,11 +272,13 @@ def _nested(ctx: FileContext, scope: ast.AST) -> Iterator[ast.AST]:
             yield n
 
 
-def _columns(index: ast.expr, strings: Strings) -> list[str] | None:
+def _columns(ctx: FileContext, index: ast.expr) -> list[str] | None:
+    """The columns `df[index]` names: a string, a list or tuple of strings, or a name the
+    extractor found bound to one where it is used (`ctx.bound_of`)."""
     if isinstance(index, ast.Constant) and isinstance(index.value, str):
         return [index.value]
     if isinstance(index, ast.Name):
-        bound = strings.binding(index.id, index)
+        bound = ctx.bound_of(index)
         if bound is None:
             return None
         index = bound

@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from mldebt.parse import apis
-from mldebt.parse.detectors.context import FileContext, is_test_path
-from mldebt.parse.detectors.strings import HOLE, Strings, arg
+from mldebt.parse.detectors.context import FileContext, arg, is_test_path
 from mldebt.parse.facts import Smell
+from mldebt.parse.values import HOLE
 from mldebt.rules.base import FileRule, data
 
 
@@ -93,25 +93,21 @@ def detect(ctx: FileContext) -> Iterator[Smell]:
     """MLD406: SQL, shell and R code embedded in the data path."""
     if is_test_path(ctx.rel) or not ctx.imports_any(*_DATA_LIBS, "rpy2"):
         return
-    strings: Strings | None = None
     for node in ctx.walk():
         if not isinstance(node, ast.Call):
             continue
         name = ctx.call_name(node) or ""
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
         if name in _SQL_CALLS or method in _SQL_METHODS:
-            strings = strings or ctx.analysis(Strings)
-            found = _sql(ctx, strings, node, name)
+            found = _sql(ctx, node, name)
             if found is not None:
                 yield found
         elif name in _RUNNERS:
-            strings = strings or ctx.analysis(Strings)
-            found = _shell(ctx, strings, node, name)
+            found = _shell(ctx, node, name)
             if found is not None:
                 yield found
         elif name in ("rpy2.robjects.r", "rpy2.robjects.r.__call__") and node.args:
-            strings = strings or ctx.analysis(Strings)
-            t = strings.text(node.args[0])
+            t = ctx.shown(node.args[0])
             if t is not None and len(t.text.strip()) > 0:
                 lines = len([ln for ln in t.text.strip().splitlines() if ln.strip()])
                 yield ctx.smell(
@@ -125,13 +121,13 @@ def detect(ctx: FileContext) -> Iterator[Smell]:
                 )
 
 
-def _sql(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> Smell | None:
+def _sql(ctx: FileContext, node: ast.Call, name: str) -> Smell | None:
     if name in _SQL_CALLS:
         pos, kw = _SQL_CALLS[name]
         query = arg(node, pos, kw)
     else:
         query = node.args[0] if node.args and not isinstance(node.args[0], ast.Starred) else None
-    t = strings.at(node, query)
+    t = ctx.read_text(node, query)
     if t is None:
         return None
     text = t.text.replace(HOLE, "?")
@@ -165,23 +161,23 @@ def _sql(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> Smell
     )
 
 
-def _command(ctx: FileContext, strings: Strings, node: ast.Call) -> list[str] | None:
+def _command(ctx: FileContext, node: ast.Call) -> list[str] | None:
     """The command line as words, as far as the file shows it."""
     first = arg(node, 0, "args") or arg(node, 0, "command") or arg(node, 0, "cmd")
     if isinstance(first, (ast.List, ast.Tuple)):
         words: list[str] = []
         for e in first.elts:
-            t = strings.text(e)
+            t = ctx.shown(e)
             words.append(t.text if t is not None else HOLE)
         return words if words and words[0] != HOLE else None
-    t = strings.text(first)
+    t = ctx.shown(first)
     if t is None:
         return None
     return [t.text]
 
 
-def _shell(ctx: FileContext, strings: Strings, node: ast.Call, name: str) -> Smell | None:
-    words = _command(ctx, strings, node)
+def _shell(ctx: FileContext, node: ast.Call, name: str) -> Smell | None:
+    words = _command(ctx, node)
     if not words:
         return None
     if len(words) == 1:

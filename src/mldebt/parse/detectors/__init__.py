@@ -107,11 +107,13 @@ def run_all(
     cell_starts: tuple[int, ...] = (),
     io_sites: Mapping[int, IO] | None = None,
     shown_sites: Mapping[int, Text | None] | None = None,
+    bound_sites: Mapping[int, ast.expr] | None = None,
 ) -> tuple[tuple[Smell, ...], tuple[KeyUse, ...], tuple[LeakSummary, ...], tuple[Summary, ...]]:
     """Smells, key uses and function summaries (leakage flows through calls; what functions
     return, for file rules across functions): all that the project phase needs of the detectors.
     `io_sites` are the extractor's I/O facts by call node (`FileContext.io_of`), `shown_sites`
-    their targets as the file shows them (`FileContext.text_of`)."""
+    their targets as the file shows them (`FileContext.text_of`), `bound_sites` the expressions
+    names are bound to where detectors ask (`FileContext.bound_of`)."""
     ctx = FileContext(
         rel,
         module,
@@ -121,6 +123,7 @@ def run_all(
         cell_starts=cell_starts,
         io_sites=io_sites,
         shown_sites=shown_sites,
+        bound_sites=bound_sites,
     )
     smells: list[Smell] = []
     uses: list[KeyUse] = []

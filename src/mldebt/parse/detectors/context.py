@@ -99,6 +99,7 @@ class FileContext:
         cell_starts: tuple[int, ...] = (),
         io_sites: Mapping[int, IO] | None = None,
         shown_sites: Mapping[int, Text | None] | None = None,
+        bound_sites: Mapping[int, ast.expr] | None = None,
     ) -> None:
         self.rel = rel
         self.module = module
@@ -111,6 +112,7 @@ class FileContext:
         self._analyses: dict[Callable[[FileContext], object], object] = {}  # see `analysis`
         self._io_given = io_sites  # the extractor's, when it ran on this tree (see `io_of`)
         self._shown_given = shown_sites
+        self._bound_given = bound_sites
 
     def analysis(self, build: Callable[[FileContext], T]) -> T:
         """`build(self)`, computed once per file: one traversal that several rules share (each
@@ -138,14 +140,41 @@ class FileContext:
         found = self._sites[1]
         return (found[id(node)],) if id(node) in found else None
 
+    def shown(self, node: ast.expr | None) -> Text | None:
+        """An argument's value as the extractor shows it where the call is (`shown_of`); a string
+        literal shows itself. None for anything the extractor did not show."""
+        if node is None:
+            return None
+        found = self.shown_of(node)
+        if found is not None:
+            return found[0]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return Text(node.value, [])
+        return None
+
+    def read_text(self, call: ast.Call, node: ast.expr | None) -> Text | None:
+        """What `call` reads, `node` being its source argument: the target of the read the
+        extractor records at the call (`text_of`), else the argument as it shows it (`shown`)."""
+        io = self.io_of(call)
+        if io is not None and io.op == "read":
+            return self.text_of(call)
+        return self.shown(node)
+
+    def bound_of(self, name: ast.expr) -> ast.expr | None:
+        """The expression the extractor found `name` bound to where it is used, for the names a
+        detector asks about (a subscript's index, a loop's iterable, `apis.BOUND_ARGS`): the last
+        plain `name = expr` before it in its scope (in the traversal's order), a parameter's
+        default, else the module's binding so far. None when it is bound to anything else."""
+        return self._sites[2].get(id(name))
+
     @cached_property
     def _io_sites(self) -> Mapping[int, IO]:
         return self._sites[0]
 
     @cached_property
-    def _sites(self) -> tuple[Mapping[int, IO], Mapping[int, Text | None]]:
-        if self._io_given is not None and self._shown_given is not None:
-            return self._io_given, self._shown_given
+    def _sites(self) -> tuple[Mapping[int, IO], Mapping[int, Text | None], Mapping[int, ast.expr]]:
+        if self._io_given is not None and self._shown_given is not None and self._bound_given is not None:
+            return self._io_given, self._shown_given, self._bound_given
         from mldebt.parse.python import io_sites  # a context built without the extractor (tests)
 
         return io_sites(self.rel, self.module, self.text, self.tree)
@@ -482,3 +511,29 @@ class ScopeBindings:
 
     def bound(self, name: str) -> bool:
         return name in self.table
+
+
+# ------------------------------------------------------------------ call arguments
+
+
+def arg(call: ast.Call, pos: int | None, kw: str | None) -> ast.expr | None:
+    """The argument passed as keyword `kw` or at position `pos` (None past a `*args`)."""
+    if kw is not None:
+        for k in call.keywords:
+            if k.arg == kw:
+                return k.value
+    if pos is None:
+        return None
+    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    if any(isinstance(a, ast.Starred) for a in call.args[: pos + 1]):
+        return None
+    return positional[pos] if len(positional) > pos else None
+
+
+def has_kw(call: ast.Call, *names: str) -> bool:
+    return any(k.arg in names for k in call.keywords)
+
+
+def splats(call: ast.Call) -> bool:
+    """`f(*args)` / `f(**kwargs)`: the call may pass anything."""
+    return any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args)
