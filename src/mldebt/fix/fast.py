@@ -35,7 +35,7 @@ class Calls:
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
         self.by_span: dict[tuple[Pos, Pos], ast.Call] | None = None
-        tree = _parse_context(text)  # a script is its own context: parsed once for the seed too
+        self.tree = tree = _parse_context(text)  # a script is its own context: parsed once for the seed too
         if tree is None:
             return
         self.by_span = {}
