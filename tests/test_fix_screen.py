@@ -1,4 +1,4 @@
-"""`surely_screened`: the screen's answer without tokenizing, never "fine" where `screen` refuses."""
+"""The fix path's shortcuts: `surely_screened` never says "fine" where `screen` refuses; `walk` is `ast.walk`."""
 
 from __future__ import annotations
 
@@ -81,3 +81,14 @@ def test_fast_fix_outcome_unchanged_where_screen_refuses() -> None:
     text += "a, b = train_test_split(x)\n"
     target = ("MLD703", (2, 7), (2, 26), "m", ())
     assert _fast(Unit(text, text, (target,))) == ((None,), "nested more than 60 brackets deep")
+
+
+def test_walk_is_ast_walk_in_order() -> None:
+    from mldebt.fix.seeds import walk
+
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted((root / "src" / "mldebt" / "fix").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        expected = list(ast.walk(tree))
+        got = walk(tree)
+        assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected, strict=True)), path
