@@ -160,3 +160,23 @@ def test_meanwhile_runs_once_split_or_not(tmp_path: Path, monkeypatch: pytest.Mo
             meanwhile=lambda jobs=jobs: ran.append(jobs),
         )
     assert ran == [1, 2]
+
+
+def test_the_report_is_the_same_split_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mldebt.api import analyze
+    from mldebt.report import render
+
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "MLD801-preprocessing-leakage" / "positive"
+    forks: list[int] = []
+    real = runner._run_split
+
+    def counted(*args: object, **kwargs: object) -> object:
+        forks.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "_run_split", counted)
+    reports = [analyze([str(root)], root=root, overrides={"jobs": jobs, "no-cache": True}) for jobs in (1, 2)]
+    assert forks == [1]
+    assert reports[0].findings  # the control: there is something to compare
+    for fmt in ("json", "sarif", "text"):
+        assert render(reports[0], fmt) == render(reports[1], fmt)

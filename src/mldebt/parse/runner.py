@@ -47,7 +47,7 @@ Progress = Callable[[int, int], None]  # (files done since the last call, of whi
 
 MIN_POOL_FILES = 8  # below this many files to parse, a pool costs more than it saves
 MIN_POOL_BYTES = 64 << 10  # nor below this much source (about 0.2 CPU s of parsing): see bench/README.md
-MIN_SPLIT_BYTES = 8 << 10  # below the pool, a forked child parses part of this much source or more (`_run_split`)
+MIN_SPLIT_BYTES = 16 << 10  # below the pool, a forked child parses part of this much source or more (`_run_split`)
 PARENT_HEAD_START = 4 << 10  # bytes of parsing the parent's other work is worth (decoding what the child sends)
 OVERLAP_CACHED = 64  # with this many cached files to decode, new files are parsed meanwhile (`_parse_early`)
 MAX_BATCH = 32  # files per task: few enough to balance load, enough to amortise IPC
@@ -246,9 +246,10 @@ def _run_split(
     a project too small for a pool still has a second core. The child inherits the imported
     extractors, stores its facts in the cache (`store`: the cache and each task's key) and
     sends them back as the cache's JSON, one line a file, through a pipe; it never prints
-    and exits with `os._exit`. This process runs `meanwhile` once its own files are parsed. Its files are parsed here instead when it sends nothing whole
-    (it died, or `fork` failed): the same facts, so the report does not depend on it. Also
-    returns the tasks whose facts the child stored."""
+    and exits with `os._exit`. This process parses its own files, then runs `meanwhile`,
+    then reads and reaps the child. The child's files are parsed here when it sends nothing
+    whole (it died, or `fork` failed): the same facts, so the report does not depend on it.
+    Also returns the tasks whose facts the child stored."""
     mine, theirs = _halves(tasks)
     _preload()  # imported once, before the fork: the child inherits the modules
     try:
