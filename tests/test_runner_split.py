@@ -180,3 +180,68 @@ def test_the_report_is_the_same_split_or_not(monkeypatch: pytest.MonkeyPatch) ->
     assert reports[0].findings  # the control: there is something to compare
     for fmt in ("json", "sarif", "text"):
         assert render(reports[0], fmt) == render(reports[1], fmt)
+
+
+def zombie(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return any(line.startswith("State:") and "Z" in line.split()[1] for line in status.splitlines())
+
+
+def test_a_child_whose_parent_is_killed_exits(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import textwrap
+    import time
+
+    make(tmp_path, 4)
+    pid_file = tmp_path / "child.pid"
+    script = textwrap.dedent(
+        f"""
+        import os, time
+        from pathlib import Path
+        from mldebt.config import Settings
+        from mldebt.discover import SourceFile
+        from mldebt.parse import runner
+        from mldebt.parse.facts import FileFacts
+        runner.MIN_SPLIT_BYTES = 0
+        PARENT = os.getpid()
+
+        def extract(source, data, module):
+            if os.getpid() != PARENT:
+                Path({str(pid_file)!r}).write_text(str(os.getpid()))
+                time.sleep(60)  # a file that takes forever
+            return FileFacts(path=source.rel, kind=source.kind, module=module, lines=1)
+
+        root = Path({str(tmp_path)!r})
+        files = [SourceFile(p, p.relative_to(root).as_posix(), "python") for p in sorted(root.glob("pkg/*.py"))]
+        runner.collect_facts(files, Settings(jobs=2, no_cache=True), extract, root=root)
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline and parent.poll() is None
+            time.sleep(0.05)
+        child = int(pid_file.read_text())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            if zombie(child):  # exited, not yet reaped by whoever adopted it
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the child outlived its parent")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()

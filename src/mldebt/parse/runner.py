@@ -245,11 +245,12 @@ def _run_split(
     """Outcomes in task order, parsed by this process and a forked child at the same time:
     a project too small for a pool still has a second core. The child inherits the imported
     extractors, stores its facts in the cache (`store`: the cache and each task's key) and
-    sends them back as the cache's JSON, one line a file, through a pipe; it never prints
-    and exits with `os._exit`. This process parses its own files, then runs `meanwhile`,
-    then reads and reaps the child. The child's files are parsed here when it sends nothing
-    whole (it died, or `fork` failed): the same facts, so the report does not depend on it.
-    Also returns the tasks whose facts the child stored."""
+    sends them back as the cache's JSON, a line for each file as it is done, through a pipe;
+    it never prints and exits with `os._exit`. This process parses its own files, then runs
+    `meanwhile`, then decodes the child's lines as they come and reaps it. A file whose line
+    does not come whole (the child died, or `fork` failed) is parsed here: the same facts, so
+    the report does not depend on the child. Also returns the tasks whose facts the child
+    stored."""
     mine, theirs = _halves(tasks)
     _preload()  # imported once, before the fork: the child inherits the modules
     try:
@@ -268,8 +269,7 @@ def _run_split(
         _split_child(extract, [tasks[i] for i in theirs], read_fd, write_fd, store, [*theirs])
     os.close(write_fd)
     outcomes: list[_Outcome | None] = [None] * len(tasks)
-    received = b""
-    status = 1
+    stored: set[int] = set()
     try:
         for i in mine:
             outcomes[i] = _extract_one(extract, tasks[i])
@@ -277,23 +277,28 @@ def _run_split(
                 progress(1, 0)
         if meanwhile is not None:
             meanwhile()
-        with os.fdopen(read_fd, "rb") as pipe:
-            received = pipe.read()
-        status = os.waitpid(pid, 0)[1]
+        # each file's line is decoded as it comes, while the child parses the next
+        with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+            pending = b""
+            n = 0
+            while chunk := pipe.read(1 << 16):
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    outcome = _received(line) if n < len(theirs) else None
+                    if outcome is not None:
+                        outcomes[theirs[n]] = outcome
+                        if store is not None and outcome[0]:
+                            stored.add(theirs[n])
+                    n += 1
+        os.waitpid(pid, 0)
         pid = 0
     except BaseException:  # Ctrl-C, SIGTERM: the child must not outlive the scan
         if pid:
             _stop_child(pid)
         raise
-    stored: set[int] = set()
-    lines = received.split(b"\n") if status == 0 else []
-    for n, i in enumerate(theirs):
-        outcome = _received(lines[n]) if len(lines) == len(theirs) else None
-        if outcome is None:  # nothing whole from the child: parsed here
-            outcome = _extract_one(extract, tasks[i])
-        elif store is not None and outcome[0]:
-            stored.add(i)
-        outcomes[i] = outcome
+    for i in theirs:
+        if outcomes[i] is None:  # nothing whole from the child: parsed here
+            outcomes[i] = _extract_one(extract, tasks[i])
     if progress is not None and theirs:
         progress(len(theirs), 0)
     assert all(o is not None for o in outcomes)
@@ -322,26 +327,26 @@ def _split_child(
         os.close(read_fd)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        parent = os.getppid()  # killed (SIGKILL, a crash), it leaves no child parsing for nobody
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="mldebt-orphan-watch").start()
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)  # nothing the child does may reach the terminal
         os.dup2(devnull, 2)
         sys.stdout = sys.stderr = open(devnull, "w", closefd=False)  # noqa: SIM115 - `os._exit` ends it
         from mldebt.parse.cache import encode_facts
 
-        lines: list[str] = []
         for task, index in zip(tasks, indices, strict=True):
             ok, value = _extract_one(extract, task)
             if ok:
                 assert isinstance(value, FileFacts)
                 if store is not None:
                     store[0].put(store[1][index], value)
-                lines.append("F" + encode_facts(value))
+                line = "F" + encode_facts(value)
             else:
-                lines.append("E" + json.dumps(value))
-        payload = "\n".join(lines).encode("utf-8", "surrogatepass")
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(write_fd, view) :]
+                line = "E" + json.dumps(value)
+            view = memoryview((line + "\n").encode("utf-8", "surrogatepass"))  # one line, one file
+            while view:
+                view = view[os.write(write_fd, view) :]
         status = 0
     except BaseException:  # the parent parses these files itself
         pass
