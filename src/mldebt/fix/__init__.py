@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mldebt.fix.engine import FIXABLE, FixRun, attach, diff, disk_reader, fix_project, write
-from mldebt.fix.ignores import add_ignores
 from mldebt.model import Report
 
 __all__ = ["FIXABLE", "CliOutcome", "FixRun", "attach", "fix_project", "run_for_cli"]
@@ -46,6 +45,8 @@ def run_for_cli(
 ) -> CliOutcome:
     """The fix modes of `mldebt check`: what to print, and the exit status."""
     if add_ignore is not None:
+        from mldebt.fix.ignores import add_ignores  # not needed to report fixes (`attach`)
+
         report = analyse({})
         changed, misses = add_ignores(report.findings, disk_reader(root), add_ignore)
         original = {p: (root / p).read_bytes() for p in changed}

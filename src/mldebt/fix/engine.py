@@ -10,7 +10,6 @@ files atomically and refuses a file whose bytes changed since it was read.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tempfile
 from collections import Counter
@@ -480,6 +479,8 @@ def _verify(
 
 
 def diff(run_original: Mapping[str, bytes], changed: Mapping[str, bytes]) -> str:
+    import difflib  # only `--diff` needs it
+
     out: list[str] = []
     for path in sorted(changed):
         old = run_original.get(path, b"").decode("utf-8", errors="replace")

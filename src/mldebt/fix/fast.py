@@ -15,7 +15,7 @@ import ast
 from typing import Final
 
 from mldebt.fix.proposal import Pos, Proposal, RawEdit
-from mldebt.fix.seeds import DEFAULT_SEED, _context_seed, _parse_context
+from mldebt.fix.seeds import DEFAULT_SEED, _context_nodes, _context_seed, _parse_context
 
 __all__ = ["FAST_RULES", "UNDECIDED", "fast_fix"]
 
@@ -35,11 +35,11 @@ class Calls:
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
         self.by_span: dict[tuple[Pos, Pos], ast.Call] | None = None
-        tree = _parse_context(text)  # a script is its own context: parsed once for the seed too
+        self.tree = tree = _parse_context(text)  # a script is its own context: parsed and walked once for the seed too
         if tree is None:
             return
         self.by_span = {}
-        for node in ast.walk(tree):
+        for node in _context_nodes(text):
             if isinstance(node, ast.Call):
                 self.by_span.setdefault(self.span(node), node)
 

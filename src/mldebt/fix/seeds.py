@@ -32,13 +32,41 @@ def _parse_context(context: str) -> ast.Module | None:
 
 
 @lru_cache(maxsize=2)
+def _context_nodes(context: str) -> list[ast.AST]:
+    """Every node of the parsed file in `ast.walk`'s order, walked once for the seed and the calls."""
+    tree = _parse_context(context)
+    return [] if tree is None else walk(tree)
+
+
+def walk(tree: ast.AST) -> list[ast.AST]:
+    """`list(ast.walk(tree))`, in the same order, at two thirds of the cost (no generators)."""
+    out = [tree]
+    append = out.append
+    node_type = ast.AST
+    i = 0
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        append(item)
+            elif isinstance(value, node_type):
+                append(value)
+    return out
+
+
+@lru_cache(maxsize=2)
 def _context_seed(context: str) -> str | None:
-    return file_seed(_parse_context(context))
+    return file_seed(_parse_context(context), _context_nodes(context))
 
 
-def file_seed(tree: ast.Module | None) -> str | None:
+def file_seed(tree: ast.Module | None, nodes: list[ast.AST] | None = None) -> str | None:
     """The seed a file already uses: a module-level SEED-like constant, else the one literal
-    `random_state=` or seeding call argument the file passes (when all agree)."""
+    `random_state=` or seeding call argument the file passes (when all agree). `nodes`, when
+    given, is `walk(tree)` already done."""
     if tree is None:
         return None
     for stmt in tree.body:
@@ -48,7 +76,7 @@ def file_seed(tree: ast.Module | None) -> str | None:
                 return name
     aliases: dict[str, str] = {}
     calls: list[ast.Call] = []
-    for node in ast.walk(tree):  # one walk: the imports, and the calls read after all of them
+    for node in walk(tree) if nodes is None else nodes:  # the imports, and the calls read after all of them
         if isinstance(node, ast.Call):
             calls.append(node)
         elif isinstance(node, ast.Import):

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import gc
 import io
+import json
 import math
 import os
 import signal
+import sys
 import threading
 import time
 import tokenize
@@ -26,7 +28,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from mldebt.config import Settings
 from mldebt.discover import SourceFile, module_name
@@ -45,6 +47,8 @@ Progress = Callable[[int, int], None]  # (files done since the last call, of whi
 
 MIN_POOL_FILES = 8  # below this many files to parse, a pool costs more than it saves
 MIN_POOL_BYTES = 64 << 10  # nor below this much source (about 0.2 CPU s of parsing): see bench/README.md
+MIN_SPLIT_BYTES = 16 << 10  # below the pool, a forked child parses part of this much source or more (`_run_split`)
+PARENT_HEAD_START = 4 << 10  # bytes of parsing the parent's other work is worth (decoding what the child sends)
 OVERLAP_CACHED = 64  # with this many cached files to decode, new files are parsed meanwhile (`_parse_early`)
 MAX_BATCH = 32  # files per task: few enough to balance load, enough to amortise IPC
 BINARY_PROBE = 8192
@@ -205,6 +209,174 @@ def _run_in_process(extract: Extract, tasks: list[_Task], progress: Progress | N
         outcomes.append(_extract_one(extract, task))
         progress(1, 0)
     return outcomes
+
+
+def _can_split(workers: int, tasks: Sequence[_Task]) -> bool:
+    """Whether `_run_split` may run: a second CPU, enough source, and a `fork` that is safe
+    without `exec` (POSIX; not macOS, where system frameworks may not survive one)."""
+    return (
+        workers >= 2
+        and len(tasks) >= 2
+        and sum(len(data) for _, data, _ in tasks) >= MIN_SPLIT_BYTES
+        and hasattr(os, "fork")
+        and sys.platform != "darwin"
+    )
+
+
+def _halves(tasks: Sequence[_Task]) -> tuple[list[int], list[int]]:
+    """Task indices for the parent and for the child, about even by bytes (the parent's other
+    work counted as `PARENT_HEAD_START` bytes), largest files first; each list in task order."""
+    load = [PARENT_HEAD_START, 0]
+    sides: tuple[list[int], list[int]] = ([], [])
+    for i in sorted(range(len(tasks)), key=lambda i: (-len(tasks[i][1]), i)):
+        side = 0 if load[0] <= load[1] else 1
+        sides[side].append(i)
+        load[side] += len(tasks[i][1])
+    return sorted(sides[0]), sorted(sides[1])
+
+
+def _run_split(
+    extract: Extract,
+    tasks: list[_Task],
+    progress: Progress | None = None,
+    store: tuple[Cache, list[str]] | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> tuple[list[_Outcome], set[int]]:
+    """Outcomes in task order, parsed by this process and a forked child at the same time:
+    a project too small for a pool still has a second core. The child inherits the imported
+    extractors, stores its facts in the cache (`store`: the cache and each task's key) and
+    sends them back as the cache's JSON, a line for each file as it is done, through a pipe;
+    it never prints and exits with `os._exit`. This process parses its own files, then runs
+    `meanwhile`, then decodes the child's lines as they come and reaps it. A file whose line
+    does not come whole (the child died, or `fork` failed) is parsed here: the same facts, so
+    the report does not depend on the child. Also returns the tasks whose facts the child
+    stored."""
+    mine, theirs = _halves(tasks)
+    _preload()  # imported once, before the fork: the child inherits the modules
+    try:
+        read_fd, write_fd = os.pipe()
+    except OSError:
+        return _unsplit(extract, tasks, progress, meanwhile)
+    try:
+        with warnings.catch_warnings():  # Python 3.12+ warns of a fork with threads running (a
+            warnings.simplefilter("ignore", DeprecationWarning)  # progress bar's timer): the child uses none
+            pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return _unsplit(extract, tasks, progress, meanwhile)
+    if pid == 0:  # the child: never returns
+        _split_child(extract, [tasks[i] for i in theirs], read_fd, write_fd, store, [*theirs])
+    os.close(write_fd)
+    outcomes: list[_Outcome | None] = [None] * len(tasks)
+    stored: set[int] = set()
+    try:
+        for i in mine:
+            outcomes[i] = _extract_one(extract, tasks[i])
+            if progress is not None:
+                progress(1, 0)
+        if meanwhile is not None:
+            meanwhile()
+        # each file's line is decoded as it comes, while the child parses the next
+        with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+            pending = b""
+            n = 0
+            while chunk := pipe.read(1 << 16):
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    outcome = _received(line) if n < len(theirs) else None
+                    if outcome is not None:
+                        outcomes[theirs[n]] = outcome
+                        if store is not None and outcome[0]:
+                            stored.add(theirs[n])
+                    n += 1
+        os.waitpid(pid, 0)
+        pid = 0
+    except BaseException:  # Ctrl-C, SIGTERM: the child must not outlive the scan
+        if pid:
+            _stop_child(pid)
+        raise
+    for i in theirs:
+        if outcomes[i] is None:  # nothing whole from the child: parsed here
+            outcomes[i] = _extract_one(extract, tasks[i])
+    if progress is not None and theirs:
+        progress(len(theirs), 0)
+    assert all(o is not None for o in outcomes)
+    return outcomes, stored  # type: ignore[return-value]
+
+
+def _unsplit(
+    extract: Extract, tasks: list[_Task], progress: Progress | None, meanwhile: Callable[[], object] | None
+) -> tuple[list[_Outcome], set[int]]:
+    outcomes = _run_in_process(extract, tasks, progress)
+    if meanwhile is not None:
+        meanwhile()
+    return outcomes, set()
+
+
+def _split_child(
+    extract: Extract,
+    tasks: list[_Task],
+    read_fd: int,
+    write_fd: int,
+    store: tuple[Cache, list[str]] | None,
+    indices: list[int],
+) -> NoReturn:
+    status = 1
+    try:
+        os.close(read_fd)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        parent = os.getppid()  # killed (SIGKILL, a crash), it leaves no child parsing for nobody
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="mldebt-orphan-watch").start()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)  # nothing the child does may reach the terminal
+        os.dup2(devnull, 2)
+        sys.stdout = sys.stderr = open(devnull, "w", closefd=False)  # noqa: SIM115 - `os._exit` ends it
+        from mldebt.parse.cache import encode_facts
+
+        for task, index in zip(tasks, indices, strict=True):
+            ok, value = _extract_one(extract, task)
+            if ok:
+                assert isinstance(value, FileFacts)
+                if store is not None:
+                    store[0].put(store[1][index], value)
+                line = "F" + encode_facts(value)
+            else:
+                line = "E" + json.dumps(value)
+            view = memoryview((line + "\n").encode("utf-8", "surrogatepass"))  # one line, one file
+            while view:
+                view = view[os.write(write_fd, view) :]
+        status = 0
+    except BaseException:  # the parent parses these files itself
+        pass
+    finally:
+        os._exit(status)
+
+
+def _received(line: bytes) -> _Outcome | None:
+    """One file's outcome as the child sent it, or None when it cannot be read back."""
+    from mldebt.parse.cache import CodecError, decode_facts
+
+    try:
+        text = line.decode("utf-8", "surrogatepass")
+        if text.startswith("F"):
+            return True, decode_facts(text[1:])
+        message = json.loads(text[1:]) if text.startswith("E") else None
+    except (UnicodeDecodeError, CodecError, ValueError):
+        return None
+    return (False, message) if isinstance(message, str) else None
+
+
+def _stop_child(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
 
 
 def _preload() -> None:
@@ -404,6 +576,7 @@ def collect_facts(
     progress: Progress | None = None,
     overlay: Mapping[str, bytes] | None = None,
     screened: Sequence[Screened] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Collected:
     """Facts for `files`, from the cache or from `extract` run in worker processes.
 
@@ -413,7 +586,9 @@ def collect_facts(
     `settings.no_cache`. Empty files get empty facts without calling `extract`. `progress`, if
     given, hears of files as they are done (in batches, from the pool). `overlay` maps paths
     (relative to the root) to contents read instead of the files' (fixes are checked so).
-    `screened`, when given, is `screen_files(files, ...)` already done.
+    `screened`, when given, is `screen_files(files, ...)` already done. `meanwhile` is this
+    process's other work (imports of later phases), run once its own files are parsed: while a
+    forked child parses the rest (`_run_split`), or after the parse.
     """
     if cache is None:
         cache = cache_for(settings, root)
@@ -458,7 +633,12 @@ def collect_facts(
     if tasks:
         few = workers == 1 or len(tasks) < MIN_POOL_FILES or sum(len(data) for _, data, _ in tasks) < MIN_POOL_BYTES
         if few and all(len(data) <= ISOLATE_BYTES for _, data, _ in tasks):
-            outcomes = _run_in_process(extract, tasks, progress)
+            if _can_split(workers, tasks):
+                split_store = (cache, [key for _, key in task_slots]) if cache.dir is not None else None
+                outcomes, stored = _run_split(extract, tasks, progress, split_store, meanwhile)
+                meanwhile = None
+            else:
+                outcomes = _run_in_process(extract, tasks, progress)
         else:
             try:
                 store = (cache.dir, [key for _, key in task_slots]) if cache.dir is not None else None
@@ -466,6 +646,8 @@ def collect_facts(
             except (OSError, NotImplementedError, ImportError):  # no process support here
                 outcomes = _run_in_process(extract, tasks, progress)
     del tasks
+    if meanwhile is not None:
+        meanwhile()
     if early is not None:
         early_outcomes, early_stored = early.results(progress)
         stored |= {len(task_slots) + i for i in early_stored}
