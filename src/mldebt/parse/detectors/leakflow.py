@@ -30,12 +30,13 @@ at the call (`ScopeFlow.apply`); a call of an imported function is recorded for 
 from __future__ import annotations
 
 import ast
+import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext
-from mldebt.parse.facts import LeakEvent, LeakSummary, Span
+from mldebt.parse.facts import FileFacts, LeakEvent, LeakSummary, Span
 
 Tokens = frozenset[str]
 _EMPTY: Tokens = frozenset()
@@ -138,6 +139,10 @@ _RESAMPLE_METHODS = frozenset({"fit_resample", "fit_sample"})  # `fit_sample`: i
 _MODEL_PACKAGES = ("sklearn.", "xgboost.", "lightgbm.", "catboost.", "imblearn.")
 _METRICS = "sklearn.metrics."
 _SCORE_METHODS = frozenset({"score", "evaluate"})
+# builtins that only look at an object (its type, its text): no evaluation can happen there
+_LOOKS_AT = frozenset({"type", "isinstance", "hasattr", "getattr", "id", "str", "repr", "print"})
+# methods that make a parameter the caller's estimator (`def evaluate(model, X, y): model.fit(...)`)
+_MODEL_METHODS = frozenset({"fit", "fit_predict", "predict", "predict_proba", "decision_function", "score"})
 _PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function"})
 
 
@@ -186,6 +191,23 @@ class Stat:
 
 
 @dataclass
+class CallSite:
+    """A call of a function the project may define (this file's, with its summary, or another
+    module's, resolved in the project phase), with what each argument holds: MLD803 and MLD804
+    ask the callee's summary whether it fits and scores a model it is given, and on which rows."""
+
+    node: ast.Call
+    callee: str  # this file's: as written ("evaluate", "self.evaluate"); another module's: qualified name
+    summary: LeakSummary | None  # None: another module's function (graph phase)
+    offset: int  # 1 for a method called on an instance (its `self` is not an argument)
+    slots: dict[str, Tokens]  # "0", "1", ... or a keyword -> what the argument holds
+    models: dict[str, tuple[str, str]]  # slot -> (the estimator object passed, its class)
+    fits: dict[str, int]  # estimator object -> how many fits of it came before the call
+    loop: ast.AST | None
+    result: str  # the token its result carries ("via:L:C" here, "ext:K" for another module's)
+
+
+@dataclass
 class FlowState:
     env: dict[str, Tokens] = field(default_factory=dict)
     classes: dict[str, str] = field(default_factory=dict)  # variable -> qualified estimator class
@@ -205,6 +227,7 @@ class FlowState:
     candidates: set[str] = field(default_factory=set)  # names of lists / dicts of models
     selections: list[tuple[ast.expr, Tokens]] = field(default_factory=list)  # max(scores), ...
     stat_lines: set[str] = field(default_factory=set)
+    sites: list[CallSite] = field(default_factory=list)  # calls a model or rows are passed to
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,9 +577,14 @@ class ScopeFlow:
         if local is not None:  # this file's function or method: apply its summary
             summary, label, recv = local
             for a in call.args:
-                self.escape(a)
+                if self.model_arg(a) is None:
+                    self.escape(a)  # a model passed is judged by what the summary does with it (`CallSite`)
             parts = self.apply(call, summary, label, recv, results)
+            tag = f"via:{call.lineno}:{call.col_offset}"
+            if any(t.startswith("score:#") for part in summary.returns for t in part):
+                parts = tuple(p | {tag if len(parts) == 1 else f"{tag}.{i}"} for i, p in enumerate(parts))
             self.parts[id(call)] = parts
+            self.site(call, label, summary, 0 if recv is None else 1, results, tag)
             return frozenset().union(*parts) if parts else _EMPTY
         func = call.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.objects:
@@ -584,6 +612,8 @@ class ScopeFlow:
         if name in _SELECTIONS and score_tokens(everything):
             self.s.selections.append((call, everything))
             return everything
+        if name in _SELECTIONS and _called(everything):
+            self.s.selections.append((call, everything))  # max(results) of a helper's scores
         if name in _SCALE_FUNCTIONS and args:
             return args[0] | self.statistic(call, args[0], scale=True)
         if name in _STAT_FUNCTIONS and args and not _row_wise(call, method=False) and _is_data(args[0]):
@@ -595,6 +625,8 @@ class ScopeFlow:
         if isinstance(call.func, ast.Attribute) and not self.is_module(call.func.value):
             method = call.func.attr
             receiver = call.func.value
+            if isinstance(receiver, ast.Name) and method in _MODEL_METHODS:
+                self.param_model(receiver.id)
             cls, var = self.estimator_of(receiver)
             if cls is not None:
                 if not args:  # model.fit(X=X_train, y=y_train)
@@ -612,8 +644,10 @@ class ScopeFlow:
             return everything
         if name and self.maybe_project(call.func, name):
             for a in call.args:
-                self.escape(a)
+                if self.model_arg(a) is None:
+                    self.escape(a)
             k = self.external(call, name, results, everything)
+            self.site(call, name, None, 0, results, f"ext:{k}")
             return everything | {f"root:{call.lineno}:{call.col_offset}", f"ext:{k}"}
         # What a reader or a function returns is data of its own: `load("train.pkl")` and
         # `load("val.pkl")` are other rows, though both came through `load` and `data_dir`.
@@ -645,6 +679,8 @@ class ScopeFlow:
         if method in _SELECTION_METHODS and score_tokens(tokens):
             self.s.selections.append((call, tokens))
             return tokens
+        if method in _SELECTION_METHODS and _called(tokens):
+            self.s.selections.append((call, tokens))  # results.sort_values(...) of a helper's scores
         if (
             method in ("transform", "agg", "aggregate")
             and call.args
@@ -780,6 +816,8 @@ class ScopeFlow:
             fit = Fit(var, cls, call, frozenset().union(*args[:2]), self.loops[-1] if self.loops else None)
             self.s.model_fits.setdefault(var, []).append(fit)
             self.s.escaped.discard(var)
+            if not cls.startswith(_PREP_MODULES):
+                self.model_event("mfit", call, var, fit.data)
             if cls.rsplit(".", 1)[-1].endswith(_SEARCHES):
                 self.check_cv_data(call, fit.data)
             if method == "fit":
@@ -851,6 +889,10 @@ class ScopeFlow:
                 out.add("src")  # some of the rows: to a caller, rows of their own (as before summaries)
             elif kind == "ext":
                 out.add("ret:" + rest)
+            elif kind == "scored":  # the score an evaluation here computed
+                i = self.event_of.get(t)
+                if i is not None:
+                    out.add(f"score:#{i}")
         return tuple(sorted(out))
 
     def external(
@@ -979,6 +1021,92 @@ class ScopeFlow:
                 self.s.classes.pop(var, None)
         return tuple(tr(part) for part in summary.returns)
 
+    def param_model(self, name: str) -> None:
+        """`model.fit(...)` / `.predict(...)` / `.score(...)` on a parameter never rebound: the
+        caller's estimator (`@model` in the summary; the caller knows its class)."""
+        if name in self.params and name != self.self_name and name not in self.s.env and name not in self.s.classes:
+            self.s.classes[name] = "@model"
+            self.s.env[name] = _EMPTY
+            self.new_ident(name)
+
+    def model_arg(self, node: ast.expr) -> tuple[str, str] | None:
+        """(the estimator object, its class) of an argument that names or makes one."""
+        if isinstance(node, ast.Name) and node.id in self.s.classes:
+            cls = self.s.classes[node.id]
+            if not cls.startswith(_CV_SPLITTERS):
+                return self.s.ident.get(node.id, node.id), cls
+        elif isinstance(node, ast.Call):  # `evaluate(RandomForestClassifier(), X, y)`
+            made = self.effective_class(node)
+            if made is not None and not made.startswith(_CV_SPLITTERS):
+                return f"<{made.rsplit('.', 1)[-1]}@{node.lineno}:{node.col_offset}>", made
+        return None
+
+    def site(
+        self,
+        call: ast.Call,
+        callee: str,
+        summary: LeakSummary | None,
+        offset: int,
+        results: dict[int, Tokens],
+        tag: str,
+    ) -> None:
+        slots: dict[str, Tokens] = {}
+        models: dict[str, tuple[str, str]] = {}
+        named = [(str(i), a) for i, a in enumerate(call.args)]
+        if any(isinstance(a, ast.Starred) for a in call.args):
+            named = named[: next(i for i, a in enumerate(call.args) if isinstance(a, ast.Starred))]
+        named += [(k.arg, k.value) for k in call.keywords if k.arg]
+        for slot, a in named:
+            slots[slot] = self.combine(a, results)
+            model = self.model_arg(a)
+            if model is not None:
+                models[slot] = model
+        fits = {ident: len(self.s.model_fits.get(ident, ())) for ident, _ in models.values()}
+        loop = self.loops[-1] if self.loops else None
+        self.s.sites.append(CallSite(call, callee, summary, offset, slots, models, fits, loop, tag))
+
+    def model_event(self, op: str, node: ast.AST, ident: str, data: Tokens) -> str:
+        """A model's fit ("mfit") or evaluation ("eval") in the summary: `obj` is "@P" for the
+        caller's estimator given as parameter P, "local:NAME" for one made here. An evaluation's
+        key token (returned as `scored:...`, in the summary `score:#I`) names the score it gives."""
+        base = ident.split("#", 1)[0]
+        sn = self.self_name
+        if base.startswith("<") or (sn and base.startswith(sn + ".")):
+            ref = f"local:{ident}"
+        elif self.s.classes.get(base) == "@model":
+            ref = "@" + base
+        else:
+            ref = f"local:{ident}"
+        key = f"scored:{getattr(node, 'lineno', 0)}:{getattr(node, 'col_offset', 0)}" if op == "eval" else ""
+        if key:
+            self.event_of[key] = len(self.trace)
+        self.trace.append(LeakEvent(op, self.ctx.span(node), self.sym(data), "", "", ref, self.ctx.source(node)))
+        return key
+
+    def handed(self) -> list[LeakEvent]:
+        """A parameter model used other than by its own methods (returned, passed on, stored,
+        cross-validated): the caller cannot know every evaluation of it ("hand")."""
+        models = sorted(p for p in self.params if self.s.classes.get(p) == "@model")
+        if not models:
+            return []
+        receivers: set[int] = set()
+        loads: list[ast.Name] = []
+        for node in self.ctx.walk_scope(self.scope):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in models:
+                receivers.add(id(node.value))  # `model.fit`, `model.predict`, `model.classes_`
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _LOOKS_AT:
+                receivers.update(id(a) for a in node.args)  # `type(model).__name__`, `print(model)`
+            elif isinstance(node, ast.FormattedValue):
+                receivers.add(id(node.value))  # f"{model}"
+            elif isinstance(node, ast.Name) and node.id in models and isinstance(node.ctx, ast.Load):
+                loads.append(node)
+        out: list[LeakEvent] = []
+        for p in models:
+            first = next((n for n in loads if n.id == p and id(n) not in receivers), None)
+            if first is not None:
+                out.append(LeakEvent("hand", self.ctx.span(first), (), "", "", "@" + p))
+        return out
+
     def summary(self) -> LeakSummary | None:
         qual = self.reg.qualname(self.scope)
         if qual is None:
@@ -1000,7 +1128,7 @@ class ScopeFlow:
                     toks = self.sym(self.s.env[name])
                     if toks and toks != ("@" + attr,):
                         attrs.append((attr, toks))
-        return LeakSummary(qual, self.params, tuple(self.trace), returns, tuple(attrs))
+        return LeakSummary(qual, self.params, (*self.trace, *self.handed()), returns, tuple(attrs))
 
     # ------------------------------------------------------------ bindings
 
@@ -1326,6 +1454,7 @@ class ScopeFlow:
 
     def record_eval(self, model: str, node: ast.expr, data: Tokens, fit_no: int) -> Tokens:
         self.s.evals.append(Eval(model, node, data, self.loops[-1] if self.loops else None, fit_no))
+        scored = self.model_event("eval", node, model, data)
         sids = sorted(t.removeprefix("test:") for t in data if t.startswith("test:"))
         for sid in sids:
             split = self.s.splits.get(sid)
@@ -1341,7 +1470,7 @@ class ScopeFlow:
             for token in sorted(data):
                 if token.startswith(("fitted:", "stat:")) and self.fit_before(token, node, data):
                     self.leak_into(token, split.node, how, sid)
-        return frozenset(f"score:{model}|{sid}" for sid in sids)
+        return frozenset({f"score:{model}|{sid}" for sid in sids} | ({scored} if scored else set()))
 
     def fit_before(self, token: str, node: ast.AST, data: Tokens) -> bool:
         """The preprocessor or statistic came before this evaluation, from some of its rows."""
@@ -1367,6 +1496,66 @@ def has_test(tokens: Tokens) -> bool:
 
 def is_transductive(tokens: Tokens) -> bool:
     return any(t.startswith("transductive:") for t in tokens)
+
+
+def bound_params(summary: LeakSummary, offset: int, slots: Mapping[str, Tokens]) -> dict[str, Tokens]:
+    """A call's arguments (by position "0", "1", ... or keyword) bound to the callee's parameters."""
+    params = summary.params[offset:]
+    out: dict[str, Tokens] = {}
+    for slot, tokens in slots.items():
+        if slot.isdigit():
+            if int(slot) < len(params):
+                out[params[int(slot)]] = tokens
+        elif slot in summary.params:
+            out[slot] = tokens
+    return out
+
+
+def param_of(summary: LeakSummary, offset: int, slot: str) -> str | None:
+    params = summary.params[offset:]
+    if slot.isdigit():
+        return params[int(slot)] if int(slot) < len(params) else None
+    return slot if slot in summary.params else None
+
+
+def rows_of(data: tuple[str, ...], bound: Mapping[str, Tokens]) -> Tokens | None:
+    """The caller's rows a summary step touches (what preprocessing did to them aside), or None
+    when it touches rows the caller does not pass (its own reads, splits, a default)."""
+    out: set[str] = set()
+    for t in data:
+        if t.startswith("@") and not t.startswith("@self."):
+            got = bound.get(t[1:])
+            if got is None:
+                return None
+            out |= got
+        elif not t.startswith(("fitted:", "stat:")):
+            return None
+    return frozenset(out)
+
+
+def site_spec(site: CallSite, **extra: object) -> str:
+    """A call site as `Smell.data` carries it to the project phase (JSON: the callee, the rows of
+    each argument), for a question that needs another module's summary."""
+    slots = {k: sorted(signature(v)) for k, v in sorted(site.slots.items())}
+    return json.dumps({"callee": site.callee, "offset": site.offset, "slots": slots, **extra}, sort_keys=True)
+
+
+def spec_slots(spec: Mapping[str, object]) -> dict[str, Tokens]:
+    slots = spec.get("slots")
+    if not isinstance(slots, dict):
+        return {}
+    return {str(k): frozenset(str(t) for t in v) for k, v in slots.items() if isinstance(v, list)}
+
+
+def summary_named(facts: FileFacts | None, qualname: str) -> LeakSummary | None:
+    if facts is None:
+        return None
+    return next((s for s in facts.leak_summaries if s.function == qualname), None)
+
+
+def _called(tokens: Tokens) -> bool:
+    """What a call of the project's function returned (a helper's scores, perhaps)."""
+    return any(t.startswith(("via:", "ext:")) for t in tokens)
 
 
 def score_tokens(tokens: Tokens) -> Tokens:
