@@ -146,7 +146,7 @@ def _selection_through_helpers(ctx: FileContext, at: ScopeFlow, selected: set[st
     asked of the helper's summary (this file's now, another module's in the project phase)."""
     loops: set[int] = set()
     for site in at.s.sites:
-        if site.loop is None or id(site.loop) in loops:
+        if site.loop is not None and id(site.loop) in loops:
             continue
         sids = sorted(
             {
@@ -156,7 +156,11 @@ def _selection_through_helpers(ctx: FileContext, at: ScopeFlow, selected: set[st
                 if t.startswith("test:") and t.removeprefix("test:") not in at.fold_loops
             }
         )
-        sids = [sid for sid in sids if sid in at.s.splits and not within(at.s.splits[sid].node, site.loop)]
+        sids = [
+            sid
+            for sid in sids
+            if sid in at.s.splits and (site.loop is None or not within(at.s.splits[sid].node, site.loop))
+        ]
         if not sids:
             continue
         sid = sids[0]
@@ -166,17 +170,19 @@ def _selection_through_helpers(ctx: FileContext, at: ScopeFlow, selected: set[st
         if "val" in hint and "test" not in hint:
             continue  # the code calls it a validation set: selecting on it is its purpose
         picks = [(node, toks) for node, toks in at.s.selections if _reaches(site.result, toks)]
-        final = [
-            e
-            for e in at.s.evals
-            if e.loop is None and f"test:{sid}" in e.data and e.node.lineno > (site.loop.end_lineno or 0)  # type: ignore[attr-defined]
-        ]
-        if not picks and not final and "test" not in hint:
-            continue
+        if site.loop is None:  # candidates fit and scored in a loop inside the helper, picked here
+            final = []
+            if not picks:
+                continue
+        else:
+            end = site.loop.end_lineno or 0  # type: ignore[attr-defined]
+            final = [e for e in at.s.evals if e.loop is None and f"test:{sid}" in e.data and e.node.lineno > end]
+            if not picks and not final and "test" not in hint:
+                continue
         element = _element(site.result, picks[0][1]) if picks else -1
         model = next(iter(sorted(site.models)), "")
         fit_here = False
-        if model:
+        if model and site.loop is not None:
             ident = site.models[model][0]
             fit_here = any(
                 f.in_loop is not None and within(f.node, site.loop) and f.node.lineno <= site.node.lineno
@@ -188,17 +194,17 @@ def _selection_through_helpers(ctx: FileContext, at: ScopeFlow, selected: set[st
         elif final:
             related.append((final[0].node, "and the same test set gives the final estimate here"))
         if site.summary is None:
-            spec = site_spec(site, sid=sid, model=model, fit_here=fit_here, element=element)
+            spec = site_spec(site, sid=sid, model=model, fit_here=fit_here, element=element, looped=site.loop is None)
             smell = ctx.smell(
                 "MLD803",
                 site.node,
-                _message(site.callee, ctx.source(site.node), None, ""),
+                _message(site.callee, ctx.source(site.node), None, "", site.loop is None),
                 key=f"helper-multi-test:{ctx.source(site.node)}",
                 related=tuple(related),
                 data=(("pending", "helper"), ("site", spec), ("text", ctx.source(site.node))),
             )
         else:
-            found = test_scores(site.summary, site.offset, site.slots, sid, model, fit_here, element)
+            found = test_scores(site.summary, site.offset, site.slots, sid, model, fit_here, element, site.loop is None)
             if found is None:
                 continue
             smell = _complete(
@@ -213,8 +219,10 @@ def _selection_through_helpers(ctx: FileContext, at: ScopeFlow, selected: set[st
                 ctx.source(site.node),
                 found,
                 "",
+                site.loop is None,
             )
-        loops.add(id(site.loop))
+        if site.loop is not None:
+            loops.add(id(site.loop))
         selected.add(sid)
         yield smell
 
@@ -241,10 +249,12 @@ def test_scores(
     model: str,
     fit_here: bool,
     element: int,
+    looped: bool = False,
 ) -> tuple[LeakEvent, LeakEvent | None] | None:
     """The helper's evaluation whose score it returns (element `element` of its result, or any)
     computed on the caller's test side `sid`, of a model the helper fits on other rows (or the
-    caller's candidate fit in the loop), with that fit; None if it does not."""
+    caller's candidate fit in the loop), with that fit; None if it does not. `looped`: the call
+    is not in a loop, so the helper must fit and score its candidates in a loop of its own."""
     bound = bound_params(summary, offset, slots)
     ref = "@" + (param_of(summary, offset, model) or "?") if model else ""
     parts = summary.returns
@@ -254,7 +264,7 @@ def test_scores(
         returned = {t for part in parts for t in part}
     test = f"test:{sid}"
     for i, ev in enumerate(summary.events):
-        if ev.op != "eval" or f"score:#{i}" not in returned:
+        if ev.op != "eval" or f"score:#{i}" not in returned or (looped and ev.kind != "loop"):
             continue
         touched = set().union(*(bound.get(t[1:], frozenset()) for t in ev.data if t.startswith("@")))
         if test not in touched:
@@ -269,10 +279,16 @@ def test_scores(
     return None
 
 
-def _message(callee: str, text: str, found: LeakEvent | None, path: str) -> str:
+def _message(callee: str, text: str, found: LeakEvent | None, path: str, looped: bool = False) -> str:
     name = callee.rsplit(".", 1)[-1]
     where = f" in `{path}`" if path else ""
     inside = f", line {found.span.line}: `{found.text}`" if found is not None else ""
+    if looped:
+        return (
+            f"one test set scores every candidate `{name}()` fits in its loop (`{text}`; the score is computed "
+            f"inside `{name}()`{where}{inside}), and the best is picked by it: the winner's test score is no "
+            "longer an honest estimate"
+        )
     return (
         f"one test set scores every candidate of this loop through `{name}()` (`{text}`; the score is computed "
         f"inside `{name}()`{where}{inside}): choosing among them by it leaves no untouched data for the "
@@ -280,7 +296,9 @@ def _message(callee: str, text: str, found: LeakEvent | None, path: str) -> str:
     )
 
 
-def _complete(smell: Smell, callee: str, text: str, found: tuple[LeakEvent, LeakEvent | None], path: str) -> Smell:
+def _complete(
+    smell: Smell, callee: str, text: str, found: tuple[LeakEvent, LeakEvent | None], path: str, looped: bool = False
+) -> Smell:
     ev, fit = found
     name = callee.rsplit(".", 1)[-1]
     related = [Evidence(ev.span, f"each candidate is scored on the test set here, inside `{name}()`", path)]
@@ -288,7 +306,7 @@ def _complete(smell: Smell, callee: str, text: str, found: tuple[LeakEvent, Leak
         related.append(Evidence(fit.span, f"and fit here, inside `{name}()`", path))
     return replace(
         smell,
-        message=_message(callee, text, ev, path),
+        message=_message(callee, text, ev, path, looped),
         related=(*related, *smell.related),
         data=(),
     )
@@ -316,7 +334,8 @@ def complete(built: Built, path: str, smell: Smell) -> Smell | None:
         str(spec["model"]),
         bool(spec["fit_here"]),
         int(spec["element"]),
+        bool(spec.get("looped")),
     )
     if found is None:
         return None
-    return _complete(smell, callee, data(smell, "text"), found, ref.path)
+    return _complete(smell, callee, data(smell, "text"), found, ref.path, bool(spec.get("looped")))

@@ -1024,8 +1024,19 @@ class ScopeFlow:
     def param_model(self, name: str) -> None:
         """`model.fit(...)` / `.predict(...)` / `.score(...)` on a parameter never rebound: the
         caller's estimator (`@model` in the summary; the caller knows its class)."""
-        if name in self.params and name != self.self_name and name not in self.s.env and name not in self.s.classes:
+        if name == self.self_name or name in self.s.classes:
+            return
+        if name in self.params and name not in self.s.env:
             self.s.classes[name] = "@model"
+            self.s.env[name] = _EMPTY
+            self.new_ident(name)
+            return
+        # `for name, model in models.items()` / `model = list(models.values())[i]` of a parameter
+        # `models`: each is one of the caller's candidate models
+        held = self.s.env.get(name, _EMPTY)
+        named = {t.removeprefix("root:") for t in held if t.startswith("root:") and not t[5:6].isdigit()}
+        if named and named <= set(self.params) and all(t.startswith(("root:", "rows:")) for t in held) and self.loops:
+            self.s.classes[name] = "<candidate>"
             self.s.env[name] = _EMPTY
             self.new_ident(name)
 
@@ -1080,7 +1091,12 @@ class ScopeFlow:
         key = f"scored:{getattr(node, 'lineno', 0)}:{getattr(node, 'col_offset', 0)}" if op == "eval" else ""
         if key:
             self.event_of[key] = len(self.trace)
-        self.trace.append(LeakEvent(op, self.ctx.span(node), self.sym(data), "", "", ref, self.ctx.source(node)))
+        kind = ""
+        if op == "eval" and self.loops:  # a candidate fit and scored in one loop here
+            loop = self.loops[-1]
+            if any(f.in_loop is not None and within(f.node, loop) for f in self.s.model_fits.get(ident, ())):
+                kind = "loop"
+        self.trace.append(LeakEvent(op, self.ctx.span(node), self.sym(data), "", kind, ref, self.ctx.source(node)))
         return key
 
     def handed(self) -> list[LeakEvent]:
