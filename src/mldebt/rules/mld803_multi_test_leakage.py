@@ -15,6 +15,8 @@ from mldebt.parse.detectors.leakflow import (
     Tokens,
     bound_params,
     flow_of,
+    has_test,
+    is_split_side,
     param_of,
     rows_of,
     score_tokens,
@@ -143,11 +145,18 @@ def _selection_through_helpers(ctx: FileContext, at: ScopeFlow, selected: set[st
     caller passes (`scores[name] = evaluate(model, X_train, y_train, X_test, y_test)`), the
     candidates then compared by it (`max(scores)`), or the test set also giving the final
     estimate, or the code calling it a test set: the same question as a loop's own evaluations,
-    asked of the helper's summary (this file's now, another module's in the project phase)."""
+    asked of the helper's summary (this file's now, another module's in the project phase).
+
+    A test set that comes from no split here (read from a file, a parameter) is one when the
+    code names it so (`X_test`, `test_features=test_X`) and the best score is picked by it."""
     loops: set[int] = set()
     for site in at.s.sites:
         if site.loop is not None and id(site.loop) in loops:
             continue
+        texts = _arg_texts(ctx, site.node)
+        hint = " ".join(texts.values())
+        if "val" in hint and "test" not in hint:
+            continue  # the code calls it a validation set: selecting on it is its purpose
         sids = sorted(
             {
                 t.removeprefix("test:")
@@ -161,15 +170,17 @@ def _selection_through_helpers(ctx: FileContext, at: ScopeFlow, selected: set[st
             for sid in sids
             if sid in at.s.splits and (site.loop is None or not within(at.s.splits[sid].node, site.loop))
         ]
-        if not sids:
-            continue
-        sid = sids[0]
-        split = at.s.splits[sid]
-        given = [*site.node.args, *(k.value for k in site.node.keywords)]
-        hint = " ".join([*(ctx.segment(a) for a in given), *(k.arg or "" for k in site.node.keywords)]).lower()
-        if "val" in hint and "test" not in hint:
-            continue  # the code calls it a validation set: selecting on it is its purpose
+        slots = site.slots
         picks = [(node, toks) for node, toks in at.s.selections if _reaches(site.result, toks)]
+        if sids:
+            sid = sids[0]
+            split: ast.AST | None = at.s.splits[sid].node
+        else:  # no split: the arguments the code calls a test set, if it picks the best by them
+            named = {k for k, text in texts.items() if "test" in text and "val" not in text}
+            if not named or not picks or any(has_test(v) or is_split_side(v) for v in site.slots.values()):
+                continue
+            sid, split = _NAMED, None
+            slots = {k: v | {f"test:{_NAMED}"} if k in named else v for k, v in site.slots.items()}
         if site.loop is None:  # candidates fit and scored in a loop inside the helper, picked here
             final = []
             if not picks:
@@ -188,43 +199,45 @@ def _selection_through_helpers(ctx: FileContext, at: ScopeFlow, selected: set[st
                 f.in_loop is not None and within(f.node, site.loop) and f.node.lineno <= site.node.lineno
                 for f in at.s.model_fits.get(ident, [])
             )
-        related: list[tuple[ast.AST | Span, str]] = [(split.node, "the test set is split off here")]
+        related: list[tuple[ast.AST | Span, str]] = []
+        if split is not None:
+            related.append((split, "the test set is split off here"))
         if picks:
             related.append((picks[0][0], "and the best candidate is picked by that score here"))
         elif final:
             related.append((final[0].node, "and the same test set gives the final estimate here"))
+        looped = site.loop is None
+        text = ctx.source(site.node)
         if site.summary is None:
-            spec = site_spec(site, sid=sid, model=model, fit_here=fit_here, element=element, looped=site.loop is None)
+            spec = site_spec(site, slots, sid=sid, model=model, fit_here=fit_here, element=element, looped=looped)
             smell = ctx.smell(
                 "MLD803",
                 site.node,
-                _message(site.callee, ctx.source(site.node), None, "", site.loop is None),
-                key=f"helper-multi-test:{ctx.source(site.node)}",
+                _message(site.callee, text, None, "", looped),
+                key=f"helper-multi-test:{text}",
                 related=tuple(related),
-                data=(("pending", "helper"), ("site", spec), ("text", ctx.source(site.node))),
+                data=(("pending", "helper"), ("site", spec), ("text", text)),
             )
         else:
-            found = test_scores(site.summary, site.offset, site.slots, sid, model, fit_here, element, site.loop is None)
+            found = test_scores(site.summary, site.offset, slots, sid, model, fit_here, element, looped)
             if found is None:
                 continue
-            smell = _complete(
-                ctx.smell(
-                    "MLD803",
-                    site.node,
-                    "",
-                    key=f"helper-multi-test:{ctx.source(site.node)}",
-                    related=tuple(related),
-                ),
-                site.callee,
-                ctx.source(site.node),
-                found,
-                "",
-                site.loop is None,
-            )
+            made = ctx.smell("MLD803", site.node, "", key=f"helper-multi-test:{text}", related=tuple(related))
+            smell = _complete(made, site.callee, text, found, "", looped)
         if site.loop is not None:
             loops.add(id(site.loop))
         selected.add(sid)
         yield smell
+
+
+_NAMED = "named"  # a test set the code names so, not one it splits off
+
+
+def _arg_texts(ctx: FileContext, call: ast.Call) -> dict[str, str]:
+    """Each argument's slot -> its source (with the keyword), lower-cased."""
+    out = {str(i): ctx.segment(a).lower() for i, a in enumerate(call.args)}
+    out.update({k.arg: f"{k.arg} {ctx.segment(k.value)}".lower() for k in call.keywords if k.arg})
+    return out
 
 
 def _reaches(result: str, tokens: Tokens) -> bool:

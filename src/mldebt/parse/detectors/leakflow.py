@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -139,6 +140,8 @@ _RESAMPLE_METHODS = frozenset({"fit_resample", "fit_sample"})  # `fit_sample`: i
 _MODEL_PACKAGES = ("sklearn.", "xgboost.", "lightgbm.", "catboost.", "imblearn.")
 _METRICS = "sklearn.metrics."
 _SCORE_METHODS = frozenset({"score", "evaluate"})
+# keys that name a part of the rows (`splits["X_train"]`, `data["valid"]`), not a column
+_SPLIT_KEY = re.compile(r"(?i)train|test|valid|holdout|(^|_)(val|dev)($|_)")
 # builtins that only look at an object (its type, its text): no evaluation can happen there
 _LOOKS_AT = frozenset({"type", "isinstance", "hasattr", "getattr", "id", "str", "repr", "print"})
 # methods that make a parameter the caller's estimator (`def evaluate(model, X, y): model.fit(...)`)
@@ -522,6 +525,8 @@ class ScopeFlow:
                     return got  # data["test"]["X"]: that entry's rows, not the whole dict's
         base = self.combine(node.value, results)
         sl = node.slice
+        if isinstance(sl, ast.Constant) and isinstance(sl.value, str) and _SPLIT_KEY.search(sl.value):
+            return base | {f"rows:{sl.value}"}  # data["X_train"], data["X_val"] of a returned dict: other rows
         if isinstance(sl, ast.Slice):
             side = self.position_side(node, sl)
             if side is not None:
@@ -1549,10 +1554,10 @@ def rows_of(data: tuple[str, ...], bound: Mapping[str, Tokens]) -> Tokens | None
     return frozenset(out)
 
 
-def site_spec(site: CallSite, **extra: object) -> str:
+def site_spec(site: CallSite, given: Mapping[str, Tokens] | None = None, **extra: object) -> str:
     """A call site as `Smell.data` carries it to the project phase (JSON: the callee, the rows of
-    each argument), for a question that needs another module's summary."""
-    slots = {k: sorted(signature(v)) for k, v in sorted(site.slots.items())}
+    each argument, or `given`), for a question that needs another module's summary."""
+    slots = {k: sorted(signature(v)) for k, v in sorted((site.slots if given is None else given).items())}
     return json.dumps({"callee": site.callee, "offset": site.offset, "slots": slots, **extra}, sort_keys=True)
 
 
