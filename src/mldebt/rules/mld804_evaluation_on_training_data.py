@@ -14,6 +14,7 @@ from mldebt.parse.detectors.leakflow import (
     CallSite,
     Eval,
     Fit,
+    ScopeFlow,
     Tokens,
     bound_params,
     flow_of,
@@ -25,7 +26,7 @@ from mldebt.parse.detectors.leakflow import (
     spec_slots,
     summary_named,
 )
-from mldebt.parse.facts import Evidence, LeakEvent, LeakSummary, Smell, Span
+from mldebt.parse.facts import Evidence, FileFacts, LeakEvent, LeakSummary, Smell, Span
 from mldebt.rules.base import FileRule, data
 
 if TYPE_CHECKING:
@@ -121,6 +122,56 @@ def detect(ctx: FileContext) -> Iterator[Smell]:
                 specs = json.dumps([json.loads(spec) for _, spec in pending], sort_keys=True)
                 first = replace(first, data=(("pending", "helper"), ("sites", specs), ("model", shown(name))))
             yield first
+        yield from _returned_models(ctx, at)
+
+
+def _returned_models(ctx: FileContext, at: ScopeFlow) -> Iterator[Smell]:
+    """`model = train_model(X, y)` of another module, then only handed to helpers
+    (`evaluate_model(model, X, y)`): the project phase asks the first helper's summary on which
+    rows it fit the model it returns, and the others' whether they score it only on those."""
+    uses: dict[int, list[tuple[CallSite, str]]] = {}
+    for site in at.s.sites:
+        for slot, producer in sorted(site.made.items()):
+            uses.setdefault(producer, []).append((site, slot))
+    for producer, consumers in sorted(uses.items()):
+        args = [_arg(site.node, slot) for site, slot in consumers]
+        names = {a.id for a in args if isinstance(a, ast.Name)}
+        if len(names) != 1:
+            continue
+        name = next(iter(names))
+        seen = {id(a) for a in args}
+        stores = loads = 0
+        for node in ctx.walk_scope(at.scope):
+            if isinstance(node, ast.Name) and node.id == name:
+                if isinstance(node.ctx, ast.Load) and id(node) not in seen:
+                    loads += 1  # used otherwise (`model.predict(X_test)`, returned): not judged
+                elif isinstance(node.ctx, ast.Store):
+                    stores += 1
+        if loads or stores != 1:
+            continue
+        made = at.s.sites[producer]
+        specs = [json.loads(site_spec(site, slot=slot, fit=None, line=site.node.lineno)) for site, slot in consumers]
+        first = consumers[0][0]
+        smell = ctx.smell(
+            "MLD804",
+            first.node,
+            _message(name, first.callee, None, ""),
+            key=f"train-eval:{name}:{first.callee}",
+            related=((made.node, "fit on this data, inside the helper called here"),),
+            data=(
+                ("pending", "helper"),
+                ("sites", json.dumps(specs, sort_keys=True)),
+                ("model", name),
+                ("producer", site_spec(made)),
+            ),
+        )
+        yield smell
+
+
+def _arg(call: ast.Call, slot: str) -> ast.expr | None:
+    if slot.isdigit():
+        return call.args[int(slot)] if int(slot) < len(call.args) else None
+    return next((k.value for k in call.keywords if k.arg == slot), None)
 
 
 def _through_helpers(
@@ -217,17 +268,22 @@ def complete(built: Built, path: str, smell: Smell) -> Smell | None:
     facts = built.project.files.get(path)
     if facts is None:
         return None
+    returned: Tokens | None = None
+    if data(smell, "producer"):  # the model another module's helper fit and returned
+        returned = _returned_fit(built, facts, json.loads(data(smell, "producer")))
+        if returned is None:
+            return None
     first: tuple[dict[str, object], LeakEvent, str] | None = None
     for spec in json.loads(data(smell, "sites")):
         callee = str(spec["callee"])
         ref = built.project.resolve_callee(facts, "<module>", callee)
-        if ref is None or ref.path == path:
+        if ref is None or (ref.path == path and returned is None):
             return None
         summary = summary_named(built.project.files.get(ref.path), ref.qualname)
         if summary is None:
             return None
         fit = spec.get("fit")
-        fit_sig = frozenset(str(t) for t in fit) if isinstance(fit, list) else None
+        fit_sig = frozenset(str(t) for t in fit) if isinstance(fit, list) else returned
         found = train_scores(summary, int(spec["offset"]), str(spec["slot"]), spec_slots(spec), fit_sig)
         if found is None:
             return None
@@ -240,3 +296,27 @@ def complete(built: Built, path: str, smell: Smell) -> Smell | None:
         return replace(smell, related=related, data=())
     message = _message(data(smell, "model"), str(spec["callee"]).rsplit(".", 1)[-1], found, where)
     return replace(smell, message=message, related=related, data=())
+
+
+def _returned_fit(built: Built, facts: FileFacts, spec: Mapping[str, object]) -> Tokens | None:
+    """The rows (as the caller sees them) another module's helper fit the model it returns on."""
+    ref = built.project.resolve_callee(facts, "<module>", str(spec["callee"]))
+    if ref is None or ref.path == facts.path:
+        return None
+    summary = summary_named(built.project.files.get(ref.path), ref.qualname)
+    if summary is None or len(summary.returns) != 1:
+        return None
+    fits = [t for t in summary.returns[0] if t.startswith("model:#")]
+    if len(fits) != 1:
+        return None
+    k = int(fits[0].removeprefix("model:#"))
+    if k >= len(summary.events) or summary.events[k].op != "mfit" or summary.events[k].cls.startswith(_UNSUPERVISED):
+        return None
+    offset = spec.get("offset")
+    rows = rows_of(
+        summary.events[k].data, bound_params(summary, int(offset) if isinstance(offset, int) else 0, spec_slots(spec))
+    )
+    if rows is None:
+        return None
+    fit_sig = signature(rows)
+    return fit_sig if fit_sig and not any(t.startswith("test:") for t in fit_sig) else None

@@ -208,6 +208,7 @@ class CallSite:
     fits: dict[str, int]  # estimator object -> how many fits of it came before the call
     loop: ast.AST | None
     result: str  # the token its result carries ("via:L:C" here, "ext:K" for another module's)
+    made: dict[str, int] = field(default_factory=dict)  # slot -> the site whose call returned it (a model?)
 
 
 @dataclass
@@ -231,6 +232,7 @@ class FlowState:
     selections: list[tuple[ast.expr, Tokens]] = field(default_factory=list)  # max(scores), ...
     stat_lines: set[str] = field(default_factory=set)
     sites: list[CallSite] = field(default_factory=list)  # calls a model or rows are passed to
+    made: dict[str, int] = field(default_factory=dict)  # variable -> the site (another module's) that returned it
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +288,7 @@ class ScopeFlow:
         self.event_of: dict[str, int] = {}  # fitted ident / split id / stat token -> its event
         self.ext: dict[int, int] = {}  # id(call) -> index of its "call" event (an imported function)
         self.parts: dict[int, tuple[Tokens, ...]] = {}  # id(call) -> what a summarised call returns
+        self.produced: dict[int, Fit] = {}  # id(call) -> the fit of the model a summarised call returns
         self.returned: list[tuple[Tokens, ...]] = []
         self.replayed = 0  # steps of callees recorded in this scope's summary
         self.s = FlowState()
@@ -352,7 +355,12 @@ class ScopeFlow:
             self.expr(stmt.value)
         elif isinstance(stmt, ast.Return) and stmt.value is not None:
             self.escape(stmt.value)
-            self.returned.append(self.expr_parts(stmt.value))
+            parts = self.expr_parts(stmt.value)
+            ret = stmt.value
+            elts = ret.elts if isinstance(ret, (ast.Tuple, ast.List)) else [ret]
+            if len(elts) == len(parts):  # `return model`: which fit of which model it is
+                parts = tuple(p | self.fitted_model(e) for p, e in zip(parts, elts, strict=True))
+            self.returned.append(parts)
         else:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
@@ -590,6 +598,7 @@ class ScopeFlow:
                 parts = tuple(p | {tag if len(parts) == 1 else f"{tag}.{i}"} for i, p in enumerate(parts))
             self.parts[id(call)] = parts
             self.site(call, label, summary, 0 if recv is None else 1, results, tag)
+            self.returned_model(call, label, summary, recv, results)
             return frozenset().union(*parts) if parts else _EMPTY
         func = call.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.objects:
@@ -822,7 +831,7 @@ class ScopeFlow:
             self.s.model_fits.setdefault(var, []).append(fit)
             self.s.escaped.discard(var)
             if not cls.startswith(_PREP_MODULES):
-                self.model_event("mfit", call, var, fit.data)
+                self.model_event("mfit", call, var, fit.data, cls)
             if cls.rsplit(".", 1)[-1].endswith(_SEARCHES):
                 self.check_cv_data(call, fit.data)
             if method == "fit":
@@ -894,6 +903,10 @@ class ScopeFlow:
                 out.add("src")  # some of the rows: to a caller, rows of their own (as before summaries)
             elif kind == "ext":
                 out.add("ret:" + rest)
+            elif kind == "fitmodel":  # a model fit here, returned
+                i = self.event_of.get(t)
+                if i is not None:
+                    out.add(f"model:#{i}")
             elif kind == "scored":  # the score an evaluation here computed
                 i = self.event_of.get(t)
                 if i is not None:
@@ -1072,16 +1085,19 @@ class ScopeFlow:
         if any(isinstance(a, ast.Starred) for a in call.args):
             named = named[: next(i for i, a in enumerate(call.args) if isinstance(a, ast.Starred))]
         named += [(k.arg, k.value) for k in call.keywords if k.arg]
+        made: dict[str, int] = {}
         for slot, a in named:
             slots[slot] = self.combine(a, results)
             model = self.model_arg(a)
             if model is not None:
                 models[slot] = model
+            elif isinstance(a, ast.Name) and a.id in self.s.made:
+                made[slot] = self.s.made[a.id]
         fits = {ident: len(self.s.model_fits.get(ident, ())) for ident, _ in models.values()}
         loop = self.loops[-1] if self.loops else None
-        self.s.sites.append(CallSite(call, callee, summary, offset, slots, models, fits, loop, tag))
+        self.s.sites.append(CallSite(call, callee, summary, offset, slots, models, fits, loop, tag, made))
 
-    def model_event(self, op: str, node: ast.AST, ident: str, data: Tokens) -> str:
+    def model_event(self, op: str, node: ast.AST, ident: str, data: Tokens, cls: str = "") -> str:
         """A model's fit ("mfit") or evaluation ("eval") in the summary: `obj` is "@P" for the
         caller's estimator given as parameter P, "local:NAME" for one made here. An evaluation's
         key token (returned as `scored:...`, in the summary `score:#I`) names the score it gives."""
@@ -1096,13 +1112,43 @@ class ScopeFlow:
         key = f"scored:{getattr(node, 'lineno', 0)}:{getattr(node, 'col_offset', 0)}" if op == "eval" else ""
         if key:
             self.event_of[key] = len(self.trace)
+        if op == "mfit":
+            self.event_of[f"fitmodel:{ident}"] = len(self.trace)
         kind = ""
         if op == "eval" and self.loops:  # a candidate fit and scored in one loop here
             loop = self.loops[-1]
             if any(f.in_loop is not None and within(f.node, loop) for f in self.s.model_fits.get(ident, ())):
                 kind = "loop"
-        self.trace.append(LeakEvent(op, self.ctx.span(node), self.sym(data), "", kind, ref, self.ctx.source(node)))
+        self.trace.append(LeakEvent(op, self.ctx.span(node), self.sym(data), cls, kind, ref, self.ctx.source(node)))
         return key
+
+    def fitted_model(self, node: ast.expr) -> Tokens:
+        """`return model` of a model fit here: its fit, for the caller (`model:#I` in the summary)."""
+        if isinstance(node, ast.Name) and node.id in self.s.classes:
+            ident = self.s.ident.get(node.id, node.id)
+            if self.s.model_fits.get(ident) and self.s.classes[node.id] != "@model":
+                return frozenset({f"fitmodel:{ident}"})
+        return _EMPTY
+
+    def returned_model(
+        self, call: ast.Call, label: str, summary: LeakSummary, recv: str | None, results: dict[int, Tokens]
+    ) -> None:
+        """`model = train_model(X, y)` of this file's function that fits a model and returns it:
+        the caller's variable holds an estimator fit on the rows the call passed."""
+        if len(summary.returns) != 1:
+            return
+        found = [t for t in summary.returns[0] if t.startswith("model:#")]
+        if len(found) != 1:
+            return
+        k = int(found[0].removeprefix("model:#"))
+        if k >= len(summary.events) or summary.events[k].op != "mfit":
+            return
+        slots = {str(i): self.combine(a, results) for i, a in enumerate(call.args) if not isinstance(a, ast.Starred)}
+        slots.update({kw.arg: self.combine(kw.value, results) for kw in call.keywords if kw.arg})
+        rows = rows_of(summary.events[k].data, bound_params(summary, 0 if recv is None else 1, slots))
+        if rows is not None:
+            ev = summary.events[k]
+            self.produced[id(call)] = Fit("", ev.cls or "<returned>", call, rows, None, Origin(label, ev.span, ev.text))
 
     def handed(self) -> list[LeakEvent]:
         """A parameter model used other than by its own methods (returned, passed on, stored,
@@ -1234,6 +1280,20 @@ class ScopeFlow:
         self.s.classes.pop(name, None)
         self.s.ident.pop(name, None)
         self.s.candidates.discard(name)
+        self.s.made.pop(name, None)
+        if isinstance(value, ast.Call) and id(value) in self.produced:
+            fit = self.produced[id(value)]  # `model = train_model(X, y)`: fit there, on these rows
+            self.s.classes[name] = fit.cls
+            self.s.env[name] = _EMPTY
+            ident = self.new_ident(name)
+            self.s.model_fits.setdefault(ident, []).append(
+                Fit(ident, fit.cls, fit.node, fit.data, fit.in_loop, fit.origin)
+            )
+            return
+        if isinstance(value, ast.Call) and "." not in name:
+            made = next((i for i, site in enumerate(self.s.sites) if site.node is value and site.summary is None), None)
+            if made is not None:
+                self.s.made[name] = made  # `model = train_model(X, y)` of another module: a model, perhaps
         self.splitter_args.pop(name, None)
         self.instances.pop(name, None)
         self.objects.pop(name, None)
