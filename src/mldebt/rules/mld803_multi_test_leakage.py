@@ -150,6 +150,10 @@ def _selection_through_helpers(ctx: FileContext, at: ScopeFlow, selected: set[st
     A test set that comes from no split here (read from a file, a parameter) is one when the
     code names it so (`X_test`, `test_features=test_X`) and the best score is picked by it."""
     loops: set[int] = set()
+    by_result: dict[str, list[tuple[ast.expr, Tokens]]] = {}  # a call's result token -> selections of it
+    for node, toks in at.s.selections:
+        for t in sorted({t.partition(".")[0] for t in toks if t.startswith(("via:", "ext:"))}):
+            by_result.setdefault(t, []).append((node, toks))
     for site in at.s.sites:
         if site.loop is not None and id(site.loop) in loops:
             continue
@@ -171,7 +175,7 @@ def _selection_through_helpers(ctx: FileContext, at: ScopeFlow, selected: set[st
             if sid in at.s.splits and (site.loop is None or not within(at.s.splits[sid].node, site.loop))
         ]
         slots = site.slots
-        picks = [(node, toks) for node, toks in at.s.selections if _reaches(site.result, toks)]
+        picks = [(node, toks) for node, toks in by_result.get(site.result, []) if _reaches(site.result, toks)]
         if sids:
             sid = sids[0]
             split: ast.AST | None = at.s.splits[sid].node

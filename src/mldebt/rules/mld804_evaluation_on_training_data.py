@@ -133,6 +133,12 @@ def _returned_models(ctx: FileContext, at: ScopeFlow) -> Iterator[Smell]:
     for site in at.s.sites:
         for slot, producer in sorted(site.made.items()):
             uses.setdefault(producer, []).append((site, slot))
+    if not uses:
+        return
+    mentions: dict[str, list[ast.Name]] = {}
+    for node in ctx.walk_scope(at.scope):
+        if isinstance(node, ast.Name):
+            mentions.setdefault(node.id, []).append(node)
     for producer, consumers in sorted(uses.items()):
         args = [_arg(site.node, slot) for site, slot in consumers]
         names = {a.id for a in args if isinstance(a, ast.Name)}
@@ -140,13 +146,10 @@ def _returned_models(ctx: FileContext, at: ScopeFlow) -> Iterator[Smell]:
             continue
         name = next(iter(names))
         seen = {id(a) for a in args}
-        stores = loads = 0
-        for node in ctx.walk_scope(at.scope):
-            if isinstance(node, ast.Name) and node.id == name:
-                if isinstance(node.ctx, ast.Load) and id(node) not in seen:
-                    loads += 1  # used otherwise (`model.predict(X_test)`, returned): not judged
-                elif isinstance(node.ctx, ast.Store):
-                    stores += 1
+        found = mentions.get(name, [])
+        # used otherwise (`model.predict(X_test)`, returned) or bound twice: not judged
+        loads = sum(1 for n in found if isinstance(n.ctx, ast.Load) and id(n) not in seen)
+        stores = sum(1 for n in found if isinstance(n.ctx, ast.Store))
         if loads or stores != 1:
             continue
         made = at.s.sites[producer]

@@ -289,6 +289,7 @@ class ScopeFlow:
         self.ext: dict[int, int] = {}  # id(call) -> index of its "call" event (an imported function)
         self.parts: dict[int, tuple[Tokens, ...]] = {}  # id(call) -> what a summarised call returns
         self.produced: dict[int, Fit] = {}  # id(call) -> the fit of the model a summarised call returns
+        self.site_of: dict[int, int] = {}  # id(call) -> its index in `FlowState.sites`
         self.returned: list[tuple[Tokens, ...]] = []
         self.replayed = 0  # steps of callees recorded in this scope's summary
         self.s = FlowState()
@@ -1095,6 +1096,7 @@ class ScopeFlow:
                 made[slot] = self.s.made[a.id]
         fits = {ident: len(self.s.model_fits.get(ident, ())) for ident, _ in models.values()}
         loop = self.loops[-1] if self.loops else None
+        self.site_of[id(call)] = len(self.s.sites)
         self.s.sites.append(CallSite(call, callee, summary, offset, slots, models, fits, loop, tag, made))
 
     def model_event(self, op: str, node: ast.AST, ident: str, data: Tokens, cls: str = "") -> str:
@@ -1291,8 +1293,8 @@ class ScopeFlow:
             )
             return
         if isinstance(value, ast.Call) and "." not in name:
-            made = next((i for i, site in enumerate(self.s.sites) if site.node is value and site.summary is None), None)
-            if made is not None:
+            made = self.site_of.get(id(value))
+            if made is not None and self.s.sites[made].summary is None:
                 self.s.made[name] = made  # `model = train_model(X, y)` of another module: a model, perhaps
         self.splitter_args.pop(name, None)
         self.instances.pop(name, None)
