@@ -30,12 +30,14 @@ at the call (`ScopeFlow.apply`); a call of an imported function is recorded for 
 from __future__ import annotations
 
 import ast
+import json
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext
-from mldebt.parse.facts import LeakEvent, LeakSummary, Span
+from mldebt.parse.facts import FileFacts, LeakEvent, LeakSummary, Span
 
 Tokens = frozenset[str]
 _EMPTY: Tokens = frozenset()
@@ -138,6 +140,12 @@ _RESAMPLE_METHODS = frozenset({"fit_resample", "fit_sample"})  # `fit_sample`: i
 _MODEL_PACKAGES = ("sklearn.", "xgboost.", "lightgbm.", "catboost.", "imblearn.")
 _METRICS = "sklearn.metrics."
 _SCORE_METHODS = frozenset({"score", "evaluate"})
+# keys that name a part of the rows (`splits["X_train"]`, `data["valid"]`), not a column
+_SPLIT_KEY = re.compile(r"(?i)train|test|valid|holdout|(^|_)(val|dev)($|_)")
+# builtins that only look at an object (its type, its text): no evaluation can happen there
+_LOOKS_AT = frozenset({"type", "isinstance", "hasattr", "getattr", "id", "str", "repr", "print"})
+# methods that make a parameter the caller's estimator (`def evaluate(model, X, y): model.fit(...)`)
+_MODEL_METHODS = frozenset({"fit", "fit_predict", "predict", "predict_proba", "decision_function", "score"})
 _PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function"})
 
 
@@ -186,6 +194,24 @@ class Stat:
 
 
 @dataclass
+class CallSite:
+    """A call of a function the project may define (this file's, with its summary, or another
+    module's, resolved in the project phase), with what each argument holds: MLD803 and MLD804
+    ask the callee's summary whether it fits and scores a model it is given, and on which rows."""
+
+    node: ast.Call
+    callee: str  # this file's: as written ("evaluate", "self.evaluate"); another module's: qualified name
+    summary: LeakSummary | None  # None: another module's function (graph phase)
+    offset: int  # 1 for a method called on an instance (its `self` is not an argument)
+    slots: dict[str, Tokens]  # "0", "1", ... or a keyword -> what the argument holds
+    models: dict[str, tuple[str, str]]  # slot -> (the estimator object passed, its class)
+    fits: dict[str, int]  # estimator object -> how many fits of it came before the call
+    loop: ast.AST | None
+    result: str  # the token its result carries ("via:L:C" here, "ext:K" for another module's)
+    made: dict[str, int] = field(default_factory=dict)  # slot -> the site whose call returned it (a model?)
+
+
+@dataclass
 class FlowState:
     env: dict[str, Tokens] = field(default_factory=dict)
     classes: dict[str, str] = field(default_factory=dict)  # variable -> qualified estimator class
@@ -209,6 +235,8 @@ class FlowState:
     # the call and the rows it summarises); a statistic of the rows only once merged back onto them
     aggs: dict[str, tuple[ast.expr, Tokens]] = field(default_factory=dict)
     agg_stats: dict[str, Tokens] = field(default_factory=dict)
+    sites: list[CallSite] = field(default_factory=list)  # calls a model or rows are passed to
+    made: dict[str, int] = field(default_factory=dict)  # variable -> the site (another module's) that returned it
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +292,8 @@ class ScopeFlow:
         self.event_of: dict[str, int] = {}  # fitted ident / split id / stat token -> its event
         self.ext: dict[int, int] = {}  # id(call) -> index of its "call" event (an imported function)
         self.parts: dict[int, tuple[Tokens, ...]] = {}  # id(call) -> what a summarised call returns
+        self.produced: dict[int, Fit] = {}  # id(call) -> the fit of the model a summarised call returns
+        self.site_of: dict[int, int] = {}  # id(call) -> its index in `FlowState.sites`
         self.returned: list[tuple[Tokens, ...]] = []
         self.replayed = 0  # steps of callees recorded in this scope's summary
         self.s = FlowState()
@@ -330,7 +360,12 @@ class ScopeFlow:
             self.expr(stmt.value)
         elif isinstance(stmt, ast.Return) and stmt.value is not None:
             self.escape(stmt.value)
-            self.returned.append(self.expr_parts(stmt.value))
+            parts = self.expr_parts(stmt.value)
+            ret = stmt.value
+            elts = ret.elts if isinstance(ret, (ast.Tuple, ast.List)) else [ret]
+            if len(elts) == len(parts):  # `return model`: which fit of which model it is
+                parts = tuple(p | self.fitted_model(e) for p, e in zip(parts, elts, strict=True))
+            self.returned.append(parts)
         else:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
@@ -503,6 +538,8 @@ class ScopeFlow:
                     return got  # data["test"]["X"]: that entry's rows, not the whole dict's
         base = self.combine(node.value, results)
         sl = node.slice
+        if isinstance(sl, ast.Constant) and isinstance(sl.value, str) and _SPLIT_KEY.search(sl.value):
+            return base | {f"rows:{sl.value}"}  # data["X_train"], data["X_val"] of a returned dict: other rows
         if is_transductive(base) and _other_rows(sl):
             # full.loc[train.index], full.iloc[: len(train)]: the training rows taken back out of
             # `pd.concat([train, test])` (what was fit on the whole keeps its own token)
@@ -575,9 +612,15 @@ class ScopeFlow:
         if local is not None:  # this file's function or method: apply its summary
             summary, label, recv = local
             for a in call.args:
-                self.escape(a)
+                if self.model_arg(a) is None:
+                    self.escape(a)  # a model passed is judged by what the summary does with it (`CallSite`)
             parts = self.apply(call, summary, label, recv, results)
+            tag = f"via:{call.lineno}:{call.col_offset}"
+            if any(t.startswith("score:#") for part in summary.returns for t in part):
+                parts = tuple(p | {tag if len(parts) == 1 else f"{tag}.{i}"} for i, p in enumerate(parts))
             self.parts[id(call)] = parts
+            self.site(call, label, summary, 0 if recv is None else 1, results, tag)
+            self.returned_model(call, label, summary, recv, results)
             return frozenset().union(*parts) if parts else _EMPTY
         func = call.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.objects:
@@ -607,6 +650,8 @@ class ScopeFlow:
         if name in _SELECTIONS and score_tokens(everything):
             self.s.selections.append((call, everything))
             return everything
+        if name in _SELECTIONS and _called(everything):
+            self.s.selections.append((call, everything))  # max(results) of a helper's scores
         if name in _SCALE_FUNCTIONS and args:
             return args[0] | self.statistic(call, args[0], scale=True)
         if name in _STAT_FUNCTIONS and args and not _row_wise(call, method=False) and _is_data(args[0]):
@@ -618,6 +663,8 @@ class ScopeFlow:
         if isinstance(call.func, ast.Attribute) and not self.is_module(call.func.value):
             method = call.func.attr
             receiver = call.func.value
+            if isinstance(receiver, ast.Name) and method in _MODEL_METHODS:
+                self.param_model(receiver.id)
             cls, var = self.estimator_of(receiver)
             if cls is not None:
                 if not args:  # model.fit(X=X_train, y=y_train)
@@ -635,8 +682,10 @@ class ScopeFlow:
             return everything
         if name and self.maybe_project(call.func, name):
             for a in call.args:
-                self.escape(a)
+                if self.model_arg(a) is None:
+                    self.escape(a)
             k = self.external(call, name, results, everything)
+            self.site(call, name, None, 0, results, f"ext:{k}")
             return everything | {f"root:{call.lineno}:{call.col_offset}", f"ext:{k}"}
         # What a reader or a function returns is data of its own: `load("train.pkl")` and
         # `load("val.pkl")` are other rows, though both came through `load` and `data_dir`.
@@ -668,6 +717,8 @@ class ScopeFlow:
         if method in _SELECTION_METHODS and score_tokens(tokens):
             self.s.selections.append((call, tokens))
             return tokens
+        if method in _SELECTION_METHODS and _called(tokens):
+            self.s.selections.append((call, tokens))  # results.sort_values(...) of a helper's scores
         reduce = method in _STAT_METHODS or (method in ("agg", "aggregate") and bool(call.args or call.keywords))
         if reduce and _grouped(receiver) and _is_data(tokens):
             # df.groupby("customer").mean(): each output row is made from its own group's rows, so
@@ -813,6 +864,8 @@ class ScopeFlow:
             fit = Fit(var, cls, call, frozenset().union(*args[:2]), self.loops[-1] if self.loops else None)
             self.s.model_fits.setdefault(var, []).append(fit)
             self.s.escaped.discard(var)
+            if not cls.startswith(_PREP_MODULES):
+                self.model_event("mfit", call, var, fit.data, cls)
             if cls.rsplit(".", 1)[-1].endswith(_SEARCHES):
                 self.check_cv_data(call, fit.data)
             if method == "fit":
@@ -884,6 +937,14 @@ class ScopeFlow:
                 out.add("src")  # some of the rows: to a caller, rows of their own (as before summaries)
             elif kind == "ext":
                 out.add("ret:" + rest)
+            elif kind == "fitmodel":  # a model fit here, returned
+                i = self.event_of.get(t)
+                if i is not None:
+                    out.add(f"model:#{i}")
+            elif kind == "scored":  # the score an evaluation here computed
+                i = self.event_of.get(t)
+                if i is not None:
+                    out.add(f"score:#{i}")
         return tuple(sorted(out))
 
     def external(
@@ -1012,6 +1073,142 @@ class ScopeFlow:
                 self.s.classes.pop(var, None)
         return tuple(tr(part) for part in summary.returns)
 
+    def param_model(self, name: str) -> None:
+        """`model.fit(...)` / `.predict(...)` / `.score(...)` on a parameter never rebound: the
+        caller's estimator (`@model` in the summary; the caller knows its class)."""
+        if name == self.self_name or name in self.s.classes:
+            return
+        if name in self.params and name not in self.s.env:
+            self.s.classes[name] = "@model"
+            self.s.env[name] = _EMPTY
+            self.new_ident(name)
+            return
+        # `for name, model in models.items()` / `model = list(models.values())[i]` of a parameter
+        # `models`: each is one of the caller's candidate models
+        held = self.s.env.get(name, _EMPTY)
+        named = {t.removeprefix("root:") for t in held if t.startswith("root:") and not t[5:6].isdigit()}
+        if named and named <= set(self.params) and all(t.startswith(("root:", "rows:")) for t in held) and self.loops:
+            self.s.classes[name] = "<candidate>"
+            self.s.env[name] = _EMPTY
+            self.new_ident(name)
+
+    def model_arg(self, node: ast.expr) -> tuple[str, str] | None:
+        """(the estimator object, its class) of an argument that names or makes one."""
+        if isinstance(node, ast.Name) and node.id in self.s.classes:
+            cls = self.s.classes[node.id]
+            if not cls.startswith(_CV_SPLITTERS):
+                return self.s.ident.get(node.id, node.id), cls
+        elif isinstance(node, ast.Call):  # `evaluate(RandomForestClassifier(), X, y)`
+            made = self.effective_class(node)
+            if made is not None and not made.startswith(_CV_SPLITTERS):
+                return f"<{made.rsplit('.', 1)[-1]}@{node.lineno}:{node.col_offset}>", made
+        return None
+
+    def site(
+        self,
+        call: ast.Call,
+        callee: str,
+        summary: LeakSummary | None,
+        offset: int,
+        results: dict[int, Tokens],
+        tag: str,
+    ) -> None:
+        slots: dict[str, Tokens] = {}
+        models: dict[str, tuple[str, str]] = {}
+        named = [(str(i), a) for i, a in enumerate(call.args)]
+        if any(isinstance(a, ast.Starred) for a in call.args):
+            named = named[: next(i for i, a in enumerate(call.args) if isinstance(a, ast.Starred))]
+        named += [(k.arg, k.value) for k in call.keywords if k.arg]
+        made: dict[str, int] = {}
+        for slot, a in named:
+            slots[slot] = self.combine(a, results)
+            model = self.model_arg(a)
+            if model is not None:
+                models[slot] = model
+            elif isinstance(a, ast.Name) and a.id in self.s.made:
+                made[slot] = self.s.made[a.id]
+        fits = {ident: len(self.s.model_fits.get(ident, ())) for ident, _ in models.values()}
+        loop = self.loops[-1] if self.loops else None
+        self.site_of[id(call)] = len(self.s.sites)
+        self.s.sites.append(CallSite(call, callee, summary, offset, slots, models, fits, loop, tag, made))
+
+    def model_event(self, op: str, node: ast.AST, ident: str, data: Tokens, cls: str = "") -> str:
+        """A model's fit ("mfit") or evaluation ("eval") in the summary: `obj` is "@P" for the
+        caller's estimator given as parameter P, "local:NAME" for one made here. An evaluation's
+        key token (returned as `scored:...`, in the summary `score:#I`) names the score it gives."""
+        base = ident.split("#", 1)[0]
+        sn = self.self_name
+        if base.startswith("<") or (sn and base.startswith(sn + ".")):
+            ref = f"local:{ident}"
+        elif self.s.classes.get(base) == "@model":
+            ref = "@" + base
+        else:
+            ref = f"local:{ident}"
+        key = f"scored:{getattr(node, 'lineno', 0)}:{getattr(node, 'col_offset', 0)}" if op == "eval" else ""
+        if key:
+            self.event_of[key] = len(self.trace)
+        if op == "mfit":
+            self.event_of[f"fitmodel:{ident}"] = len(self.trace)
+        kind = ""
+        if op == "eval" and self.loops:  # a candidate fit and scored in one loop here
+            loop = self.loops[-1]
+            if any(f.in_loop is not None and within(f.node, loop) for f in self.s.model_fits.get(ident, ())):
+                kind = "loop"
+        self.trace.append(LeakEvent(op, self.ctx.span(node), self.sym(data), cls, kind, ref, self.ctx.source(node)))
+        return key
+
+    def fitted_model(self, node: ast.expr) -> Tokens:
+        """`return model` of a model fit here: its fit, for the caller (`model:#I` in the summary)."""
+        if isinstance(node, ast.Name) and node.id in self.s.classes:
+            ident = self.s.ident.get(node.id, node.id)
+            if self.s.model_fits.get(ident) and self.s.classes[node.id] != "@model":
+                return frozenset({f"fitmodel:{ident}"})
+        return _EMPTY
+
+    def returned_model(
+        self, call: ast.Call, label: str, summary: LeakSummary, recv: str | None, results: dict[int, Tokens]
+    ) -> None:
+        """`model = train_model(X, y)` of this file's function that fits a model and returns it:
+        the caller's variable holds an estimator fit on the rows the call passed."""
+        if len(summary.returns) != 1:
+            return
+        found = [t for t in summary.returns[0] if t.startswith("model:#")]
+        if len(found) != 1:
+            return
+        k = int(found[0].removeprefix("model:#"))
+        if k >= len(summary.events) or summary.events[k].op != "mfit":
+            return
+        slots = {str(i): self.combine(a, results) for i, a in enumerate(call.args) if not isinstance(a, ast.Starred)}
+        slots.update({kw.arg: self.combine(kw.value, results) for kw in call.keywords if kw.arg})
+        rows = rows_of(summary.events[k].data, bound_params(summary, 0 if recv is None else 1, slots))
+        if rows is not None:
+            ev = summary.events[k]
+            self.produced[id(call)] = Fit("", ev.cls or "<returned>", call, rows, None, Origin(label, ev.span, ev.text))
+
+    def handed(self) -> list[LeakEvent]:
+        """A parameter model used other than by its own methods (returned, passed on, stored,
+        cross-validated): the caller cannot know every evaluation of it ("hand")."""
+        models = sorted(p for p in self.params if self.s.classes.get(p) == "@model")
+        if not models:
+            return []
+        receivers: set[int] = set()
+        loads: list[ast.Name] = []
+        for node in self.ctx.walk_scope(self.scope):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in models:
+                receivers.add(id(node.value))  # `model.fit`, `model.predict`, `model.classes_`
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _LOOKS_AT:
+                receivers.update(id(a) for a in node.args)  # `type(model).__name__`, `print(model)`
+            elif isinstance(node, ast.FormattedValue):
+                receivers.add(id(node.value))  # f"{model}"
+            elif isinstance(node, ast.Name) and node.id in models and isinstance(node.ctx, ast.Load):
+                loads.append(node)
+        out: list[LeakEvent] = []
+        for p in models:
+            first = next((n for n in loads if n.id == p and id(n) not in receivers), None)
+            if first is not None:
+                out.append(LeakEvent("hand", self.ctx.span(first), (), "", "", "@" + p))
+        return out
+
     def summary(self) -> LeakSummary | None:
         qual = self.reg.qualname(self.scope)
         if qual is None:
@@ -1033,7 +1230,7 @@ class ScopeFlow:
                     toks = self.sym(self.s.env[name])
                     if toks and toks != ("@" + attr,):
                         attrs.append((attr, toks))
-        return LeakSummary(qual, self.params, tuple(self.trace), returns, tuple(attrs))
+        return LeakSummary(qual, self.params, (*self.trace, *self.handed()), returns, tuple(attrs))
 
     # ------------------------------------------------------------ bindings
 
@@ -1121,6 +1318,20 @@ class ScopeFlow:
         self.s.classes.pop(name, None)
         self.s.ident.pop(name, None)
         self.s.candidates.discard(name)
+        self.s.made.pop(name, None)
+        if isinstance(value, ast.Call) and id(value) in self.produced:
+            fit = self.produced[id(value)]  # `model = train_model(X, y)`: fit there, on these rows
+            self.s.classes[name] = fit.cls
+            self.s.env[name] = _EMPTY
+            ident = self.new_ident(name)
+            self.s.model_fits.setdefault(ident, []).append(
+                Fit(ident, fit.cls, fit.node, fit.data, fit.in_loop, fit.origin)
+            )
+            return
+        if isinstance(value, ast.Call) and "." not in name:
+            made = self.site_of.get(id(value))
+            if made is not None and self.s.sites[made].summary is None:
+                self.s.made[name] = made  # `model = train_model(X, y)` of another module: a model, perhaps
         self.splitter_args.pop(name, None)
         self.instances.pop(name, None)
         self.objects.pop(name, None)
@@ -1362,6 +1573,7 @@ class ScopeFlow:
 
     def record_eval(self, model: str, node: ast.expr, data: Tokens, fit_no: int) -> Tokens:
         self.s.evals.append(Eval(model, node, data, self.loops[-1] if self.loops else None, fit_no))
+        scored = self.model_event("eval", node, model, data)
         sids = sorted(t.removeprefix("test:") for t in data if t.startswith("test:"))
         for sid in sids:
             split = self.s.splits.get(sid)
@@ -1377,7 +1589,7 @@ class ScopeFlow:
             for token in sorted(data):
                 if token.startswith(("fitted:", "stat:")) and self.fit_before(token, node, data):
                     self.leak_into(token, split.node, how, sid)
-        return frozenset(f"score:{model}|{sid}" for sid in sids)
+        return frozenset({f"score:{model}|{sid}" for sid in sids} | ({scored} if scored else set()))
 
     def fit_before(self, token: str, node: ast.AST, data: Tokens) -> bool:
         """The preprocessor or statistic came before this evaluation, from some of its rows."""
@@ -1434,6 +1646,66 @@ def has_test(tokens: Tokens) -> bool:
 
 def is_transductive(tokens: Tokens) -> bool:
     return any(t.startswith("transductive:") for t in tokens)
+
+
+def bound_params(summary: LeakSummary, offset: int, slots: Mapping[str, Tokens]) -> dict[str, Tokens]:
+    """A call's arguments (by position "0", "1", ... or keyword) bound to the callee's parameters."""
+    params = summary.params[offset:]
+    out: dict[str, Tokens] = {}
+    for slot, tokens in slots.items():
+        if slot.isdigit():
+            if int(slot) < len(params):
+                out[params[int(slot)]] = tokens
+        elif slot in summary.params:
+            out[slot] = tokens
+    return out
+
+
+def param_of(summary: LeakSummary, offset: int, slot: str) -> str | None:
+    params = summary.params[offset:]
+    if slot.isdigit():
+        return params[int(slot)] if int(slot) < len(params) else None
+    return slot if slot in summary.params else None
+
+
+def rows_of(data: tuple[str, ...], bound: Mapping[str, Tokens]) -> Tokens | None:
+    """The caller's rows a summary step touches (what preprocessing did to them aside), or None
+    when it touches rows the caller does not pass (its own reads, splits, a default)."""
+    out: set[str] = set()
+    for t in data:
+        if t.startswith("@") and not t.startswith("@self."):
+            got = bound.get(t[1:])
+            if got is None:
+                return None
+            out |= got
+        elif not t.startswith(("fitted:", "stat:")):
+            return None
+    return frozenset(out)
+
+
+def site_spec(site: CallSite, given: Mapping[str, Tokens] | None = None, **extra: object) -> str:
+    """A call site as `Smell.data` carries it to the project phase (JSON: the callee, the rows of
+    each argument, or `given`), for a question that needs another module's summary."""
+    slots = {k: sorted(signature(v)) for k, v in sorted((site.slots if given is None else given).items())}
+    return json.dumps({"callee": site.callee, "offset": site.offset, "slots": slots, **extra}, sort_keys=True)
+
+
+def spec_slots(spec: Mapping[str, object]) -> dict[str, Tokens]:
+    slots = spec.get("slots")
+    if not isinstance(slots, dict):
+        return {}
+    return {str(k): frozenset(str(t) for t in v) for k, v in slots.items() if isinstance(v, list)}
+
+
+def summary_named(facts: FileFacts | None, qualname: str) -> LeakSummary | None:
+    if facts is None:
+        return None
+    return next((s for s in facts.leak_summaries if s.function == qualname), None)
+
+
+def _called(tokens: Tokens) -> bool:
+    """What a call of the project's function returned (a helper's scores, perhaps)."""
+    return any(t.startswith(("via:", "ext:")) for t in tokens)
 
 
 def score_tokens(tokens: Tokens) -> Tokens:
