@@ -190,3 +190,57 @@ a, b = train_test_split(X, random_state=0)
         ("split", "", "", ()),
     ]
     assert "ret:0" in script.events[3].data
+
+
+def test_args_and_kwargs_are_forwarded_element_by_element(tmp_path: Path) -> None:
+    helpers = """\
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+
+def fit_scaler(df, with_mean=True):
+    return StandardScaler(with_mean=with_mean).fit_transform(df)
+
+
+def scaled(*args, **kwargs):
+    return fit_scaler(*args, **kwargs)
+
+
+def first(*args):
+    return fit_scaler(args[0])
+
+
+def split(*arrays, **kwargs):
+    return train_test_split(*arrays, **kwargs)
+"""
+    found = summaries(helpers, "helpers.py")
+    assert (found["scaled"].star, found["scaled"].dstar) == ("args", "kwargs")
+    # the fit sees the wrapper's first positional argument (or its `df` keyword), nothing else
+    assert [e.data for e in found["scaled"].events] == [("@args[0]", "@kwargs[df]")]
+    assert [e.data for e in found["first"].events] == [("@args[0]",)]
+    assert found["split"].returns[:2] == (("@arrays[0]", "train:#0"), ("@arrays[0]", "test:#0"))
+    train = """\
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from helpers import first, scaled, split
+
+df = pd.read_csv("d.csv")
+a_tr, a_te = train_test_split(df, random_state=0)
+a_tr = scaled(a_tr)
+a_fit, a_val = train_test_split(a_tr, random_state=0)
+b_tr, b_te = train_test_split(df, random_state=0)
+b_te = scaled(b_te)
+c = first(df, b_te)
+c_tr, c_te = split(c, random_state=0)
+d = scaled(df=df)
+d_tr, d_te = split(d)
+"""
+    root = write(tmp_path, {"helpers.py": helpers, "train.py": train})
+    # the train side through the wrapper is no leak; the test side is a refit; the rows the
+    # caller passes reach the splits inside `split()` (positionally and by keyword)
+    assert actual(scan(root, select=["MLD801", "MLD805"])) == {
+        ("train.py", 11, "MLD805"),
+        ("train.py", 12, "MLD801"),
+        ("train.py", 14, "MLD801"),
+    }

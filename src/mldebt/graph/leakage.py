@@ -20,6 +20,7 @@ finding per place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mldebt.graph.leakquestions import (
@@ -96,14 +97,7 @@ class _Judge:
         state = self.objects.setdefault(receiver, {}) if receiver is not None else {}
         self.instances += 1
         instance = self.instances
-        bound: dict[str, Tokens] = {}
-        params = summary.params[1:] if receiver is not None else summary.params
-        for key, tokens in args.items():
-            if key.isdigit():
-                if int(key) < len(params):
-                    bound[params[int(key)]] = tokens
-            else:
-                bound[key] = tokens
+        bound = summary.bind(((k, t) for k, t in args.items() if not k.startswith("*")), receiver is not None)
         label = summary.function
         local: dict[str, Tokens] = {}
         rets: dict[str, tuple[Tokens, ...]] = {}
@@ -117,7 +111,7 @@ class _Judge:
                 elif t.startswith("fitted:self."):
                     out |= state.get(t, _EMPTY)
                 elif t.startswith("@"):
-                    out |= bound.get(t[1:], _EMPTY)
+                    out |= LeakSummary.param_rows(bound, t[1:])
                 elif t == "src":
                     out.add(f"{prefix}src")
                 elif t == "transductive":
@@ -145,7 +139,7 @@ class _Judge:
                 local[f"train:#{i}"] = frozenset({f"{prefix}train:#{i}"})
                 local[f"test:#{i}"] = frozenset({f"{prefix}test:#{i}"})
             elif step.op == "call":
-                inner = {a: tr(t) for a, t in step.args}
+                inner = {a: tr(t) for a, t in _forward(summary, step.args, bound)}
                 inner.pop("self", None)
                 rets[str(i)] = self.call(callee_facts, summary.function, step, inner, site, depth + 1)
         parts = tuple(tr(part) for part in summary.returns)
@@ -213,6 +207,26 @@ class _Judge:
             return
         self.seen.add(key)
         self.smells.append(smell)
+
+
+def _forward(
+    summary: LeakSummary, args: tuple[tuple[str, tuple[str, ...]], ...], bound: dict[str, Tokens]
+) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """A callee's call arguments, with a `*args` / `**kwargs` it forwards whole
+    (`f(*args, **kwargs)`) spelled as what its caller bound: element by element, entry by entry."""
+    for a, toks in args:
+        if a.startswith("*") and a != "**" and summary.star and toks == (f"@{summary.star}",):
+            start = int(a[1:])
+            k = 0
+            while f"{summary.star}[{k}]" in bound:
+                yield str(start + k), (f"@{summary.star}[{k}]",)
+                k += 1
+        elif a == "**" and summary.dstar and toks == (f"@{summary.dstar}",):
+            prefix = f"{summary.dstar}["
+            for n in sorted(n for n in bound if n.startswith(prefix)):
+                yield n[len(prefix) : -1], (f"@{n}",)
+        elif not a.startswith("*"):
+            yield a, toks  # another sequence spread (`f(*batch)`): its elements are not known
 
 
 def _resolve(tokens: Tokens, rets: dict[str, tuple[Tokens, ...]]) -> Tokens:

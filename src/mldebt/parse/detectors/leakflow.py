@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext
@@ -254,6 +254,7 @@ class ScopeFlow:
         self.scope = scope
         self.reg = reg if reg is not None else _Registry(ctx)
         self.params, self.self_name = _params(scope, self.reg.is_method(scope))
+        self.star, self.dstar = _stars(scope)
         self.instances: dict[str, str] = {}  # variable -> this file's class it is an instance of
         self.objects: dict[str, tuple[str, int]] = {}  # variable -> (imported class, its constructor's event)
         self.trace: list[LeakEvent] = []  # what the summary says this scope does, in order
@@ -497,6 +498,9 @@ class ScopeFlow:
                 got = self.s.keyed.get(path[:k])
                 if got is not None:
                     return got  # data["test"]["X"]: that entry's rows, not the whole dict's
+        forwarded = self.forwarded(node)
+        if forwarded is not None:
+            return forwarded
         base = self.combine(node.value, results)
         sl = node.slice
         if isinstance(sl, ast.Slice):
@@ -516,6 +520,46 @@ class ScopeFlow:
         if not _constant(sl):
             index |= {f"rows:{ast.unparse(sl)}"}  # X[train_idx], X[mask]: some of the rows
         return base | index
+
+    def forwarded(self, node: ast.Subscript) -> Tokens | None:
+        """`args[0]` of this function's `*args`, `kwargs["X"]` of its `**kwargs` (not rebound):
+        that one element's rows, which a caller binds."""
+        value, sl = node.value, node.slice
+        if not isinstance(value, ast.Name) or value.id in self.s.env or not isinstance(sl, ast.Constant):
+            return None
+        if value.id == self.star and isinstance(sl.value, int) and not isinstance(sl.value, bool) and sl.value >= 0:
+            return frozenset({f"root:{value.id}[{sl.value}]"})
+        if value.id == self.dstar and isinstance(sl.value, str):
+            return frozenset({f"root:{value.id}[{sl.value}]"})
+        return None
+
+    def spreads(
+        self, call: ast.Call, results: dict[int, Tokens]
+    ) -> tuple[
+        list[tuple[str, Tokens]],
+        tuple[Tokens, Callable[[int], Tokens | None]] | None,
+        tuple[Tokens, Callable[[str], Tokens | None]] | None,
+    ]:
+        """A call's arguments for `LeakSummary.bind`: positions and keywords, then a `*xs` (this
+        function's own `*args` forwarded element by element; any other sequence is not followed)
+        and a `**kw` (this function's own `**kwargs`, entry by entry)."""
+        args: list[tuple[str, Tokens]] = []
+        spread: tuple[Tokens, Callable[[int], Tokens | None]] | None = None
+        for i, a in enumerate(call.args):
+            if isinstance(a, ast.Starred):
+                v = a.value
+                if isinstance(v, ast.Name) and v.id == self.star and v.id not in self.s.env:
+                    spread = (frozenset({f"root:{v.id}"}), lambda k, n=v.id: frozenset({f"root:{n}[{k}]"}))
+                break
+            args.append((str(i), self.combine(a, results)))
+        kwspread: tuple[Tokens, Callable[[str], Tokens | None]] | None = None
+        for kw in call.keywords:
+            if kw.arg:
+                args.append((kw.arg, self.combine(kw.value, results)))
+            elif isinstance(kw.value, ast.Name) and kw.value.id == self.dstar and kw.value.id not in self.s.env:
+                d = kw.value.id
+                kwspread = (frozenset({f"root:{d}"}), lambda key, n=d: frozenset({f"root:{n}[{key}]"}))
+        return args, spread, kwspread
 
     def position_side(self, node: ast.Subscript, sl: ast.Slice) -> Tokens | None:
         """`X[:n]` and `X[n:]` both in this scope: a split by position (the first part trains)."""
@@ -833,8 +877,10 @@ class ScopeFlow:
         for t in tokens:
             kind, _, rest = t.partition(":")
             if kind == "root":
-                if rest in self.params and rest != sn:
-                    out.add("@" + rest)
+                if (rest in self.params and rest != sn) or (
+                    rest.endswith("]") and rest.partition("[")[0] in (self.star, self.dstar)
+                ):
+                    out.add("@" + rest)  # a parameter, or an element of `*args` / an entry of `**kwargs`
                 elif sn and rest.startswith(sn + "."):
                     out.add("@self." + rest[len(sn) + 1 :])
                 else:
@@ -861,10 +907,12 @@ class ScopeFlow:
         instance's constructor (`self`: "obj:K"). Returns the index of its event."""
         args: list[tuple[str, tuple[str, ...]]] = [("self", (f"obj:{receiver}",))] if receiver is not None else []
         for i, a in enumerate(call.args):
-            if isinstance(a, ast.Starred):
+            if isinstance(a, ast.Starred):  # `*args` from here on: the project phase may forward it
+                args.append((f"*{i}", self.sym(self.combine(a.value, results))))
                 break
             args.append((str(i), self.sym(self.combine(a, results))))
-        args.extend((k.arg, self.sym(self.combine(k.value, results))) for k in call.keywords if k.arg)
+        for kw in call.keywords:
+            args.append((kw.arg or "**", self.sym(self.combine(kw.value, results))))
         k = len(self.trace)
         self.record("call", call, everything, obj=str(k), cls=name, args=tuple(args))
         self.ext[id(call)] = k
@@ -876,15 +924,8 @@ class ScopeFlow:
         """Replay a summarised function's steps at its call, on the rows this call passes (and,
         for a method, the instance's attributes): its fits, statistics and splits become this
         scope's, so the checks here see them in statement order. Returns what it returns."""
-        names = summary.params[1:] if recv is not None else summary.params
-        bound: dict[str, Tokens] = {}
-        for pname, arg in zip(names, call.args, strict=False):
-            if isinstance(arg, ast.Starred):
-                break
-            bound[pname] = self.combine(arg, results)
-        for kw in call.keywords:
-            if kw.arg:
-                bound[kw.arg] = self.combine(kw.value, results)
+        given, spread, kwspread = self.spreads(call, results)
+        bound = summary.bind(given, recv is not None, spread, kwspread)
         at = f"{call.lineno}:{call.col_offset}"
         local: dict[str, Tokens] = {}
         kmap: dict[str, int] = {}
@@ -900,7 +941,7 @@ class ScopeFlow:
                     if recv is not None:
                         out |= self.name_tokens(f"{recv}.{t[6:]}")
                 elif t.startswith("@"):
-                    out |= bound.get(t[1:], _EMPTY)
+                    out |= LeakSummary.param_rows(bound, t[1:])
                 elif t == "src":
                     out.add(f"root:{at}")
                 elif t == "transductive":
@@ -968,7 +1009,7 @@ class ScopeFlow:
             elif ev.op == "call":
                 # the callee calls an imported function: this scope's summary carries the call on
                 k = len(self.trace)
-                args = tuple((a, self.sym(tr(toks))) for a, toks in ev.args)
+                args = tuple(_forward(summary, ev.args, bound, lambda toks: self.sym(tr(toks))))
                 self.record("call", call, data, obj=str(k), cls=ev.cls, args=args, replayed=True)
                 if len(self.trace) > k:
                     kmap[ev.obj] = k
@@ -1000,7 +1041,7 @@ class ScopeFlow:
                     toks = self.sym(self.s.env[name])
                     if toks and toks != ("@" + attr,):
                         attrs.append((attr, toks))
-        return LeakSummary(qual, self.params, tuple(self.trace), returns, tuple(attrs))
+        return LeakSummary(qual, self.params, tuple(self.trace), returns, tuple(attrs), self.star, self.dstar)
 
     # ------------------------------------------------------------ bindings
 
@@ -1030,8 +1071,9 @@ class ScopeFlow:
                 return
             parts = self.parts.get(id(value)) if isinstance(value, ast.Call) else None
             n = len(target.elts)
-            if parts is not None and len(parts) == n and not any(isinstance(t, ast.Starred) for t in target.elts):
-                for t, toks in zip(target.elts, parts, strict=True):
+            if parts is not None and len(parts) >= n and not any(isinstance(t, ast.Starred) for t in target.elts):
+                # (more parts than targets: a split of a `*args` whose count the callee did not know)
+                for t, toks in zip(target.elts, parts[:n], strict=True):
                     self.bind(t, None, toks)  # `X_tr, X_te = prepare(train, test)`: each its own rows
                 return
             k = self.ext.get(id(value)) if isinstance(value, ast.Call) else None
@@ -1203,6 +1245,15 @@ class ScopeFlow:
         if (self.ctx.qualify(call.func) or "").endswith(".random_split"):
             arrays = arrays[:1]  # random_split(dataset, [n_train, n_test])
         inputs = [self.tokens_of(a) for a in arrays]
+        last = call.args[-1] if call.args else None
+        if isinstance(last, ast.Starred) and len(arrays) == len(call.args) - 1:
+            starred = last.value
+            # `train_test_split(*arrays)`: each array the caller passes (this function's own
+            # `*args`, element by element), else the rows of the sequence, for any count
+            own = isinstance(starred, ast.Name) and starred.id == self.star and starred.id not in self.s.env
+            whole = self.tokens_of(starred)
+            for k in range(_MAX_SPREAD):
+                inputs.append(frozenset({f"root:{self.star}[{k}]"}) if own else whole)
         split = Split(call, sid, frozenset().union(*inputs) if inputs else _EMPTY)
         self.s.splits[sid] = split
         self.record("split", call, split.inputs, obj=sid)
@@ -1674,6 +1725,47 @@ def _params(scope: ast.AST, method: bool) -> tuple[tuple[str, ...], str]:
     return tuple(names), (names[0] if method and names else "")
 
 
+def _stars(scope: ast.AST) -> tuple[str, str]:
+    """A function's `*args` and `**kwargs` parameter names ("" where it has none)."""
+    if not isinstance(scope, FUNCTIONS):
+        return "", ""
+    a = scope.args
+    return (a.vararg.arg if a.vararg else ""), (a.kwarg.arg if a.kwarg else "")
+
+
+_MAX_SPREAD = 8  # elements of a forwarded `*args` followed one by one
+
+
+def _forward(
+    summary: LeakSummary,
+    args: tuple[tuple[str, tuple[str, ...]], ...],
+    bound: dict[str, Tokens],
+    tr: Callable[[tuple[str, ...]], tuple[str, ...]],
+) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """A replayed call's arguments in the caller's terms: a `*args` / `**kwargs` the callee
+    forwards whole (`f(*args, **kwargs)`) becomes what its own caller passed, element by element
+    and entry by entry (or, passed on whole again, the caller's own spread)."""
+    for a, toks in args:
+        whole = a == "**" and summary.dstar and toks == (f"@{summary.dstar}",)
+        if a.startswith("*") and a != "**" and summary.star and toks == (f"@{summary.star}",):
+            start = int(a[1:])
+            k = 0
+            while k < _MAX_SPREAD and f"{summary.star}[{k}]" in bound:
+                yield str(start + k), tr((f"@{summary.star}[{k}]",))
+                k += 1
+            if k == 0 and summary.star in bound:
+                yield f"*{start}", tr(toks)
+        elif whole:
+            prefix = f"{summary.dstar}["
+            entries = sorted(n for n in bound if n.startswith(prefix))
+            for n in entries:
+                yield n[len(prefix) : -1], tr((f"@{n}",))
+            if not entries and summary.dstar in bound:
+                yield "**", tr(toks)
+        else:
+            yield a, tr(toks)
+
+
 def _kind(cls: str) -> str:
     """How a preprocessor's fit learns from rows (as MLD801 tells them apart)."""
     last = cls.rsplit(".", 1)[-1]
@@ -1744,6 +1836,8 @@ def _pruned(summary: LeakSummary) -> LeakSummary:
         events,
         tuple(renum(part) for part in summary.returns),
         tuple((attr, renum(toks)) for attr, toks in summary.attrs),
+        summary.star,
+        summary.dstar,
     )
 
 
