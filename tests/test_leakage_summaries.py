@@ -244,3 +244,32 @@ d_tr, d_te = split(d)
         ("train.py", 12, "MLD801"),
         ("train.py", 14, "MLD801"),
     }
+
+
+def test_estimators_kept_in_dicts_and_lists_are_tracked_one_by_one(tmp_path: Path) -> None:
+    code = """\
+import pandas as pd
+from sklearn.decomposition import PCA
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+df = pd.read_csv("d.csv")
+X_tr, X_te = train_test_split(df, random_state=0)
+steps = {"scale": StandardScaler(), "pca": PCA(n_components=2)}
+A = steps["scale"].fit_transform(X_tr)
+B = steps["scale"].fit_transform(X_te)
+preps = [StandardScaler()]
+preps[0].fit(X_tr)
+preps = [StandardScaler()]
+C = preps[0].fit_transform(df)
+C_tr, C_te = train_test_split(C, random_state=0)
+steps["pca"] = PCA(n_components=3).fit(X_te)
+"""
+    root = write(tmp_path, {"train.py": code})
+    # a refit of the dict's scaler on the test side; the list rebound holds a new scaler, fit on
+    # all rows before a split; a PCA stored under a key and fit on a test side, as a variable would be
+    assert actual(scan(root, select=["MLD801", "MLD805"])) == {
+        ("train.py", 10, "MLD805"),
+        ("train.py", 14, "MLD801"),
+        ("train.py", 16, "MLD805"),
+    }

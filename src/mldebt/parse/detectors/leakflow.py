@@ -257,6 +257,7 @@ class ScopeFlow:
         self.star, self.dstar = _stars(scope)
         self.instances: dict[str, str] = {}  # variable -> this file's class it is an instance of
         self.objects: dict[str, tuple[str, int]] = {}  # variable -> (imported class, its constructor's event)
+        self.held: dict[str, list[str]] = {}  # dict / list / tuple -> its elements that are estimators
         self.trace: list[LeakEvent] = []  # what the summary says this scope does, in order
         self.event_of: dict[str, int] = {}  # fitted ident / split id / stat token -> its event
         self.ext: dict[int, int] = {}  # id(call) -> index of its "call" event (an imported function)
@@ -1091,6 +1092,12 @@ class ScopeFlow:
             for t in target.elts:
                 self.bind(t.value if isinstance(t, ast.Starred) else t, None, tokens)
             return
+        held = self.held_var(target)
+        if held is not None and self.makes_estimator(value):
+            # fitted["scaler"] = StandardScaler().fit(X): the element is an estimator of its own
+            self.bind_name(held[1], value, _EMPTY)
+            self.held.setdefault(held[0], []).append(held[1])
+            return
         path = _key_path(target)
         if path is not None and len(path) > 1:
             # data["test"] = {...}: that entry holds these rows (and the dict all of them)
@@ -1126,6 +1133,10 @@ class ScopeFlow:
         self.s.env[name] = tokens
         self.s.classes.pop(name, None)
         self.s.ident.pop(name, None)
+        for var in self.held.pop(name, ()):  # `steps = {...}` again: its old estimators are gone
+            self.s.classes.pop(var, None)
+            self.s.ident.pop(var, None)
+            self.s.env.pop(var, None)
         self.s.candidates.discard(name)
         self.splitter_args.pop(name, None)
         self.instances.pop(name, None)
@@ -1135,8 +1146,10 @@ class ScopeFlow:
             self.s.keyed = {k: v for k, v in self.s.keyed.items() if k[0] != name}
         if isinstance(value, ast.Dict):
             self.bind_keys((name,), value)
-        if isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and self.models_in(value) >= 2:
-            self.s.candidates.add(name)
+        if isinstance(value, (ast.List, ast.Tuple, ast.Dict)):
+            self.hold(name, value)
+            if self.models_in(value) >= 2:
+                self.s.candidates.add(name)
         if isinstance(value, ast.Call):
             cls = self.effective_class(value)
             local = self.reg.local_class(value.func, self) if "." not in name else None
@@ -1179,7 +1192,44 @@ class ScopeFlow:
             base = node.value.id
             if base == self.self_name or base in self.instances:
                 return f"{base}.{node.attr}"
+        held = self.held_var(node)
+        if held is not None and held[1] in self.s.classes:
+            return held[1]
         return None
+
+    def held_var(self, node: ast.expr | None) -> tuple[str, str] | None:
+        """`steps["scaler"]`, `preps[0]`, `self.steps["pca"]`: (the container, the element named
+        as a variable), so an estimator kept in a dict, list or tuple is tracked as one."""
+        if not isinstance(node, ast.Subscript) or not isinstance(node.slice, ast.Constant):
+            return None
+        key = node.slice.value
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            return None
+        base = self.var_of(node.value)
+        return (base, _held(base, key)) if base is not None else None
+
+    def makes_estimator(self, value: ast.expr | None) -> bool:
+        """An estimator object: made here, one already held, or what its `fit` returns."""
+        if isinstance(value, ast.Name):
+            return value.id in self.s.classes
+        if not isinstance(value, ast.Call):
+            return False
+        if self.effective_class(value) is not None:
+            return True
+        func = value.func
+        return (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("fit", "set_params")
+            and self.estimator_of(func.value)[0] is not None
+        )
+
+    def hold(self, container: str, value: ast.expr) -> None:
+        """Estimators in a dict, list or tuple literal bound to `container`: each a variable."""
+        for key, v in _elements(value):
+            if key is not None and self.makes_estimator(v):
+                var = _held(container, key)
+                self.bind_name(var, v, _EMPTY)
+                self.held.setdefault(container, []).append(var)
 
     def base_var(self, node: ast.expr) -> str | None:
         """The variable a subscript or attribute chain starts from (`self.df` in `self.df["x"]`)."""
@@ -1659,15 +1709,16 @@ class _Registry:
                 for node in self.ctx.walk_scope(method):
                     if (
                         isinstance(node, ast.Assign)
-                        and isinstance(node.value, ast.Call)
                         and len(node.targets) == 1
                         and isinstance(node.targets[0], ast.Attribute)
                         and isinstance(node.targets[0].value, ast.Name)
                         and node.targets[0].value.id == sn
                     ):
-                        made = at.effective_class(node.value)
-                        if made is not None:
-                            found.setdefault(node.targets[0].attr, made)
+                        attr = node.targets[0].attr
+                        for key, value in _elements(node.value):  # `self.steps = {"scaler": ...}` too
+                            made = at.effective_class(value) if isinstance(value, ast.Call) else None
+                            if made is not None:
+                                found.setdefault(attr if key is None else _held(attr, key), made)
             self.estimators[cls] = tuple(sorted(found.items()))
         return self.estimators[cls]
 
@@ -1723,6 +1774,24 @@ def _params(scope: ast.AST, method: bool) -> tuple[tuple[str, ...], str]:
     if a.kwarg is not None:
         names.append(a.kwarg.arg)
     return tuple(names), (names[0] if method and names else "")
+
+
+def _held(container: str, key: str | int) -> str:
+    """An element of a container, named as written: `steps["scale"]`, `preps[0]`."""
+    return f'{container}["{key}"]' if isinstance(key, str) else f"{container}[{key}]"
+
+
+def _elements(value: ast.expr) -> list[tuple[str | int | None, ast.expr]]:
+    """A value, or the elements of a dict, list or tuple literal, by key (None: the value itself)."""
+    if isinstance(value, ast.Dict):
+        return [
+            (k.value, v)
+            for k, v in zip(value.keys, value.values, strict=True)
+            if isinstance(k, ast.Constant) and isinstance(k.value, (str, int)) and not isinstance(k.value, bool)
+        ]
+    if isinstance(value, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in value.elts):
+        return list(enumerate(value.elts))
+    return [(None, value)]
 
 
 def _stars(scope: ast.AST) -> tuple[str, str]:
