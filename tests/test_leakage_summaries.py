@@ -273,3 +273,20 @@ steps["pca"] = PCA(n_components=3).fit(X_te)
         ("train.py", 14, "MLD801"),
         ("train.py", 16, "MLD805"),
     }
+
+
+def test_a_method_called_on_a_handed_object_is_left_to_the_caller() -> None:
+    code = """\
+def build(builder, frame, model):
+    builder.fit(frame)
+    model.predict(frame)
+    return builder.transform(frame)
+"""
+    found = summaries(code, "steps.py")["build"]
+    # the caller knows what `builder` is (an estimator, a project class's instance): the fit and
+    # transform are recorded on the parameter, with the rows they see; other methods are not
+    assert [(e.op, e.cls, e.args) for e in found.events] == [
+        ("call", "@builder.fit", (("self", ("@builder",)), ("0", ("@frame",)))),
+        ("call", "@builder.transform", (("self", ("@builder",)), ("0", ("@frame",)))),
+    ]
+    assert found.returns == (("@frame", "ret:1"),)

@@ -83,11 +83,12 @@ class _Judge:
         depth: int,
         receiver: str | None = None,
         event: str = "",
+        name: str = "",
     ) -> tuple[Tokens, ...]:
         """Instantiate the callee's summary on these arguments; what it returns. A method of an
         imported class's instance (`receiver`: its constructor's event) reads and leaves that
         instance's attributes; a constructor (`Prep(df)`: the class's `__init__`) starts one."""
-        found = self.callee(facts, caller, ev.cls, method=receiver is not None)
+        found = self.callee(facts, caller, name or ev.cls, method=receiver is not None)
         if found is None and receiver is None and depth == 1 and event:
             found = self.callee(facts, caller, f"{ev.cls}.__init__", method=True)
             receiver = event if found is not None else None
@@ -99,6 +100,7 @@ class _Judge:
         instance = self.instances
         bound = summary.bind(((k, t) for k, t in args.items() if not k.startswith("*")), receiver is not None)
         label = summary.function
+        handed: dict[str, str] = {}  # a handed preprocessor (its "self" argument) -> its last fit
         local: dict[str, Tokens] = {}
         rets: dict[str, tuple[Tokens, ...]] = {}
         prefix = f"{instance}/"
@@ -138,6 +140,14 @@ class _Judge:
                 self.check(data, step, site, origin, instance)
                 local[f"train:#{i}"] = frozenset({f"{prefix}train:#{i}"})
                 local[f"test:#{i}"] = frozenset({f"{prefix}test:#{i}"})
+            elif step.op == "call" and step.cls.startswith("@"):
+                # a method of an object the caller handed over: an imported class's instance, a preprocessor
+                inner = {a: tr(t) for a, t in _forward(summary, step.args, bound)}
+                rets[str(i)] = self.handed(step, inner, site, origin, depth, instance, i, handed)
+                if step.cls.endswith((".fit", ".fit_transform", ".partial_fit")):
+                    fit = self.steps.get(f"{prefix}fitted:#{i}")
+                    if fit is not None:
+                        self.add(fit_on_test_side(fit, prefix))
             elif step.op == "call":
                 inner = {a: tr(t) for a, t in _forward(summary, step.args, bound)}
                 inner.pop("self", None)
@@ -147,6 +157,45 @@ class _Judge:
             for attr, toks in summary.attrs:
                 state["@" + attr] = tr(toks)
         return parts
+
+    def handed(
+        self,
+        step: LeakEvent,
+        args: dict[str, Tokens],
+        site: tuple[str, Span],
+        origin: tuple[str, str, Span, str],
+        depth: int,
+        instance: int,
+        i: int,
+        fits: dict[str, str],
+    ) -> tuple[Tokens, ...]:
+        """`prep.fit(df)` inside a callee, on the object its caller handed over: a method of an
+        imported class's instance the caller made (its summary applied, with the instance's
+        state), or a preprocessor's fit or transform (a step of this instance)."""
+        method = step.cls.rpartition(".")[2]
+        recv = args.pop("self", _EMPTY)
+        events = self.summary.events  # "obj:K": the caller's K-th event made the instance
+        made = sorted(k for t in recv if t.startswith("obj:") and (k := t[4:]).isdigit() and int(k) < len(events))
+        if made and events[int(made[0])].op == "call":
+            cls = events[int(made[0])].cls
+            name = f"{cls}.{method}"
+            return self.call(self.facts, self.summary.function, step, args, site, depth + 1, made[0], name=name)
+        ests = sorted(t for t in recv if t.startswith("est:"))
+        data = frozenset().union(*(t for a, t in args.items() if a in ("0", "1")))
+        if not ests or not data:
+            return ()
+        _, kind, cls = ests[0].split(":", 2)
+        key = str(step.args[0][1]) if step.args else ""
+        if method in ("fit", "fit_transform", "partial_fit"):
+            if kind not in _LEAKY:
+                return ()
+            token = f"{instance}/fitted:#{i}"
+            self.steps[token] = Step(token, "fit", cls, kind, data, site, origin, instance)
+            fits[key] = token
+            return (args.get("0", _EMPTY) | {token},) if method == "fit_transform" else ()
+        if method == "transform" and key in fits:
+            return (args.get("0", _EMPTY) | {fits[key]},)
+        return ()
 
     def callee(
         self, facts: FileFacts, caller: str, name: str, method: bool = False

@@ -604,6 +604,16 @@ class ScopeFlow:
             self.parts[id(call)] = parts
             return frozenset().union(*parts) if parts else _EMPTY
         func = call.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in _HANDED_METHODS
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.params
+            and func.value.id != self.self_name
+            and func.value.id not in self.s.env
+            and func.value.id not in self.s.classes
+        ):
+            return self.handed_method(call, func.value.id, func.attr, results)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.objects:
             qual, made = self.objects[func.value.id]  # `p.split()` of an imported class's instance
             for a in call.args:
@@ -863,8 +873,9 @@ class ScopeFlow:
             shown = obj
         elif op in ("fit", "transform") and sn and obj.startswith(sn + "."):
             shown = "self." + obj[len(sn) + 1 :].split("#", 1)[0]  # shared by the class's methods
-        if op == "call":  # what matters of a call is what each argument holds
-            event = LeakEvent(op, self.ctx.span(node), (), cls, kind, shown, "", args)
+        if op == "call":  # what matters of a call is what each argument holds (and, on a handed object, its text)
+            text = self.ctx.source(node) if cls.startswith("@") else ""
+            event = LeakEvent(op, self.ctx.span(node), (), cls, kind, shown, text, args)
         else:
             event = LeakEvent(op, self.ctx.span(node), self.sym(data), cls, kind, shown, self.ctx.source(node), args)
         if obj and op != "transform":
@@ -911,13 +922,25 @@ class ScopeFlow:
             if isinstance(a, ast.Starred):  # `*args` from here on: the project phase may forward it
                 args.append((f"*{i}", self.sym(self.combine(a.value, results))))
                 break
-            args.append((str(i), self.sym(self.combine(a, results))))
+            args.append((str(i), self.sym(self.combine(a, results)) + self.identity(a)))
         for kw in call.keywords:
-            args.append((kw.arg or "**", self.sym(self.combine(kw.value, results))))
+            args.append((kw.arg or "**", self.sym(self.combine(kw.value, results)) + self.identity(kw.value)))
         k = len(self.trace)
         self.record("call", call, everything, obj=str(k), cls=name, args=tuple(args))
         self.ext[id(call)] = k
         return k
+
+    def identity(self, node: ast.expr) -> tuple[str, ...]:
+        """An object handed to another module's function, for the methods it calls on it there:
+        "obj:K" an imported class's instance (its constructor's event), "est:KIND:CLASS" a
+        preprocessor."""
+        var = self.var_of(node)
+        if var is not None and var in self.objects:
+            return (f"obj:{self.objects[var][1]}",)
+        cls = self.s.classes.get(var) if var is not None else None
+        if cls is None and isinstance(node, ast.Call):
+            cls = self.effective_class(node)
+        return (f"est:{_kind(cls)}:{cls}",) if cls is not None and _is_prep(cls) else ()
 
     def apply(
         self, call: ast.Call, summary: LeakSummary, label: str, recv: str | None, results: dict[int, Tokens]
@@ -927,7 +950,39 @@ class ScopeFlow:
         scope's, so the checks here see them in statement order. Returns what it returns."""
         given, spread, kwspread = self.spreads(call, results)
         bound = summary.bind(given, recv is not None, spread, kwspread)
+        return self.replay(call, summary, label, recv, bound, self.handed_objects(call, summary, recv is not None))
+
+    def handed_objects(self, call: ast.Call, summary: LeakSummary, method: bool) -> dict[str, str]:
+        """The callee's parameters this call hands an object to: an estimator, an instance of a
+        project class, or an object this function was itself handed (param -> the variable)."""
+
+        def known(node: ast.expr) -> str | None:
+            var = self.var_of(node)
+            if var is None:
+                return None
+            if var in self.s.classes or var in self.instances or var in self.objects:
+                return var
+            return var if var in self.params and var != self.self_name and var not in self.s.env else None
+
+        given = [(str(i), a) for i, a in enumerate(call.args)]
+        if any(isinstance(a, ast.Starred) for _, a in given):
+            given = given[: next(i for i, (_, a) in enumerate(given) if isinstance(a, ast.Starred))]
+        given.extend((k.arg, k.value) for k in call.keywords if k.arg)
+        names = [(key, frozenset({var})) for key, node in given if (var := known(node)) is not None]
+        return {p: next(iter(v)) for p, v in summary.bind(names, method).items() if len(v) == 1 and "[" not in p}
+
+    def replay(
+        self,
+        call: ast.Call,
+        summary: LeakSummary,
+        label: str,
+        recv: str | None,
+        bound: dict[str, Tokens],
+        handed: dict[str, str],
+    ) -> tuple[Tokens, ...]:
+        """`apply` with the parameters bound: the callee's steps, at `call`."""
         at = f"{call.lineno}:{call.col_offset}"
+        got: dict[str, tuple[Tokens, ...]] = {}  # a handed object's method call -> what it returned
         local: dict[str, Tokens] = {}
         kmap: dict[str, int] = {}
 
@@ -955,6 +1010,9 @@ class ScopeFlow:
                     k, dot, i = t[4:].partition(".")
                     if k in kmap:
                         out.add(f"ext:{kmap[k]}{dot}{i}")
+                    elif k in got:
+                        parts = got[k]
+                        out |= parts[int(i)] if i.isdigit() and int(i) < len(parts) else frozenset().union(*parts)
                 else:
                     out |= local.get(t, _EMPTY)
             memo[data] = frozenset(out)
@@ -1007,6 +1065,17 @@ class ScopeFlow:
                 self.s.resamples[token] = call
                 local[f"resampled:#{i}"] = frozenset({token})
                 self.record("resample", call, data, obj=token, replayed=True)
+            elif ev.op == "call" and ev.cls.startswith("@"):
+                # the callee calls a method of an object this call hands it (`prep.fit(df)`)
+                param, _, meth = ev.cls[1:].partition(".")
+                obj = handed.get(param)
+                if obj is not None:
+                    evargs = [(a, tr(t)) for a, t in ev.args if a != "self"]
+                    k = self.handed_call(call, obj, meth, evargs, label, ev)
+                    if isinstance(k, int):
+                        kmap[ev.obj] = k
+                    elif k is not None:
+                        got[ev.obj] = k
             elif ev.op == "call":
                 # the callee calls an imported function: this scope's summary carries the call on
                 k = len(self.trace)
@@ -1020,6 +1089,56 @@ class ScopeFlow:
                 self.s.env[var] = tr(toks)
                 self.s.classes.pop(var, None)
         return tuple(tr(part) for part in summary.returns)
+
+    def handed_call(
+        self, call: ast.Call, var: str, method: str, args: list[tuple[str, Tokens]], label: str, ev: LeakEvent
+    ) -> int | tuple[Tokens, ...] | None:
+        """A callee's `prep.fit(df)` on the object `var` this scope handed it, done here at the
+        call: an estimator's fit or transform, a method of this file's class replayed, a method
+        of an imported class's instance (or of an object this scope was handed in turn) recorded
+        for the project phase (its event's index). Returns what the method returned."""
+        everything = frozenset().union(*(t for _, t in args)) if args else _EMPTY
+        if var in self.s.classes:
+            cls = self.s.classes[var]
+            if not _is_prep(cls) or method not in _HANDED_METHODS:
+                return None  # a model handed to a helper: MLD803 / MLD804 ask of models in their own scope
+            positional = [t for a, t in sorted((a, t) for a, t in args if a.isdigit())][:2]
+            if not positional:
+                return None
+            ident = self.s.ident.get(var, var)
+            out = self.estimator_call(call, cls, ident, method, positional, everything)
+            fit = self.s.prep_fits.get(ident)
+            if fit is not None and fit.node is call and fit.origin is None:
+                fit.origin = Origin(label, ev.span, ev.text)  # the fit happens inside the callee
+            return (out,)
+        if var in self.instances:
+            found = self.reg.method(self.instances[var], method)
+            if found is None:
+                return None
+            return self.replay(call, found, f"{label}: {var}.{method}", var, found.bind(args, True), {})
+        if var in self.objects:
+            qual, made = self.objects[var]
+            cls, receiver = f"{qual}.{method}", (f"obj:{made}",)
+        else:
+            cls, receiver = f"@{var}.{method}", (f"@{var}",)
+        k = len(self.trace)
+        given = (("self", receiver), *((a, self.sym(t)) for a, t in args))
+        self.record("call", call, everything, obj=str(k), cls=cls, args=given, replayed=True)
+        return k if len(self.trace) > k else None
+
+    def handed_method(self, call: ast.Call, param: str, method: str, results: dict[int, Tokens]) -> Tokens:
+        """`prep.fit(df)` on a parameter this function does not know the class of: recorded for
+        the caller, which knows what it hands over (`handed_call`, and graph/leakage.py)."""
+        args: list[tuple[str, tuple[str, ...]]] = [("self", (f"@{param}",))]
+        for i, a in enumerate(call.args):
+            if isinstance(a, ast.Starred):
+                break
+            args.append((str(i), self.sym(self.combine(a, results))))
+        args.extend((kw.arg, self.sym(self.combine(kw.value, results))) for kw in call.keywords if kw.arg)
+        everything = frozenset().union(*(self.combine(a, results) for a in call.args), _EMPTY)
+        k = len(self.trace)
+        self.record("call", call, everything, obj=str(k), cls=f"@{param}.{method}", args=tuple(args))
+        return everything | {f"ext:{k}"}
 
     def summary(self) -> LeakSummary | None:
         qual = self.reg.qualname(self.scope)
@@ -1802,6 +1921,9 @@ def _stars(scope: ast.AST) -> tuple[str, str]:
     return (a.vararg.arg if a.vararg else ""), (a.kwarg.arg if a.kwarg else "")
 
 
+# Methods of an object a function is handed (`def prepare(prep, df): prep.fit(df)`) that the
+# caller, which knows the object, replays: a preprocessor's or a feature builder's.
+_HANDED_METHODS = frozenset({"fit", "fit_transform", "transform", "partial_fit"})
 _MAX_SPREAD = 8  # elements of a forwarded `*args` followed one by one
 
 
@@ -1951,8 +2073,10 @@ class LeakFlow:
 def _flow(ctx: FileContext) -> LeakFlow | None:
     if not ctx.imports_any(
         "sklearn", "imblearn", "category_encoders", "xgboost", "lightgbm", "catboost", "torch", "sklearn_pandas"
-    ) and not (ctx.imports_any("pandas", "numpy", "scipy") or _imports_project(ctx)):
-        return None  # a module of helpers (pandas statistics, calls of the project's functions) still gets summaries
+    ) and not (ctx.imports_any("pandas", "numpy", "scipy") or _imports_project(ctx) or ".fit" in ctx.text):
+        # a module of helpers (pandas statistics, calls of the project's functions, `prep.fit(df)`
+        # on an object its caller hands over) still gets summaries
+        return None
     reg = _Registry(ctx)
     scopes: list[ScopeFlow] = []
     summaries: list[LeakSummary] = []
