@@ -53,7 +53,7 @@ def _finding(ctx: FileContext, refit: Refit) -> Smell:
     fit, before, call = refit.fit, refit.before, refit.call
     cls = fit.cls.rsplit(".", 1)[-1]
     # the rows: the call's first argument, past the preprocessor itself when a helper is handed it
-    rows = [a for a in call.args if ctx.source(a) != shown(fit.name)]
+    rows = [a for a in call.args if ctx.source(a) != shown(fit.name) and not ctx.source(a).startswith(f"{cls}(")]
     data = ctx.source(rows[0] if rows else call)
     related: tuple[tuple[ast.AST | Span, str], ...] = ()
     if before is not None and is_split_side(before.data):

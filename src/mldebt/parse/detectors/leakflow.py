@@ -958,6 +958,12 @@ class ScopeFlow:
 
         def known(node: ast.expr) -> str | None:
             var = self.var_of(node)
+            cls = self.effective_class(node) if isinstance(node, ast.Call) else None
+            if cls is not None and _is_prep(cls):  # `normalise(MinMaxScaler(), X)`: a new object
+                var = f"<{cls.rsplit('.', 1)[-1]}@{node.lineno}>"
+                self.s.classes[var] = cls
+                self.s.ident[var] = var
+                return var
             if var is None:
                 return None
             if var in self.s.classes or var in self.instances or var in self.objects:
