@@ -290,3 +290,37 @@ def build(builder, frame, model):
         ("call", "@builder.transform", (("self", ("@builder",)), ("0", ("@frame",)))),
     ]
     assert found.returns == (("@frame", "ret:1"),)
+
+
+def test_a_returned_dict_keeps_its_entries_apart(tmp_path: Path) -> None:
+    data = """\
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+
+def make_splits(df):
+    X_tr, X_te = train_test_split(df, random_state=0)
+    return {"train": {"X": X_tr}, "test": {"X": X_te}}
+"""
+    found = summaries(data, "data.py")["make_splits"]
+    assert dict(found.keys) == {
+        "train": ("@df", "train:#0"),
+        "train/X": ("@df", "train:#0"),
+        "test": ("@df", "test:#0"),
+        "test/X": ("@df", "test:#0"),
+    }
+    train = """\
+import pandas as pd
+from imblearn.over_sampling import SMOTE
+from sklearn.preprocessing import StandardScaler
+
+from data import make_splits
+
+d = make_splits(pd.read_csv("d.csv"))
+a = StandardScaler().fit_transform(d["train"]["X"])
+b = StandardScaler().fit_transform(d["test"]["X"])
+c, _ = SMOTE().fit_resample(d["train"]["X"], d["train"]["y"])
+"""
+    root = write(tmp_path, {"data.py": data, "train.py": train})
+    # the test entry alone is a test side; the train entry (and one the helper did not return) is not
+    assert actual(scan(root, select=["MLD801", "MLD802", "MLD805"])) == {("train.py", 9, "MLD805")}

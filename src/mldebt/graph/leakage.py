@@ -27,6 +27,7 @@ from mldebt.graph.leakquestions import (
     Step,
     fit_on_test_side,
     joined,
+    own_fit_on_test_side,
     preprocessing_leak,
     resampled_before_split,
     side,
@@ -54,6 +55,8 @@ class _Judge:
     raw: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the caller's fits, as the parse phase saw them
     # instances of imported classes, by their constructor's event: their `self` attributes and fits
     objects: dict[str, dict[str, Tokens]] = field(default_factory=dict)
+    entries: dict[str, Tokens] = field(default_factory=dict)  # the last call's returned dict, by key path
+    split_at: dict[str, tuple[str, str, Span]] = field(default_factory=dict)  # a callee's test side -> its split
 
     def run(self) -> list[Smell]:
         rets: dict[str, tuple[Tokens, ...]] = {}
@@ -64,6 +67,8 @@ class _Judge:
                 site = (self.facts.path, ev.span)
                 self.steps[token] = Step(token, ev.op, ev.cls, ev.kind, data, site, None, 0)
                 self.raw[token] = ev.data
+                if ev.op == "fit":  # the caller's own fit on a test side a helper split off
+                    self.add(own_fit_on_test_side(self.steps[token], ev.text, self.split_at))
             elif ev.op in ("split", "cv"):
                 self.check(data, ev, (self.facts.path, ev.span), None, 0)
             elif ev.op == "call":
@@ -71,6 +76,7 @@ class _Judge:
                 receiver = next((t[0][4:] for a, t in ev.args if a == "self" and t), None)
                 site = (self.facts.path, ev.span)
                 rets[str(i)] = self.call(self.facts, self.summary.function, ev, args, site, 1, receiver, str(i))
+                rets.update((f"{i}@{path}", (toks,)) for path, toks in self.entries.items())
         return self.smells
 
     def call(
@@ -88,6 +94,7 @@ class _Judge:
         """Instantiate the callee's summary on these arguments; what it returns. A method of an
         imported class's instance (`receiver`: its constructor's event) reads and leaves that
         instance's attributes; a constructor (`Prep(df)`: the class's `__init__`) starts one."""
+        self.entries = {}
         found = self.callee(facts, caller, name or ev.cls, method=receiver is not None)
         if found is None and receiver is None and depth == 1 and event:
             found = self.callee(facts, caller, f"{ev.cls}.__init__", method=True)
@@ -140,6 +147,7 @@ class _Judge:
                 self.check(data, step, site, origin, instance)
                 local[f"train:#{i}"] = frozenset({f"{prefix}train:#{i}"})
                 local[f"test:#{i}"] = frozenset({f"{prefix}test:#{i}"})
+                self.split_at[f"{prefix}test:#{i}"] = (label, callee_facts.path, step.span)
             elif step.op == "call" and step.cls.startswith("@"):
                 # a method of an object the caller handed over: an imported class's instance, a preprocessor
                 inner = {a: tr(t) for a, t in _forward(summary, step.args, bound)}
@@ -152,7 +160,9 @@ class _Judge:
                 inner = {a: tr(t) for a, t in _forward(summary, step.args, bound)}
                 inner.pop("self", None)
                 rets[str(i)] = self.call(callee_facts, summary.function, step, inner, site, depth + 1)
+                rets.update((f"{i}@{path}", (toks,)) for path, toks in self.entries.items())
         parts = tuple(tr(part) for part in summary.returns)
+        self.entries = {path: tr(toks) for path, toks in summary.keys}
         if receiver is not None:
             for attr, toks in summary.attrs:
                 state["@" + attr] = tr(toks)
@@ -288,6 +298,13 @@ def _resolve(tokens: Tokens, rets: dict[str, tuple[Tokens, ...]]) -> Tokens:
             out.add(t)
             continue
         k, _, i = t[4:].partition(".")
+        if i.startswith("@"):  # an entry of a returned dict ("K.@train/X"), else the nearest enclosing one
+            path = i[1:]
+            while path and f"{k}@{path}" not in rets:
+                path = path.rpartition("/")[0]
+            if path:
+                out |= rets[f"{k}@{path}"][0]
+                continue
         parts = rets.get(k, ())
         if i.isdigit() and len(parts) > 1 and int(i) < len(parts):
             out |= parts[int(i)]

@@ -192,6 +192,7 @@ class LeakSummary:
     attrs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # "self.X_train" -> its rows
     star: str = ""  # the `*args` parameter: "@args[I]" its I-th element, "@args" all of them
     dstar: str = ""  # the `**kwargs` parameter: "@kwargs[NAME]" one entry, "@kwargs" all of them
+    keys: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a returned dict: "train/X" -> that entry's rows
 
     def bind(
         self,

@@ -263,6 +263,9 @@ class ScopeFlow:
         self.ext: dict[int, int] = {}  # id(call) -> index of its "call" event (an imported function)
         self.parts: dict[int, tuple[Tokens, ...]] = {}  # id(call) -> what a summarised call returns
         self.returned: list[tuple[Tokens, ...]] = []
+        self.returned_keys: list[dict[str, Tokens] | None] = []  # per return: a dict's entries ("train/X")
+        self.keyed_parts: dict[int, dict[str, Tokens]] = {}  # id(call) -> the entries of the dict it returns
+        self.ext_dicts: dict[str, int] = {}  # variable -> the imported call whose result (perhaps a dict) it holds
         self.replayed = 0  # steps of callees recorded in this scope's summary
         self.s = FlowState()
         if self.self_name:  # `self.scaler = StandardScaler()` in any method: an estimator in every method
@@ -329,6 +332,7 @@ class ScopeFlow:
         elif isinstance(stmt, ast.Return) and stmt.value is not None:
             self.escape(stmt.value)
             self.returned.append(self.expr_parts(stmt.value))
+            self.returned_keys.append(self.ret_keys)
         else:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
@@ -449,6 +453,7 @@ class ScopeFlow:
 
     def expr_parts(self, node: ast.expr) -> tuple[Tokens, ...]:
         """What a returned expression holds, element by element for a tuple (`return X_tr, X_te`)."""
+        self.ret_keys: dict[str, Tokens] | None = None
         split = self.split_of(node)
         if split is not None:  # `return train_test_split(X, y)`
             return self.split_parts(split)
@@ -456,11 +461,29 @@ class ScopeFlow:
         results: dict[int, Tokens] = {}
         for call in sorted(calls, key=lambda c: (c.end_lineno or 0, c.end_col_offset or 0)):
             results[id(call)] = self.call(call, results)
+        self.ret_keys = self.entries(node, results)
         if isinstance(node, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in node.elts):
             return tuple(self.combine(e, results) for e in node.elts)
         if isinstance(node, ast.Call) and id(node) in self.parts:
             return self.parts[id(node)]
         return (self.combine(node, results),)
+
+    def entries(self, node: ast.expr, results: dict[int, Tokens]) -> dict[str, Tokens] | None:
+        """A returned dict's rows by key path (`{"train": {"X": X_tr}}`: "train", "train/X"), or
+        None: not a dict whose keys this scope knows."""
+        if isinstance(node, ast.Name) and node.id in self.s.keyed_names:
+            return {"/".join(k[1:]): v for k, v in self.s.keyed.items() if k[0] == node.id}
+        if not isinstance(node, ast.Dict):
+            return None
+        out: dict[str, Tokens] = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
+                return None  # `{**base, ...}`, keys computed at run time
+            out[k.value] = self.combine(v, results)
+            inner = self.entries(v, results) if isinstance(v, ast.Dict) else None
+            for path, toks in (inner or {}).items():
+                out[f"{k.value}/{path}"] = toks
+        return out
 
     def combine(self, node: ast.expr, results: dict[int, Tokens]) -> Tokens:
         if isinstance(node, ast.Call) and id(node) in results:
@@ -502,6 +525,11 @@ class ScopeFlow:
         forwarded = self.forwarded(node)
         if forwarded is not None:
             return forwarded
+        if path is not None and len(path) > 1 and path[0] in self.ext_dicts and path[0] not in self.s.keyed_names:
+            # data["test"]["X"] of what an imported function returned: that entry, if it returns a dict
+            k = self.ext_dicts[path[0]]
+            whole = self.name_tokens(path[0]) - {f"ext:{k}"}
+            return whole | {f"ext:{k}.@{'/'.join(path[1:])}"}
         base = self.combine(node.value, results)
         sl = node.slice
         if isinstance(sl, ast.Slice):
@@ -1094,6 +1122,8 @@ class ScopeFlow:
                 var = f"{recv}.{attr[5:]}"
                 self.s.env[var] = tr(toks)
                 self.s.classes.pop(var, None)
+        if summary.keys:
+            self.keyed_parts[id(call)] = {path: tr(toks) for path, toks in summary.keys}
         return tuple(tr(part) for part in summary.returns)
 
     def handed_call(
@@ -1158,6 +1188,13 @@ class ScopeFlow:
                 returns = tuple(tuple(sorted(set().union(*(r[i] for r in rets)))) for i in range(n))
             else:
                 returns = (tuple(sorted({t for r in rets for part in r for t in part})),)
+        keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        if self.returned_keys and all(k is not None for k in self.returned_keys):
+            merged: dict[str, set[str]] = {}
+            for entry in self.returned_keys:
+                for path, rows in (entry or {}).items():
+                    merged.setdefault(path, set()).update(self.sym(rows))
+            keys = tuple((path, tuple(sorted(rows))) for path, rows in sorted(merged.items()))
         attrs: list[tuple[str, tuple[str, ...]]] = []
         sn = self.self_name
         if sn:
@@ -1167,7 +1204,7 @@ class ScopeFlow:
                     toks = self.sym(self.s.env[name])
                     if toks and toks != ("@" + attr,):
                         attrs.append((attr, toks))
-        return LeakSummary(qual, self.params, tuple(self.trace), returns, tuple(attrs), self.star, self.dstar)
+        return LeakSummary(qual, self.params, tuple(self.trace), returns, tuple(attrs), self.star, self.dstar, keys)
 
     # ------------------------------------------------------------ bindings
 
@@ -1266,11 +1303,19 @@ class ScopeFlow:
         self.splitter_args.pop(name, None)
         self.instances.pop(name, None)
         self.objects.pop(name, None)
+        self.ext_dicts.pop(name, None)
         if name in self.s.keyed_names:
             self.s.keyed_names.discard(name)
             self.s.keyed = {k: v for k, v in self.s.keyed.items() if k[0] != name}
         if isinstance(value, ast.Dict):
             self.bind_keys((name,), value)
+        elif isinstance(value, ast.Call) and id(value) in self.keyed_parts:
+            # data = make_splits(df) of this file: the dict's entries, each its own rows
+            self.s.keyed_names.add(name)
+            for path, toks in self.keyed_parts[id(value)].items():
+                self.s.keyed[(name, *path.split("/"))] = toks
+        elif isinstance(value, ast.Call) and id(value) in self.ext:
+            self.ext_dicts[name] = self.ext[id(value)]
         if isinstance(value, (ast.List, ast.Tuple, ast.Dict)):
             self.hold(name, value)
             if self.models_in(value) >= 2:
@@ -1987,7 +2032,7 @@ def _pruned(summary: LeakSummary) -> LeakSummary:
         used.update(e.data)
         for _, toks in e.args:
             used.update(toks)
-    for part in (*summary.returns, *(toks for _, toks in summary.attrs)):
+    for part in (*summary.returns, *(toks for _, toks in summary.attrs), *(toks for _, toks in summary.keys)):
         used.update(part)
     refs = {t[4:].partition(".")[0] for t in used if t.startswith(("ret:", "obj:"))}  # calls, instances
     keep = [
@@ -2035,6 +2080,7 @@ def _pruned(summary: LeakSummary) -> LeakSummary:
         tuple((attr, renum(toks)) for attr, toks in summary.attrs),
         summary.star,
         summary.dstar,
+        tuple((path, renum(toks)) for path, toks in summary.keys),
     )
 
 
