@@ -274,6 +274,12 @@ class ScopeFlow:
                 self.s.classes[var] = cls
                 self.s.env[var] = _EMPTY
                 self.s.ident[var] = var
+        for pname, default in _defaults(scope):
+            made = self.effective_class(default) if isinstance(default, ast.Call) else None
+            if made is not None and _is_prep(made):  # `def scale(df, scaler=StandardScaler())`
+                self.s.classes[pname] = made
+                self.s.env[pname] = _EMPTY
+                self.s.ident[pname] = pname
         self.leaks: list[Leak] = []  # in statement order
         self.refits: list[Refit] = []
         self.loops: list[ast.AST] = []
@@ -1962,6 +1968,17 @@ def _elements(value: ast.expr) -> list[tuple[str | int | None, ast.expr]]:
     if isinstance(value, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in value.elts):
         return list(enumerate(value.elts))
     return [(None, value)]
+
+
+def _defaults(scope: ast.AST) -> list[tuple[str, ast.expr]]:
+    """A function's parameters that have a default value, with it."""
+    if not isinstance(scope, FUNCTIONS):
+        return []
+    a = scope.args
+    positional = [*a.posonlyargs, *a.args]
+    out = [(p.arg, d) for p, d in zip(positional[len(positional) - len(a.defaults) :], a.defaults, strict=True)]
+    out.extend((p.arg, d) for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None)
+    return out
 
 
 def _stars(scope: ast.AST) -> tuple[str, str]:
