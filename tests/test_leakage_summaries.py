@@ -289,7 +289,9 @@ def build(builder, frame, model):
         ("call", "@builder.fit", (("self", ("@builder",)), ("0", ("@frame",)))),
         ("call", "@builder.transform", (("self", ("@builder",)), ("0", ("@frame",)))),
     ]
-    assert found.returns == (("@frame", "ret:1"),)
+    # what it returns: the caller's result of the transform, and (as any method's result) the rows
+    # of its receiver and arguments
+    assert found.returns == (("@builder", "@frame", "ret:1"),)
 
 
 def test_a_returned_dict_keeps_its_entries_apart(tmp_path: Path) -> None:

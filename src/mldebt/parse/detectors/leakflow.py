@@ -258,6 +258,7 @@ class ScopeFlow:
         self.instances: dict[str, str] = {}  # variable -> this file's class it is an instance of
         self.objects: dict[str, tuple[str, int]] = {}  # variable -> (imported class, its constructor's event)
         self.held: dict[str, list[str]] = {}  # dict / list / tuple -> its elements that are estimators
+        self.handing: set[int] = set()  # id(call) of `prep.fit(df)` on a parameter, being recorded
         self.trace: list[LeakEvent] = []  # what the summary says this scope does, in order
         self.event_of: dict[str, int] = {}  # fitted ident / split id / stat token -> its event
         self.ext: dict[int, int] = {}  # id(call) -> index of its "call" event (an imported function)
@@ -645,9 +646,15 @@ class ScopeFlow:
             and func.value.id in self.params
             and func.value.id != self.self_name
             and func.value.id not in self.s.env
-            and func.value.id not in self.s.classes
+            and self.s.classes.get(func.value.id, "@")[:1] == "@"  # no class, or only "the caller's"
+            and id(call) not in self.handing
         ):
-            return self.handed_method(call, func.value.id, func.attr, results)
+            # recorded for the caller, then evaluated as any other call on a parameter
+            self.handing.add(id(call))
+            try:
+                return self.handed_method(call, func.value.id, func.attr, results) | self.call(call, results)
+            finally:
+                self.handing.discard(id(call))
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.objects:
             qual, made = self.objects[func.value.id]  # `p.split()` of an imported class's instance
             for a in call.args:
