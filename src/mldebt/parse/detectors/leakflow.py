@@ -983,6 +983,56 @@ class ScopeFlow:
             cls = self.effective_class(node)
         return (f"est:{_kind(cls)}:{cls}",) if cls is not None and _is_prep(cls) else ()
 
+    def handed_call(
+        self, call: ast.Call, var: str, method: str, args: list[tuple[str, Tokens]], label: str, ev: LeakEvent
+    ) -> int | tuple[Tokens, ...] | None:
+        """A callee's `prep.fit(df)` on the object `var` this scope handed it, done here at the
+        call: an estimator's fit or transform, a method of this file's class replayed, a method
+        of an imported class's instance (or of an object this scope was handed in turn) recorded
+        for the project phase (its event's index). Returns what the method returned."""
+        everything = frozenset().union(*(t for _, t in args)) if args else _EMPTY
+        if var in self.s.classes:
+            cls = self.s.classes[var]
+            if not _is_prep(cls) or method not in _HANDED_METHODS:
+                return None  # a model handed to a helper: MLD803 / MLD804 ask of models in their own scope
+            positional = [t for a, t in sorted((a, t) for a, t in args if a.isdigit())][:2]
+            if not positional:
+                return None
+            ident = self.s.ident.get(var, var)
+            out = self.estimator_call(call, cls, ident, method, positional, everything)
+            fit = self.s.prep_fits.get(ident)
+            if fit is not None and fit.node is call and fit.origin is None:
+                fit.origin = Origin(label, ev.span, ev.text)  # the fit happens inside the callee
+            return (out,)
+        if var in self.instances:
+            found = self.reg.method(self.instances[var], method)
+            if found is None:
+                return None
+            return self.replay(call, found, f"{label}: {var}.{method}", var, found.bind(args, True), {})
+        if var in self.objects:
+            qual, made = self.objects[var]
+            cls, receiver = f"{qual}.{method}", (f"obj:{made}",)
+        else:
+            cls, receiver = f"@{var}.{method}", (f"@{var}",)
+        k = len(self.trace)
+        given = (("self", receiver), *((a, self.sym(t)) for a, t in args))
+        self.record("call", call, everything, obj=str(k), cls=cls, args=given, replayed=True)
+        return k if len(self.trace) > k else None
+
+    def handed_method(self, call: ast.Call, param: str, method: str, results: dict[int, Tokens]) -> Tokens:
+        """`prep.fit(df)` on a parameter this function does not know the class of: recorded for
+        the caller, which knows what it hands over (`handed_call`, and graph/leakage.py)."""
+        args: list[tuple[str, tuple[str, ...]]] = [("self", (f"@{param}",))]
+        for i, a in enumerate(call.args):
+            if isinstance(a, ast.Starred):
+                break
+            args.append((str(i), self.sym(self.combine(a, results))))
+        args.extend((kw.arg, self.sym(self.combine(kw.value, results))) for kw in call.keywords if kw.arg)
+        everything = frozenset().union(*(self.combine(a, results) for a in call.args), _EMPTY)
+        k = len(self.trace)
+        self.record("call", call, everything, obj=str(k), cls=f"@{param}.{method}", args=tuple(args))
+        return everything | {f"ext:{k}"}
+
     def apply(
         self, call: ast.Call, summary: LeakSummary, label: str, recv: str | None, results: dict[int, Tokens]
     ) -> tuple[Tokens, ...]:
@@ -1138,56 +1188,6 @@ class ScopeFlow:
         if summary.keys:
             self.keyed_parts[id(call)] = {path: tr(toks) for path, toks in summary.keys}
         return tuple(tr(part) for part in summary.returns)
-
-    def handed_call(
-        self, call: ast.Call, var: str, method: str, args: list[tuple[str, Tokens]], label: str, ev: LeakEvent
-    ) -> int | tuple[Tokens, ...] | None:
-        """A callee's `prep.fit(df)` on the object `var` this scope handed it, done here at the
-        call: an estimator's fit or transform, a method of this file's class replayed, a method
-        of an imported class's instance (or of an object this scope was handed in turn) recorded
-        for the project phase (its event's index). Returns what the method returned."""
-        everything = frozenset().union(*(t for _, t in args)) if args else _EMPTY
-        if var in self.s.classes:
-            cls = self.s.classes[var]
-            if not _is_prep(cls) or method not in _HANDED_METHODS:
-                return None  # a model handed to a helper: MLD803 / MLD804 ask of models in their own scope
-            positional = [t for a, t in sorted((a, t) for a, t in args if a.isdigit())][:2]
-            if not positional:
-                return None
-            ident = self.s.ident.get(var, var)
-            out = self.estimator_call(call, cls, ident, method, positional, everything)
-            fit = self.s.prep_fits.get(ident)
-            if fit is not None and fit.node is call and fit.origin is None:
-                fit.origin = Origin(label, ev.span, ev.text)  # the fit happens inside the callee
-            return (out,)
-        if var in self.instances:
-            found = self.reg.method(self.instances[var], method)
-            if found is None:
-                return None
-            return self.replay(call, found, f"{label}: {var}.{method}", var, found.bind(args, True), {})
-        if var in self.objects:
-            qual, made = self.objects[var]
-            cls, receiver = f"{qual}.{method}", (f"obj:{made}",)
-        else:
-            cls, receiver = f"@{var}.{method}", (f"@{var}",)
-        k = len(self.trace)
-        given = (("self", receiver), *((a, self.sym(t)) for a, t in args))
-        self.record("call", call, everything, obj=str(k), cls=cls, args=given, replayed=True)
-        return k if len(self.trace) > k else None
-
-    def handed_method(self, call: ast.Call, param: str, method: str, results: dict[int, Tokens]) -> Tokens:
-        """`prep.fit(df)` on a parameter this function does not know the class of: recorded for
-        the caller, which knows what it hands over (`handed_call`, and graph/leakage.py)."""
-        args: list[tuple[str, tuple[str, ...]]] = [("self", (f"@{param}",))]
-        for i, a in enumerate(call.args):
-            if isinstance(a, ast.Starred):
-                break
-            args.append((str(i), self.sym(self.combine(a, results))))
-        args.extend((kw.arg, self.sym(self.combine(kw.value, results))) for kw in call.keywords if kw.arg)
-        everything = frozenset().union(*(self.combine(a, results) for a in call.args), _EMPTY)
-        k = len(self.trace)
-        self.record("call", call, everything, obj=str(k), cls=f"@{param}.{method}", args=tuple(args))
-        return everything | {f"ext:{k}"}
 
     def summary(self) -> LeakSummary | None:
         qual = self.reg.qualname(self.scope)
