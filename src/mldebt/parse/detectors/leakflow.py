@@ -32,7 +32,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext
 from mldebt.parse.facts import LeakEvent, LeakSummary, Span
@@ -339,7 +339,6 @@ class ScopeFlow:
         elif isinstance(stmt, ast.Return) and stmt.value is not None:
             self.escape(stmt.value)
             self.returned.append(self.expr_parts(stmt.value))
-            self.returned_keys.append(self.ret_keys)
         else:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
@@ -460,7 +459,7 @@ class ScopeFlow:
 
     def expr_parts(self, node: ast.expr) -> tuple[Tokens, ...]:
         """What a returned expression holds, element by element for a tuple (`return X_tr, X_te`)."""
-        self.ret_keys: dict[str, Tokens] | None = None
+        self.returned_keys.append(None)  # (returns only: a returned dict's entries)
         split = self.split_of(node)
         if split is not None:  # `return train_test_split(X, y)`
             return self.split_parts(split)
@@ -468,7 +467,7 @@ class ScopeFlow:
         results: dict[int, Tokens] = {}
         for call in sorted(calls, key=lambda c: (c.end_lineno or 0, c.end_col_offset or 0)):
             results[id(call)] = self.call(call, results)
-        self.ret_keys = self.entries(node, results)
+        self.returned_keys[-1] = self.entries(node, results)
         if isinstance(node, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in node.elts):
             return tuple(self.combine(e, results) for e in node.elts)
         if isinstance(node, ast.Call) and id(node) in self.parts:
@@ -1189,6 +1188,16 @@ class ScopeFlow:
             self.keyed_parts[id(call)] = {path: tr(toks) for path, toks in summary.keys}
         return tuple(tr(part) for part in summary.returns)
 
+    def returned_entries(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The entries of the dict every `return` returns, by key path (`LeakSummary.keys`)."""
+        if not self.returned_keys or any(k is None for k in self.returned_keys):
+            return ()
+        merged: dict[str, set[str]] = {}
+        for entry in self.returned_keys:
+            for path, rows in (entry or {}).items():
+                merged.setdefault(path, set()).update(self.sym(rows))
+        return tuple((path, tuple(sorted(rows))) for path, rows in sorted(merged.items()))
+
     def summary(self) -> LeakSummary | None:
         qual = self.reg.qualname(self.scope)
         if qual is None:
@@ -1201,13 +1210,6 @@ class ScopeFlow:
                 returns = tuple(tuple(sorted(set().union(*(r[i] for r in rets)))) for i in range(n))
             else:
                 returns = (tuple(sorted({t for r in rets for part in r for t in part})),)
-        keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
-        if self.returned_keys and all(k is not None for k in self.returned_keys):
-            merged: dict[str, set[str]] = {}
-            for entry in self.returned_keys:
-                for path, rows in (entry or {}).items():
-                    merged.setdefault(path, set()).update(self.sym(rows))
-            keys = tuple((path, tuple(sorted(rows))) for path, rows in sorted(merged.items()))
         attrs: list[tuple[str, tuple[str, ...]]] = []
         sn = self.self_name
         if sn:
@@ -1217,7 +1219,7 @@ class ScopeFlow:
                     toks = self.sym(self.s.env[name])
                     if toks and toks != ("@" + attr,):
                         attrs.append((attr, toks))
-        return LeakSummary(qual, self.params, tuple(self.trace), returns, tuple(attrs), self.star, self.dstar, keys)
+        return LeakSummary(qual, self.params, tuple(self.trace), returns, tuple(attrs))
 
     # ------------------------------------------------------------ bindings
 
@@ -1879,7 +1881,10 @@ class _Registry:
             analysis = self.analyse(node)
             if analysis is None:
                 return None  # recursion, or too deep: not applied (and not remembered as such)
-            self.summaries[key] = analysis.summary()
+            found = analysis.summary()
+            if found is not None:  # what a caller binds to `*args`/`**kwargs`, and a returned dict's entries
+                found = replace(found, star=analysis.star, dstar=analysis.dstar, keys=analysis.returned_entries())
+            self.summaries[key] = found
         return self.summaries[key]
 
     def attributes(self, at: ScopeFlow) -> tuple[tuple[str, str], ...]:
