@@ -1188,16 +1188,6 @@ class ScopeFlow:
             self.keyed_parts[id(call)] = {path: tr(toks) for path, toks in summary.keys}
         return tuple(tr(part) for part in summary.returns)
 
-    def returned_entries(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """The entries of the dict every `return` returns, by key path (`LeakSummary.keys`)."""
-        if not self.returned_keys or any(k is None for k in self.returned_keys):
-            return ()
-        merged: dict[str, set[str]] = {}
-        for entry in self.returned_keys:
-            for path, rows in (entry or {}).items():
-                merged.setdefault(path, set()).update(self.sym(rows))
-        return tuple((path, tuple(sorted(rows))) for path, rows in sorted(merged.items()))
-
     def summary(self) -> LeakSummary | None:
         qual = self.reg.qualname(self.scope)
         if qual is None:
@@ -1220,6 +1210,16 @@ class ScopeFlow:
                     if toks and toks != ("@" + attr,):
                         attrs.append((attr, toks))
         return LeakSummary(qual, self.params, tuple(self.trace), returns, tuple(attrs))
+
+    def returned_entries(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The entries of the dict every `return` returns, by key path (`LeakSummary.keys`)."""
+        if not self.returned_keys or any(k is None for k in self.returned_keys):
+            return ()
+        merged: dict[str, set[str]] = {}
+        for entry in self.returned_keys:
+            for path, rows in (entry or {}).items():
+                merged.setdefault(path, set()).update(self.sym(rows))
+        return tuple((path, tuple(sorted(rows))) for path, rows in sorted(merged.items()))
 
     # ------------------------------------------------------------ bindings
 
