@@ -190,3 +190,139 @@ a, b = train_test_split(X, random_state=0)
         ("split", "", "", ()),
     ]
     assert "ret:0" in script.events[3].data
+
+
+def test_args_and_kwargs_are_forwarded_element_by_element(tmp_path: Path) -> None:
+    helpers = """\
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+
+def fit_scaler(df, with_mean=True):
+    return StandardScaler(with_mean=with_mean).fit_transform(df)
+
+
+def scaled(*args, **kwargs):
+    return fit_scaler(*args, **kwargs)
+
+
+def first(*args):
+    return fit_scaler(args[0])
+
+
+def split(*arrays, **kwargs):
+    return train_test_split(*arrays, **kwargs)
+"""
+    found = summaries(helpers, "helpers.py")
+    assert (found["scaled"].star, found["scaled"].dstar) == ("args", "kwargs")
+    # the fit sees the wrapper's first positional argument (or its `df` keyword), nothing else
+    assert [e.data for e in found["scaled"].events] == [("@args[0]", "@kwargs[df]")]
+    assert [e.data for e in found["first"].events] == [("@args[0]",)]
+    assert found["split"].returns[:2] == (("@arrays[0]", "train:#0"), ("@arrays[0]", "test:#0"))
+    train = """\
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from helpers import first, scaled, split
+
+df = pd.read_csv("d.csv")
+a_tr, a_te = train_test_split(df, random_state=0)
+a_tr = scaled(a_tr)
+a_fit, a_val = train_test_split(a_tr, random_state=0)
+b_tr, b_te = train_test_split(df, random_state=0)
+b_te = scaled(b_te)
+c = first(df, b_te)
+c_tr, c_te = split(c, random_state=0)
+d = scaled(df=df)
+d_tr, d_te = split(d)
+"""
+    root = write(tmp_path, {"helpers.py": helpers, "train.py": train})
+    # the train side through the wrapper is no leak; the test side is a refit; the rows the
+    # caller passes reach the splits inside `split()` (positionally and by keyword)
+    assert actual(scan(root, select=["MLD801", "MLD805"])) == {
+        ("train.py", 11, "MLD805"),
+        ("train.py", 12, "MLD801"),
+        ("train.py", 14, "MLD801"),
+    }
+
+
+def test_estimators_kept_in_dicts_and_lists_are_tracked_one_by_one(tmp_path: Path) -> None:
+    code = """\
+import pandas as pd
+from sklearn.decomposition import PCA
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+df = pd.read_csv("d.csv")
+X_tr, X_te = train_test_split(df, random_state=0)
+steps = {"scale": StandardScaler(), "pca": PCA(n_components=2)}
+A = steps["scale"].fit_transform(X_tr)
+B = steps["scale"].fit_transform(X_te)
+preps = [StandardScaler()]
+preps[0].fit(X_tr)
+preps = [StandardScaler()]
+C = preps[0].fit_transform(df)
+C_tr, C_te = train_test_split(C, random_state=0)
+steps["pca"] = PCA(n_components=3).fit(X_te)
+"""
+    root = write(tmp_path, {"train.py": code})
+    # a refit of the dict's scaler on the test side; the list rebound holds a new scaler, fit on
+    # all rows before a split; a PCA stored under a key and fit on a test side, as a variable would be
+    assert actual(scan(root, select=["MLD801", "MLD805"])) == {
+        ("train.py", 10, "MLD805"),
+        ("train.py", 14, "MLD801"),
+        ("train.py", 16, "MLD805"),
+    }
+
+
+def test_a_method_called_on_a_handed_object_is_left_to_the_caller() -> None:
+    code = """\
+def build(builder, frame, model):
+    builder.fit(frame)
+    model.predict(frame)
+    return builder.transform(frame)
+"""
+    found = summaries(code, "steps.py")["build"]
+    # the caller knows what `builder` is (an estimator, a project class's instance): the fit and
+    # transform are recorded on the parameter, with the rows they see; other methods are not
+    assert [(e.op, e.cls, e.args) for e in found.events] == [
+        ("call", "@builder.fit", (("self", ("@builder",)), ("0", ("@frame",)))),
+        ("call", "@builder.transform", (("self", ("@builder",)), ("0", ("@frame",)))),
+    ]
+    # what it returns: the caller's result of the transform, and (as any method's result) the rows
+    # of its receiver and arguments
+    assert found.returns == (("@builder", "@frame", "ret:1"),)
+
+
+def test_a_returned_dict_keeps_its_entries_apart(tmp_path: Path) -> None:
+    data = """\
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+
+def make_splits(df):
+    X_tr, X_te = train_test_split(df, random_state=0)
+    return {"train": {"X": X_tr}, "test": {"X": X_te}}
+"""
+    found = summaries(data, "data.py")["make_splits"]
+    assert dict(found.keys) == {
+        "train": ("@df", "train:#0"),
+        "train/X": ("@df", "train:#0"),
+        "test": ("@df", "test:#0"),
+        "test/X": ("@df", "test:#0"),
+    }
+    train = """\
+import pandas as pd
+from imblearn.over_sampling import SMOTE
+from sklearn.preprocessing import StandardScaler
+
+from data import make_splits
+
+d = make_splits(pd.read_csv("d.csv"))
+a = StandardScaler().fit_transform(d["train"]["X"])
+b = StandardScaler().fit_transform(d["test"]["X"])
+c, _ = SMOTE().fit_resample(d["train"]["X"], d["train"]["y"])
+"""
+    root = write(tmp_path, {"data.py": data, "train.py": train})
+    # the test entry alone is a test side; the train entry (and one the helper did not return) is not
+    assert actual(scan(root, select=["MLD801", "MLD802", "MLD805"])) == {("train.py", 9, "MLD805")}

@@ -20,12 +20,14 @@ finding per place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mldebt.graph.leakquestions import (
     Step,
     fit_on_test_side,
     joined,
+    own_fit_on_test_side,
     preprocessing_leak,
     resampled_before_split,
     side,
@@ -53,6 +55,8 @@ class _Judge:
     raw: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the caller's fits, as the parse phase saw them
     # instances of imported classes, by their constructor's event: their `self` attributes and fits
     objects: dict[str, dict[str, Tokens]] = field(default_factory=dict)
+    entries: dict[str, Tokens] = field(default_factory=dict)  # the last call's returned dict, by key path
+    split_at: dict[str, tuple[str, str, Span]] = field(default_factory=dict)  # a callee's test side -> its split
 
     def run(self) -> list[Smell]:
         rets: dict[str, tuple[Tokens, ...]] = {}
@@ -63,6 +67,8 @@ class _Judge:
                 site = (self.facts.path, ev.span)
                 self.steps[token] = Step(token, ev.op, ev.cls, ev.kind, data, site, None, 0)
                 self.raw[token] = ev.data
+                if ev.op == "fit":  # the caller's own fit on a test side a helper split off
+                    self.add(own_fit_on_test_side(self.steps[token], ev.text, self.split_at))
             elif ev.op in ("split", "cv"):
                 self.check(data, ev, (self.facts.path, ev.span), None, 0)
             elif ev.op == "call":
@@ -70,6 +76,7 @@ class _Judge:
                 receiver = next((t[0][4:] for a, t in ev.args if a == "self" and t), None)
                 site = (self.facts.path, ev.span)
                 rets[str(i)] = self.call(self.facts, self.summary.function, ev, args, site, 1, receiver, str(i))
+                rets.update((f"{i}@{path}", (toks,)) for path, toks in self.entries.items())
         return self.smells
 
     def call(
@@ -82,11 +89,13 @@ class _Judge:
         depth: int,
         receiver: str | None = None,
         event: str = "",
+        name: str = "",
     ) -> tuple[Tokens, ...]:
         """Instantiate the callee's summary on these arguments; what it returns. A method of an
         imported class's instance (`receiver`: its constructor's event) reads and leaves that
         instance's attributes; a constructor (`Prep(df)`: the class's `__init__`) starts one."""
-        found = self.callee(facts, caller, ev.cls, method=receiver is not None)
+        self.entries = {}
+        found = self.callee(facts, caller, name or ev.cls, method=receiver is not None)
         if found is None and receiver is None and depth == 1 and event:
             found = self.callee(facts, caller, f"{ev.cls}.__init__", method=True)
             receiver = event if found is not None else None
@@ -96,15 +105,9 @@ class _Judge:
         state = self.objects.setdefault(receiver, {}) if receiver is not None else {}
         self.instances += 1
         instance = self.instances
-        bound: dict[str, Tokens] = {}
-        params = summary.params[1:] if receiver is not None else summary.params
-        for key, tokens in args.items():
-            if key.isdigit():
-                if int(key) < len(params):
-                    bound[params[int(key)]] = tokens
-            else:
-                bound[key] = tokens
+        bound = summary.bind(((k, t) for k, t in args.items() if not k.startswith("*")), receiver is not None)
         label = summary.function
+        handed: dict[str, str] = {}  # a handed preprocessor (its "self" argument) -> its last fit
         local: dict[str, Tokens] = {}
         rets: dict[str, tuple[Tokens, ...]] = {}
         prefix = f"{instance}/"
@@ -117,7 +120,7 @@ class _Judge:
                 elif t.startswith("fitted:self."):
                     out |= state.get(t, _EMPTY)
                 elif t.startswith("@"):
-                    out |= bound.get(t[1:], _EMPTY)
+                    out |= LeakSummary.param_rows(bound, t[1:])
                 elif t == "src":
                     out.add(f"{prefix}src")
                 elif t == "transductive":
@@ -144,15 +147,65 @@ class _Judge:
                 self.check(data, step, site, origin, instance)
                 local[f"train:#{i}"] = frozenset({f"{prefix}train:#{i}"})
                 local[f"test:#{i}"] = frozenset({f"{prefix}test:#{i}"})
+                self.split_at[f"{prefix}test:#{i}"] = (label, callee_facts.path, step.span)
+            elif step.op == "call" and step.cls.startswith("@"):
+                # a method of an object the caller handed over: an imported class's instance, a preprocessor
+                inner = {a: tr(t) for a, t in _forward(summary, step.args, bound)}
+                rets[str(i)] = self.handed(step, inner, site, origin, depth, instance, i, handed)
+                if step.cls.endswith((".fit", ".fit_transform", ".partial_fit")):
+                    fit = self.steps.get(f"{prefix}fitted:#{i}")
+                    if fit is not None:
+                        self.add(fit_on_test_side(fit, prefix))
             elif step.op == "call":
-                inner = {a: tr(t) for a, t in step.args}
+                inner = {a: tr(t) for a, t in _forward(summary, step.args, bound)}
                 inner.pop("self", None)
                 rets[str(i)] = self.call(callee_facts, summary.function, step, inner, site, depth + 1)
+                rets.update((f"{i}@{path}", (toks,)) for path, toks in self.entries.items())
         parts = tuple(tr(part) for part in summary.returns)
+        self.entries = {path: tr(toks) for path, toks in summary.keys}
         if receiver is not None:
             for attr, toks in summary.attrs:
                 state["@" + attr] = tr(toks)
         return parts
+
+    def handed(
+        self,
+        step: LeakEvent,
+        args: dict[str, Tokens],
+        site: tuple[str, Span],
+        origin: tuple[str, str, Span, str],
+        depth: int,
+        instance: int,
+        i: int,
+        fits: dict[str, str],
+    ) -> tuple[Tokens, ...]:
+        """`prep.fit(df)` inside a callee, on the object its caller handed over: a method of an
+        imported class's instance the caller made (its summary applied, with the instance's
+        state), or a preprocessor's fit or transform (a step of this instance)."""
+        method = step.cls.rpartition(".")[2]
+        recv = args.pop("self", _EMPTY)
+        events = self.summary.events  # "obj:K": the caller's K-th event made the instance
+        made = sorted(k for t in recv if t.startswith("obj:") and (k := t[4:]).isdigit() and int(k) < len(events))
+        if made and events[int(made[0])].op == "call":
+            cls = events[int(made[0])].cls
+            name = f"{cls}.{method}"
+            return self.call(self.facts, self.summary.function, step, args, site, depth + 1, made[0], name=name)
+        ests = sorted(t for t in recv if t.startswith("est:"))
+        data = frozenset().union(*(t for a, t in args.items() if a in ("0", "1")))
+        if not ests or not data:
+            return ()
+        _, kind, cls = ests[0].split(":", 2)
+        key = str(step.args[0][1]) if step.args else ""
+        if method in ("fit", "fit_transform", "partial_fit"):
+            if kind not in _LEAKY:
+                return ()
+            token = f"{instance}/fitted:#{i}"
+            self.steps[token] = Step(token, "fit", cls, kind, data, site, origin, instance)
+            fits[key] = token
+            return (args.get("0", _EMPTY) | {token},) if method == "fit_transform" else ()
+        if method == "transform" and key in fits:
+            return (args.get("0", _EMPTY) | {fits[key]},)
+        return ()
 
     def callee(
         self, facts: FileFacts, caller: str, name: str, method: bool = False
@@ -215,6 +268,26 @@ class _Judge:
         self.smells.append(smell)
 
 
+def _forward(
+    summary: LeakSummary, args: tuple[tuple[str, tuple[str, ...]], ...], bound: dict[str, Tokens]
+) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """A callee's call arguments, with a `*args` / `**kwargs` it forwards whole
+    (`f(*args, **kwargs)`) spelled as what its caller bound: element by element, entry by entry."""
+    for a, toks in args:
+        if a.startswith("*") and a != "**" and summary.star and toks == (f"@{summary.star}",):
+            start = int(a[1:])
+            k = 0
+            while f"{summary.star}[{k}]" in bound:
+                yield str(start + k), (f"@{summary.star}[{k}]",)
+                k += 1
+        elif a == "**" and summary.dstar and toks == (f"@{summary.dstar}",):
+            prefix = f"{summary.dstar}["
+            for n in sorted(n for n in bound if n.startswith(prefix)):
+                yield n[len(prefix) : -1], (f"@{n}",)
+        elif not a.startswith("*"):
+            yield a, toks  # another sequence spread (`f(*batch)`): its elements are not known
+
+
 def _resolve(tokens: Tokens, rets: dict[str, tuple[Tokens, ...]]) -> Tokens:
     """`ret:K` / `ret:K.I`: what the K-th event's call returned (element I of a tuple)."""
     if not any(t.startswith("ret:") for t in tokens):
@@ -225,6 +298,13 @@ def _resolve(tokens: Tokens, rets: dict[str, tuple[Tokens, ...]]) -> Tokens:
             out.add(t)
             continue
         k, _, i = t[4:].partition(".")
+        if i.startswith("@"):  # an entry of a returned dict ("K.@train/X"), else the nearest enclosing one
+            path = i[1:]
+            while path and f"{k}@{path}" not in rets:
+                path = path.rpartition("/")[0]
+            if path:
+                out |= rets[f"{k}@{path}"][0]
+                continue
         parts = rets.get(k, ())
         if i.isdigit() and len(parts) > 1 and int(i) < len(parts):
             out |= parts[int(i)]

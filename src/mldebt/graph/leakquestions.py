@@ -155,3 +155,21 @@ def fit_on_test_side(step: Step, prefix: str) -> tuple[Smell, str] | None:
     path, span = step.site
     related = (Evidence(ospan, f"`{cls}` is fit here, inside `{label}()`", opath),)
     return Smell("MLD805", span, message, key=f"cross-test-refit:{cls}:{otext}", related=related), path
+
+
+def own_fit_on_test_side(step: Step, text: str, split_at: dict[str, tuple[str, str, Span]]) -> tuple[Smell, str] | None:
+    """MLD805: the caller fits a preprocessor on rows that are only a test side a helper in another
+    module split off (and returned, in a tuple or a dict: `load_splits(...)["test"]`)."""
+    tests = sorted(t for t in step.data if side(t) == "test" and t in split_at)
+    if not tests or any(side(t) == "train" for t in step.data):
+        return None
+    label, spath, sspan = split_at[tests[0]]
+    cls = step.cls.rsplit(".", 1)[-1]
+    message = (
+        f"`{cls}` is fit on a test side split off inside `{label}()` in `{spath}` (line {sspan.line}): "
+        "the test rows are transformed with their own statistics instead of the training set's, so "
+        "train and test are on different scales"
+    )
+    path, span = step.site
+    related = (Evidence(sspan, f"the rows are split here, inside `{label}()`", spath),)
+    return Smell("MLD805", span, message, key=f"cross-own-test-fit:{cls}:{text}", related=related), path

@@ -7,6 +7,7 @@ phase resolves them with the whole project in view.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 # Lineage tokens (`Lineage` members) say where a value's data came from, inside one function:
@@ -189,6 +190,73 @@ class LeakSummary:
     events: tuple[LeakEvent, ...] = ()
     returns: tuple[tuple[str, ...], ...] = ()
     attrs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # "self.X_train" -> its rows
+    star: str = ""  # the `*args` parameter: "@args[I]" its I-th element, "@args" all of them
+    dstar: str = ""  # the `**kwargs` parameter: "@kwargs[NAME]" one entry, "@kwargs" all of them
+    keys: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a returned dict: "train/X" -> that entry's rows
+
+    def bind(
+        self,
+        args: Iterable[tuple[str, frozenset[str]]],
+        method: bool = False,
+        spread: tuple[frozenset[str], Callable[[int], frozenset[str] | None]] | None = None,
+        kwspread: tuple[frozenset[str], Callable[[str], frozenset[str] | None]] | None = None,
+    ) -> dict[str, frozenset[str]]:
+        """The rows each parameter receives at a call: `args` by position ("0", "1", ...) or
+        keyword; positions past the named parameters fill `*star` ("star[I]", and "star" all of
+        them), unknown keywords `**dstar` ("dstar[NAME]"). `spread` is a `*xs` after the
+        positions given (all of its rows, and its element I, None when unknown), `kwspread` a
+        `**kw` (all of it, and its entry for a name): a wrapper forwarding its own `*args` or
+        `**kwargs`. What nothing binds is absent (no rows known)."""
+        params = self.params[1:] if method else self.params
+        if self.star:
+            positional = params[: params.index(self.star)] if self.star in params else ()
+        else:
+            positional = tuple(p for p in params if p != self.dstar)
+        bound: dict[str, frozenset[str]] = {}
+        given = 0
+        for key, tokens in args:
+            if key.isdigit():
+                i = int(key)
+                given = max(given, i + 1)
+                if i < len(positional):
+                    bound[positional[i]] = tokens
+                elif self.star:
+                    bound[f"{self.star}[{i - len(positional)}]"] = tokens
+                    bound[self.star] = bound.get(self.star, frozenset()) | tokens
+            elif key in params and key not in (self.star, self.dstar):
+                bound[key] = tokens
+            elif self.dstar:
+                bound[f"{self.dstar}[{key}]"] = tokens
+                bound[self.dstar] = bound.get(self.dstar, frozenset()) | tokens
+        explicit = set(bound)
+        if spread is not None:
+            whole, element = spread
+            for i in range(given, len(positional)):
+                got = element(i - given)
+                if got is None:
+                    break
+                bound.setdefault(positional[i], got)
+            if self.star:
+                bound[self.star] = bound.get(self.star, frozenset()) | whole
+        if kwspread is not None:  # a parameter a forwarded `*args` may fill may come by keyword instead
+            whole, entry = kwspread
+            for name in params:
+                if name not in explicit and name not in (self.star, self.dstar) and name not in positional[:given]:
+                    got = entry(name)
+                    if got is not None:
+                        bound[name] = bound.get(name, frozenset()) | got
+            if self.dstar:
+                bound[self.dstar] = bound.get(self.dstar, frozenset()) | whole
+        return bound
+
+    @staticmethod
+    def param_rows(bound: dict[str, frozenset[str]], name: str) -> frozenset[str]:
+        """What "@NAME" names among the bound rows: "args[0]" falls back to all of `args` when the
+        caller forwarded rows whose elements it does not know."""
+        got = bound.get(name)
+        if got is None and name.endswith("]"):
+            got = bound.get(name.partition("[")[0])
+        return got if got is not None else frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,9 @@ def _on_test(ctx: FileContext, refit: Refit) -> bool:
 def _finding(ctx: FileContext, refit: Refit) -> Smell:
     fit, before, call = refit.fit, refit.before, refit.call
     cls = fit.cls.rsplit(".", 1)[-1]
-    data = ctx.source(call.args[0] if call.args else call)
+    # the rows: the call's first argument, past the preprocessor itself when a helper is handed it
+    rows = [a for a in call.args if ctx.source(a) != shown(fit.name) and not ctx.source(a).startswith(f"{cls}(")]
+    data = ctx.source(rows[0] if rows else call)
     related: tuple[tuple[ast.AST | Span, str], ...] = ()
     if before is not None and is_split_side(before.data):
         related = ((before.node, "fit on the training side here"),)

@@ -33,8 +33,8 @@ import ast
 import json
 import re
 import sys
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
 from mldebt.parse.detectors.context import FUNCTIONS, FileContext
 from mldebt.parse.facts import FileFacts, LeakEvent, LeakSummary, Span
@@ -286,8 +286,11 @@ class ScopeFlow:
         self.scope = scope
         self.reg = reg if reg is not None else _Registry(ctx)
         self.params, self.self_name = _params(scope, self.reg.is_method(scope))
+        self.star, self.dstar = _stars(scope)
         self.instances: dict[str, str] = {}  # variable -> this file's class it is an instance of
         self.objects: dict[str, tuple[str, int]] = {}  # variable -> (imported class, its constructor's event)
+        self.held: dict[str, list[str]] = {}  # dict / list / tuple -> its elements that are estimators
+        self.handing: set[int] = set()  # id(call) of `prep.fit(df)` on a parameter, being recorded
         self.trace: list[LeakEvent] = []  # what the summary says this scope does, in order
         self.event_of: dict[str, int] = {}  # fitted ident / split id / stat token -> its event
         self.ext: dict[int, int] = {}  # id(call) -> index of its "call" event (an imported function)
@@ -295,6 +298,9 @@ class ScopeFlow:
         self.produced: dict[int, Fit] = {}  # id(call) -> the fit of the model a summarised call returns
         self.site_of: dict[int, int] = {}  # id(call) -> its index in `FlowState.sites`
         self.returned: list[tuple[Tokens, ...]] = []
+        self.returned_keys: list[dict[str, Tokens] | None] = []  # per return: a dict's entries ("train/X")
+        self.keyed_parts: dict[int, dict[str, Tokens]] = {}  # id(call) -> the entries of the dict it returns
+        self.ext_dicts: dict[str, int] = {}  # variable -> the imported call whose result (perhaps a dict) it holds
         self.replayed = 0  # steps of callees recorded in this scope's summary
         self.s = FlowState()
         if self.self_name:  # `self.scaler = StandardScaler()` in any method: an estimator in every method
@@ -303,6 +309,12 @@ class ScopeFlow:
                 self.s.classes[var] = cls
                 self.s.env[var] = _EMPTY
                 self.s.ident[var] = var
+        for pname, default in _defaults(scope):
+            made = self.effective_class(default) if isinstance(default, ast.Call) else None
+            if made is not None and _is_prep(made):  # `def scale(df, scaler=StandardScaler())`
+                self.s.classes[pname] = made
+                self.s.env[pname] = _EMPTY
+                self.s.ident[pname] = pname
         self.leaks: list[Leak] = []  # in statement order
         self.refits: list[Refit] = []
         self.loops: list[ast.AST] = []
@@ -486,6 +498,7 @@ class ScopeFlow:
 
     def expr_parts(self, node: ast.expr) -> tuple[Tokens, ...]:
         """What a returned expression holds, element by element for a tuple (`return X_tr, X_te`)."""
+        self.returned_keys.append(None)  # (returns only: a returned dict's entries)
         split = self.split_of(node)
         if split is not None:  # `return train_test_split(X, y)`
             return self.split_parts(split)
@@ -493,11 +506,29 @@ class ScopeFlow:
         results: dict[int, Tokens] = {}
         for call in sorted(calls, key=lambda c: (c.end_lineno or 0, c.end_col_offset or 0)):
             results[id(call)] = self.call(call, results)
+        self.returned_keys[-1] = self.entries(node, results)
         if isinstance(node, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in node.elts):
             return tuple(self.combine(e, results) for e in node.elts)
         if isinstance(node, ast.Call) and id(node) in self.parts:
             return self.parts[id(node)]
         return (self.combine(node, results),)
+
+    def entries(self, node: ast.expr, results: dict[int, Tokens]) -> dict[str, Tokens] | None:
+        """A returned dict's rows by key path (`{"train": {"X": X_tr}}`: "train", "train/X"), or
+        None: not a dict whose keys this scope knows."""
+        if isinstance(node, ast.Name) and node.id in self.s.keyed_names:
+            return {"/".join(k[1:]): v for k, v in self.s.keyed.items() if k[0] == node.id}
+        if not isinstance(node, ast.Dict):
+            return None
+        out: dict[str, Tokens] = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
+                return None  # `{**base, ...}`, keys computed at run time
+            out[k.value] = self.combine(v, results)
+            inner = self.entries(v, results) if isinstance(v, ast.Dict) else None
+            for path, toks in (inner or {}).items():
+                out[f"{k.value}/{path}"] = toks
+        return out
 
     def combine(self, node: ast.expr, results: dict[int, Tokens]) -> Tokens:
         if isinstance(node, ast.Call) and id(node) in results:
@@ -536,6 +567,14 @@ class ScopeFlow:
                 got = self.s.keyed.get(path[:k])
                 if got is not None:
                     return got  # data["test"]["X"]: that entry's rows, not the whole dict's
+        forwarded = self.forwarded(node)
+        if forwarded is not None:
+            return forwarded
+        if path is not None and len(path) > 1 and path[0] in self.ext_dicts and path[0] not in self.s.keyed_names:
+            # data["test"]["X"] of what an imported function returned: that entry, if it returns a dict
+            k = self.ext_dicts[path[0]]
+            whole = self.name_tokens(path[0]) - {f"ext:{k}"}
+            return whole | {f"ext:{k}.@{'/'.join(path[1:])}"}
         base = self.combine(node.value, results)
         sl = node.slice
         if isinstance(sl, ast.Constant) and isinstance(sl.value, str) and _SPLIT_KEY.search(sl.value):
@@ -561,6 +600,46 @@ class ScopeFlow:
         if not _constant(sl):
             index |= {f"rows:{ast.unparse(sl)}"}  # X[train_idx], X[mask]: some of the rows
         return base | index
+
+    def forwarded(self, node: ast.Subscript) -> Tokens | None:
+        """`args[0]` of this function's `*args`, `kwargs["X"]` of its `**kwargs` (not rebound):
+        that one element's rows, which a caller binds."""
+        value, sl = node.value, node.slice
+        if not isinstance(value, ast.Name) or value.id in self.s.env or not isinstance(sl, ast.Constant):
+            return None
+        if value.id == self.star and isinstance(sl.value, int) and not isinstance(sl.value, bool) and sl.value >= 0:
+            return frozenset({f"root:{value.id}[{sl.value}]"})
+        if value.id == self.dstar and isinstance(sl.value, str):
+            return frozenset({f"root:{value.id}[{sl.value}]"})
+        return None
+
+    def spreads(
+        self, call: ast.Call, results: dict[int, Tokens]
+    ) -> tuple[
+        list[tuple[str, Tokens]],
+        tuple[Tokens, Callable[[int], Tokens | None]] | None,
+        tuple[Tokens, Callable[[str], Tokens | None]] | None,
+    ]:
+        """A call's arguments for `LeakSummary.bind`: positions and keywords, then a `*xs` (this
+        function's own `*args` forwarded element by element; any other sequence is not followed)
+        and a `**kw` (this function's own `**kwargs`, entry by entry)."""
+        args: list[tuple[str, Tokens]] = []
+        spread: tuple[Tokens, Callable[[int], Tokens | None]] | None = None
+        for i, a in enumerate(call.args):
+            if isinstance(a, ast.Starred):
+                v = a.value
+                if isinstance(v, ast.Name) and v.id == self.star and v.id not in self.s.env:
+                    spread = (frozenset({f"root:{v.id}"}), lambda k, n=v.id: frozenset({f"root:{n}[{k}]"}))
+                break
+            args.append((str(i), self.combine(a, results)))
+        kwspread: tuple[Tokens, Callable[[str], Tokens | None]] | None = None
+        for kw in call.keywords:
+            if kw.arg:
+                args.append((kw.arg, self.combine(kw.value, results)))
+            elif isinstance(kw.value, ast.Name) and kw.value.id == self.dstar and kw.value.id not in self.s.env:
+                d = kw.value.id
+                kwspread = (frozenset({f"root:{d}"}), lambda key, n=d: frozenset({f"root:{n}[{key}]"}))
+        return args, spread, kwspread
 
     def position_side(self, node: ast.Subscript, sl: ast.Slice) -> Tokens | None:
         """`X[:n]` and `X[n:]` both in this scope: a split by position (the first part trains)."""
@@ -623,6 +702,22 @@ class ScopeFlow:
             self.returned_model(call, label, summary, recv, results)
             return frozenset().union(*parts) if parts else _EMPTY
         func = call.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in _HANDED_METHODS
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.params
+            and func.value.id != self.self_name
+            and func.value.id not in self.s.env
+            and self.s.classes.get(func.value.id, "@")[:1] == "@"  # no class, or only "the caller's"
+            and id(call) not in self.handing
+        ):
+            # recorded for the caller, then evaluated as any other call on a parameter
+            self.handing.add(id(call))
+            try:
+                return self.handed_method(call, func.value.id, func.attr, results) | self.call(call, results)
+            finally:
+                self.handing.discard(id(call))
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.objects:
             qual, made = self.objects[func.value.id]  # `p.split()` of an imported class's instance
             for a in call.args:
@@ -904,8 +999,9 @@ class ScopeFlow:
             shown = obj
         elif op in ("fit", "transform") and sn and obj.startswith(sn + "."):
             shown = "self." + obj[len(sn) + 1 :].split("#", 1)[0]  # shared by the class's methods
-        if op == "call":  # what matters of a call is what each argument holds
-            event = LeakEvent(op, self.ctx.span(node), (), cls, kind, shown, "", args)
+        if op == "call":  # what matters of a call is what each argument holds (and, on a handed object, its text)
+            text = self.ctx.source(node) if cls.startswith("@") else ""
+            event = LeakEvent(op, self.ctx.span(node), (), cls, kind, shown, text, args)
         else:
             event = LeakEvent(op, self.ctx.span(node), self.sym(data), cls, kind, shown, self.ctx.source(node), args)
         if obj and op != "transform":
@@ -919,8 +1015,10 @@ class ScopeFlow:
         for t in tokens:
             kind, _, rest = t.partition(":")
             if kind == "root":
-                if rest in self.params and rest != sn:
-                    out.add("@" + rest)
+                if (rest in self.params and rest != sn) or (
+                    rest.endswith("]") and rest.partition("[")[0] in (self.star, self.dstar)
+                ):
+                    out.add("@" + rest)  # a parameter, or an element of `*args` / an entry of `**kwargs`
                 elif sn and rest.startswith(sn + "."):
                     out.add("@self." + rest[len(sn) + 1 :])
                 else:
@@ -955,14 +1053,78 @@ class ScopeFlow:
         instance's constructor (`self`: "obj:K"). Returns the index of its event."""
         args: list[tuple[str, tuple[str, ...]]] = [("self", (f"obj:{receiver}",))] if receiver is not None else []
         for i, a in enumerate(call.args):
-            if isinstance(a, ast.Starred):
+            if isinstance(a, ast.Starred):  # `*args` from here on: the project phase may forward it
+                args.append((f"*{i}", self.sym(self.combine(a.value, results))))
                 break
-            args.append((str(i), self.sym(self.combine(a, results))))
-        args.extend((k.arg, self.sym(self.combine(k.value, results))) for k in call.keywords if k.arg)
+            args.append((str(i), self.sym(self.combine(a, results)) + self.identity(a)))
+        for kw in call.keywords:
+            args.append((kw.arg or "**", self.sym(self.combine(kw.value, results)) + self.identity(kw.value)))
         k = len(self.trace)
         self.record("call", call, everything, obj=str(k), cls=name, args=tuple(args))
         self.ext[id(call)] = k
         return k
+
+    def identity(self, node: ast.expr) -> tuple[str, ...]:
+        """An object handed to another module's function, for the methods it calls on it there:
+        "obj:K" an imported class's instance (its constructor's event), "est:KIND:CLASS" a
+        preprocessor."""
+        var = self.var_of(node)
+        if var is not None and var in self.objects:
+            return (f"obj:{self.objects[var][1]}",)
+        cls = self.s.classes.get(var) if var is not None else None
+        if cls is None and isinstance(node, ast.Call):
+            cls = self.effective_class(node)
+        return (f"est:{_kind(cls)}:{cls}",) if cls is not None and _is_prep(cls) else ()
+
+    def handed_call(
+        self, call: ast.Call, var: str, method: str, args: list[tuple[str, Tokens]], label: str, ev: LeakEvent
+    ) -> int | tuple[Tokens, ...] | None:
+        """A callee's `prep.fit(df)` on the object `var` this scope handed it, done here at the
+        call: an estimator's fit or transform, a method of this file's class replayed, a method
+        of an imported class's instance (or of an object this scope was handed in turn) recorded
+        for the project phase (its event's index). Returns what the method returned."""
+        everything = frozenset().union(*(t for _, t in args)) if args else _EMPTY
+        if var in self.s.classes:
+            cls = self.s.classes[var]
+            if not _is_prep(cls) or method not in _HANDED_METHODS:
+                return None  # a model handed to a helper: MLD803 / MLD804 ask of models in their own scope
+            positional = [t for a, t in sorted((a, t) for a, t in args if a.isdigit())][:2]
+            if not positional:
+                return None
+            ident = self.s.ident.get(var, var)
+            out = self.estimator_call(call, cls, ident, method, positional, everything)
+            fit = self.s.prep_fits.get(ident)
+            if fit is not None and fit.node is call and fit.origin is None:
+                fit.origin = Origin(label, ev.span, ev.text)  # the fit happens inside the callee
+            return (out,)
+        if var in self.instances:
+            found = self.reg.method(self.instances[var], method)
+            if found is None:
+                return None
+            return self.replay(call, found, f"{label}: {var}.{method}", var, found.bind(args, True), {})
+        if var in self.objects:
+            qual, made = self.objects[var]
+            cls, receiver = f"{qual}.{method}", (f"obj:{made}",)
+        else:
+            cls, receiver = f"@{var}.{method}", (f"@{var}",)
+        k = len(self.trace)
+        given = (("self", receiver), *((a, self.sym(t)) for a, t in args))
+        self.record("call", call, everything, obj=str(k), cls=cls, args=given, replayed=True)
+        return k if len(self.trace) > k else None
+
+    def handed_method(self, call: ast.Call, param: str, method: str, results: dict[int, Tokens]) -> Tokens:
+        """`prep.fit(df)` on a parameter this function does not know the class of: recorded for
+        the caller, which knows what it hands over (`handed_call`, and graph/leakage.py)."""
+        args: list[tuple[str, tuple[str, ...]]] = [("self", (f"@{param}",))]
+        for i, a in enumerate(call.args):
+            if isinstance(a, ast.Starred):
+                break
+            args.append((str(i), self.sym(self.combine(a, results))))
+        args.extend((kw.arg, self.sym(self.combine(kw.value, results))) for kw in call.keywords if kw.arg)
+        everything = frozenset().union(*(self.combine(a, results) for a in call.args), _EMPTY)
+        k = len(self.trace)
+        self.record("call", call, everything, obj=str(k), cls=f"@{param}.{method}", args=tuple(args))
+        return everything | {f"ext:{k}"}
 
     def apply(
         self, call: ast.Call, summary: LeakSummary, label: str, recv: str | None, results: dict[int, Tokens]
@@ -970,16 +1132,47 @@ class ScopeFlow:
         """Replay a summarised function's steps at its call, on the rows this call passes (and,
         for a method, the instance's attributes): its fits, statistics and splits become this
         scope's, so the checks here see them in statement order. Returns what it returns."""
-        names = summary.params[1:] if recv is not None else summary.params
-        bound: dict[str, Tokens] = {}
-        for pname, arg in zip(names, call.args, strict=False):
-            if isinstance(arg, ast.Starred):
-                break
-            bound[pname] = self.combine(arg, results)
-        for kw in call.keywords:
-            if kw.arg:
-                bound[kw.arg] = self.combine(kw.value, results)
+        given, spread, kwspread = self.spreads(call, results)
+        bound = summary.bind(given, recv is not None, spread, kwspread)
+        return self.replay(call, summary, label, recv, bound, self.handed_objects(call, summary, recv is not None))
+
+    def handed_objects(self, call: ast.Call, summary: LeakSummary, method: bool) -> dict[str, str]:
+        """The callee's parameters this call hands an object to: an estimator, an instance of a
+        project class, or an object this function was itself handed (param -> the variable)."""
+
+        def known(node: ast.expr) -> str | None:
+            var = self.var_of(node)
+            cls = self.effective_class(node) if isinstance(node, ast.Call) else None
+            if cls is not None and _is_prep(cls):  # `normalise(MinMaxScaler(), X)`: a new object
+                var = f"<{cls.rsplit('.', 1)[-1]}@{node.lineno}>"
+                self.s.classes[var] = cls
+                self.s.ident[var] = var
+                return var
+            if var is None:
+                return None
+            if var in self.s.classes or var in self.instances or var in self.objects:
+                return var
+            return var if var in self.params and var != self.self_name and var not in self.s.env else None
+
+        given = [(str(i), a) for i, a in enumerate(call.args)]
+        if any(isinstance(a, ast.Starred) for _, a in given):
+            given = given[: next(i for i, (_, a) in enumerate(given) if isinstance(a, ast.Starred))]
+        given.extend((k.arg, k.value) for k in call.keywords if k.arg)
+        names = [(key, frozenset({var})) for key, node in given if (var := known(node)) is not None]
+        return {p: next(iter(v)) for p, v in summary.bind(names, method).items() if len(v) == 1 and "[" not in p}
+
+    def replay(
+        self,
+        call: ast.Call,
+        summary: LeakSummary,
+        label: str,
+        recv: str | None,
+        bound: dict[str, Tokens],
+        handed: dict[str, str],
+    ) -> tuple[Tokens, ...]:
+        """`apply` with the parameters bound: the callee's steps, at `call`."""
         at = f"{call.lineno}:{call.col_offset}"
+        got: dict[str, tuple[Tokens, ...]] = {}  # a handed object's method call -> what it returned
         local: dict[str, Tokens] = {}
         kmap: dict[str, int] = {}
 
@@ -994,7 +1187,7 @@ class ScopeFlow:
                     if recv is not None:
                         out |= self.name_tokens(f"{recv}.{t[6:]}")
                 elif t.startswith("@"):
-                    out |= bound.get(t[1:], _EMPTY)
+                    out |= LeakSummary.param_rows(bound, t[1:])
                 elif t == "src":
                     out.add(f"root:{at}")
                 elif t == "transductive":
@@ -1007,6 +1200,9 @@ class ScopeFlow:
                     k, dot, i = t[4:].partition(".")
                     if k in kmap:
                         out.add(f"ext:{kmap[k]}{dot}{i}")
+                    elif k in got:
+                        parts = got[k]
+                        out |= parts[int(i)] if i.isdigit() and int(i) < len(parts) else frozenset().union(*parts)
                 else:
                     out |= local.get(t, _EMPTY)
             memo[data] = frozenset(out)
@@ -1059,10 +1255,21 @@ class ScopeFlow:
                 self.s.resamples[token] = call
                 local[f"resampled:#{i}"] = frozenset({token})
                 self.record("resample", call, data, obj=token, replayed=True)
+            elif ev.op == "call" and ev.cls.startswith("@"):
+                # the callee calls a method of an object this call hands it (`prep.fit(df)`)
+                param, _, meth = ev.cls[1:].partition(".")
+                obj = handed.get(param)
+                if obj is not None:
+                    evargs = [(a, tr(t)) for a, t in ev.args if a != "self"]
+                    k = self.handed_call(call, obj, meth, evargs, label, ev)
+                    if isinstance(k, int):
+                        kmap[ev.obj] = k
+                    elif k is not None:
+                        got[ev.obj] = k
             elif ev.op == "call":
                 # the callee calls an imported function: this scope's summary carries the call on
                 k = len(self.trace)
-                args = tuple((a, self.sym(tr(toks))) for a, toks in ev.args)
+                args = tuple(_forward(summary, ev.args, bound, lambda toks: self.sym(tr(toks))))
                 self.record("call", call, data, obj=str(k), cls=ev.cls, args=args, replayed=True)
                 if len(self.trace) > k:
                     kmap[ev.obj] = k
@@ -1071,6 +1278,8 @@ class ScopeFlow:
                 var = f"{recv}.{attr[5:]}"
                 self.s.env[var] = tr(toks)
                 self.s.classes.pop(var, None)
+        if summary.keys:
+            self.keyed_parts[id(call)] = {path: tr(toks) for path, toks in summary.keys}
         return tuple(tr(part) for part in summary.returns)
 
     def param_model(self, name: str) -> None:
@@ -1232,6 +1441,16 @@ class ScopeFlow:
                         attrs.append((attr, toks))
         return LeakSummary(qual, self.params, (*self.trace, *self.handed()), returns, tuple(attrs))
 
+    def returned_entries(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The entries of the dict every `return` returns, by key path (`LeakSummary.keys`)."""
+        if not self.returned_keys or any(k is None for k in self.returned_keys):
+            return ()
+        merged: dict[str, set[str]] = {}
+        for entry in self.returned_keys:
+            for path, rows in (entry or {}).items():
+                merged.setdefault(path, set()).update(self.sym(rows))
+        return tuple((path, tuple(sorted(rows))) for path, rows in sorted(merged.items()))
+
     # ------------------------------------------------------------ bindings
 
     def bind(self, target: ast.expr, value: ast.expr | None, tokens: Tokens) -> None:
@@ -1260,8 +1479,9 @@ class ScopeFlow:
                 return
             parts = self.parts.get(id(value)) if isinstance(value, ast.Call) else None
             n = len(target.elts)
-            if parts is not None and len(parts) == n and not any(isinstance(t, ast.Starred) for t in target.elts):
-                for t, toks in zip(target.elts, parts, strict=True):
+            if parts is not None and len(parts) >= n and not any(isinstance(t, ast.Starred) for t in target.elts):
+                # (more parts than targets: a split of a `*args` whose count the callee did not know)
+                for t, toks in zip(target.elts, parts[:n], strict=True):
                     self.bind(t, None, toks)  # `X_tr, X_te = prepare(train, test)`: each its own rows
                 return
             k = self.ext.get(id(value)) if isinstance(value, ast.Call) else None
@@ -1278,6 +1498,12 @@ class ScopeFlow:
                 return
             for t in target.elts:
                 self.bind(t.value if isinstance(t, ast.Starred) else t, None, tokens)
+            return
+        held = self.held_var(target)
+        if held is not None and self.makes_estimator(value):
+            # fitted["scaler"] = StandardScaler().fit(X): the element is an estimator of its own
+            self.bind_name(held[1], value, _EMPTY)
+            self.held.setdefault(held[0], []).append(held[1])
             return
         path = _key_path(target)
         if path is not None and len(path) > 1:
@@ -1317,6 +1543,10 @@ class ScopeFlow:
         self.s.env[name] = tokens
         self.s.classes.pop(name, None)
         self.s.ident.pop(name, None)
+        for var in self.held.pop(name, ()):  # `steps = {...}` again: its old estimators are gone
+            self.s.classes.pop(var, None)
+            self.s.ident.pop(var, None)
+            self.s.env.pop(var, None)
         self.s.candidates.discard(name)
         self.s.made.pop(name, None)
         if isinstance(value, ast.Call) and id(value) in self.produced:
@@ -1335,13 +1565,23 @@ class ScopeFlow:
         self.splitter_args.pop(name, None)
         self.instances.pop(name, None)
         self.objects.pop(name, None)
+        self.ext_dicts.pop(name, None)
         if name in self.s.keyed_names:
             self.s.keyed_names.discard(name)
             self.s.keyed = {k: v for k, v in self.s.keyed.items() if k[0] != name}
         if isinstance(value, ast.Dict):
             self.bind_keys((name,), value)
-        if isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and self.models_in(value) >= 2:
-            self.s.candidates.add(name)
+        elif isinstance(value, ast.Call) and id(value) in self.keyed_parts:
+            # data = make_splits(df) of this file: the dict's entries, each its own rows
+            self.s.keyed_names.add(name)
+            for path, toks in self.keyed_parts[id(value)].items():
+                self.s.keyed[(name, *path.split("/"))] = toks
+        elif isinstance(value, ast.Call) and id(value) in self.ext:
+            self.ext_dicts[name] = self.ext[id(value)]
+        if isinstance(value, (ast.List, ast.Tuple, ast.Dict)):
+            self.hold(name, value)
+            if self.models_in(value) >= 2:
+                self.s.candidates.add(name)
         if isinstance(value, ast.Call):
             cls = self.effective_class(value)
             local = self.reg.local_class(value.func, self) if "." not in name else None
@@ -1384,7 +1624,44 @@ class ScopeFlow:
             base = node.value.id
             if base == self.self_name or base in self.instances:
                 return f"{base}.{node.attr}"
+        held = self.held_var(node)
+        if held is not None and held[1] in self.s.classes:
+            return held[1]
         return None
+
+    def held_var(self, node: ast.expr | None) -> tuple[str, str] | None:
+        """`steps["scaler"]`, `preps[0]`, `self.steps["pca"]`: (the container, the element named
+        as a variable), so an estimator kept in a dict, list or tuple is tracked as one."""
+        if not isinstance(node, ast.Subscript) or not isinstance(node.slice, ast.Constant):
+            return None
+        key = node.slice.value
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            return None
+        base = self.var_of(node.value)
+        return (base, _held(base, key)) if base is not None else None
+
+    def makes_estimator(self, value: ast.expr | None) -> bool:
+        """An estimator object: made here, one already held, or what its `fit` returns."""
+        if isinstance(value, ast.Name):
+            return value.id in self.s.classes
+        if not isinstance(value, ast.Call):
+            return False
+        if self.effective_class(value) is not None:
+            return True
+        func = value.func
+        return (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("fit", "set_params")
+            and self.estimator_of(func.value)[0] is not None
+        )
+
+    def hold(self, container: str, value: ast.expr) -> None:
+        """Estimators in a dict, list or tuple literal bound to `container`: each a variable."""
+        for key, v in _elements(value):
+            if key is not None and self.makes_estimator(v):
+                var = _held(container, key)
+                self.bind_name(var, v, _EMPTY)
+                self.held.setdefault(container, []).append(var)
 
     def base_var(self, node: ast.expr) -> str | None:
         """The variable a subscript or attribute chain starts from (`self.df` in `self.df["x"]`)."""
@@ -1450,6 +1727,15 @@ class ScopeFlow:
         if (self.ctx.qualify(call.func) or "").endswith(".random_split"):
             arrays = arrays[:1]  # random_split(dataset, [n_train, n_test])
         inputs = [self.tokens_of(a) for a in arrays]
+        last = call.args[-1] if call.args else None
+        if isinstance(last, ast.Starred) and len(arrays) == len(call.args) - 1:
+            starred = last.value
+            # `train_test_split(*arrays)`: each array the caller passes (this function's own
+            # `*args`, element by element), else the rows of the sequence, for any count
+            own = isinstance(starred, ast.Name) and starred.id == self.star and starred.id not in self.s.env
+            whole = self.tokens_of(starred)
+            for k in range(_MAX_SPREAD):
+                inputs.append(frozenset({f"root:{self.star}[{k}]"}) if own else whole)
         split = Split(call, sid, frozenset().union(*inputs) if inputs else _EMPTY)
         self.s.splits[sid] = split
         self.record("split", call, split.inputs, obj=sid)
@@ -1934,7 +2220,10 @@ class _Registry:
             analysis = self.analyse(node)
             if analysis is None:
                 return None  # recursion, or too deep: not applied (and not remembered as such)
-            self.summaries[key] = analysis.summary()
+            found = analysis.summary()
+            if found is not None:  # what a caller binds to `*args`/`**kwargs`, and a returned dict's entries
+                found = replace(found, star=analysis.star, dstar=analysis.dstar, keys=analysis.returned_entries())
+            self.summaries[key] = found
         return self.summaries[key]
 
     def attributes(self, at: ScopeFlow) -> tuple[tuple[str, str], ...]:
@@ -1947,15 +2236,16 @@ class _Registry:
                 for node in self.ctx.walk_scope(method):
                     if (
                         isinstance(node, ast.Assign)
-                        and isinstance(node.value, ast.Call)
                         and len(node.targets) == 1
                         and isinstance(node.targets[0], ast.Attribute)
                         and isinstance(node.targets[0].value, ast.Name)
                         and node.targets[0].value.id == sn
                     ):
-                        made = at.effective_class(node.value)
-                        if made is not None:
-                            found.setdefault(node.targets[0].attr, made)
+                        attr = node.targets[0].attr
+                        for key, value in _elements(node.value):  # `self.steps = {"scaler": ...}` too
+                            made = at.effective_class(value) if isinstance(value, ast.Call) else None
+                            if made is not None:
+                                found.setdefault(attr if key is None else _held(attr, key), made)
             self.estimators[cls] = tuple(sorted(found.items()))
         return self.estimators[cls]
 
@@ -2013,6 +2303,79 @@ def _params(scope: ast.AST, method: bool) -> tuple[tuple[str, ...], str]:
     return tuple(names), (names[0] if method and names else "")
 
 
+def _held(container: str, key: str | int) -> str:
+    """An element of a container, named as written: `steps["scale"]`, `preps[0]`."""
+    return f'{container}["{key}"]' if isinstance(key, str) else f"{container}[{key}]"
+
+
+def _elements(value: ast.expr) -> list[tuple[str | int | None, ast.expr]]:
+    """A value, or the elements of a dict, list or tuple literal, by key (None: the value itself)."""
+    if isinstance(value, ast.Dict):
+        return [
+            (k.value, v)
+            for k, v in zip(value.keys, value.values, strict=True)
+            if isinstance(k, ast.Constant) and isinstance(k.value, (str, int)) and not isinstance(k.value, bool)
+        ]
+    if isinstance(value, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in value.elts):
+        return list(enumerate(value.elts))
+    return [(None, value)]
+
+
+def _defaults(scope: ast.AST) -> list[tuple[str, ast.expr]]:
+    """A function's parameters that have a default value, with it."""
+    if not isinstance(scope, FUNCTIONS):
+        return []
+    a = scope.args
+    positional = [*a.posonlyargs, *a.args]
+    out = [(p.arg, d) for p, d in zip(positional[len(positional) - len(a.defaults) :], a.defaults, strict=True)]
+    out.extend((p.arg, d) for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None)
+    return out
+
+
+def _stars(scope: ast.AST) -> tuple[str, str]:
+    """A function's `*args` and `**kwargs` parameter names ("" where it has none)."""
+    if not isinstance(scope, FUNCTIONS):
+        return "", ""
+    a = scope.args
+    return (a.vararg.arg if a.vararg else ""), (a.kwarg.arg if a.kwarg else "")
+
+
+# Methods of an object a function is handed (`def prepare(prep, df): prep.fit(df)`) that the
+# caller, which knows the object, replays: a preprocessor's or a feature builder's.
+_HANDED_METHODS = frozenset({"fit", "fit_transform", "transform", "partial_fit"})
+_MAX_SPREAD = 8  # elements of a forwarded `*args` followed one by one
+
+
+def _forward(
+    summary: LeakSummary,
+    args: tuple[tuple[str, tuple[str, ...]], ...],
+    bound: dict[str, Tokens],
+    tr: Callable[[tuple[str, ...]], tuple[str, ...]],
+) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """A replayed call's arguments in the caller's terms: a `*args` / `**kwargs` the callee
+    forwards whole (`f(*args, **kwargs)`) becomes what its own caller passed, element by element
+    and entry by entry (or, passed on whole again, the caller's own spread)."""
+    for a, toks in args:
+        whole = a == "**" and summary.dstar and toks == (f"@{summary.dstar}",)
+        if a.startswith("*") and a != "**" and summary.star and toks == (f"@{summary.star}",):
+            start = int(a[1:])
+            k = 0
+            while k < _MAX_SPREAD and f"{summary.star}[{k}]" in bound:
+                yield str(start + k), tr((f"@{summary.star}[{k}]",))
+                k += 1
+            if k == 0 and summary.star in bound:
+                yield f"*{start}", tr(toks)
+        elif whole:
+            prefix = f"{summary.dstar}["
+            entries = sorted(n for n in bound if n.startswith(prefix))
+            for n in entries:
+                yield n[len(prefix) : -1], tr((f"@{n}",))
+            if not entries and summary.dstar in bound:
+                yield "**", tr(toks)
+        else:
+            yield a, tr(toks)
+
+
 def _kind(cls: str) -> str:
     """How a preprocessor's fit learns from rows (as MLD801 tells them apart)."""
     last = cls.rsplit(".", 1)[-1]
@@ -2037,7 +2400,7 @@ def _pruned(summary: LeakSummary) -> LeakSummary:
         used.update(e.data)
         for _, toks in e.args:
             used.update(toks)
-    for part in (*summary.returns, *(toks for _, toks in summary.attrs)):
+    for part in (*summary.returns, *(toks for _, toks in summary.attrs), *(toks for _, toks in summary.keys)):
         used.update(part)
     refs = {t[4:].partition(".")[0] for t in used if t.startswith(("ret:", "obj:"))}  # calls, instances
     keep = [
@@ -2083,6 +2446,9 @@ def _pruned(summary: LeakSummary) -> LeakSummary:
         events,
         tuple(renum(part) for part in summary.returns),
         tuple((attr, renum(toks)) for attr, toks in summary.attrs),
+        summary.star,
+        summary.dstar,
+        tuple((path, renum(toks)) for path, toks in summary.keys),
     )
 
 
@@ -2127,8 +2493,10 @@ class LeakFlow:
 def _flow(ctx: FileContext) -> LeakFlow | None:
     if not ctx.imports_any(
         "sklearn", "imblearn", "category_encoders", "xgboost", "lightgbm", "catboost", "torch", "sklearn_pandas"
-    ) and not (ctx.imports_any("pandas", "numpy", "scipy") or _imports_project(ctx)):
-        return None  # a module of helpers (pandas statistics, calls of the project's functions) still gets summaries
+    ) and not (ctx.imports_any("pandas", "numpy", "scipy") or _imports_project(ctx) or ".fit" in ctx.text):
+        # a module of helpers (pandas statistics, calls of the project's functions, `prep.fit(df)`
+        # on an object its caller hands over) still gets summaries
+        return None
     reg = _Registry(ctx)
     scopes: list[ScopeFlow] = []
     summaries: list[LeakSummary] = []
