@@ -285,13 +285,16 @@ def build(builder, frame, model):
     found = summaries(code, "steps.py")["build"]
     # the caller knows what `builder` is (an estimator, a project class's instance): the fit and
     # transform are recorded on the parameter, with the rows they see; other methods are not
+    # (the fit is also the caller's model's fit for MLD803/MLD804: `mfit` of `@model`)
     assert [(e.op, e.cls, e.args) for e in found.events] == [
         ("call", "@builder.fit", (("self", ("@builder",)), ("0", ("@frame",)))),
+        ("mfit", "@model", ()),
         ("call", "@builder.transform", (("self", ("@builder",)), ("0", ("@frame",)))),
     ]
     # what it returns: the caller's result of the transform, and (as any method's result) the rows
     # of its receiver and arguments
-    assert found.returns == (("@builder", "@frame", "ret:1"),)
+    # (`builder`, fit like a model, is the caller's object, not rows of this function)
+    assert found.returns == (("@frame", "ret:2"),)
 
 
 def test_a_returned_dict_keeps_its_entries_apart(tmp_path: Path) -> None:

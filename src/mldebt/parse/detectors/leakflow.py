@@ -574,7 +574,8 @@ class ScopeFlow:
             # data["test"]["X"] of what an imported function returned: that entry, if it returns a dict
             k = self.ext_dicts[path[0]]
             whole = self.name_tokens(path[0]) - {f"ext:{k}"}
-            return whole | {f"ext:{k}.@{'/'.join(path[1:])}"}
+            named = {f"rows:{path[-1]}"} if _SPLIT_KEY.search(path[-1]) else set()  # X_train, X_val: other rows
+            return whole | named | {f"ext:{k}.@{'/'.join(path[1:])}"}
         base = self.combine(node.value, results)
         sl = node.slice
         if isinstance(sl, ast.Constant) and isinstance(sl.value, str) and _SPLIT_KEY.search(sl.value):
@@ -708,7 +709,7 @@ class ScopeFlow:
             and isinstance(func.value, ast.Name)
             and func.value.id in self.params
             and func.value.id != self.self_name
-            and func.value.id not in self.s.env
+            and (func.value.id not in self.s.env or self.s.classes.get(func.value.id) == "@model")
             and self.s.classes.get(func.value.id, "@")[:1] == "@"  # no class, or only "the caller's"
             and id(call) not in self.handing
         ):
@@ -1517,10 +1518,10 @@ class ScopeFlow:
             # df["x"] = ... or obj.attr = ...: the container now also holds this data
             var = self.base_var(target)
             if var is not None:
-                held = self.s.env.get(var, frozenset({f"root:{var}"}))
-                if isinstance(target, ast.Subscript) and _has_agg(tokens) and not _has_agg(held):
+                rows = self.s.env.get(var, frozenset({f"root:{var}"}))
+                if isinstance(target, ast.Subscript) and _has_agg(tokens) and not _has_agg(rows):
                     tokens = self.regroup(tokens)  # df["city_mean"] = means: onto the rows
-                self.s.env[var] = held | tokens
+                self.s.env[var] = rows | tokens
 
     def bind_name(self, name: str, value: ast.expr | None, tokens: Tokens) -> None:
         """Bind a variable (or an attribute of `self` / of an instance of this file's class)."""
