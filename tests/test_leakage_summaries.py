@@ -291,8 +291,7 @@ def build(builder, frame, model):
         ("mfit", "@model", ()),
         ("call", "@builder.transform", (("self", ("@builder",)), ("0", ("@frame",)))),
     ]
-    # what it returns: the caller's result of the transform, and (as any method's result) the rows
-    # of its receiver and arguments
+    # what it returns: the caller's result of the transform, and the rows of its argument
     # (`builder`, fit like a model, is the caller's object, not rows of this function)
     assert found.returns == (("@frame", "ret:2"),)
 
