@@ -310,6 +310,7 @@ class _Scan:
         self.consumed: set[tuple[str, ...]] = set()
         self.dirty = False
         self.defined = {n.name for n in ctx.tree.body if isinstance(n, (*FUNCTIONS, ast.ClassDef))}
+        self.splats: set[Value] = set()  # the summarised `*args` / `**kwargs` parameters
 
     # ------------------------------------------------------------ output
 
@@ -617,6 +618,11 @@ class _Scan:
             for i, p in enumerate(params):
                 if p not in env and is_config_param(p) and not (method and i == 0):
                     env[p] = _Src("param", Value("param", p, keys=(function,)))
+            # `*args` and `**kwargs`, whatever their names: keys are positions and keyword names
+            for star in (scope.args.vararg, scope.args.kwarg):
+                if star is not None:
+                    env[star.arg] = _Src("param", Value("param", star.arg, keys=(function,)))
+                    self.splats.add(env[star.arg].file)  # type: ignore[union-attr]
         guarded: set[tuple[str, str]] = set()
         pending: list[ast.AST] = []  # assignments, bound at their end
         nested: list[ast.AST] = []
@@ -861,6 +867,19 @@ class _Scan:
                 return
         if isinstance(parent, ast.FormattedValue) and not src.prefix and not kt:
             return  # `f"{cfg}"`: shown, not read
+        splat = ctx.parent(parent) if isinstance(parent, (ast.Starred, ast.keyword)) else None
+        if isinstance(splat, ast.Call) and isinstance(parent, ast.Starred) and parent in splat.args:
+            i = splat.args.index(parent)  # `Model(*args)`, `make(*cfg["sizes"])`
+            if self.passes(src, kt, node, splat, f"*{i}", env, function, default, starred=splat.args[:i]):
+                return
+        # `Trainer(**cfg["trainer"])`, `build(**kwargs)`: each key fills the parameter it names
+        if (
+            isinstance(splat, ast.Call)
+            and isinstance(parent, ast.keyword)
+            and parent.arg is None
+            and self.passes(src, kt, node, splat, "**", env, function, default, extra=_splat_info(splat, parent))
+        ):
+            return
         if isinstance(parent, ast.keyword) and parent.arg is not None:
             call = ctx.parent(parent)
             called = ctx.call_name(call) if isinstance(call, ast.Call) else None
@@ -924,9 +943,13 @@ class _Scan:
         function: str,
         default: Value,
         starred: list[ast.expr] | None = None,
+        extra: tuple[str, ...] = (),
     ) -> bool:
         """`build_model(cfg.model)`, `Trainer(params["optim"])`: a "pass" the graph phase follows
-        into the callee's summary (else it is read whole there). False when not recorded."""
+        into the callee's summary (else it is read whole there). False when not recorded. Slot
+        `*i`: unpacked as positional arguments from the i-th on (`Model(*args)`); `**`: unpacked as
+        keyword arguments (`Trainer(**cfg["trainer"])`), `extra` then says what else the call
+        passes (`_splat_info`)."""
         if src.source not in _FOLLOWED or any(isinstance(a, ast.Starred) for a in starred or ()):
             return False
         if default.kind != "unknown":  # `build(cfg.get("model"))`: may be missing; read as before
@@ -938,7 +961,7 @@ class _Scan:
             self.emit(src, "walk", kt, node, function, default)
         span = self.ctx.span(node)
         key = (*src.prefix, *kt)
-        to = Value("arg", callee, keys=(slot,))
+        to = Value("arg", callee, keys=(slot, *extra))
         self.out.setdefault(
             (span.line, span.column, src.source, "pass", key),
             KeyUse(src.source, "pass", key, span, src.file, function, to),
@@ -970,7 +993,7 @@ class _Scan:
             self.scan_scope(ctx.tree, {})
             if not self.dirty:
                 break
-        uses = _capped(list(self.out.values()))
+        uses = _unchanged_splats(_capped(list(self.out.values())), self.splats)
         if self.argparse_open:
             uses.append(KeyUse("argparse", "define", (), Span(1, 1, 1, 1), Value("str", ctx.rel), "<module>"))
         return uses
@@ -999,11 +1022,29 @@ def _capped(uses: list[KeyUse]) -> list[KeyUse]:
     return [u for u in out if u.source != "param" or u.file not in over]
 
 
+def _unchanged_splats(uses: list[KeyUse], splats: set[Value]) -> list[KeyUse]:
+    """A `*args`/`**kwargs` is a new tuple or dict: a key the function sets there
+    (`kwargs["x"] = 1`, `kwargs.setdefault(...)`) is not the caller's, and may fill a parameter
+    of the callee it is passed on to. Such a parameter is left unsummarised (used whole)."""
+    changed = {u.file for u in uses if u.source == "param" and u.op == "define" and u.file in splats}
+    return [u for u in uses if u.source != "param" or u.file not in changed]
+
+
+def _splat_info(call: ast.Call, splat: ast.keyword) -> tuple[str, ...]:
+    """What else a call with `**mapping` passes: the number of positional arguments (`*` when
+    one is unpacked: unknown), then the keywords given by name (`**` for another unpacked one)."""
+    npos = "*" if any(isinstance(a, ast.Starred) for a in call.args) else str(len(call.args))
+    names = [k.arg if k.arg is not None else "**" for k in call.keywords if k is not splat]
+    return (npos, *sorted(set(names)))
+
+
 def _has_config_params(ctx: FileContext) -> bool:
+    """A parameter named like a configuration, or a `*args`/`**kwargs` (summarised too)."""
     return any(
-        is_config_param(a.arg)
+        fn.args.vararg is not None
+        or fn.args.kwarg is not None
+        or any(is_config_param(a.arg) for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs))
         for fn in ctx.functions
-        for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)
     )
 
 
