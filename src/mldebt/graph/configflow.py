@@ -9,8 +9,16 @@ A configuration passed by a caller (`Trainer(params["optim"])`, `build_model(cfg
 summary, and on through the callees that summary passes to, to a fixed point with bounds (nodes,
 rounds, key length). Context-sensitive: each call site gets its own reads, under its own key
 prefix and its own config file. A pass this phase cannot follow (a callee outside the project, a
-parameter not summarised, `*args`, a bound reached) stays what it was before: a read of
-everything below the key passed.
+parameter not summarised, a bound reached) stays what it was before: a read of everything below
+the key passed.
+
+`*args` and `**kwargs` are summarised like configuration parameters, their keys being positions
+and keyword names. A pass reaches the callee through `Link`s: `build(cfg)` into `def
+build(*args)` selects the item "0" of `args`; `Net(*args)` hands item j to the j-th positional
+parameter; `Trainer(**cfg["trainer"])` binds each parameter of `Trainer.__init__` to the key it
+names (a read, or a walk into its own summary), required (`REQUIRED`) when it has no default and
+the call fills it no other way, and the other keys to its `**kwargs`. A `**kwargs` or `*args`
+that is not summarised (unused, changed in the function, or too large) takes the whole mapping.
 """
 
 from __future__ import annotations

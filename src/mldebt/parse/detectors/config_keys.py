@@ -26,11 +26,16 @@ A config mapping passed to a function of the same file binds that function's par
 reads happen there). Passed to another callee of the project (`build_model(cfg.model)`,
 `Trainer(params["optim"])`, `self._build(self.cfg)`) it is op "pass": `default` names the
 callee and the slot, and the graph phase follows it (graph/configflow.py) or reads it whole; passed to a
-library, a builtin, a method of an unknown object, or unpacked (`**cfg`), it is read whole.
+library, a builtin or a method of an unknown object, it is read whole. Unpacked into a callee of
+the project, it is a pass too: slot `*i` (`Net(*cfg["sizes"])`, from the i-th position on) or
+`**` (`Trainer(**cfg["trainer"])`, followed by the number of positional arguments and the
+keywords the call also passes, `_splat_info`).
 
 Summaries: every parameter named like a configuration (`is_config_param`) is a source of its own,
 "param", with `file = Value("param", name, keys=(owner qualname,))`: its reads, walks, defines,
-returns and passes are the function's summary for that parameter. A method's `self.attr`
+returns and passes are the function's summary for that parameter. So is every `*args` (keys are
+positions: `args[0]["lr"]`) and `**kwargs` (keys are names: `kwargs.get("lr", 0.1)`), whatever
+its name; one the function changes (`kwargs.setdefault(...)`) is left unsummarised. A method's `self.attr`
 assigned one configuration (and nothing else) in the class (`self.cfg = cfg`) is that
 configuration in every method of the class. `mentions` records every attribute name, keyword and
 identifier-like string of a file (source "mention"): a config key whose name appears nowhere is
