@@ -71,6 +71,18 @@ def test_a_kwargs_the_function_changes_is_not_summarised() -> None:
     assert {(line, name, op) for line, name, op, *_ in summary(code)} == {(4, "args", "pass")}
 
 
+def test_a_splat_only_ever_used_whole_is_not_summarised() -> None:
+    """No summary already means "used whole": saying it again would only make the facts larger."""
+    code = (
+        "import lightgbm\n"
+        "class Booster(Base):\n"
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n"
+        "        self.model = lightgbm.LGBMRegressor(**kwargs)\n"
+    )
+    assert summary(code) == set()
+
+
 def test_a_link_rebases_the_keys_it_selects() -> None:
     to = Param("pkg/factory.py", "build", "args")
     item = Link(to, sel=("0",))

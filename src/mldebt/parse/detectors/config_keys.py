@@ -1030,9 +1030,14 @@ def _capped(uses: list[KeyUse]) -> list[KeyUse]:
 def _unchanged_splats(uses: list[KeyUse], splats: set[Value]) -> list[KeyUse]:
     """A `*args`/`**kwargs` is a new tuple or dict: a key the function sets there
     (`kwargs["x"] = 1`, `kwargs.setdefault(...)`) is not the caller's, and may fill a parameter
-    of the callee it is passed on to. Such a parameter is left unsummarised (used whole)."""
+    of the callee it is passed on to. Such a parameter is left unsummarised (used whole), and so
+    is one only ever used whole (`super().__init__(**kwargs)`, `lib.f(*args)`: most of them),
+    which says no more than no summary and would only make the facts larger."""
     changed = {u.file for u in uses if u.source == "param" and u.op == "define" and u.file in splats}
-    return [u for u in uses if u.source != "param" or u.file not in changed]
+    keyed = {u.file for u in uses if u.source == "param" and u.file in splats and (u.key or u.op != "read")}
+    return [
+        u for u in uses if u.source != "param" or u.file not in splats or (u.file in keyed and u.file not in changed)
+    ]
 
 
 def _splat_info(call: ast.Call, splat: ast.keyword) -> tuple[str, ...]:
