@@ -196,3 +196,18 @@ def test_recursive_wrappers_stop(tmp_path: Path) -> None:
         ),
     }
     assert project(tmp_path, files) == set()
+
+
+def test_a_config_a_test_unpacks_is_not_checked_in_the_callee(tmp_path: Path) -> None:
+    files = {
+        "pkg/trainer.py": "class Trainer:\n    def __init__(self, lr, patience):\n        self.lr, self.patience = lr, patience\n",
+        "tests/test_trainer.py": (
+            "import pytest\nfrom pkg.config import load_params\nfrom pkg.trainer import Trainer\n\n\n"
+            "def test_patience_is_required():\n"
+            "    cfg = load_params()\n"
+            "    with pytest.raises(TypeError):\n"
+            "        Trainer(**cfg['trainer'])\n"
+        ),
+        "train.py": "from pkg.config import load_params\n\ncfg = load_params()\nprint(cfg['model'], cfg['trainer'])\n",
+    }
+    assert project(tmp_path, files) == set()

@@ -192,7 +192,7 @@ class UndefinedConfigKey(Rule):
             use = u.use
             if use.source not in FILE_SOURCES or use.op not in ("read", "walk", "return") or not use.key:
                 continue
-            if use.default not in (UNKNOWN, REQUIRED) or not u.files or is_test_path(u.path):
+            if use.default not in (UNKNOWN, REQUIRED) or not u.files or _in_tests(u):
                 continue
             files = u.files
             if any(_composed(keys, f) or keys.is_open(f) or not keys.config_defs(f) for f in files):
@@ -243,7 +243,7 @@ class UndefinedConfigKey(Rule):
             use = u.use
             if use.source != "argparse" or use.op not in ("read", "walk", "return") or not use.key:
                 continue
-            if use.file.kind != "str" or use.default not in (UNKNOWN, REQUIRED) or is_test_path(u.path):
+            if use.file.kind != "str" or use.default not in (UNKNOWN, REQUIRED) or _in_tests(u):
                 continue
             parser_file = use.file.text
             defs = keys.argparse_defs.get(parser_file, [])
@@ -277,6 +277,12 @@ class UndefinedConfigKey(Rule):
                 related=(site(parser_file, near.span, f"`{near.key[0]}` is defined here"),),
                 key=f"argparse|{name}",
             )
+
+
+def _in_tests(u: Use) -> bool:
+    """A read in a test, or in a callee that a test passes the configuration to (a test may hand
+    a fixture config that lacks a key on purpose: `pytest.raises(TypeError)`)."""
+    return is_test_path(u.path) or (u.via is not None and is_test_path(u.via[0]))
 
 
 def _parser(u: Use) -> str:
