@@ -336,7 +336,9 @@ def test_parameters_named_like_configs_are_summarised() -> None:
         (6, "walk", ("head",), "model_cfg", "build", "", ()),
         (6, "pass", ("head",), "model_cfg", "build", "models.heads.make_head", ("0",)),
         (8, "read", ("width",), "model_cfg", "build", "", ()),
-        (10, "read", ("model",), "cfg", "whole", "", ()),  # `**cfg["model"]`: every key below is used
+        # `**cfg["model"]`: each key fills the parameter of `Net` it names (the graph phase binds them)
+        (10, "walk", ("model",), "cfg", "whole", "", ()),
+        (10, "pass", ("model",), "cfg", "whole", "Net", ("**", "0")),
         (16, "read", ("lr",), "optim_params", "Net.__init__", "", ()),  # `self.optim_params` in another method
         (16, "walk", ("sched",), "optim_params", "Net.__init__", "", ()),
         (16, "pass", ("sched",), "optim_params", "Net.__init__", "Net._sched", ("0",)),
@@ -445,8 +447,9 @@ def test_recursive_passes_reach_a_fixed_point() -> None:
     a = module("a.py", (), passes(("optim",), 3, "models.tree.walk", "0"))
     b = built(OPTIM, tree, a)
     flow = b.project.config_flow
-    target = flow.target("a.py", a.key_uses[0])
-    assert target is not None
+    found = flow.links("a.py", a.key_uses[0])
+    assert found is not None and len(found[0]) == 1 and not found[1]
+    target = found[0][0].to
     keys = {u.key for _, u in flow.closure(target)}
     assert ("lr",) in keys and ("child", "lr") in keys and max(len(k) for k in keys) <= 17
     assert flow.receivers() == {target: ("a.py", span(3))}

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from mldebt.graph.build import Built
+from mldebt.graph.configflow import REQUIRED
 from mldebt.graph.facade import Site
 from mldebt.parse.facts import UNKNOWN, ConfigDef, FileFacts, KeyUse, Span
 from mldebt.rules.base import Hit, Rule, is_test_path
@@ -191,7 +192,7 @@ class UndefinedConfigKey(Rule):
             use = u.use
             if use.source not in FILE_SOURCES or use.op not in ("read", "walk", "return") or not use.key:
                 continue
-            if use.default != UNKNOWN or not u.files or is_test_path(u.path):
+            if use.default not in (UNKNOWN, REQUIRED) or not u.files or _in_tests(u):
                 continue
             files = u.files
             if any(_composed(keys, f) or keys.is_open(f) or not keys.config_defs(f) for f in files):
@@ -213,9 +214,16 @@ class UndefinedConfigKey(Rule):
             where = "" if n == 1 else f" under `{dotted(missing[:-1])}`"
             first = min((d for f in files for d in keys.config_defs(f)), key=lambda d: (d.span.line, d.span.column))
             passed = (site(u.via[0], u.via[1], "the configuration is passed here"),) if u.via else ()
+            message = f"reads config key `{dotted(use.key)}`, but `{files[0]}` defines no `{missing[-1]}`{where}{hint}"
+            if use.default == REQUIRED and missing == use.key:
+                message = (
+                    f"`{use.function}` takes `{missing[-1]}` without a default, and `{dotted(use.key[:-1])}` is "
+                    f"unpacked into it (`**`), but `{files[0]}` defines no `{missing[-1]}`{where}{hint}: "
+                    "the call raises TypeError"
+                )
             yield Hit(
                 site(u.path, use.span),
-                f"reads config key `{dotted(use.key)}`, but `{files[0]}` defines no `{missing[-1]}`{where}{hint}",
+                message,
                 related=(*passed, site(files[0], first.span, f"`{files[0]}` is the config read here")),
                 key=f"{files[0]}|{dotted(missing)}",
             )
@@ -235,7 +243,7 @@ class UndefinedConfigKey(Rule):
             use = u.use
             if use.source != "argparse" or use.op not in ("read", "walk", "return") or not use.key:
                 continue
-            if use.file.kind != "str" or use.default != UNKNOWN or is_test_path(u.path):
+            if use.file.kind != "str" or use.default not in (UNKNOWN, REQUIRED) or _in_tests(u):
                 continue
             parser_file = use.file.text
             defs = keys.argparse_defs.get(parser_file, [])
@@ -253,13 +261,28 @@ class UndefinedConfigKey(Rule):
             close = difflib.get_close_matches(name, sorted(dests), n=1, cutoff=0.75)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             near = next((d for d in defs if close and d.key[0] == close[0]), defs[0])
+            message = (
+                f"reads `{name}` from the parsed arguments, but no `add_argument` of the parser in "
+                f"`{parser_file}` defines it{hint}: this raises AttributeError"
+            )
+            if use.default == REQUIRED:
+                message = (
+                    f"`{use.function}` takes `{name}` without a default, and the parsed arguments are "
+                    f"unpacked into it (`**vars(args)`), but no `add_argument` of the parser in `{parser_file}` "
+                    f"defines it{hint}: the call raises TypeError"
+                )
             yield Hit(
                 site(u.path, use.span),
-                f"reads `{name}` from the parsed arguments, but no `add_argument` of the parser in "
-                f"`{parser_file}` defines it{hint}: this raises AttributeError",
+                message,
                 related=(site(parser_file, near.span, f"`{near.key[0]}` is defined here"),),
                 key=f"argparse|{name}",
             )
+
+
+def _in_tests(u: Use) -> bool:
+    """A read in a test, or in a callee that a test passes the configuration to (a test may hand
+    a fixture config that lacks a key on purpose: `pytest.raises(TypeError)`)."""
+    return is_test_path(u.path) or (u.via is not None and is_test_path(u.via[0]))
 
 
 def _parser(u: Use) -> str:

@@ -26,11 +26,16 @@ A config mapping passed to a function of the same file binds that function's par
 reads happen there). Passed to another callee of the project (`build_model(cfg.model)`,
 `Trainer(params["optim"])`, `self._build(self.cfg)`) it is op "pass": `default` names the
 callee and the slot, and the graph phase follows it (graph/configflow.py) or reads it whole; passed to a
-library, a builtin, a method of an unknown object, or unpacked (`**cfg`), it is read whole.
+library, a builtin or a method of an unknown object, it is read whole. Unpacked into a callee of
+the project, it is a pass too: slot `*i` (`Net(*cfg["sizes"])`, from the i-th position on) or
+`**` (`Trainer(**cfg["trainer"])`, followed by the number of positional arguments and the
+keywords the call also passes, `_splat_info`).
 
 Summaries: every parameter named like a configuration (`is_config_param`) is a source of its own,
 "param", with `file = Value("param", name, keys=(owner qualname,))`: its reads, walks, defines,
-returns and passes are the function's summary for that parameter. A method's `self.attr`
+returns and passes are the function's summary for that parameter. So is every `*args` (keys are
+positions: `args[0]["lr"]`) and `**kwargs` (keys are names: `kwargs.get("lr", 0.1)`), whatever
+its name; one the function changes (`kwargs.setdefault(...)`) is left unsummarised. A method's `self.attr`
 assigned one configuration (and nothing else) in the class (`self.cfg = cfg`) is that
 configuration in every method of the class. `mentions` records every attribute name, keyword and
 identifier-like string of a file (source "mention"): a config key whose name appears nowhere is
@@ -310,6 +315,7 @@ class _Scan:
         self.consumed: set[tuple[str, ...]] = set()
         self.dirty = False
         self.defined = {n.name for n in ctx.tree.body if isinstance(n, (*FUNCTIONS, ast.ClassDef))}
+        self.splats: set[Value] = set()  # the summarised `*args` / `**kwargs` parameters
 
     # ------------------------------------------------------------ output
 
@@ -617,6 +623,11 @@ class _Scan:
             for i, p in enumerate(params):
                 if p not in env and is_config_param(p) and not (method and i == 0):
                     env[p] = _Src("param", Value("param", p, keys=(function,)))
+            # `*args` and `**kwargs`, whatever their names: keys are positions and keyword names
+            for star in (scope.args.vararg, scope.args.kwarg):
+                if star is not None:
+                    env[star.arg] = _Src("param", Value("param", star.arg, keys=(function,)))
+                    self.splats.add(env[star.arg].file)  # type: ignore[union-attr]
         guarded: set[tuple[str, str]] = set()
         pending: list[ast.AST] = []  # assignments, bound at their end
         nested: list[ast.AST] = []
@@ -861,6 +872,19 @@ class _Scan:
                 return
         if isinstance(parent, ast.FormattedValue) and not src.prefix and not kt:
             return  # `f"{cfg}"`: shown, not read
+        splat = ctx.parent(parent) if isinstance(parent, (ast.Starred, ast.keyword)) else None
+        if isinstance(splat, ast.Call) and isinstance(parent, ast.Starred) and parent in splat.args:
+            i = splat.args.index(parent)  # `Model(*args)`, `make(*cfg["sizes"])`
+            if self.passes(src, kt, node, splat, f"*{i}", env, function, default, starred=splat.args[:i]):
+                return
+        # `Trainer(**cfg["trainer"])`, `build(**kwargs)`: each key fills the parameter it names
+        if (
+            isinstance(splat, ast.Call)
+            and isinstance(parent, ast.keyword)
+            and parent.arg is None
+            and self.passes(src, kt, node, splat, "**", env, function, default, extra=_splat_info(splat, parent))
+        ):
+            return
         if isinstance(parent, ast.keyword) and parent.arg is not None:
             call = ctx.parent(parent)
             called = ctx.call_name(call) if isinstance(call, ast.Call) else None
@@ -924,9 +948,13 @@ class _Scan:
         function: str,
         default: Value,
         starred: list[ast.expr] | None = None,
+        extra: tuple[str, ...] = (),
     ) -> bool:
         """`build_model(cfg.model)`, `Trainer(params["optim"])`: a "pass" the graph phase follows
-        into the callee's summary (else it is read whole there). False when not recorded."""
+        into the callee's summary (else it is read whole there). False when not recorded. Slot
+        `*i`: unpacked as positional arguments from the i-th on (`Model(*args)`); `**`: unpacked as
+        keyword arguments (`Trainer(**cfg["trainer"])`), `extra` then says what else the call
+        passes (`_splat_info`)."""
         if src.source not in _FOLLOWED or any(isinstance(a, ast.Starred) for a in starred or ()):
             return False
         if default.kind != "unknown":  # `build(cfg.get("model"))`: may be missing; read as before
@@ -938,7 +966,7 @@ class _Scan:
             self.emit(src, "walk", kt, node, function, default)
         span = self.ctx.span(node)
         key = (*src.prefix, *kt)
-        to = Value("arg", callee, keys=(slot,))
+        to = Value("arg", callee, keys=(slot, *extra))
         self.out.setdefault(
             (span.line, span.column, src.source, "pass", key),
             KeyUse(src.source, "pass", key, span, src.file, function, to),
@@ -970,7 +998,7 @@ class _Scan:
             self.scan_scope(ctx.tree, {})
             if not self.dirty:
                 break
-        uses = _capped(list(self.out.values()))
+        uses = _unchanged_splats(_capped(list(self.out.values())), self.splats)
         if self.argparse_open:
             uses.append(KeyUse("argparse", "define", (), Span(1, 1, 1, 1), Value("str", ctx.rel), "<module>"))
         return uses
@@ -999,11 +1027,34 @@ def _capped(uses: list[KeyUse]) -> list[KeyUse]:
     return [u for u in out if u.source != "param" or u.file not in over]
 
 
+def _unchanged_splats(uses: list[KeyUse], splats: set[Value]) -> list[KeyUse]:
+    """A `*args`/`**kwargs` is a new tuple or dict: a key the function sets there
+    (`kwargs["x"] = 1`, `kwargs.setdefault(...)`) is not the caller's, and may fill a parameter
+    of the callee it is passed on to. Such a parameter is left unsummarised (used whole), and so
+    is one only ever used whole (`super().__init__(**kwargs)`, `lib.f(*args)`: most of them),
+    which says no more than no summary and would only make the facts larger."""
+    changed = {u.file for u in uses if u.source == "param" and u.op == "define" and u.file in splats}
+    keyed = {u.file for u in uses if u.source == "param" and u.file in splats and (u.key or u.op != "read")}
+    return [
+        u for u in uses if u.source != "param" or u.file not in splats or (u.file in keyed and u.file not in changed)
+    ]
+
+
+def _splat_info(call: ast.Call, splat: ast.keyword) -> tuple[str, ...]:
+    """What else a call with `**mapping` passes: the number of positional arguments (`*` when
+    one is unpacked: unknown), then the keywords given by name (`**` for another unpacked one)."""
+    npos = "*" if any(isinstance(a, ast.Starred) for a in call.args) else str(len(call.args))
+    names = [k.arg if k.arg is not None else "**" for k in call.keywords if k is not splat]
+    return (npos, *sorted(set(names)))
+
+
 def _has_config_params(ctx: FileContext) -> bool:
+    """A parameter named like a configuration, or a `*args`/`**kwargs` (summarised too)."""
     return any(
-        is_config_param(a.arg)
+        fn.args.vararg is not None
+        or fn.args.kwarg is not None
+        or any(is_config_param(a.arg) for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs))
         for fn in ctx.functions
-        for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)
     )
 
 
