@@ -204,15 +204,23 @@ class ProjectGraph:
         ]
         if not components:
             return []
-        import networkx as nx  # only here: a cycle through a model is rare, the import is not cheap
-
-        sub = nx.DiGraph()
-        for u, v, k, _ in self._edge_rows():  # in the order the graph was built, as before
-            if k in wanted:
-                sub.add_edge(u, v)
+        sub = None
         found: list[list[str]] = []
         for comp in sorted(components, key=lambda c: sorted(c)[0]):
-            for cycle in nx.simple_cycles(sub.subgraph(comp), length_bound=12):
+            ring = _ring(comp, succ)
+            cycles: Iterable[list[str]]
+            if ring is not None:  # its one simple cycle: no need for NetworkX (a model saved and loaded back)
+                cycles = [ring] if len(ring) <= 12 else []
+            else:
+                import networkx as nx  # only here: a cycle through a model is rare, the import is not cheap
+
+                if sub is None:
+                    sub = nx.DiGraph()
+                    for u, v, k, _ in self._edge_rows():  # in the order the graph was built, as before
+                        if k in wanted:
+                            sub.add_edge(u, v)
+                cycles = nx.simple_cycles(sub.subgraph(comp), length_bound=12)
+            for cycle in cycles:
                 if any(self.kind(n) == through_kind for n in cycle):
                     found.append(_rotate(cycle))
                     if len(found) >= limit:
@@ -242,6 +250,24 @@ class ProjectGraph:
                     attrs[k] = v
             g.add_edge(e.source, e.target, key=e.kind, **attrs)
         return g
+
+
+def _ring(comp: set[str], succ: dict[str, list[str]]) -> list[str] | None:
+    """A strongly connected component whose every node has one successor in it (none itself)
+    is a single cycle: its nodes in edge order, from its smallest. None for any other."""
+    start = min(comp)
+    order = [start]
+    node = start
+    while True:
+        inside = [v for v in succ[node] if v in comp]
+        if len(inside) != 1 or inside[0] == node:
+            return None
+        node = inside[0]
+        if node == start:
+            return order if len(order) == len(comp) else None
+        if len(order) >= len(comp):
+            return None
+        order.append(node)
 
 
 def _rotate(cycle: list[str]) -> list[str]:
