@@ -236,3 +236,42 @@ def test_sarif_points_notebook_evidence_at_the_raw_ipynb_line(demo: Path) -> Non
             assert "to_parquet" in source_line
         else:
             assert "read_parquet" in source_line
+
+
+_COMMAND = """
+import atexit, sys
+atexit.register(lambda: print("exit handlers ran", file=sys.stderr))
+from mldebt.__main__ import run
+sys.argv = ["mldebt", *sys.argv[1:]]
+run()
+"""
+
+
+def test_the_command_skips_the_teardown_after_a_plain_check_only(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The installed command ends a plain `check` with `os._exit` once its report is out (no
+    exit handler runs: nothing is left to do), with the exit code and output the in-process CLI
+    gives; other commands and fixing runs exit as usual; in process (click's runner, the API)
+    the collector is left on."""
+    import gc
+    import subprocess
+    import sys
+
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-c", _COMMAND, *args]
+        return subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, check=False)
+
+    monkeypatch.chdir(tmp_path)
+    expected = json.loads(run("check", str(demo), "--output-format", "json")[1])["findings"]
+    report = tmp_path / "report.json"
+    for extra, code in (((), 1), (("--exit-zero",), 0)):
+        done = command("check", str(demo), "--output-format", "json", *extra)
+        assert done.returncode == code and "exit handlers ran" not in done.stderr
+        assert json.loads(done.stdout)["findings"] == expected
+        done = command("check", str(demo), "-o", str(report), "--output-format", "json", *extra)
+        assert done.returncode == code and done.stdout == "" and json.loads(report.read_text())["findings"]
+    assert "exit handlers ran" in command("rules").stderr
+    assert "exit handlers ran" in command("check", str(demo), "--diff").stderr
+    assert "exit handlers ran" in command("check", str(tmp_path / "missing")).stderr  # a usage error: exit 2
+    assert gc.isenabled()

@@ -166,6 +166,44 @@ def test_checkpoint_resume_is_not_a_feedback_loop() -> None:
     assert list(FeedbackLoop().check(built)) == []
 
 
+def test_cycles_of_rings_without_networkx_are_those_networkx_finds() -> None:
+    """A component that is one ring (a model saved and loaded back) is answered without
+    NetworkX; on random graphs of rings, chords, self-loops and long rings the cycles are the
+    ones NetworkX enumerates."""
+    import random
+
+    import networkx as nx
+
+    rng = random.Random(7)
+    for _ in range(300):
+        g = ProjectGraph()
+        n = rng.randint(2, 16)
+        names = [f"{'model' if rng.random() < 0.4 else 'artifact'}:{rng.random():.6f}" for _ in range(n)]
+        for name in names:
+            g.add_node(name, name.split(":")[0], name)
+        ref = nx.DiGraph()
+        rings = rng.randint(1, 3)
+        for _ in range(rings):  # a ring over a random subset, sometimes with a chord or a self-loop
+            members = rng.sample(names, rng.randint(2, n))
+            for a, b in zip(members, members[1:] + members[:1], strict=True):
+                g.add_edge(a, b, rng.choice(["saves", "loads", "derives"]))
+                ref.add_edge(a, b)
+            if rng.random() < 0.3:
+                a, b = rng.choice(members), rng.choice(members)
+                g.add_edge(a, b, "feeds")
+                ref.add_edge(a, b)
+        expected: list[list[str]] = []
+        comps = [c for c in nx.strongly_connected_components(ref) if len(c) >= 2]
+        for comp in sorted(comps, key=lambda c: sorted(c)[0]):
+            if any(x.startswith("model:") for x in comp):
+                for cycle in nx.simple_cycles(ref.subgraph(comp), length_bound=12):
+                    if any(x.startswith("model:") for x in cycle):
+                        i = cycle.index(min(cycle))
+                        expected.append(cycle[i:] + cycle[:i])
+        got = g.cycles(["saves", "loads", "derives", "feeds"], "model", limit=10_000)
+        assert sorted(got) == sorted(expected)
+
+
 def test_entanglement_counts_distinct_sources_on_a_hand_built_graph() -> None:
     built = hand_built()
     g = built.graph

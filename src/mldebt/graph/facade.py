@@ -84,6 +84,7 @@ class ProjectGraph:
         self._nodes: dict[str, dict[str, Any]] = {}
         self._succ: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}  # u -> v -> kind -> data
         self._pred: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}  # v -> u -> kind -> data
+        self._by_kind: dict[str, list[tuple[str, str]]] = {}  # kind -> (u, v) of each edge, as added
 
     # ------------------------------------------------------------- building
 
@@ -114,6 +115,7 @@ class ProjectGraph:
         data = {"sites": (site,) if site else (), **attrs}
         keyed[kind] = data
         self._pred[target].setdefault(source, {})[kind] = data
+        self._by_kind.setdefault(kind, []).append((source, target))
 
     # ------------------------------------------------------------- queries
 
@@ -169,11 +171,12 @@ class ProjectGraph:
                     yield u, v, k, d
 
     def edges(self, kinds: Iterable[str] | None = None) -> Iterator[Edge]:
-        wanted = set(kinds) if kinds is not None else None
-        rows = sorted(
-            (r for r in self._edge_rows() if wanted is None or r[2] in wanted),
-            key=lambda r: (r[0], r[1], r[2]),
-        )
+        if kinds is None:
+            rows = list(self._edge_rows())
+        else:  # only the edges of those kinds are read (a graph rule asks for one or two of 14)
+            succ = self._succ
+            rows = [(u, v, k, succ[u][v][k]) for k in set(kinds) for u, v in self._by_kind.get(k, ())]
+        rows.sort(key=lambda r: (r[0], r[1], r[2]))
         for u, v, k, d in rows:
             yield self._edge(u, v, k, d)
 
@@ -190,9 +193,9 @@ class ProjectGraph:
         path enumeration on big graphs.
         """
         wanted = set(kinds)
-        succ: dict[str, list[str]] = {}
-        for u, v, k, _ in self._edge_rows():
-            if k in wanted:
+        succ: dict[str, list[str]] = {}  # the components and rings found do not depend on its order
+        for k in sorted(wanted):
+            for u, v in self._by_kind.get(k, ()):
                 succ.setdefault(u, [])
                 succ.setdefault(v, [])
                 if v not in succ[u]:
@@ -204,15 +207,23 @@ class ProjectGraph:
         ]
         if not components:
             return []
-        import networkx as nx  # only here: a cycle through a model is rare, the import is not cheap
-
-        sub = nx.DiGraph()
-        for u, v, k, _ in self._edge_rows():  # in the order the graph was built, as before
-            if k in wanted:
-                sub.add_edge(u, v)
+        sub = None
         found: list[list[str]] = []
         for comp in sorted(components, key=lambda c: sorted(c)[0]):
-            for cycle in nx.simple_cycles(sub.subgraph(comp), length_bound=12):
+            ring = _ring(comp, succ)
+            cycles: Iterable[list[str]]
+            if ring is not None:  # its one simple cycle: no need for NetworkX (a model saved and loaded back)
+                cycles = [ring] if len(ring) <= 12 else []
+            else:
+                import networkx as nx  # only here: a cycle through a model is rare, the import is not cheap
+
+                if sub is None:
+                    sub = nx.DiGraph()
+                    for u, v, k, _ in self._edge_rows():  # in the order the graph was built, as before
+                        if k in wanted:
+                            sub.add_edge(u, v)
+                cycles = nx.simple_cycles(sub.subgraph(comp), length_bound=12)
+            for cycle in cycles:
                 if any(self.kind(n) == through_kind for n in cycle):
                     found.append(_rotate(cycle))
                     if len(found) >= limit:
@@ -242,6 +253,24 @@ class ProjectGraph:
                     attrs[k] = v
             g.add_edge(e.source, e.target, key=e.kind, **attrs)
         return g
+
+
+def _ring(comp: set[str], succ: dict[str, list[str]]) -> list[str] | None:
+    """A strongly connected component whose every node has one successor in it (none itself)
+    is a single cycle: its nodes in edge order, from its smallest. None for any other."""
+    start = min(comp)
+    order = [start]
+    node = start
+    while True:
+        inside = [v for v in succ[node] if v in comp]
+        if len(inside) != 1 or inside[0] == node:
+            return None
+        node = inside[0]
+        if node == start:
+            return order if len(order) == len(comp) else None
+        if len(order) >= len(comp):
+            return None
+        order.append(node)
 
 
 def _rotate(cycle: list[str]) -> list[str]:

@@ -234,6 +234,35 @@ def _compile(hint: object, cache: dict[object, _Decoder]) -> _Decoder:
     raise TypeError(f"the cache codec cannot handle {hint!r}")
 
 
+def _setters(cls: type) -> list[object] | None:
+    """The slot descriptors' setters of a frozen slotted fact class, in field order, or None
+    when an instance must be built through its `__init__` (it has a `__post_init__`, or no slots)."""
+    if "__post_init__" in vars(cls):
+        return None
+    out: list[object] = []
+    for name in _FIELDS[cls]:
+        slot = vars(cls).get(name)
+        if not isinstance(slot, types.MemberDescriptorType):
+            return None
+        out.append(slot.__set__)
+    return out
+
+
+def _build(cls: type, values: list[str], target: str, env: dict[str, object]) -> str:
+    """Source that sets `target` to an instance of `cls` with the field `values` (expressions,
+    in field order): `object.__new__` and each slot set directly, twice as fast as a frozen
+    dataclass's `__init__` (one `object.__setattr__` call per field), and the same object:
+    every field is given, so defaults never apply."""
+    setters = _setters(cls)
+    if setters is None:
+        return f"{target} = _cls_{cls.__name__}({', '.join(values)})"
+    parts = [f"{target} = _new(_cls_{cls.__name__})"]
+    for i, (setter, value) in enumerate(zip(setters, values, strict=True)):
+        env[f"_set_{cls.__name__}_{i}"] = setter
+        parts.append(f"_set_{cls.__name__}_{i}({target}, {value})")
+    return "; ".join(parts)
+
+
 def _generate(generic: dict[object, _Decoder]) -> _Decoder:
     """Decoders as straight-line Python, one function per fact class, generated from the type
     hints (never from cache data): scalar fields are checked inline and nested classes called
@@ -241,6 +270,7 @@ def _generate(generic: dict[object, _Decoder]) -> _Decoder:
     not special-case use those closures, so both accept and reject exactly the same input."""
     names = {cls: f"_dec_{cls.__name__}" for cls in _FIELDS}
     env: dict[str, object] = {"_fail": _fail, "tuple": tuple, "frozenset": frozenset, "list": list}
+    env["_new"] = object.__new__
     lines: list[str] = []
     made: dict[object, str] = {}  # nested field types -> generated decoder's name
     for cls, fields in _FIELDS.items():
@@ -269,7 +299,7 @@ def _generate(generic: dict[object, _Decoder]) -> _Decoder:
                     "    if type(s0) is not int or type(s1) is not int or type(s2) is not int or type(s3) is not int:"
                 )
                 lines.append("        _fail('expected int')")
-                lines.append(f"    {var} = _cls_Span(s0, s1, s2, s3)")
+                lines.append(f"    {_build(facts.Span, ['s0', 's1', 's2', 's3'], var, env)}")
             elif hint in names:
                 lines.append(f"    {var} = {names[hint]}({var})")
             elif origin is tuple and len(hint_args) == 2 and hint_args[1] is Ellipsis and hint_args[0] in names:
@@ -283,7 +313,8 @@ def _generate(generic: dict[object, _Decoder]) -> _Decoder:
                 lines.append(f"    {var} = tuple({var})")
             else:
                 lines.append(f"    {var} = {_generate_hint(hint, names, env, generic, made)}({var})")
-        lines.append(f"    return _cls_{cls.__name__}({args})")
+        lines.append(f"    {_build(cls, [f'f{i}' for i in range(len(fields))], 'o', env)}")
+        lines.append("    return o")
     for name in made.values():
         source = env.pop(f"{name}_source", None)
         if isinstance(source, str):
@@ -312,7 +343,35 @@ def _is_mention(use: facts.KeyUse, path: str) -> bool:
 
 
 def _key_uses_decoder(full: str) -> typing.Callable[[dict[str, object], object, str], object]:
-    key_use, span, value = facts.KeyUse, facts.Span, facts.Value
+    """A file's key uses, mentions in their short form; a mention is built as `_build` builds
+    (one per name in the file and 99% of all key uses, so built here without a call per field)."""
+    key_use, span, value, unknown = facts.KeyUse, facts.Span, facts.Value, facts.UNKNOWN
+    set_use, set_span = _setters(key_use), _setters(span)
+    if set_use is None or set_span is None:  # a fact class gained a __post_init__: build as usual
+
+        def build(name: str, a: int, b: int, c: int, d: int, file: facts.Value) -> object:
+            return key_use("mention", "read", (name,), span(a, b, c, d), file)
+
+    else:
+        new = object.__new__
+        s0, s1, s2, s3 = typing.cast(list[typing.Callable[[object, object], None]], set_span)
+        u0, u1, u2, u3, u4, u5, u6 = typing.cast(list[typing.Callable[[object, object], None]], set_use)
+
+        def build(name: str, a: int, b: int, c: int, d: int, file: facts.Value) -> object:
+            where = new(span)
+            s0(where, a)
+            s1(where, b)
+            s2(where, c)
+            s3(where, d)
+            use = new(key_use)
+            u0(use, "mention")
+            u1(use, "read")
+            u2(use, (name,))
+            u3(use, where)
+            u4(use, file)
+            u5(use, "")
+            u6(use, unknown)
+            return use
 
     def decode(env: dict[str, object], v: object, path: str) -> object:
         if type(v) is not list:
@@ -329,7 +388,7 @@ def _key_uses_decoder(full: str) -> typing.Callable[[dict[str, object], object, 
                     _fail("bad mention")
                 if file is None:
                     file = value("str", path)
-                out.append(key_use("mention", "read", (name,), span(a, b, c, d), file))
+                out.append(build(name, a, b, c, d, file))
             else:
                 out.append(decode_full(x))
         return tuple(out)
@@ -534,6 +593,7 @@ def write_signed(path: Path, payload: bytes, secret: bytes) -> None:
 
 
 _UNSET = object()
+_HEX = frozenset("0123456789abcdef")
 
 
 class Cache:
@@ -573,7 +633,7 @@ class Cache:
         return h.hexdigest()
 
     def _entry(self, key: str) -> Path | None:
-        if self.dir is None or len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
+        if self.dir is None or len(key) != 64 or not _HEX.issuperset(key):
             return None
         return self.dir / LAYOUT / key[:2] / f"{key}.json"
 

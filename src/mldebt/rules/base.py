@@ -6,6 +6,7 @@ from the rule's doc, the fingerprint, suppressions and per-file ignores.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -61,25 +62,48 @@ class FileRule(Rule):
         return True
 
     def check(self, built: Built) -> Iterator[Hit]:
-        for path in sorted(built.project.files):
+        for path, smell in smells_by_rule(built).get(self.id, ()):
             if self.skips_tests and is_test_path(path):
                 continue
-            facts = built.project.files[path]
-            late = built.smells.get(path, ())
-            # the project phase's finding replaces the parse phase's at the same place
-            redone = {(s.rule, s.span.line, s.span.column) for s in late}
-            early = (s for s in facts.smells if (s.rule, s.span.line, s.span.column) not in redone)
-            for smell in (*early, *late):
-                if smell.rule != self.id or not self.accept(smell):
-                    continue
-                done = self.complete(built, path, smell)
-                if done is not None:
-                    yield smell_hit(path, done)
+            if not self.accept(smell):
+                continue
+            done = self.complete(built, path, smell)
+            if done is not None:
+                yield smell_hit(path, done)
 
     def complete(self, built: Built, path: str, smell: Smell) -> Smell | None:
         """A smell the detector left to the project phase (a call of another module's function),
         judged on what the project knows; None drops it."""
         return smell
+
+
+_BY_RULE: list[tuple[weakref.ref[Built], dict[str, list[tuple[str, Smell]]]]] = []
+
+
+def smells_by_rule(built: Built) -> dict[str, list[tuple[str, Smell]]]:
+    """Every file's smells by rule id, files in path order, each file's parse-phase smells
+    before the project phase's (`Built.smells`), which replace a parse-phase smell of the same
+    rule at the same place. Made once per `built` for all file rules (each walked every file
+    itself before: 50 rules x 1,800 files on transformers), kept only while `built` lives."""
+    if _BY_RULE and _BY_RULE[0][0]() is built:
+        return _BY_RULE[0][1]
+    out: dict[str, list[tuple[str, Smell]]] = {}
+    files = built.project.files
+    for path in sorted(files):
+        late = built.smells.get(path, ())
+        redone = {(s.rule, s.span.line, s.span.column) for s in late}
+        for smell in files[path].smells:
+            if (smell.rule, smell.span.line, smell.span.column) not in redone:
+                out.setdefault(smell.rule, []).append((path, smell))
+        for smell in late:
+            out.setdefault(smell.rule, []).append((path, smell))
+    _BY_RULE[:] = [(weakref.ref(built, _forget), out)]
+    return out
+
+
+def _forget(ref: weakref.ref[Built]) -> None:
+    if _BY_RULE and _BY_RULE[0][0] is ref:
+        _BY_RULE.clear()
 
 
 def site_of(path: str, span: Span, note: str = "") -> Site:

@@ -63,6 +63,7 @@ class ConfigKeys:
         self.argparse_defs: dict[str, list[ConfigDef]] = defaultdict(list)
         cache: dict[tuple[str, str, object], tuple[str, ...] | None] = {}
         self.followed: set[tuple[str, str, str]] = set()  # (helper's file, helper, caller file) read key by key
+        mentioned: set[str] = set()  # names as written: normalised once each, after the loop
         for path, facts in project.files.items():
             if facts.kind in ("config", "launcher"):
                 for d in facts.config_defs:
@@ -79,7 +80,7 @@ class ConfigKeys:
                 if u.source == "param":
                     continue  # a function's summary: applied where a configuration is passed (`pass`)
                 if u.source == "mention":  # a name in code: only ever a reason to call a key used
-                    self.mentions.add(norm(u.key[0]))
+                    mentioned.add(u.key[0])
                     continue
                 self.mentions.update(norm(k) for k in u.key if u.op != "define")
                 files: tuple[str, ...] | None = None
@@ -95,6 +96,7 @@ class ConfigKeys:
                         self.uses.append(Use(where, got, files, via))
                     continue
                 self.uses.append(Use(path, u, files))
+        self.mentions.update({norm(name) for name in mentioned})
         self.loaded: dict[str, list[Use]] = defaultdict(list)  # config file -> uses that read it
         for entry in self.uses:
             for f in entry.files or ():
