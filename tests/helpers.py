@@ -56,3 +56,12 @@ def scan(root: Path, **overrides: object) -> Report:
     # every finding, whatever its confidence: fixtures pin low-confidence rules too
     settings = settings_for(root, {"no-cache": True, "jobs": 1, "min-confidence": "low", **overrides})
     return analyze([str(root)], settings, root=root)
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    """A project of the given files (relative path -> text) under `root`; returns `root`."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import actual, scan
+from helpers import actual, scan, write
 
 from mldebt.parse.cache import decode_facts, encode_facts
 from mldebt.parse.facts import LeakSummary
@@ -96,14 +96,6 @@ def test_model_steps_survive_the_cache_and_the_pruning_of_calls() -> None:
     # names the evaluation
     assert [e.op for e in evaluate.events] == ["call", "mfit", "eval"]  # `call`: the fit, for a handed preprocessor
     assert evaluate.returns == (("score:#2",),)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def notebook(*cells: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import actual, scan
+from helpers import actual, scan, write
 
 from mldebt.parse.cache import decode_facts, encode_facts
 from mldebt.parse.facts import LeakEvent, LeakSummary, Span
@@ -96,14 +96,6 @@ X_tr = scale(X_tr)
     assert [(e.op, e.cls) for e in script.events] == [("split", ""), ("call", "features.scale")]
     call = script.events[1]
     assert call.args == (("0", ("src", "train:#0")),)  # the train side, split before the call
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def test_statement_order_and_call_sites_across_modules(tmp_path: Path) -> None:

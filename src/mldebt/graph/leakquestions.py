@@ -147,14 +147,9 @@ def fit_on_test_side(step: Step, prefix: str) -> tuple[Smell, str] | None:
         return None
     label, opath, ospan, otext = step.origin
     cls = step.cls.rsplit(".", 1)[-1]
-    message = (
-        f"`{cls}` is fit on a test side inside `{label}()` in `{opath}` (line {ospan.line}: `{otext}`): "
-        "the test rows are transformed with their own statistics instead of the training set's, so "
-        "train and test are on different scales"
-    )
-    path, span = step.site
-    related = (Evidence(ospan, f"`{cls}` is fit here, inside `{label}()`", opath),)
-    return Smell("MLD805", span, message, key=f"cross-test-refit:{cls}:{otext}", related=related), path
+    where = f"inside `{label}()` in `{opath}` (line {ospan.line}: `{otext}`)"
+    fit = Evidence(ospan, f"`{cls}` is fit here, inside `{label}()`", opath)
+    return _test_side_fit(step, cls, where, fit, f"cross-test-refit:{cls}:{otext}")
 
 
 def own_fit_on_test_side(step: Step, text: str, split_at: dict[str, tuple[str, str, Span]]) -> tuple[Smell, str] | None:
@@ -165,11 +160,15 @@ def own_fit_on_test_side(step: Step, text: str, split_at: dict[str, tuple[str, s
         return None
     label, spath, sspan = split_at[tests[0]]
     cls = step.cls.rsplit(".", 1)[-1]
+    where = f"split off inside `{label}()` in `{spath}` (line {sspan.line})"
+    split = Evidence(sspan, f"the rows are split here, inside `{label}()`", spath)
+    return _test_side_fit(step, cls, where, split, f"cross-own-test-fit:{cls}:{text}")
+
+
+def _test_side_fit(step: Step, cls: str, where: str, evidence: Evidence, key: str) -> tuple[Smell, str]:
     message = (
-        f"`{cls}` is fit on a test side split off inside `{label}()` in `{spath}` (line {sspan.line}): "
-        "the test rows are transformed with their own statistics instead of the training set's, so "
-        "train and test are on different scales"
+        f"`{cls}` is fit on a test side {where}: the test rows are transformed with their own "
+        "statistics instead of the training set's, so train and test are on different scales"
     )
     path, span = step.site
-    related = (Evidence(sspan, f"the rows are split here, inside `{label}()`", spath),)
-    return Smell("MLD805", span, message, key=f"cross-own-test-fit:{cls}:{text}", related=related), path
+    return Smell("MLD805", span, message, key=key, related=(evidence,)), path
