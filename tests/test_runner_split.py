@@ -59,7 +59,26 @@ def collect(root: Path, files: list[SourceFile], **options: object) -> runner.Co
     return collect_facts(files, Settings(**options), extract, root=root)  # type: ignore[arg-type]
 
 
-def no_child_left() -> bool:
+def children() -> set[int] | None:
+    """This process's children, zombies included (Linux `/proc`), or None where unknown."""
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():
+        return None
+    out: set[int] = set()
+    for task in tasks.iterdir():
+        try:
+            out.update(int(pid) for pid in (task / "children").read_text().split())
+        except OSError:
+            return None
+    return out
+
+
+def no_child_left(before: set[int] | None) -> bool:
+    """No child made since `before` (taken at the test's start) is left, running or a zombie: a
+    child another test left behind does not count."""
+    now = children()
+    if before is not None and now is not None:
+        return now <= before
     try:
         os.waitpid(-1, os.WNOHANG)
     except ChildProcessError:
@@ -76,6 +95,7 @@ def test_halves_by_bytes_largest_first_each_in_order() -> None:
 
 
 def test_split_gives_the_facts_and_errors_of_one_process(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    before = children()
     special = {"pkg/m02.py": "SKIP\n", "pkg/m05.py": "BOOM\n"}
     files = make(tmp_path, 8, special)
     alone = collect(tmp_path, files, jobs=1, no_cache=True)
@@ -92,7 +112,7 @@ def test_split_gives_the_facts_and_errors_of_one_process(tmp_path: Path, capfd: 
     )
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")  # the child printed to /dev/null
-    assert no_child_left()
+    assert no_child_left(before)
 
 
 def test_the_child_stores_its_facts_in_the_cache(tmp_path: Path) -> None:
@@ -106,6 +126,7 @@ def test_the_child_stores_its_facts_in_the_cache(tmp_path: Path) -> None:
 
 
 def test_a_child_that_dies_costs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = children()
     files = make(tmp_path, 6)
     expected = collect(tmp_path, files, jobs=1, no_cache=True)
 
@@ -116,10 +137,11 @@ def test_a_child_that_dies_costs_nothing(tmp_path: Path, monkeypatch: pytest.Mon
     HERE.clear()
     assert collect(tmp_path, files, jobs=2, no_cache=True) == expected
     assert sorted(HERE) == [f.rel for f in files]  # all parsed here after all
-    assert no_child_left()
+    assert no_child_left(before)
 
 
 def test_a_child_that_sends_garbage_costs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = children()
     files = make(tmp_path, 6)
     expected = collect(tmp_path, files, jobs=1, no_cache=True)
 
@@ -130,7 +152,7 @@ def test_a_child_that_sends_garbage_costs_nothing(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(runner, "_split_child", garbage)
     HERE.clear()
     assert collect(tmp_path, files, jobs=2, no_cache=True) == expected
-    assert no_child_left()
+    assert no_child_left(before)
 
 
 def test_no_fork_with_one_job_little_source_or_no_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
