@@ -260,7 +260,8 @@ def test_container_mounts_a_pipeline_declares() -> None:
 
 def test_notebook_percent_continuation_is_python_not_a_magic() -> None:
     """A line starting with `%` inside open brackets continues a `%`-formatted string (found in
-    rasbt/python-machine-learning-book-3rd-edition); after the bracket closes, `%` is a magic again."""
+    rasbt/python-machine-learning-book-3rd-edition); after the bracket closes, `%` is a magic again.
+    A `?` that ends a comment is no help magic (mrdbourke/pytorch-deep-learning)."""
     cell = (
         "import pandas as pd\n"
         "for label in labels:\n"
@@ -270,12 +271,14 @@ def test_notebook_percent_continuation_is_python_not_a_magic() -> None:
         "msg = ('a'\n"
         "       '%s' \\\n"
         "       % label)\n"
+        "demo.launch(debug=False,  # print errors locally?\n"
+        "            share=True)\n"
         "df = pd.read_csv('b.csv')\n"
     )
     nb = {"cells": [{"cell_type": "code", "source": cell}], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}
     f = notebook_facts("nb.ipynb", json.dumps(nb), "nb")
     assert f.problems == ()
-    assert [(io.target.text, io.span.line) for io in f.io] == [("b.csv", 9)]
+    assert [(io.target.text, io.span.line) for io in f.io] == [("b.csv", 11)]
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ def _neutralise(lines: list[str]) -> list[str]:
             out.append("")
             continued = line.endswith("\\")
         elif (
-            stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#"))
+            stripped.startswith(("%", "!")) or (stripped.endswith("?") and "#" not in stripped)
         ) and not _open(out, settled):
             out.append(f"{indent}pass")
             settled = len(out)
