@@ -98,9 +98,9 @@ def _neutralise(lines: list[str]) -> list[str]:
         if continued:
             out.append("")
             continued = line.endswith("\\")
-        elif (
-            stripped.startswith(("%", "!")) or (stripped.endswith("?") and "#" not in stripped)
-        ) and not _open(out, settled):
+        elif (stripped.startswith(("%", "!")) or (stripped.endswith("?") and "#" not in stripped)) and not _open(
+            out, settled
+        ):
             out.append(f"{indent}pass")
             settled = len(out)
             continued = line.endswith("\\")
