@@ -583,8 +583,59 @@ def test_signals_stop_the_workers_and_exit_128_plus_the_signal(tmp_path: Path, s
     workers = [int(p.name) for p in pids_dir.iterdir()]
     assert len(workers) == 2
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=30)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never leave a scan behind for the tests after this one
+        proc.communicate()
+        raise
     assert proc.returncode == code, err
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers)
+
+
+_SLOW_COMMAND = """
+import atexit, sys
+sys.path.insert(0, {tests!r})
+from test_hostile import slow_extract
+import mldebt.parse.extract
+from mldebt.parse import runner
+
+mldebt.parse.extract.extract = slow_extract
+runner.MIN_POOL_BYTES = 0  # tiny files standing for a project large enough for workers
+atexit.register(lambda: print("exit handlers ran", file=sys.stderr))
+sys.argv = ["mldebt", "check", {root!r}, "--no-cache", "--jobs", "2"]
+from mldebt.__main__ import run
+
+run()
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="signals and /proc")
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_the_command_stops_at_once_on_a_signal(tmp_path: Path, sig: int, code: int) -> None:
+    """The installed command, interrupted mid-scan, stops its workers and exits 128 + the signal
+    at once: no interpreter teardown (a pool's manager thread joined at exit) can keep it alive."""
+    write(tmp_path, {f"m{i}.py": f"x = {i}\n" for i in range(16)})
+    script = _SLOW_COMMAND.format(tests=str(Path(__file__).parent), root=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    pids_dir = tmp_path / "pids"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(pids_dir.glob("*")) if pids_dir.exists() else []) < 2:
+        time.sleep(0.05)
+    workers = [int(p.name) for p in pids_dir.iterdir()]
+    assert len(workers) == 2
+    proc.send_signal(sig)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    assert proc.returncode == code, err
+    assert "exit handlers ran" not in err
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
         time.sleep(0.05)

@@ -23,6 +23,11 @@ def run() -> None:
         code = exc.code
         if cli.FAST_EXIT["ready"] and (code is None or type(code) is int):
             _exit_now(code or 0)
+        if code in (128 + 2, 128 + 15):
+            # Ctrl-C or SIGTERM: the scan is abandoned and its workers already stopped; exiting
+            # now leaves nothing half done (cache entries are written whole) and no teardown (a
+            # pool's manager thread joined at exit) can keep a stopped scan alive
+            _exit_now(code)
         raise
 
 
