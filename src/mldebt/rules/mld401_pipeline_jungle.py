@@ -83,9 +83,15 @@ class PipelineJungle(Rule):
         for artifact in sorted(writes):
             # a script that writes the file itself when it is absent needs nobody else's copy
             supplied = {w.path for w in writes[artifact] if w.if_missing}
+            # scripts that read and write the file alike are variants of one stage (a trainer in
+            # three flavours, each saving its scaler in one mode and loading it in another): a
+            # link between two of them is no step of a pipeline
+            variants = {w.path for w in writes[artifact]} & {r.path for r in reads.get(artifact, ())}
             for w in writes[artifact]:
                 linked = by_reading.get(("root", w.root), []) if w.root else []
                 for r in sorted({*linked, *by_reading.get(("here", w.here), [])}):
+                    if w.path in variants and r.path in variants:
+                        continue
                     if r.path != w.path and r.path not in supplied and _link(w, r) is not None:
                         steps[w.path].append((artifact, w, r, r.path))
         if not steps:
