@@ -584,13 +584,14 @@ class ScopeFlow:
             # full.loc[train.index], full.iloc[: len(train)]: the training rows taken back out of
             # `pd.concat([train, test])` (what was fit on the whole keeps its own token)
             base = frozenset(t for t in base if not t.startswith("transductive:"))
-        if isinstance(sl, ast.Slice):
-            side = self.position_side(node, sl)
+        rows = _row_slice(sl)
+        if rows is not None:
+            side = self.position_side(node, rows)
             if side is not None:
                 return base | side
             out = set(base)
-            out.add(f"slice:{ast.unparse(sl)}")  # X[:1000] and X[1000:] are other rows
-            for part in (sl.lower, sl.upper, sl.step):
+            out.add(f"slice:{ast.unparse(rows)}")  # X[:1000] and X[1000:] are other rows
+            for part in (rows.lower, rows.upper, rows.step):
                 if part is not None:
                     out |= self.combine(part, results)
             return frozenset(out)
@@ -2091,8 +2092,8 @@ def _position_pairs(ctx: FileContext, scope: ast.AST) -> frozenset[tuple[str, st
     halves present is a split by position."""
     seen: dict[tuple[str, str], set[str]] = {}
     for node in ctx.walk_scope(scope):
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
-            sl = node.slice
+        sl = _row_slice(node.slice) if isinstance(node, ast.Subscript) else None
+        if isinstance(node, ast.Subscript) and sl is not None:
             if sl.step is None and (sl.lower is None) != (sl.upper is None):
                 bound = sl.upper if sl.upper is not None else sl.lower
                 assert bound is not None
@@ -2107,6 +2108,18 @@ def _position_pairs(ctx: FileContext, scope: ast.AST) -> frozenset[tuple[str, st
             key = (ast.unparse(node.func.value), ast.unparse(node.args[0]))
             seen.setdefault(key, set()).add("head" if node.func.attr == "take" else "tail")
     return frozenset(k for k, v in seen.items() if len(v) == 2)
+
+
+def _row_slice(sl: ast.expr) -> ast.Slice | None:
+    """The rows a subscript slices: `X[:n]`, and `X[:n, :]` / `X[:-100,]` (NumPy, rows first);
+    `X[:, 0]` takes a column of every row, no slice of the rows."""
+    if isinstance(sl, ast.Slice):
+        return sl
+    if isinstance(sl, ast.Tuple) and sl.elts and isinstance(sl.elts[0], ast.Slice):
+        rows = sl.elts[0]
+        if rows.lower is not None or rows.upper is not None or rows.step is not None:
+            return rows
+    return None
 
 
 def within(node: ast.AST, outer: ast.AST) -> bool:
