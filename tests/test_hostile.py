@@ -550,6 +550,27 @@ scan()
 """
 
 
+def _interrupt_mid_scan(script: str, tmp_path: Path, sig: int) -> tuple[list[int], subprocess.Popen[str], str]:
+    """Run `script` (a scan whose two workers hang in `slow_extract`), send `sig` once both
+    have started; returns the workers' pids, the process and its stderr. A scan that overstays
+    is killed, so it cannot fail the tests after this one."""
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    pids_dir = tmp_path / "pids"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(pids_dir.glob("*")) if pids_dir.exists() else []) < 2:
+        time.sleep(0.05)
+    workers = [int(p.name) for p in pids_dir.iterdir()]
+    assert len(workers) == 2
+    proc.send_signal(sig)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    return workers, proc, err
+
+
 def slow_extract(source: SourceFile, data: bytes, module: str) -> FileFacts:
     marker = source.path.parent / "pids"
     marker.mkdir(exist_ok=True)
@@ -575,20 +596,7 @@ def _alive(pid: int) -> bool:
 def test_signals_stop_the_workers_and_exit_128_plus_the_signal(tmp_path: Path, sig: int, code: int) -> None:
     write(tmp_path, {f"m{i}.py": f"x = {i}\n" for i in range(16)})
     script = _SLOW_SCAN.format(tests=str(Path(__file__).parent), root=str(tmp_path))
-    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
-    pids_dir = tmp_path / "pids"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(pids_dir.glob("*")) if pids_dir.exists() else []) < 2:
-        time.sleep(0.05)
-    workers = [int(p.name) for p in pids_dir.iterdir()]
-    assert len(workers) == 2
-    proc.send_signal(sig)
-    try:
-        _, err = proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()  # never leave a scan behind for the tests after this one
-        proc.communicate()
-        raise
+    workers, proc, err = _interrupt_mid_scan(script, tmp_path, sig)
     assert proc.returncode == code, err
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
@@ -620,20 +628,7 @@ def test_the_command_stops_at_once_on_a_signal(tmp_path: Path, sig: int, code: i
     at once: no interpreter teardown (a pool's manager thread joined at exit) can keep it alive."""
     write(tmp_path, {f"m{i}.py": f"x = {i}\n" for i in range(16)})
     script = _SLOW_COMMAND.format(tests=str(Path(__file__).parent), root=str(tmp_path))
-    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
-    pids_dir = tmp_path / "pids"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(pids_dir.glob("*")) if pids_dir.exists() else []) < 2:
-        time.sleep(0.05)
-    workers = [int(p.name) for p in pids_dir.iterdir()]
-    assert len(workers) == 2
-    proc.send_signal(sig)
-    try:
-        _, err = proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise
+    workers, proc, err = _interrupt_mid_scan(script, tmp_path, sig)
     assert proc.returncode == code, err
     assert "exit handlers ran" not in err
     deadline = time.monotonic() + 10
