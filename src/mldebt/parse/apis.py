@@ -256,6 +256,8 @@ COMMAND_RUNNERS = frozenset(
         "subprocess.check_call",
         "subprocess.check_output",
         "subprocess.Popen",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
     }
 )
 # Orchestrators' step definitions: the keywords that hold the command a step runs (a Kubeflow

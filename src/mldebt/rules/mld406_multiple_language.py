@@ -56,19 +56,6 @@ _DATA_LIBS = (
 _SQL_CALLS: dict[str, tuple[int, str]] = {**apis.SQL_READS, **apis.SQL_TEXTS}
 _SQL_METHODS = apis.SQL_METHODS
 _SQL_START = re.compile(r"(?is)^\s*(\(\s*)?(select|with|insert|create|merge|replace)\b")
-_RUNNERS = frozenset(
-    {
-        "os.system",
-        "os.popen",
-        "subprocess.run",
-        "subprocess.call",
-        "subprocess.check_call",
-        "subprocess.check_output",
-        "subprocess.Popen",
-        "subprocess.getoutput",
-        "subprocess.getstatusoutput",
-    }
-)
 _LANGUAGES = {
     "rscript": "R",
     "r": "R",
@@ -102,7 +89,7 @@ def detect(ctx: FileContext) -> Iterator[Smell]:
             found = _sql(ctx, node, name)
             if found is not None:
                 yield found
-        elif name in _RUNNERS:
+        elif name in apis.COMMAND_RUNNERS:
             found = _shell(ctx, node, name)
             if found is not None:
                 yield found
