@@ -70,12 +70,17 @@ def _smell(name: str, shown: str, status: str, line: int, col: int, end: int) ->
 
 
 def is_requirements_file(rel: str) -> bool:
-    """`requirements*.txt` anywhere, or `*.txt` in a `requirements/` directory; not docs builds."""
+    """`requirements*.txt` anywhere, or `*.txt` in a `requirements/` directory; not docs builds,
+    nor the tooling of development (`requirements-dev.txt`, `requirements/test.txt`,
+    `dev-requirements.txt`): those do not describe the environment that trains a model."""
     parts = rel.split("/")
     name = parts[-1].lower()
-    if not name.endswith(".txt") or "doc" in name:
+    if not name.endswith(".txt") or "doc" in name or _TOOLING.intersection(re.split(r"[-_.]", name[:-4])):
         return False
     return name.startswith("requirements") or (len(parts) > 1 and parts[-2].lower() == "requirements")
+
+
+_TOOLING = frozenset({"dev", "develop", "development", "test", "tests", "testing", "lint", "ci", "style"})
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
